@@ -1,0 +1,28 @@
+# Sourced by tests/run.sh and load.sh: create or reuse .venv and install the project with its extras.
+# Picks the first Python >= 3.9 found (override with PYTHON=/path/to/python).
+find_python() {
+    for cand in ${PYTHON:-} python3 python3.13 python3.12 python3.11 python3.10 python3.9 python; do
+        if command -v "$cand" >/dev/null 2>&1 &&
+            "$cand" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' 2>/dev/null; then
+            echo "$cand"
+            return 0
+        fi
+    done
+    echo "no Python 3.9+ found; set PYTHON=/path/to/python3" >&2
+    return 1
+}
+VENV_DIR=${VENV_DIR:-.venv}
+if [ ! -x "$VENV_DIR/bin/python" ]; then
+    py=$(find_python)
+    echo "creating $VENV_DIR with $py" >&2
+    "$py" -m venv "$VENV_DIR"
+fi
+VENV_PY="$VENV_DIR/bin/python"
+stamp="$VENV_DIR/.installed-$(cksum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ]; then
+    "$VENV_PY" -m pip install --quiet --upgrade pip >&2
+    "$VENV_PY" -m pip install --quiet -e ".[simulator,test]" >&2
+    rm -f "$VENV_DIR"/.installed-*
+    touch "$stamp"
+fi
+export VENV_PY
