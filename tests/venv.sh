@@ -20,8 +20,13 @@ fi
 VENV_PY="$VENV_DIR/bin/python"
 stamp="$VENV_DIR/.installed-$(cksum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ]; then
-    "$VENV_PY" -m pip install --quiet --upgrade pip >&2
-    "$VENV_PY" -m pip install --quiet -e ".[simulator,test]" >&2
+    echo "installing the project and its extras into $VENV_DIR (log: $VENV_DIR/pip.log)" >&2
+    if ! { "$VENV_PY" -m pip install --upgrade pip &&
+           "$VENV_PY" -m pip install -e ".[simulator,test]"; } >"$VENV_DIR/pip.log" 2>&1; then
+        tail -n 30 "$VENV_DIR/pip.log" >&2
+        echo "pip install failed; see $VENV_DIR/pip.log" >&2
+        exit 1
+    fi
     rm -f "$VENV_DIR"/.installed-*
     touch "$stamp"
 fi
