@@ -1,0 +1,91 @@
+"""The one exception tree of the Lite Terminal client.
+
+Every failure of the *session itself* surfaces as a subclass of :class:`TerminalError`; a command that
+fails inside IRIS is not an exception but a ``CommandResult`` with ``status="error"``. Nothing from
+``requests``, ``websocket``, ``ssl``, ``socket`` or ``json`` escapes the public API: the I/O modules
+translate those at their boundary (the httpx ``map_httpcore_exceptions`` pattern, research peers §5).
+
+::
+
+    TerminalError                       root: anything wrong with the terminal session
+    ├── ConnectError                    could not open the session: refused, DNS, TLS, bad upgrade,
+    │   │                               handshake timeout, close before ``init``
+    │   ├── AuthError                   HTTP 401 (login or upgrade)                   research §4.4
+    │   ├── ServerUnavailable           HTTP 503: licence exhausted / server busy      research §3.1
+    │   └── UnsupportedServer           Atelier API < 7 or 404 on the terminal route   research §2
+    ├── NamespaceError                  namespace not offered by the server / ``zn`` failed at config
+    ├── ProtocolError                   malformed or out-of-order frames
+    │   ├── RemoteProtocolError         ... received from the server
+    │   └── LocalProtocolError          ... this client was asked to send a frame the state forbids
+    ├── RemoteError                     the server sent an ``error`` frame (fatal)      research §6.1
+    ├── ConnectionLost                  the socket closed or went silent mid-session
+    └── SessionClosed                   the terminal was used after ``close()``
+
+Messages say what went wrong in words an operator can act on; none ever contains a password
+(callers pass only host, port, path and status codes into them).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TerminalError",
+    "ConnectError",
+    "AuthError",
+    "ServerUnavailable",
+    "UnsupportedServer",
+    "NamespaceError",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "LocalProtocolError",
+    "RemoteError",
+    "ConnectionLost",
+    "SessionClosed",
+]
+
+
+class TerminalError(Exception):
+    """Root of every error raised by ``adapters.lite_terminal``."""
+
+
+class ConnectError(TerminalError):
+    """The session could not be opened (network, TLS, HTTP upgrade, handshake)."""
+
+
+class AuthError(ConnectError):
+    """The server rejected the credentials or the session cookie (HTTP 401)."""
+
+
+class ServerUnavailable(ConnectError):
+    """HTTP 503: IRIS is up but refuses work, most often because no licence slot is free."""
+
+
+class UnsupportedServer(ConnectError):
+    """The server has no Lite Terminal: Atelier API below v7 (IRIS before 2023.2) or a 404 route."""
+
+
+class NamespaceError(TerminalError):
+    """The requested namespace does not exist on the server or cannot be entered."""
+
+
+class ProtocolError(TerminalError):
+    """A frame broke the protocol (research §6/§7)."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The server sent something malformed or out of order."""
+
+
+class LocalProtocolError(ProtocolError):
+    """This client tried to send a frame that the current state does not allow (a programming error)."""
+
+
+class RemoteError(TerminalError):
+    """The server reported a fatal problem with an ``error`` frame; the session is over."""
+
+
+class ConnectionLost(TerminalError):
+    """The connection dropped (closed, reset or silent past the deadline) after it was established."""
+
+
+class SessionClosed(TerminalError):
+    """The terminal was used after ``close()``."""

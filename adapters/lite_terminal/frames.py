@@ -1,0 +1,196 @@
+"""Lite Terminal frames: JSON objects in WebSocket text frames, discriminated by ``type`` (research §6).
+
+Server frames are parsed strictly: a frame that is not JSON, not an object, or misses a field the
+catalogue requires raises :class:`RemoteProtocolError`. A well-formed frame with an unknown ``type``
+becomes :class:`UnknownFrame`, which the state machine ignores (research §6.1: VS Code ignores unknown
+types; a ``readchar`` type is rumoured but never seen).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Union
+
+from .errors import LocalProtocolError, RemoteProtocolError
+
+__all__ = [
+    "InitFrame",
+    "PromptFrame",
+    "OutputFrame",
+    "ReadFrame",
+    "ColorFrame",
+    "ErrorFrame",
+    "UnknownFrame",
+    "ServerFrame",
+    "ConfigFrame",
+    "InputFrame",
+    "ReadReplyFrame",
+    "InterruptFrame",
+    "ColorRequestFrame",
+    "ClientFrame",
+    "parse_server_frame",
+    "encode",
+]
+
+
+# --- server -> client (research §6.1) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InitFrame:
+    """First frame after the upgrade: ``protocol`` (1 on every known server) and ``$ZVERSION``."""
+
+    protocol: int
+    version: str
+
+
+@dataclass(frozen=True)
+class PromptFrame:
+    """The server is idle. ``ns`` exists only on IRIS 2025.3+ (research §2), hence Optional."""
+
+    text: str
+    ns: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class OutputFrame:
+    """A chunk of terminal output; chunk boundaries are arbitrary (research §8)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReadFrame:
+    """Running code does a READ on the terminal; the process blocks until answered (research §9)."""
+
+
+@dataclass(frozen=True)
+class ColorFrame:
+    """Reply to a ``color`` request; never output (research §7)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ErrorFrame:
+    """A fatal server-side problem; the session is over (research §6.1)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class UnknownFrame:
+    """A well-formed frame of a type this client does not know; ignored."""
+
+    type: str
+    data: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+ServerFrame = Union[InitFrame, PromptFrame, OutputFrame, ReadFrame, ColorFrame, ErrorFrame, UnknownFrame]
+
+
+# --- client -> server (research §6.2) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigFrame:
+    """Sent once after ``init``; ``rawMode: false`` asks for ANSI prompts and bold-red errors."""
+
+    namespace: str
+    raw_mode: bool = False
+
+
+@dataclass(frozen=True)
+class InputFrame:
+    """A command line (type ``prompt``); may contain ``\\r\\n`` for a multi-line block."""
+
+    input: str
+
+
+@dataclass(frozen=True)
+class ReadReplyFrame:
+    """The answer to a ``read`` frame, without a line terminator (type ``read``)."""
+
+    input: str
+
+
+@dataclass(frozen=True)
+class InterruptFrame:
+    """Ctrl-C: the server unwinds with ``<INTERRUPT>`` and sends a prompt (research §10)."""
+
+
+@dataclass(frozen=True)
+class ColorRequestFrame:
+    """Ask for a syntax-coloured copy of ``input`` (optional feature; this client never needs it)."""
+
+    input: str
+
+
+ClientFrame = Union[ConfigFrame, InputFrame, ReadReplyFrame, InterruptFrame, ColorRequestFrame]
+
+
+def _describe(text: str, limit: int = 80) -> str:
+    """A short, safe preview of a bad frame for an error message."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _field(obj: Dict[str, Any], name: str, kind: type, ftype: str, optional: bool = False) -> Any:
+    value = obj.get(name)
+    if value is None and optional:
+        return None
+    # bool is an int subclass; a boolean protocol number is as wrong as a string one.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise RemoteProtocolError(
+            f"server sent a {ftype!r} frame whose {name!r} field is "
+            f"{'missing' if name not in obj else type(value).__name__ + ', not ' + kind.__name__}"
+        )
+    return value
+
+
+def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
+    """Turn one WebSocket text message into a server frame, or raise RemoteProtocolError."""
+    if isinstance(text, bytes):
+        raise RemoteProtocolError("server sent a binary WebSocket message; the Lite Terminal uses text only")
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        raise RemoteProtocolError(f"server sent a frame that is not JSON: {_describe(text)}") from None
+    if not isinstance(obj, dict):
+        kind = type(obj).__name__
+        raise RemoteProtocolError(f"server sent a JSON {kind}, not an object: {_describe(text)}")
+    ftype = obj.get("type")
+    if not isinstance(ftype, str):
+        raise RemoteProtocolError(f"server sent a frame without a string 'type': {_describe(text)}")
+    if ftype == "init":
+        return InitFrame(_field(obj, "protocol", int, ftype), _field(obj, "version", str, ftype))
+    if ftype == "prompt":
+        return PromptFrame(_field(obj, "text", str, ftype), _field(obj, "ns", str, ftype, optional=True))
+    if ftype == "output":
+        return OutputFrame(_field(obj, "text", str, ftype))
+    if ftype == "read":
+        return ReadFrame()
+    if ftype == "color":
+        return ColorFrame(_field(obj, "text", str, ftype))
+    if ftype == "error":
+        # A fatal report without text is still fatal; do not turn it into a protocol complaint.
+        text_value = obj.get("text")
+        return ErrorFrame(text_value if isinstance(text_value, str) else "(the server gave no reason)")
+    return UnknownFrame(ftype, obj)
+
+
+def encode(frame: ClientFrame) -> str:
+    """Serialise a client frame to the JSON text the server expects (research §6.2)."""
+    if isinstance(frame, ConfigFrame):
+        obj: Dict[str, Any] = {"type": "config", "namespace": frame.namespace, "rawMode": frame.raw_mode}
+    elif isinstance(frame, InputFrame):
+        obj = {"type": "prompt", "input": frame.input}
+    elif isinstance(frame, ReadReplyFrame):
+        obj = {"type": "read", "input": frame.input}
+    elif isinstance(frame, InterruptFrame):
+        obj = {"type": "interrupt"}
+    elif isinstance(frame, ColorRequestFrame):
+        obj = {"type": "color", "input": frame.input}
+    else:
+        raise LocalProtocolError(f"not a client frame: {type(frame).__name__}")
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
