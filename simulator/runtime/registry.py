@@ -1,0 +1,116 @@
+"""The namespace's class dictionary: built-in Ens classes plus classes loaded from ``.cls`` text.
+
+It answers what IRIS's ``%Dictionary`` answers for pyprod (research pyprod.md §8.1:
+``CompiledProperty._ExistsId``, ``CompiledMethod._ExistsId``, ``CompiledParameter._OpenId``) and what
+the engine needs: inheritance (``%Extends``), merged properties and the effective SETTINGS list.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Dict, List, Optional
+
+from .builtins import builtin_classes
+from .clsparse import ClassDef, MethodDef, ParamDef, PropDef, parse_cls
+
+
+class ClassNotFound(LookupError):
+    """Like IRIS's ``<CLASS DOES NOT EXIST>`` error."""
+
+
+class ClassRegistry:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.classes: Dict[str, ClassDef] = {c.name: c for c in builtin_classes()}
+        self.loaded_order: List[str] = []
+
+    # -- loading ---------------------------------------------------------------------------------
+    def load_text(self, text: str) -> ClassDef:
+        """``$system.OBJ.LoadStream``/``Load``: parse and (re)compile one class (research §1.1)."""
+        cdef = parse_cls(text)
+        with self._lock:
+            self.classes[cdef.name] = cdef
+            if cdef.name not in self.loaded_order:
+                self.loaded_order.append(cdef.name)
+        return cdef
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def __contains__(self, name: str) -> bool:
+        return name in self.classes
+
+    def get(self, name: str) -> ClassDef:
+        try:
+            return self.classes[name]
+        except KeyError:
+            raise ClassNotFound(f"<CLASS DOES NOT EXIST> *{name}") from None
+
+    def find(self, name: str) -> Optional[ClassDef]:
+        return self.classes.get(name)
+
+    def mro(self, name: str) -> List[ClassDef]:
+        """Depth-first, primary-superclass-first linearisation (ObjectScript's rule)."""
+        out: List[ClassDef] = []
+        seen = set()
+
+        def walk(n: str) -> None:
+            if n in seen:
+                return
+            seen.add(n)
+            c = self.classes.get(n)
+            if c is None:
+                return
+            out.append(c)
+            for sup in c.extends:
+                walk(sup)
+
+        walk(name)
+        return out
+
+    def extends(self, name: str, base: str) -> bool:
+        """``%Extends``: is ``name`` ``base`` or a subclass of it."""
+        return any(c.name == base for c in self.mro(name))
+
+    def properties(self, name: str) -> Dict[str, PropDef]:
+        merged: Dict[str, PropDef] = {}
+        for c in reversed(self.mro(name)):
+            merged.update(c.properties)
+        return merged
+
+    def property(self, name: str, prop: str) -> Optional[PropDef]:
+        return self.properties(name).get(prop)
+
+    def parameter(self, name: str, param: str) -> Optional[ParamDef]:
+        for c in self.mro(name):
+            if param in c.parameters:
+                return c.parameters[param]
+        return None
+
+    def method(self, name: str, meth: str) -> Optional[MethodDef]:
+        for c in self.mro(name):
+            if meth in c.methods:
+                return c.methods[meth]
+        return None
+
+    def settings(self, name: str) -> Dict[str, str]:
+        """Effective SETTINGS: name → category, inherited, ``-Name`` removes (peers.md §2 grammar)."""
+        out: Dict[str, str] = {}
+        for c in reversed(self.mro(name)):
+            for entry in c.own_settings:
+                if entry.startswith("-"):
+                    out.pop(entry[1:].split(":")[0], None)
+                    continue
+                parts = entry.split(":")
+                out[parts[0]] = parts[1] if len(parts) > 1 else ""
+        return out
+
+    def kind(self, name: str) -> str:
+        """Which Ens role a class plays (the first matching base in this order)."""
+        for base, kind in (("Ens.BusinessService", "BusinessService"),
+                           ("Ens.BusinessProcess", "BusinessProcess"),
+                           ("Ens.BusinessOperation", "BusinessOperation"),
+                           ("Ens.InboundAdapter", "InboundAdapter"),
+                           ("Ens.OutboundAdapter", "OutboundAdapter"),
+                           ("Ens.Production", "Production"),
+                           ("%Persistent", "Persistent")):
+            if self.extends(name, base):
+                return kind
+        return "RegisteredObject"

@@ -1,0 +1,120 @@
+"""``%Stream.GlobalCharacter`` / ``%Stream.GlobalBinary`` and a ``%FileCharacterStream`` stand-in.
+
+research pyprod.md §8.1: streams need ``Write(chunk)``, and for ``chunksFromIRIS`` ``Rewind()``,
+``Read(n)``, ``AtEnd`` and ``Size``. The brief's contract for ``EnsLib.File.InboundAdapter`` adds
+``Filename`` and ``ReadLine``.
+"""
+from __future__ import annotations
+
+from typing import Any, Union
+
+_DEFAULT_READ = 32000  # %Stream Read() default length [unverified]
+
+
+class _Stream:
+    _binary = False
+    iris_class = "%Stream.GlobalCharacter"
+
+    def __init__(self, data: Union[str, bytes, None] = None) -> None:
+        self._data: Any = (b"" if self._binary else "") if data is None else data
+        self._pos = 0
+
+    def _coerce(self, chunk: Any) -> Any:
+        if self._binary:
+            if isinstance(chunk, str):
+                return chunk.encode("latin-1")
+            return bytes(chunk)
+        if isinstance(chunk, (bytes, bytearray)):
+            return bytes(chunk).decode("latin-1")
+        return str(chunk)
+
+    def Write(self, chunk: Any) -> int:  # noqa: N802 - IRIS name
+        self._data = self._data + self._coerce(chunk)
+        return 1
+
+    def WriteLine(self, chunk: Any = "") -> int:  # noqa: N802
+        return self.Write(self._coerce(chunk) + self._coerce("\r\n"))
+
+    def Rewind(self) -> int:  # noqa: N802
+        self._pos = 0
+        return 1
+
+    def MoveToEnd(self) -> int:  # noqa: N802
+        self._pos = len(self._data)
+        return 1
+
+    def Clear(self) -> int:  # noqa: N802
+        self._data = b"" if self._binary else ""
+        self._pos = 0
+        return 1
+
+    def Read(self, length: Any = _DEFAULT_READ, status: Any = None) -> Any:  # noqa: N802
+        n = _DEFAULT_READ if length in (None, "") else int(length)
+        out = self._data[self._pos:self._pos + n]
+        self._pos += len(out)
+        return out
+
+    def ReadLine(self, length: Any = _DEFAULT_READ, status: Any = None, eol: Any = None) -> Any:  # noqa: N802
+        rest = self._data[self._pos:]
+        nl = b"\n" if self._binary else "\n"
+        idx = rest.find(nl)
+        line = rest if idx < 0 else rest[:idx + 1]
+        self._pos += len(line)
+        cr = b"\r" if self._binary else "\r"
+        return line.rstrip(nl).rstrip(cr)
+
+    @property
+    def AtEnd(self) -> int:  # noqa: N802
+        return 1 if self._pos >= len(self._data) else 0
+
+    @property
+    def Size(self) -> int:  # noqa: N802
+        return len(self._data)
+
+    def _Save(self) -> int:  # noqa: N802
+        return 1
+
+    def _ClassName(self, full: int = 0) -> str:  # noqa: N802
+        return self.iris_class if full else self.iris_class.rpartition(".")[2]
+
+    def getvalue(self) -> Any:
+        """Whole content, for the store and the trace (not an IRIS method)."""
+        return self._data
+
+    def copy(self) -> _Stream:
+        return type(self)(self._data)
+
+    def __repr__(self) -> str:
+        return f"<{self.iris_class} size={self.Size}>"
+
+
+class GlobalCharacterStream(_Stream):
+    iris_class = "%Stream.GlobalCharacter"
+
+
+class GlobalBinaryStream(_Stream):
+    _binary = True
+    iris_class = "%Stream.GlobalBinary"
+
+
+class FileCharacterStream(_Stream):
+    """What ``EnsLib.File.InboundAdapter`` hands to ProcessInput (brief contract: ``Filename``,
+    ``Read(n)``, ``ReadLine``, ``AtEnd``, ``Size``)."""
+
+    iris_class = "%Library.FileCharacterStream"
+
+    def __init__(self, data: Union[str, bytes, None] = None, filename: str = "") -> None:
+        super().__init__(data)
+        self.Filename = filename
+
+    def copy(self) -> FileCharacterStream:
+        return FileCharacterStream(self._data, self.Filename)
+
+
+def python_bytes(x: Any) -> bytes:
+    """``iris._SYS.Python.Bytes`` (research §8.1): bytes → bytes, str → latin-1 bytes."""
+    if isinstance(x, (bytes, bytearray)):
+        return bytes(x)
+    if x is None:
+        return b""
+    return str(x).encode("latin-1")
