@@ -1,0 +1,157 @@
+"""Terminal session pool for the outbound adapter: plain Python, so it is unit-tested without IRIS.
+
+One pool lives in one IRIS job (the operation's), so it needs no cross-process sharing. It holds:
+
+* the **default session** (requests without a session name), governed by ``StayConnected`` as for IRIS's
+  TCP and SQL adapters (research peers.md §2): ``-1`` keeps it open, ``0`` opens one per message and
+  closes it afterwards, ``N > 0`` closes it once idle for more than N seconds;
+* up to ``max_sessions`` **named sessions**: requests with the same name reuse one server process, so
+  locals survive between messages, as terminado's named terminals do (peers.md §4, §6 #11). Idle ones
+  expire after ``session_idle_timeout`` seconds (``<= 0``: never). When all slots are taken a new name is
+  refused (terminado's ``MaxTerminalsReached``) rather than silently evicting another caller's locals.
+
+Idle expiry is checked whenever the pool is used (each message) and on ``close_all``: an IRIS adapter
+written in pyprod cannot hook ``OnKeepalive`` (the name is inherited), so no timer runs in between.
+
+A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the
+next message gets a fresh one. The pool never re-sends a command (a lost command may have run).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+DEFAULT = ""
+
+
+class SessionLimitError(Exception):
+    """All ``max_sessions`` named-session slots are in use."""
+
+
+@dataclass
+class _Entry:
+    terminal: Any
+    last_used: float
+
+
+class SessionPool:
+    """Default and named terminal sessions with StayConnected / idle-expiry rules."""
+
+    def __init__(
+        self,
+        factory: Callable[[], Any],
+        *,
+        stay_connected: float = -1,
+        max_sessions: int = 4,
+        session_idle_timeout: float = 300,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._factory = factory
+        self.stay_connected = stay_connected
+        self.max_sessions = max_sessions
+        self.session_idle_timeout = session_idle_timeout
+        self._clock = clock
+        self._entries: Dict[str, _Entry] = {}
+        self._lock = threading.RLock()
+
+    # -- queries ------------------------------------------------------------------------------------------
+    @property
+    def names(self) -> List[str]:
+        """Open sessions, the default one as ``""``."""
+        with self._lock:
+            return sorted(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # -- use ----------------------------------------------------------------------------------------------
+    def execute(
+        self,
+        command: str,
+        *,
+        session: str = DEFAULT,
+        namespace: Optional[str] = None,
+        timeout: Optional[float] = None,
+        input_lines: Sequence[str] = (),
+    ) -> Any:
+        """Run ``command`` in the named (or default) session and return the client's CommandResult.
+
+        Raises the client's ``TerminalError`` for session failures and ``SessionLimitError`` when a new
+        named session does not fit.
+        """
+        name = (session or "").strip()
+        with self._lock:
+            self.expire_idle()
+            entry = self._entry_for(name)
+            try:
+                if not getattr(entry.terminal, "connected", False):
+                    entry.terminal.connect()
+                result = entry.terminal.execute(
+                    command, namespace=namespace, timeout=timeout, input_lines=tuple(input_lines)
+                )
+            except BaseException:
+                self._drop(name)
+                raise
+            entry.last_used = self._clock()
+            if getattr(result, "status", "") == "lost" or (name == DEFAULT and self.stay_connected == 0):
+                self._drop(name)
+            return result
+
+    def close(self, session: str = DEFAULT) -> bool:
+        """Close one session; True if it was open."""
+        with self._lock:
+            return self._drop((session or "").strip())
+
+    def close_all(self) -> None:
+        """Close every session (adapter teardown)."""
+        with self._lock:
+            for name in list(self._entries):
+                self._drop(name)
+
+    def expire_idle(self, now: Optional[float] = None) -> List[str]:
+        """Close sessions idle past their limit; returns the names closed."""
+        now = self._clock() if now is None else now
+        closed = []
+        with self._lock:
+            for name, entry in list(self._entries.items()):
+                limit = self.stay_connected if name == DEFAULT else self.session_idle_timeout
+                if limit is not None and limit > 0 and now - entry.last_used > limit:
+                    self._drop(name)
+                    closed.append(name)
+        return closed
+
+    # -- internals ----------------------------------------------------------------------------------------
+    def _entry_for(self, name: str) -> _Entry:
+        entry = self._entries.get(name)
+        if entry is not None:
+            return entry
+        if name != DEFAULT:
+            named = sum(1 for n in self._entries if n != DEFAULT)
+            if named >= self.max_sessions:
+                raise SessionLimitError(
+                    f"cannot open named session {name!r}: all MaxSessions={self.max_sessions} named sessions "
+                    f"are in use ({', '.join(sorted(n for n in self._entries if n))}); "
+                    "wait for one to expire (SessionIdleTimeout) or raise MaxSessions"
+                )
+        entry = _Entry(self._factory(), self._clock())
+        self._entries[name] = entry
+        return entry
+
+    def _drop(self, name: str) -> bool:
+        entry = self._entries.pop(name, None)
+        if entry is None:
+            return False
+        try:
+            entry.terminal.close()
+        except Exception:  # noqa: BLE001  closing a broken socket must not mask the real outcome
+            pass
+        return True
+
+    def __del__(self) -> None:  # the adapter's Python object is dropped on OnTearDown
+        try:
+            self.close_all()
+        except Exception:  # noqa: BLE001
+            pass

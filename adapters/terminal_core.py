@@ -1,0 +1,236 @@
+"""The logic behind ``TerminalOutboundAdapter``, kept out of the pyprod class on purpose.
+
+pyprod turns *every* ``def`` of an OutboundAdapter into an ObjectScript method (research pyprod.md §1.4),
+so the adapter class only holds settings and one entry point; everything else lives here, in plain Python
+that tests drive without IRIS. The adapter passes JSON strings across the method boundary.
+
+Credentials: the adapter's ``Credentials`` setting is an *ID* in the production credentials store, resolved
+at connect time through ``Ens.Config.Credentials`` (peers.md §2 "Credentials"). The password only goes to
+the client's login; it is never logged, stored on this object, or put in a response or error text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from adapters.lite_terminal import LiteTerminal, TerminalError
+from adapters.sessions import SessionLimitError, SessionPool
+
+try:  # the client may not export it; a lost connection is then whatever TerminalError it raises
+    from adapters.lite_terminal import ConnectionLost
+except ImportError:  # pragma: no cover
+    ConnectionLost = ()  # type: ignore[assignment,misc]
+
+#: Failure classes the operation tells apart (its FailOnCommandError setting only concerns "command").
+COMMAND_FAILURE = "command"  # the command ran and IRIS reported an error
+SESSION_FAILURE = "session"  # it could not run, timed out, was interrupted or its outcome is unknown
+
+
+class CredentialsError(Exception):
+    """The Credentials setting is empty or names no entry in the credentials store."""
+
+
+def resolve_credentials(credentials_id: str) -> Tuple[str, str]:
+    """Username and password for a production credentials ID (needs the embedded ``iris`` module)."""
+    cid = (credentials_id or "").strip()
+    if not cid:
+        raise CredentialsError(
+            "the Credentials setting is empty: set it to an ID from Interoperability > Credentials"
+        )
+    import iris  # embedded IRIS (or the offline runtime); imported here so plain tests need none
+
+    creds = iris.cls("Ens.Config.Credentials")._OpenId(cid)
+    if creds is None or creds == "":
+        raise CredentialsError(f"no credentials {cid}")
+    return str(creds.Username or ""), str(creds.Password or "")
+
+
+def _as_int(value: Any, default: int) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _as_float(value: Any, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _as_bool(value: Any, default: bool) -> bool:
+    if value in (None, ""):
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+@dataclass
+class AdapterSettings:
+    """The adapter's settings, parsed once per job (IRIS applies settings before OnInit)."""
+
+    server: str = "localhost"
+    port: int = 52773
+    path_prefix: str = ""
+    credentials: str = ""
+    namespace: str = "USER"
+    use_tls: bool = False
+    ca_file: str = ""
+    verify_tls: bool = True
+    connect_timeout: float = 5.0
+    response_timeout: float = 30.0
+    stay_connected: float = -1
+    max_sessions: int = 4
+    session_idle_timeout: float = 300
+    max_output_chars: int = 100000
+
+    @classmethod
+    def from_values(cls, values: Dict[str, Any]) -> AdapterSettings:
+        """Build from raw IRIS property values (strings, ints or ``""`` for unset)."""
+        d = cls()
+        return cls(
+            server=str(values.get("Server") or d.server).strip(),
+            port=_as_int(values.get("Port"), d.port),
+            path_prefix=str(values.get("PathPrefix") or "").strip(),
+            credentials=str(values.get("Credentials") or "").strip(),
+            namespace=str(values.get("Namespace") or d.namespace).strip(),
+            use_tls=_as_bool(values.get("UseTLS"), d.use_tls),
+            ca_file=str(values.get("CAFile") or "").strip(),
+            verify_tls=_as_bool(values.get("VerifyTLS"), d.verify_tls),
+            connect_timeout=_as_float(values.get("ConnectTimeout"), d.connect_timeout),
+            response_timeout=_as_float(values.get("ResponseTimeout"), d.response_timeout),
+            stay_connected=_as_float(values.get("StayConnected"), d.stay_connected),
+            max_sessions=_as_int(values.get("MaxSessions"), d.max_sessions),
+            session_idle_timeout=_as_float(values.get("SessionIdleTimeout"), d.session_idle_timeout),
+            max_output_chars=_as_int(values.get("MaxOutputChars"), d.max_output_chars),
+        )
+
+    @property
+    def endpoint(self) -> str:
+        scheme = "wss" if self.use_tls else "ws"
+        return f"{scheme}://{self.server}:{self.port}{self.path_prefix}"
+
+
+def truncate(output: str, limit: int) -> Tuple[str, bool]:
+    """Cut ``output`` to ``limit`` characters plus an explicit marker; ``limit <= 0`` means no limit."""
+    if limit <= 0 or len(output) <= limit:
+        return output, False
+    marker = f"\n[output truncated by MaxOutputChars: first {limit} of {len(output)} characters shown]"
+    return output[:limit] + marker, True
+
+
+@dataclass
+class TerminalAdapterCore:
+    """Runs requests (as JSON) through a SessionPool of LiteTerminal clients."""
+
+    settings: AdapterSettings
+    warn: Callable[[str], None] = print
+    credentials_resolver: Callable[[str], Tuple[str, str]] = resolve_credentials
+    terminal_class: Callable[..., Any] = LiteTerminal
+    pool: SessionPool = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.pool = SessionPool(
+            self._new_terminal,
+            stay_connected=s.stay_connected,
+            max_sessions=s.max_sessions,
+            session_idle_timeout=s.session_idle_timeout,
+        )
+        if s.use_tls and not s.verify_tls:
+            self.warn(
+                f"VerifyTLS=0: the TLS certificate of {s.server}:{s.port} is NOT verified; "
+                "anyone on the path can impersonate the server and capture the IRIS login"
+            )
+
+    def _new_terminal(self) -> Any:
+        s = self.settings
+        username, password = self.credentials_resolver(s.credentials)
+        verify: Any = s.verify_tls
+        if s.verify_tls and s.ca_file:
+            verify = s.ca_file
+        return self.terminal_class(
+            s.server,
+            s.port,
+            username=username,
+            password=password,
+            namespace=s.namespace or "USER",
+            tls=s.use_tls,
+            verify=verify,
+            path_prefix=s.path_prefix,
+            connect_timeout=s.connect_timeout,
+            response_timeout=s.response_timeout,
+        )
+
+    def run(self, request_json: str) -> str:
+        """Execute one request; returns ``{"response": {...}, "failure": None|"command"|"session"}``."""
+        req = json.loads(request_json) if request_json else {}
+        command = str(req.get("Command") or "")
+        session = str(req.get("Session") or "").strip()
+        namespace = str(req.get("Namespace") or "").strip()
+        timeout = _request_timeout(req.get("Timeout"))
+        input_lines = [str(x) for x in (req.get("InputLines") or [])]
+        response: Dict[str, Any] = {
+            "Command": command,
+            "Namespace": namespace or self.settings.namespace,
+            "Status": "error",
+            "ElapsedMs": 0,
+            "Output": "",
+            "OutputTruncated": 0,
+            "Error": "",
+            "Session": session,
+            "ServerVersion": "",
+        }
+        failure: Optional[str] = SESSION_FAILURE
+        if not command.strip():
+            response["Error"] = "empty command: nothing was sent"
+            return json.dumps({"response": response, "failure": failure})
+        try:
+            result = self.pool.execute(
+                command, session=session, namespace=namespace or None, timeout=timeout, input_lines=input_lines
+            )
+        except CredentialsError as exc:
+            response["Error"] = f"cannot log in to {self.settings.endpoint}: {exc}"
+        except SessionLimitError as exc:
+            response["Error"] = str(exc)
+        except ConnectionLost as exc:  # type: ignore[misc]
+            response["Status"] = "lost"
+            response["Error"] = (
+                f"connection to {self.settings.endpoint} lost ({exc}); the command may or may not have run "
+                "and was not re-sent"
+            )
+        except TerminalError as exc:
+            response["Error"] = f"{type(exc).__name__} for {self.settings.endpoint}: {exc}"
+        else:
+            output, truncated = truncate(str(result.output or ""), self.settings.max_output_chars)
+            response.update(
+                Status=str(result.status),
+                Output=output,
+                OutputTruncated=1 if truncated else 0,
+                Error=str(result.error or ""),
+                Namespace=str(result.namespace or response["Namespace"]),
+                ElapsedMs=int(round(float(result.elapsed or 0) * 1000)),
+                ServerVersion=str(result.server_version or ""),
+            )
+            if result.status == "ok":
+                failure = None
+            elif result.status == "error":
+                failure = COMMAND_FAILURE
+            if result.status == "lost" and not response["Error"]:
+                response["Error"] = "connection lost; the command may or may not have run and was not re-sent"
+        return json.dumps({"response": response, "failure": failure})
+
+    def close(self) -> None:
+        self.pool.close_all()
+
+
+def _request_timeout(value: Any) -> Optional[float]:
+    """Request Timeout: 0/empty = adapter default (None), negative = no limit (-1), else seconds."""
+    t = _as_float(value, 0.0)
+    if t == 0:
+        return None
+    return -1.0 if t < 0 else t

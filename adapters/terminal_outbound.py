@@ -1,0 +1,90 @@
+"""``LiteTerminal.TerminalOutboundAdapter``: the pyprod outbound adapter that runs commands on IRIS.
+
+Kept tiny on purpose: pyprod makes every ``def`` here an ObjectScript method (research pyprod.md §1.4),
+so there are exactly two, neither colliding with inherited Ens.OutboundAdapter methods (OnInit, OnTearDown,
+OnKeepalive, CredentialsSet, Connect, Disconnect, ...):
+
+* ``run_command(request_json) -> (status, response_json)``, ObjectScript ``RunCommand``;
+* ``close_sessions() -> status``, ObjectScript ``CloseSessions``.
+
+The logic is in ``adapters.terminal_core`` / ``adapters.sessions``. One Python instance of this class exists
+per IRIS job (§3), so the session pool is per job; the generated ``OnTearDown`` drops that instance, and
+the pool closes its sessions when it is collected (``SessionPool.__del__``).
+
+Settings follow the IRIS adapter conventions of peers.md §2 (names, categories, controls, defaults).
+"""
+
+iris_package_name = "LiteTerminal"
+
+from intersystems_pyprod import IRISLog, IRISProperty, OutboundAdapter, Status  # noqa: E402
+
+from adapters.terminal_core import AdapterSettings, TerminalAdapterCore  # noqa: E402
+
+#: Names of the settings below, read into AdapterSettings when the first command runs.
+SETTING_NAMES = (
+    "Server", "Port", "PathPrefix", "Credentials", "Namespace", "UseTLS", "CAFile", "VerifyTLS",
+    "ConnectTimeout", "ResponseTimeout", "StayConnected", "MaxSessions", "SessionIdleTimeout",
+    "MaxOutputChars",
+)
+
+
+class TerminalOutboundAdapter(OutboundAdapter):
+    """Runs ObjectScript on an IRIS server through its Lite Terminal WebSocket (/api/atelier/)."""
+
+    Server = IRISProperty("localhost", "str", "Host name or IP address of the IRIS web server", "Basic")
+    Port = IRISProperty(52773, "int", "TCP port of the IRIS web server (web gateway or private server)", "Basic")
+    PathPrefix = IRISProperty(
+        "", "str", "URL prefix in front of /api/atelier/ when IRIS sits behind a web gateway, e.g. /iris", "Basic"
+    )
+    Credentials = IRISProperty(
+        "", "str", "ID of the production credentials holding the IRIS user and password", "Basic:credentialsSelector"
+    )
+    Namespace = IRISProperty("USER", "str", "Namespace commands run in unless a request names another", "Basic")
+    UseTLS = IRISProperty(0, "bool", "Connect with https/wss instead of http/ws", "Connection")
+    CAFile = IRISProperty(
+        "", "str", "PEM file of the certificate authority to trust for TLS; empty uses the system store",
+        "Connection",
+    )
+    VerifyTLS = IRISProperty(
+        1, "bool", "Verify the server certificate and host name; turning this off is logged as a warning",
+        "Connection",
+    )
+    ConnectTimeout = IRISProperty(
+        5, "num", "Seconds allowed to log in and open the terminal session", "Connection"
+    )
+    ResponseTimeout = IRISProperty(
+        30, "num", "Seconds a command may run before it is interrupted; -1 means no limit", "Connection"
+    )
+    StayConnected = IRISProperty(
+        -1, "num",
+        "Keep the terminal session between messages: -1 always, 0 one session per message, "
+        "N close after N idle seconds",
+        "Connection",
+    )
+    MaxSessions = IRISProperty(
+        4, "int", "Most named sessions (requests with a Session name) kept open at once", "Additional"
+    )
+    SessionIdleTimeout = IRISProperty(
+        300, "num", "Seconds after which an unused named session is closed; 0 keeps them open", "Additional"
+    )
+    MaxOutputChars = IRISProperty(
+        100000, "int",
+        "Longest output kept in a response; longer output is cut and ends with a truncation marker. 0 = no limit",
+        "Additional",
+    )
+
+    def run_command(self, request_json):
+        """Run one request (JSON of TerminalCommandRequest fields); returns the status and a JSON result."""
+        core = getattr(self, "_core", None)
+        if core is None:
+            values = {name: getattr(self, name) for name in SETTING_NAMES}
+            core = TerminalAdapterCore(AdapterSettings.from_values(values), warn=IRISLog.Warning)
+            self._core = core
+        return Status.OK(), core.run(request_json)
+
+    def close_sessions(self):
+        """Close every terminal session of this job (they reopen on the next message)."""
+        core = getattr(self, "_core", None)
+        if core is not None:
+            core.close()
+        return Status.OK()

@@ -1,0 +1,58 @@
+"""Request and response messages for running ObjectScript commands through a production.
+
+Both are pyprod ``JsonSerialize`` messages (research pyprod.md §1.4, §2.3): every field travels in the JSON body
+the Visual Trace shows; the ``Column`` fields also become IRIS properties, so the Message Viewer and SQL can
+search them (``SELECT ... FROM LiteTerminal.TerminalCommandResponse WHERE Status = 'error'``).
+
+Rules kept here on purpose (pyprod.md §7.3, §7.9): ``iris_package_name`` is a string literal before any
+class; the two classes do not inherit from each other; field names are PascalCase so the Python attribute,
+the JSON key and the IRIS property have one spelling. No field ever holds a password or credential: the
+server login comes from the operation's ``Credentials`` setting, never from a message.
+"""
+
+iris_package_name = "LiteTerminal"
+
+from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package name must come first)
+
+#: The response ``Status`` values. ``denied`` is set by the process's command policy; the others come
+#: from the Lite Terminal client (its CommandResult.status).
+STATUSES = ("ok", "error", "timeout", "interrupted", "lost", "denied")
+
+
+class TerminalCommandRequest(JsonSerialize):
+    """One ObjectScript command (or a multi-line script) to run on an IRIS server."""
+
+    Command: str = Column("", "str", "ObjectScript to run; may span several lines")
+    Namespace: str = Column("", "str", "Namespace to run in; empty means the operation's Namespace setting")
+    #: Seconds to wait for the command; 0 means the operation's ResponseTimeout, -1 means no limit.
+    Timeout = 0
+    #: Lines answered, in order, to READ commands the command performs.
+    #: (A shared default list: pyprod does not copy defaults, so code here never mutates it.)
+    InputLines = []
+    #: Named session: commands with the same name share one server process, so locals live on.
+    Session = ""
+    #: Free text for the trace (who asked and why).
+    Description = ""
+    #: Config item name of the operation to use; must be one of the process's AllowedTargets.
+    Target = ""
+
+
+class TerminalCommandResponse(JsonSerialize):
+    """What happened: output, outcome and timing of one request."""
+
+    Command: str = Column("", "str", "The command that was run (or denied)")
+    Namespace: str = Column("", "str", "Namespace the command ran in")
+    Status: str = Column("", "str", "ok, error, timeout, interrupted, lost or denied", True)
+    ElapsedMs: int = Column(0, "int", "Milliseconds from sending the command to its result")
+    #: Text the command wrote (ANSI sequences removed), possibly cut at the operation's MaxOutputChars.
+    Output = ""
+    #: 1 when Output was cut; the end of Output then carries an explicit marker.
+    OutputTruncated = 0
+    #: The IRIS error (``$ZERROR`` text) or the reason for a timeout, loss or denial.
+    Error = ""
+    #: Named session used, if any.
+    Session = ""
+    #: Config item that ran the command (empty when denied before reaching one).
+    Target = ""
+    #: ``$ZVERSION`` of the server, as reported at login.
+    ServerVersion = ""

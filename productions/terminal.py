@@ -1,0 +1,406 @@
+"""Business hosts and the default production for running ObjectScript commands from a production.
+
+Message flow (every hop shows in the Visual Trace)::
+
+    TerminalCommandService (adapterless) ─┐
+    ScheduledCommandService (times/poll) ─┼─> TerminalCommandProcess ──> TerminalCommandOperation ──> IRIS
+    CommandFileService (EnsLib.File)     ─┘    (policy, routing)          (TerminalOutboundAdapter)
+
+Component rules from research pyprod.md §7 kept here: module-mode loading, ``iris_package_name`` literal
+first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (§7.5), MessageMap keys are the
+message's IRIS name (§7.4), the process keeps no Python state between callbacks (§3), callbacks always
+return a status (§2.1), and every refusal or failure says why.
+"""
+
+iris_package_name = "LiteTerminal"
+
+import json  # noqa: E402
+from typing import Any, Dict, Optional, Tuple  # noqa: E402
+
+from intersystems_pyprod import (  # noqa: E402
+    BusinessOperation,
+    BusinessProcess,
+    BusinessService,
+    Column,
+    IRISLog,
+    IRISParameter,
+    IRISProperty,
+    OperationItem,
+    ProcessItem,
+    Production,
+    ServiceItem,
+    Status,
+)
+
+import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (§7.5)
+import adapters.terminal_outbound  # noqa: E402,F401
+from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
+from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
+from productions.policy import check_command  # noqa: E402
+
+MSG_PKG = "LiteTerminal"
+TARGETS_SELECTOR = (
+    "selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
+)
+MULTI_TARGETS_SELECTOR = (
+    "selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
+)
+DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Plain helpers (module level, so the loader generates no ObjectScript for them)
+
+
+def field(message: Any, name: str, default: Any = "") -> Any:
+    """A message field, or ``default`` when unset (a message built on the IRIS side carries only Columns)."""
+    value = getattr(message, name, default)
+    if value is None or isinstance(value, Column):
+        return default
+    return value
+
+
+def is_ok(status: Any) -> bool:
+    """pyprod statuses: ``1`` is OK; an error status is a truthy string (pyprod.md §2.4)."""
+    return str(status) == "1"
+
+
+def status_text(status: Any) -> str:
+    """Readable text of an error %Status."""
+    try:
+        import iris
+
+        text = iris.system.Status.GetErrorText(status)
+        if text:
+            return str(text)
+    except Exception:  # noqa: BLE001  best effort: fall back to the raw value
+        pass
+    return str(status)
+
+
+def split_send_result(result: Any) -> Tuple[Any, Optional[Any]]:
+    """pyprod's SendRequestSync returns ``status`` or ``(status, response)`` (pyprod.md §2.2)."""
+    if isinstance(result, (tuple, list)):
+        return result[0], (result[1] if len(result) > 1 else None)
+    return result, None
+
+
+_REQUEST_FIELDS = {name.lower(): name for name in TerminalCommandRequest._field_names}
+
+
+def request_from_input(value: Any, namespace: str = "", description: str = "") -> TerminalCommandRequest:
+    """A request from a command string, a JSON object string, a dict, or a request message.
+
+    JSON keys are the request's field names, case-insensitive, underscores ignored (``input_lines``).
+    """
+    if isinstance(value, TerminalCommandRequest):
+        return value
+    text = getattr(value, "StringValue", value)  # Ens.StringRequest from ObjectScript callers
+    data: Dict[str, Any]
+    if isinstance(text, dict):
+        data = dict(text)
+    elif isinstance(text, str):
+        stripped = text.strip()
+        if stripped.startswith("{"):
+            try:
+                data = json.loads(stripped)
+            except ValueError as exc:
+                raise ValueError(f"input starts with '{{' but is not a valid JSON request: {exc}") from None
+            if not isinstance(data, dict):
+                raise ValueError("a JSON request must be an object")
+        else:
+            data = {"Command": text}
+    else:
+        raise ValueError(
+            f"cannot make a TerminalCommandRequest from {type(text).__name__}: pass a command string, "
+            "a JSON request or a LiteTerminal.TerminalCommandRequest"
+        )
+    fields: Dict[str, Any] = {}
+    unknown = []
+    for key, val in data.items():
+        name = _REQUEST_FIELDS.get(str(key).replace("_", "").lower())
+        if name is None:
+            unknown.append(str(key))
+        else:
+            fields[name] = val
+    if unknown:
+        raise ValueError(
+            f"unknown request field(s) {', '.join(sorted(unknown))}; known: "
+            f"{', '.join(TerminalCommandRequest._field_names)}"
+        )
+    if "InputLines" in fields:
+        lines = fields["InputLines"]
+        fields["InputLines"] = [lines] if isinstance(lines, str) else [str(x) for x in (lines or [])]
+    fields.setdefault("Namespace", namespace or "")
+    fields.setdefault("Description", description or "")
+    return TerminalCommandRequest(**fields)
+
+
+def response_for(request: Any, status: str, error: str, target: str = "") -> TerminalCommandResponse:
+    """A response for a request that did not (or may not have) run on a server."""
+    return TerminalCommandResponse(
+        Command=str(field(request, "Command")),
+        Namespace=str(field(request, "Namespace")),
+        Status=status,
+        Error=error,
+        Session=str(field(request, "Session")),
+        Target=target,
+    )
+
+
+def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[Any]]:
+    """SendRequestSync with an explanation when no target is configured."""
+    if not (target or "").strip():
+        return Status.ERROR("no Target configured: set this item's Target setting"), None
+    return split_send_result(host.SendRequestSync(target.strip(), request, -1, str(field(request, "Description"))))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Business operation
+
+
+class TerminalCommandOperation(BusinessOperation):
+    """Runs each TerminalCommandRequest on the configured IRIS server and returns its response.
+
+    A command that fails becomes an error %Status whose text names the failure (``LiteTerminal error:
+    <UNDEFINED>...``), so ReplyCodeActions (``E*<UNDEFINED>=...``), retries and AlertOnError behave as for
+    any IRIS operation. A ``lost`` result may have run: do not give it an ``R`` (retry) action.
+    """
+
+    ADAPTER = IRISParameter("LiteTerminal.TerminalOutboundAdapter")
+    FailOnCommandError = IRISProperty(
+        1, "bool",
+        "Treat an error raised by the command inside IRIS as a failure (error status, alerts, ReplyCodeActions); "
+        "0 returns it as a normal response with Status=error",
+        "Additional",
+    )
+    MessageMap = {"LiteTerminal.TerminalCommandRequest": "execute_command"}
+
+    def execute_command(self, request):
+        payload = {name: field(request, name, None) for name in TerminalCommandRequest._field_names}
+        payload = {k: v for k, v in payload.items() if v is not None}
+        status, result_json = self.ADAPTER.run_command(json.dumps(payload))
+        if not is_ok(status) or not result_json:
+            text = status_text(status) if not is_ok(status) else "the adapter returned no result"
+            return Status.ERROR(f"LiteTerminal adapter failure: {text}"), response_for(
+                request, "error", f"adapter failure: {text}"
+            )
+        data = json.loads(result_json)
+        response = TerminalCommandResponse(**data["response"])
+        failure = data.get("failure")
+        if failure is None or (failure == COMMAND_FAILURE and not _flag(self.FailOnCommandError, True)):
+            return Status.OK(), response
+        return Status.ERROR(f"LiteTerminal {response.Status}: {response.Error or 'no detail'}"), response
+
+
+def _flag(value: Any, default: bool) -> bool:
+    if value in (None, ""):
+        return default
+    return str(value).strip().lower() in ("1", "true")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Business process
+
+
+class TerminalCommandProcess(BusinessProcess):
+    """Applies the command policy, then routes each request to its target operation.
+
+    A request may name one of AllowedTargets (or the default Target); any other target, and any command the
+    policy refuses, gets a ``denied`` response and an Event Log warning, and never reaches a server. The
+    policy (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS user.
+    """
+
+    Target = IRISProperty(
+        "Terminal Operation", "str", "Operation that runs requests which name no Target", f"Basic:{TARGETS_SELECTOR}"
+    )
+    AllowedTargets = IRISProperty(
+        "", "str", "Further operations a request may name in its Target field (comma-separated)",
+        f"Basic:{MULTI_TARGETS_SELECTOR}",
+    )
+    AllowPatterns = IRISProperty(
+        "", "str",
+        "Regular expressions, one per line; when set, every statement of a command must match one. "
+        "Matched case-insensitively against the normalised command (full upper-case command names)",
+        "Policy",
+    )
+    DenyPatterns = IRISProperty(
+        DEFAULT_DENY, "str",
+        "Regular expressions, one per line; a command with a statement matching any of them is denied. "
+        "The default refuses namespace switches (zn, set $namespace) and HALT",
+        "Policy",
+    )
+
+    def on_request(self, request):
+        default_target = str(field(self, "Target")).strip()
+        allowed = {t.strip() for t in str(field(self, "AllowedTargets")).split(",") if t.strip()}
+        allowed.add(default_target)
+        wanted = str(field(request, "Target")).strip()
+        target = wanted or default_target
+        command = str(field(request, "Command"))
+        if wanted and wanted not in allowed:
+            reason = f"target {wanted!r} is not one of AllowedTargets ({', '.join(sorted(allowed))})"
+            IRISLog.Warning(f"denied command {command[:200]!r}: {reason}")
+            return Status.OK(), response_for(request, "denied", reason, wanted)
+        decision = check_command(command, str(field(self, "AllowPatterns")), str(field(self, "DenyPatterns")))
+        if not decision.allowed:
+            IRISLog.Warning(f"denied command {command[:200]!r}: {decision.reason}")
+            return Status.OK(), response_for(request, "denied", decision.reason, target)
+        status, response = send_to_target(self, target, request)
+        if response is None:
+            text = status_text(status) if not is_ok(status) else "no response"
+            return Status.OK(), response_for(request, "error", f"{target} returned no response: {text}", target)
+        response.Target = target
+        return Status.OK(), response
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Business services
+
+
+class TerminalCommandService(BusinessService):
+    """Adapterless entry point: call it from ObjectScript or ``director.create_business_service``.
+
+    Input: a command string, a JSON request (``{"Command": ..., "Namespace": ..., "InputLines": [...]}``),
+    or a LiteTerminal.TerminalCommandRequest. Output: the TerminalCommandResponse.
+    """
+
+    Target = IRISProperty(
+        "Terminal Process", "str", "Where requests go (normally the Terminal Process)", f"Basic:{TARGETS_SELECTOR}"
+    )
+
+    def on_process_input(self, pInput):
+        message = self._createmessage(pInput) if _is_iris_object(pInput) else pInput
+        try:
+            request = request_from_input(message, description="adapterless call")
+        except ValueError as exc:
+            return Status.ERROR(f"TerminalCommandService: {exc}")
+        status, response = send_to_target(self, str(field(self, "Target")), request)
+        if response is None:
+            return status
+        return status, response
+
+
+class ScheduledCommandService(BusinessService):
+    """Sends each command its ScheduledCommandAdapter hands over (CallInterval or TimesOfDay)."""
+
+    ADAPTER = IRISParameter("LiteTerminal.ScheduledCommandAdapter")
+    Target = IRISProperty(
+        "Terminal Process", "str", "Where scheduled commands go (normally the Terminal Process)",
+        f"Basic:{TARGETS_SELECTOR}",
+    )
+    Namespace = IRISProperty("", "str", "Namespace for the commands; empty uses the operation's Namespace", "Basic")
+
+    def on_process_input(self, pInput):
+        request = TerminalCommandRequest(
+            Command=str(pInput), Namespace=str(field(self, "Namespace")), Description="scheduled command"
+        )
+        status, _response = send_to_target(self, str(field(self, "Target")), request)
+        return status
+
+
+class CommandFileService(BusinessService):
+    """Runs each file IRIS's EnsLib.File.InboundAdapter picks up as one script (one request per file).
+
+    A file that is too large or cannot be read is reported in the Event Log and not sent; the service
+    still returns OK so the file adapter archives or deletes it instead of retrying it forever.
+    """
+
+    ADAPTER = IRISParameter("EnsLib.File.InboundAdapter")
+    Target = IRISProperty(
+        "Terminal Process", "str", "Where file scripts go (normally the Terminal Process)",
+        f"Basic:{TARGETS_SELECTOR}",
+    )
+    Namespace = IRISProperty("", "str", "Namespace for the scripts; empty uses the operation's Namespace", "Basic")
+    MaxFileChars = IRISProperty(
+        1000000, "int", "Largest script accepted, in characters; larger files are reported and skipped", "Basic"
+    )
+
+    def on_process_input(self, pInput):
+        name = str(getattr(pInput, "Filename", "") or "(unnamed file)")
+        limit = int(field(self, "MaxFileChars", 1000000) or 1000000)
+        try:
+            size = int(getattr(pInput, "Size", 0) or 0)
+            if size > limit:
+                IRISLog.Error(f"file {name} not run: {size} characters is over MaxFileChars={limit}")
+                return Status.OK()
+            chunks, total = [], 0
+            while not pInput.AtEnd:
+                chunk = pInput.Read(32000)
+                if chunk is None or chunk == "":
+                    break
+                chunks.append(str(chunk))
+                total += len(chunks[-1])
+                if total > limit:
+                    IRISLog.Error(f"file {name} not run: more than MaxFileChars={limit} characters")
+                    return Status.OK()
+            script = "".join(chunks)
+        except Exception as exc:  # noqa: BLE001  report any read failure instead of crashing the service
+            IRISLog.Error(f"file {name} not run: cannot read it: {exc}")
+            return Status.OK()
+        if not script.strip():
+            IRISLog.Warning(f"file {name} is empty: nothing to run")
+            return Status.OK()
+        request = TerminalCommandRequest(
+            Command=script, Namespace=str(field(self, "Namespace")), Description=f"file {name}"
+        )
+        status, _response = send_to_target(self, str(field(self, "Target")), request)
+        if not is_ok(status):
+            IRISLog.Warning(f"file {name}: the script did not complete: {status_text(status)}")
+        return Status.OK()
+
+
+def _is_iris_object(value: Any) -> bool:
+    return type(value).__module__.startswith("iris.")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Production
+
+
+class TerminalProduction(Production):
+    """A working default: three services, the policy process and one operation on localhost:52773."""
+
+    description = (
+        "Runs ObjectScript commands on IRIS through the Lite Terminal WebSocket. Create the credentials "
+        "ID LiteTerminal first; command files are read from /tmp/liteterminal/in"
+    )
+    services = [
+        ServiceItem(
+            "Terminal Command Service", "LiteTerminal.TerminalCommandService", pool_size=0,
+            host_settings={"Target": "Terminal Process"},
+            comment="Adapterless: call it from ObjectScript or director.create_business_service",
+        ),
+        ServiceItem(
+            "Scheduled Commands", "LiteTerminal.ScheduledCommandService",
+            host_settings={"Target": "Terminal Process"},
+            adapter_settings={"Commands": "write $zversion", "CallInterval": 300, "TimesOfDay": ""},
+            comment="Runs the Commands setting every CallInterval seconds or at TimesOfDay",
+        ),
+        ServiceItem(
+            "Command Files", "LiteTerminal.CommandFileService",
+            host_settings={"Target": "Terminal Process"},
+            adapter_settings={
+                "FilePath": "/tmp/liteterminal/in/",
+                "FileSpec": "*.cos",
+                "ArchivePath": "/tmp/liteterminal/done/",
+            },
+            comment="Each *.cos file dropped in FilePath runs as one script",
+        ),
+    ]
+    processes = [
+        ProcessItem(
+            "Terminal Process", "LiteTerminal.TerminalCommandProcess", pool_size=1,
+            host_settings={"Target": "Terminal Operation", "AllowedTargets": "Terminal Operation"},
+            comment="Command policy (AllowPatterns/DenyPatterns) and routing",
+        ),
+    ]
+    operations = [
+        OperationItem(
+            "Terminal Operation", "LiteTerminal.TerminalCommandOperation",
+            adapter_settings={
+                "Server": "localhost", "Port": 52773, "Credentials": "LiteTerminal", "Namespace": "USER",
+            },
+            comment="Runs commands on the IRIS server at Server:Port",
+        ),
+    ]
