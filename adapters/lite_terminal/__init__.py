@@ -5,6 +5,7 @@ Public API::
     from adapters.lite_terminal import LiteTerminal, CommandResult, TerminalError
 """
 
+from .client import CommandResult, LiteTerminal
 from .errors import (
     AuthError,
     ConnectError,
@@ -19,8 +20,12 @@ from .errors import (
     TerminalError,
     UnsupportedServer,
 )
+from .login import ServerInfo
 
 __all__ = [
+    "LiteTerminal",
+    "CommandResult",
+    "ServerInfo",
     "TerminalError",
     "ConnectError",
     "AuthError",
