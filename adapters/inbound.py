@@ -27,7 +27,8 @@ class ScheduledCommandAdapter(InboundAdapter):
     )
     TimesOfDay = IRISProperty(
         "", "str",
-        "Comma-separated times of day (24-hour HH:MM) to run the commands; empty runs them every CallInterval",
+        "Comma-separated times of day (24-hour HH:MM) to run the commands; "
+        "empty runs them every CallInterval",
         "Basic",
     )
 

@@ -49,6 +49,5 @@ def due_times(times: List[_dt.time], since: _dt.datetime, now: _dt.datetime) -> 
 
 def split_commands(text: str) -> List[str]:
     """One command per non-blank line; lines starting with ``#`` are comments."""
-    return [
-        line.strip() for line in (text or "").splitlines() if line.strip() and not line.lstrip().startswith("#")
-    ]
+    lines = (line.strip() for line in (text or "").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]

@@ -191,7 +191,8 @@ class TerminalAdapterCore:
             return json.dumps({"response": response, "failure": failure})
         try:
             result = self.pool.execute(
-                command, session=session, namespace=namespace or None, timeout=timeout, input_lines=input_lines
+                command, session=session, namespace=namespace or None, timeout=timeout,
+                input_lines=input_lines,
             )
         except CredentialsError as exc:
             response["Error"] = f"cannot log in to {self.settings.endpoint}: {exc}"

@@ -32,14 +32,20 @@ class TerminalOutboundAdapter(OutboundAdapter):
     """Runs ObjectScript on an IRIS server through its Lite Terminal WebSocket (/api/atelier/)."""
 
     Server = IRISProperty("localhost", "str", "Host name or IP address of the IRIS web server", "Basic")
-    Port = IRISProperty(52773, "int", "TCP port of the IRIS web server (web gateway or private server)", "Basic")
+    Port = IRISProperty(
+        52773, "int", "TCP port of the IRIS web server (web gateway or private server)", "Basic"
+    )
     PathPrefix = IRISProperty(
-        "", "str", "URL prefix in front of /api/atelier/ when IRIS sits behind a web gateway, e.g. /iris", "Basic"
+        "", "str", "URL prefix in front of /api/atelier/ when IRIS sits behind a web gateway, e.g. /iris",
+        "Basic",
     )
     Credentials = IRISProperty(
-        "", "str", "ID of the production credentials holding the IRIS user and password", "Basic:credentialsSelector"
+        "", "str", "ID of the production credentials holding the IRIS user and password",
+        "Basic:credentialsSelector",
     )
-    Namespace = IRISProperty("USER", "str", "Namespace commands run in unless a request names another", "Basic")
+    Namespace = IRISProperty(
+        "USER", "str", "Namespace commands run in unless a request names another", "Basic"
+    )
     UseTLS = IRISProperty(0, "bool", "Connect with https/wss instead of http/ws", "Connection")
     CAFile = IRISProperty(
         "", "str", "PEM file of the certificate authority to trust for TLS; empty uses the system store",
@@ -69,7 +75,8 @@ class TerminalOutboundAdapter(OutboundAdapter):
     )
     MaxOutputChars = IRISProperty(
         100000, "int",
-        "Longest output kept in a response; longer output is cut and ends with a truncation marker. 0 = no limit",
+        "Longest output kept in a response; longer output is cut and ends with a truncation marker; "
+        "0 means no limit",
         "Additional",
     )
 

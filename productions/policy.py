@@ -97,7 +97,8 @@ class CommandPolicy:
         for statement in statements:
             for pattern in self.deny:
                 if pattern.search(statement):
-                    return Decision(False, f"matches DenyPatterns {pattern.pattern!r}: {statement}", statements)
+                    reason = f"matches DenyPatterns {pattern.pattern!r}: {statement}"
+                    return Decision(False, reason, statements)
         if self.allow:
             for statement in statements:
                 if not any(p.search(statement) for p in self.allow):

@@ -39,12 +39,8 @@ from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  #
 from productions.policy import check_command  # noqa: E402
 
 MSG_PKG = "LiteTerminal"
-TARGETS_SELECTOR = (
-    "selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
-)
-MULTI_TARGETS_SELECTOR = (
-    "selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
-)
+#: Setting arguments below are literals on purpose: the loader reads them from the AST and writes a name or
+#: an f-string verbatim (research pyprod.md §1.4, ``eval_node`` falls back to ``ast.unparse``).
 DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
 
 
@@ -152,7 +148,8 @@ def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[
     """SendRequestSync with an explanation when no target is configured."""
     if not (target or "").strip():
         return Status.ERROR("no Target configured: set this item's Target setting"), None
-    return split_send_result(host.SendRequestSync(target.strip(), request, -1, str(field(request, "Description"))))
+    description = str(field(request, "Description"))
+    return split_send_result(host.SendRequestSync(target.strip(), request, -1, description))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -170,8 +167,8 @@ class TerminalCommandOperation(BusinessOperation):
     ADAPTER = IRISParameter("LiteTerminal.TerminalOutboundAdapter")
     FailOnCommandError = IRISProperty(
         1, "bool",
-        "Treat an error raised by the command inside IRIS as a failure (error status, alerts, ReplyCodeActions); "
-        "0 returns it as a normal response with Status=error",
+        "Treat an error raised by the command inside IRIS as a failure (error status, alerts, "
+        "ReplyCodeActions); 0 returns it as a normal response with Status=error",
         "Additional",
     )
     MessageMap = {"LiteTerminal.TerminalCommandRequest": "execute_command"}
@@ -212,11 +209,12 @@ class TerminalCommandProcess(BusinessProcess):
     """
 
     Target = IRISProperty(
-        "Terminal Operation", "str", "Operation that runs requests which name no Target", f"Basic:{TARGETS_SELECTOR}"
+        "Terminal Operation", "str", "Operation that runs requests which name no Target",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
     )
     AllowedTargets = IRISProperty(
         "", "str", "Further operations a request may name in its Target field (comma-separated)",
-        f"Basic:{MULTI_TARGETS_SELECTOR}",
+        "Basic:selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
     AllowPatterns = IRISProperty(
         "", "str",
@@ -225,7 +223,7 @@ class TerminalCommandProcess(BusinessProcess):
         "Policy",
     )
     DenyPatterns = IRISProperty(
-        DEFAULT_DENY, "str",
+        r"^(ZNSPACE|HALT)\b", "str",
         "Regular expressions, one per line; a command with a statement matching any of them is denied. "
         "The default refuses namespace switches (zn, set $namespace) and HALT",
         "Policy",
@@ -249,7 +247,8 @@ class TerminalCommandProcess(BusinessProcess):
         status, response = send_to_target(self, target, request)
         if response is None:
             text = status_text(status) if not is_ok(status) else "no response"
-            return Status.OK(), response_for(request, "error", f"{target} returned no response: {text}", target)
+            error = f"{target} returned no response: {text}"
+            return Status.OK(), response_for(request, "error", error, target)
         response.Target = target
         return Status.OK(), response
 
@@ -266,7 +265,8 @@ class TerminalCommandService(BusinessService):
     """
 
     Target = IRISProperty(
-        "Terminal Process", "str", "Where requests go (normally the Terminal Process)", f"Basic:{TARGETS_SELECTOR}"
+        "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
     )
 
     def on_process_input(self, pInput):
@@ -287,9 +287,11 @@ class ScheduledCommandService(BusinessService):
     ADAPTER = IRISParameter("LiteTerminal.ScheduledCommandAdapter")
     Target = IRISProperty(
         "Terminal Process", "str", "Where scheduled commands go (normally the Terminal Process)",
-        f"Basic:{TARGETS_SELECTOR}",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
-    Namespace = IRISProperty("", "str", "Namespace for the commands; empty uses the operation's Namespace", "Basic")
+    Namespace = IRISProperty(
+        "", "str", "Namespace for the commands; empty uses the operation's Namespace", "Basic"
+    )
 
     def on_process_input(self, pInput):
         request = TerminalCommandRequest(
@@ -309,11 +311,14 @@ class CommandFileService(BusinessService):
     ADAPTER = IRISParameter("EnsLib.File.InboundAdapter")
     Target = IRISProperty(
         "Terminal Process", "str", "Where file scripts go (normally the Terminal Process)",
-        f"Basic:{TARGETS_SELECTOR}",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
-    Namespace = IRISProperty("", "str", "Namespace for the scripts; empty uses the operation's Namespace", "Basic")
+    Namespace = IRISProperty(
+        "", "str", "Namespace for the scripts; empty uses the operation's Namespace", "Basic"
+    )
     MaxFileChars = IRISProperty(
-        1000000, "int", "Largest script accepted, in characters; larger files are reported and skipped", "Basic"
+        1000000, "int", "Largest script accepted, in characters; larger files are reported and skipped",
+        "Basic",
     )
 
     def on_process_input(self, pInput):

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Load the LiteTerminal production components into IRIS with intersystems_pyprod, or run them offline.
+#
+#   ./load.sh                 load into IRIS (needs the env vars below; research pyprod.md §1.2)
+#   ./load.sh --offline DIR   write every generated .cls (production included) to DIR; no IRIS needed
+#   ./load.sh --simulator     the demo: run TerminalProduction on the offline runtime + Lite Terminal simulator
+#
+# Loading is in module mode from the repository root, messages, then adapters, then productions
+# (pyprod.md §7.1, §7.2): only module mode keeps `import adapters...` working inside IRIS.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+
+# Modules with pyprod classes, in load order. adapters/sessions.py, adapters/terminal_core.py,
+# adapters/schedule.py and productions/policy.py are plain Python: nothing to generate.
+MODULES=(messages.terminal adapters.terminal_outbound adapters.inbound productions.terminal)
+CLASSES=(
+    LiteTerminal.TerminalCommandRequest LiteTerminal.TerminalCommandResponse
+    LiteTerminal.TerminalOutboundAdapter LiteTerminal.ScheduledCommandAdapter
+    LiteTerminal.TerminalCommandOperation LiteTerminal.TerminalCommandProcess
+    LiteTerminal.TerminalCommandService LiteTerminal.ScheduledCommandService LiteTerminal.CommandFileService
+    LiteTerminal.TerminalProduction
+)
+
+usage() {
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+die() {
+    echo "load.sh: $*" >&2
+    exit 1
+}
+
+run_offline() {
+    local out=$1
+    mkdir -p "$out"
+    out=$(cd "$out" && pwd)
+    . ./tests/venv.sh
+    echo "generating classes offline (real pyprod loader, fake iris from simulator/runtime) into $out"
+    "$VENV_PY" - "$out" "${MODULES[@]}" <<'PY'
+"""Run the real pyprod loader with the offline runtime's fake `iris`; also write the production class,
+which pyprod only ever sends to IRIS (research pyprod.md §1.1 --manual bug)."""
+import os
+import sys
+
+sys.path.insert(0, os.getcwd())
+from simulator.runtime.iris_module import install  # noqa: E402
+
+out, modules = sys.argv[1], sys.argv[2:]
+ns = install()
+from intersystems_pyprod import _parser  # noqa: E402
+
+for module in modules:
+    print(f"loading {module}")
+    _parser.main(["-m", module, "-o", out])   # not --manual: hosts must be "compiled" for production checks
+written = set(os.listdir(out))
+for name, text in ns.loaded_texts:
+    short = name.rsplit(".", 1)[-1] + ".cls"
+    if short not in written:
+        with open(os.path.join(out, short), "w") as f:
+            f.write(text)
+        print(f"Generated {os.path.join(out, short)}")
+PY
+    local missing=()
+    for cls in "${CLASSES[@]}"; do
+        [ -f "$out/${cls#LiteTerminal.}.cls" ] || missing+=("$cls")
+    done
+    [ ${#missing[@]} -eq 0 ] || die "not generated: ${missing[*]}"
+    echo "wrote ${#CLASSES[@]} classes to $out"
+}
+
+run_simulator() {
+    . ./tests/venv.sh
+    exec "$VENV_PY" simulator/demo.py "$@"
+}
+
+check_env() {
+    # What IRIS's `iris` module needs for a callin from an ordinary python3 (pyprod.md §1.2).
+    local missing=() var
+    for var in IRISINSTALLDIR IRISUSERNAME IRISPASSWORD IRISNAMESPACE; do
+        [ -n "${!var:-}" ] || missing+=("$var")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "load.sh: missing environment variables: ${missing[*]}" >&2
+        echo "  e.g. IRISINSTALLDIR=/usr/irissys IRISUSERNAME=_SYSTEM IRISPASSWORD=... IRISNAMESPACE=USER" >&2
+        echo "  (an interoperability-enabled namespace; %Service_CallIn must be enabled)" >&2
+        exit 2
+    fi
+    [ -d "$IRISINSTALLDIR" ] || die "IRISINSTALLDIR=$IRISINSTALLDIR is not a directory"
+    # Derived ones: set them when absent, say so.
+    if [ -z "${COMLIB:-}" ]; then export COMLIB="$IRISINSTALLDIR/bin"; echo "COMLIB=$COMLIB"; fi
+    case ":${PYTHONPATH:-}:" in
+        *":$IRISINSTALLDIR/lib/python:"*) ;;
+        *) export PYTHONPATH="$IRISINSTALLDIR/lib/python${PYTHONPATH:+:$PYTHONPATH}"
+           echo "PYTHONPATH=$PYTHONPATH" ;;
+    esac
+    case ":${LD_LIBRARY_PATH:-}:" in
+        *":$IRISINSTALLDIR/bin:"*) ;;
+        *) export LD_LIBRARY_PATH="$IRISINSTALLDIR/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+           echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" ;;
+    esac
+    if [ "$(uname -s)" = Darwin ] && [ -z "${DYLD_LIBRARY_PATH:-}" ]; then
+        export DYLD_LIBRARY_PATH="$IRISINSTALLDIR/bin"; echo "DYLD_LIBRARY_PATH=$DYLD_LIBRARY_PATH"
+    fi
+}
+
+run_iris() {
+    check_env
+    . ./tests/venv.sh
+    local bindir target pins
+    bindir=$(dirname "$VENV_PY")
+    target="$IRISINSTALLDIR/mgr/python"
+    # The generated classes import these inside IRIS: same versions as the venv (pyprod.md §1.2).
+    pins=$("$VENV_PY" - <<'PY'
+from importlib.metadata import version
+print(" ".join(f"{d}=={version(d)}" for d in ("intersystems-pyprod", "websocket-client", "requests")))
+PY
+)
+    echo "installing into $target: $pins"
+    # shellcheck disable=SC2086
+    "$VENV_PY" -m pip install --quiet --upgrade --target "$target" $pins || die "pip install --target $target failed"
+
+    "$VENV_PY" -c 'import iris; iris.system' 2>/dev/null ||
+        die "the venv python cannot import IRIS's embedded iris module (check PYTHONPATH, LD_LIBRARY_PATH, and that intersystems-irispython is not installed in the venv: pyprod.md §1.2)"
+
+    local module log
+    for module in "${MODULES[@]}"; do
+        echo "loading $module"
+        log=$(mktemp)
+        if ! "$bindir/intersystems_pyprod" -m "$module" 2>&1 | tee "$log"; then
+            rm -f "$log"; die "intersystems_pyprod failed on $module"
+        fi
+        if grep -q "Failed to load" "$log"; then
+            rm -f "$log"; die "loading $module into IRIS failed (see above)"
+        fi
+        rm -f "$log"
+    done
+
+    # pyprod's loader exits 0 even when a class does not compile (pyprod.md §1.1): check for ourselves.
+    "$VENV_PY" - "${CLASSES[@]}" <<'PY' || die "some classes did not compile (listed above)"
+import sys
+import iris
+missing = [c for c in sys.argv[1:] if not iris._Dictionary.CompiledClass._ExistsId(c)]
+for c in missing:
+    print(f"not compiled: {c}")
+print("all classes compiled" if not missing else "")
+sys.exit(1 if missing else 0)
+PY
+
+    # Inside IRIS, the stubs append this checkout to sys.path *after* mgr/python (pyprod 0.1.1+, §6):
+    # an installed package named adapters/messages/productions would win. Check what IRIS's Python imports.
+    local irispython="$IRISINSTALLDIR/bin/irispython"
+    [ -x "$irispython" ] || die "no $irispython: cannot check what IRIS's Python imports"
+    "$irispython" - "$ROOT" <<'PY' || die "IRIS's Python does not import this checkout's packages (see above)"
+import os
+import sys
+import intersystems_pyprod
+root = os.path.realpath(sys.argv[1])
+intersystems_pyprod._add_to_sys_path(root)    # exactly what each generated OnInit does
+bad = 0
+for name in ("adapters", "messages", "productions"):
+    mod = __import__(name)
+    where = os.path.realpath(os.path.dirname(mod.__file__))
+    ok = where == os.path.join(root, name)
+    print(f"{name}: {where} {'ok' if ok else 'WRONG: not from ' + root}")
+    bad += not ok
+sys.exit(1 if bad else 0)
+PY
+    echo "loaded: ${CLASSES[*]}"
+    echo "next: create the credentials ID LiteTerminal, then start LiteTerminal.TerminalProduction"
+}
+
+case "${1:-}" in
+    --offline)
+        [ $# -ge 2 ] || die "--offline needs a directory"
+        run_offline "$2" ;;
+    --simulator)
+        shift
+        run_simulator "$@" ;;
+    -h | --help)
+        usage ;;
+    "")
+        run_iris ;;
+    *)
+        usage >&2
+        exit 2 ;;
+esac
