@@ -1,0 +1,118 @@
+"""Switches of the Lite Terminal simulator, and the record of executed commands.
+
+Every switch traces back to /work/shared/research/lite-terminal-protocol.md ("research §N"); where the research
+is silent or marks a behaviour [I] (inferred), the behaviour is a switch so tests can cover the variants.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+#: A realistic 2025.3 ``$ZVERSION`` (research §6.3 shows the shape for 2025.1; 2025.3+ adds ``prompt.ns``).
+DEFAULT_VERSION = (
+    "IRIS for UNIX (Ubuntu Server LTS for x86-64) 2025.3 (Build 226U) Wed Oct 1 2025 11:41:27 EDT"
+)
+
+_FAULT_FIELDS = ("close_mid_output_on", "error_frame_on", "hang_on", "trickle_on", "unexpected_read_on")
+
+
+@dataclass(frozen=True)
+class ExecutedCommand:
+    """One prompt input the server started executing (the execution log lets tests prove nothing ran twice).
+
+    ``session`` is the terminal's ``$JOB`` number (one per WebSocket), ``namespace`` the namespace it ran in.
+    """
+
+    session: int
+    input: str
+    namespace: str
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """All switches, with the research §15.2 baseline as defaults. Immutable: change with ``Simulator.configure``."""
+
+    # --- listening (loopback only unless told: research "network" rules of this project) ---
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 = pick a free port
+    tls_certfile: Optional[str] = None  # both set -> serve https/wss (research §5: wss iff https)
+    tls_keyfile: Optional[str] = None
+    path_prefix: str = ""  # e.g. "/iris": research §5 pathPrefix, inserted before /api/atelier
+
+    # --- server identity (research §3.1) ---
+    api_version: int = 8  # content.api; terminal route exists for v7..api only (research §2, §3.2)
+    version: str = DEFAULT_VERSION  # $ZV, sent in init and GetServer
+    server_id: str = "8D3C6E2A-6B1F-4F0E-9A57-2C1D0B6E4F11"  # content.id
+    namespaces: Tuple[str, ...] = ("USER", "%SYS")
+    users: Dict[str, str] = field(default_factory=lambda: {"_SYSTEM": "SYS"}, repr=False)  # never in repr
+
+    # --- HTTP behaviour (research §3.1, §4) ---
+    license_exhausted: bool = False  # every request -> 503 (research §3.1 [C S2]; upgrade [I])
+    html_errors: bool = False  # error bodies are HTML, not JSON: a web server hiding errors (research §3.1)
+    basic_on_upgrade: bool = True  # Basic on the upgrade accepted (research §4.3 [O S22])
+    stale_cookie_upgrades: int = 0  # next N upgrades: 101 then close 1011, no frames (research §4.4 [O S7])
+    csp_session_timeout: Optional[float] = None  # seconds idle before a CSP session dies (research §4.5)
+
+    # --- terminal rendering (research §6, §8, §11) ---
+    prompt_ns: bool = True  # send prompt.ns (IRIS 2025.3+, research §2/§13); False = pre-2025.3
+    prompt_template: str = "{ns}>"  # TerminalPrompt setting, e.g. "TL1:{ns}>" (research §11)
+    startup_output: str = ""  # output before the first prompt, e.g. ^%ZSTART JOB output (research §7)
+    leading_crlf: bool = False  # plain writes start with \r\n (research §8: captures show none; Prism claims one)
+    halt_output: str = ""  # output sent before HALT closes the socket with 1000 (research §11 [I])
+
+    # --- framing (research §1, §8: output is relayed in chunks at arbitrary boundaries) ---
+    chunk_size: Optional[int] = None  # None = natural: one frame per write batch
+    random_chunks_seed: Optional[int] = None  # random splits (inside ANSI sequences and \r\n too)
+    natural_batch_chars: int = 8192  # a natural batch is flushed when it grows past this many characters
+    frame_delay: float = 0.0  # sleep before each server frame
+    max_frame_bytes: Optional[int] = None  # cap on incoming frames (research §12: no known limit); aiohttp closes 1009
+
+    # --- protocol edge cases (research §7, §12, §16) ---
+    out_of_state: str = "ignore"  # "ignore" | "error" (error frame, then close 1008): research §7 says unknown
+    idle_close_after: Optional[float] = None  # close an idle terminal after N s (research §4.5, §12 #1301)
+    idle_close_code: Optional[int] = 1000  # close code for the idle close; None = drop TCP without close frame
+
+    # --- fault injection: regexes searched in the prompt input, None = off (research §12, §15.2) ---
+    close_mid_output_on: Optional[str] = None  # part of the output, then TCP drop without close frame (§4.5 #1481)
+    error_frame_on: Optional[str] = None  # some output, then an error frame, then close 1011 (research §6.1)
+    hang_on: Optional[str] = None  # output, then never a prompt; interrupts ignored (research §12)
+    trickle_on: Optional[str] = None  # a small output frame every trickle_interval forever; interrupt ends it
+    trickle_interval: float = 0.05
+    unexpected_read_on: Optional[str] = None  # a read frame nobody expected; the reply is discarded (§9)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "namespaces", tuple(ns.upper() for ns in self.namespaces))
+        object.__setattr__(self, "users", dict(self.users))
+        prefix = self.path_prefix.rstrip("/")
+        if prefix and not prefix.startswith("/"):
+            prefix = "/" + prefix  # research §5: VS Code prepends a missing "/"
+        object.__setattr__(self, "path_prefix", prefix)
+        if self.out_of_state not in ("ignore", "error"):
+            raise ValueError("out_of_state must be 'ignore' or 'error'")
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        if bool(self.tls_certfile) != bool(self.tls_keyfile):
+            raise ValueError("tls_certfile and tls_keyfile go together")
+        for name in _FAULT_FIELDS:
+            pattern = getattr(self, name)
+            if pattern is not None:
+                re.compile(pattern)  # fail early on a bad regex
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_certfile)
+
+    def replace(self, **changes: object) -> SimulatorConfig:
+        """A copy with ``changes``; unknown names raise TypeError (typos must not be silent)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def fault_for(self, command: str) -> Optional[str]:
+        """The first fault switch whose regex matches ``command`` (None when no fault applies)."""
+        for name in _FAULT_FIELDS:
+            pattern = getattr(self, name)
+            if pattern is not None and re.search(pattern, command):
+                return name
+        return None

@@ -1,0 +1,335 @@
+"""One Lite Terminal WebSocket: the server side of the message protocol (research §6, §7, §9, §10, §11).
+
+The reader loop handles client frames; each ``prompt`` runs in its own task that drives the sans-IO
+interpreter, so ``interrupt`` (cancel that task) and ``read`` replies are served while a command runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from aiohttp import WSMsgType, web
+
+from .config import ExecutedCommand, SimulatorConfig
+from .interpreter import TICK, Halt, Hang, ObjectScriptError, Output, ReadRequest, Session
+from .render import color_text, interrupt_report, prompt_text
+
+if TYPE_CHECKING:
+    from .server import ServerState
+
+#: Close code after any ``error`` frame. Research §6.1: the server "probably closes the socket" [I]; 1011 is the
+#: WebSocket code for a server-side failure, the same code IRIS was seen to use for stale cookies (research §4.4).
+ERROR_CLOSE_CODE = 1011
+
+
+class TerminalConnection:
+    """State of one terminal socket. Phases: config → prompt ⇄ eval ⇄ read (research §7)."""
+
+    def __init__(self, state: ServerState, ws: web.WebSocketResponse, request: web.Request, job: int) -> None:
+        self.state = state
+        self.ws = ws
+        self.transport = request.transport
+        self.job = job
+        self.session: Optional[Session] = None
+        self.phase = "config"
+        self.closed = False
+        self._loop = asyncio.get_running_loop()
+        self._last_traffic = self._loop.time()
+        self._send_lock = asyncio.Lock()
+        self._command: Optional[asyncio.Task] = None
+        self._read_future: Optional[asyncio.Future] = None
+        self._interrupt_requested = False
+        self._ignore_interrupts = False
+        self._rng: Optional[random.Random] = None
+        self._rng_seed: Optional[int] = None
+
+    # ------------------------------------------------------------------------------------------ lifecycle ---
+    async def serve(self) -> None:
+        """Send ``init`` at once (research §6.1), then handle frames until the socket closes."""
+        watchdog = asyncio.ensure_future(self._idle_watchdog())
+        try:
+            cfg = self.state.config
+            await self._send({"type": "init", "protocol": 1, "version": cfg.version}, cfg)
+            async for msg in self.ws:
+                self._touch()
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_text(msg.data)
+                # Binary frames are ignored, like non-JSON text: VS Code drops non-JSON frames (research §6.1)
+                # and the research knows no binary use, so the simulator is as forgiving as the reference client.
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self.closed = True
+            watchdog.cancel()
+            if self._command is not None:
+                self._command.cancel()
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close frame (Web Gateway restart, research §4.5/§12 #1481)."""
+        self.closed = True
+        if self._command is not None:
+            self._command.cancel()
+        if self.transport is not None:
+            self.transport.abort()
+
+    async def close(self, code: int) -> None:
+        self.closed = True
+        await self.ws.close(code=code)
+
+    # --------------------------------------------------------------------------------------- client frames ---
+    async def _on_text(self, data: str) -> None:
+        try:
+            msg = json.loads(data)
+        except ValueError:
+            return  # non-JSON: ignored (research §6.1 client rule, mirrored [I])
+        if not isinstance(msg, dict):
+            return
+        kind = msg.get("type")
+        if kind == "config":
+            await self._on_config(msg)
+        elif kind == "prompt":
+            await self._on_prompt(msg.get("input"))
+        elif kind == "read":
+            await self._on_read(msg.get("input"))
+        elif kind == "interrupt":
+            await self._on_interrupt()
+        elif kind == "color":
+            source = msg.get("input")
+            if isinstance(source, str):
+                await self._send({"type": "color", "text": color_text(source)}, self.state.config)
+        # unknown types: ignored (research §6.1)
+
+    async def _on_config(self, msg: Dict[str, Any]) -> None:
+        if self.phase != "config":
+            await self._out_of_state()
+            return
+        cfg = self.state.config
+        wanted = msg.get("namespace")
+        namespace = next(
+            (ns for ns in cfg.namespaces if isinstance(wanted, str) and ns.upper() == wanted.upper()), None
+        )
+        if namespace is None:
+            # research §15.2: unknown namespace → error frame, then close [I]
+            await self._send({"type": "error", "text": f"Namespace '{wanted}' does not exist"}, cfg)
+            await self.close(ERROR_CLOSE_CODE)
+            return
+        raw = bool(msg.get("rawMode", False))
+        self.session = Session(self.job, namespace, cfg.namespaces, cfg.version, raw=raw)
+        self.phase = "eval"
+        if cfg.startup_output:  # ^%ZSTART JOB output before the first prompt (research §1, §7)
+            await self._send_output(cfg.startup_output, cfg)
+        await self._send_prompt(cfg)
+
+    async def _on_prompt(self, source: Any) -> None:
+        if self.phase != "prompt" or not isinstance(source, str):
+            await self._out_of_state()
+            return
+        self.phase = "eval"
+        self._command = asyncio.ensure_future(self._run_command(source))
+
+    async def _on_read(self, reply: Any) -> None:
+        future = self._read_future
+        if self.phase != "read" or future is None or future.done():
+            await self._out_of_state()
+            return
+        future.set_result(reply if isinstance(reply, str) else "")
+
+    async def _on_interrupt(self) -> None:
+        """Research §10: in EVAL/READ → ``<INTERRUPT>`` output + prompt; in PROMPT → just a new prompt."""
+        if self.phase == "prompt":
+            await self._send_prompt(self.state.config)
+        elif self.phase in ("eval", "read") and self._command is not None and not self._ignore_interrupts:
+            self._interrupt_requested = True
+            self._command.cancel()
+
+    async def _out_of_state(self) -> None:
+        """Research §7: the server's reaction is unknown; ``out_of_state`` picks ignore or error+close."""
+        cfg = self.state.config
+        if cfg.out_of_state == "error":
+            await self._send({"type": "error", "text": "Message not expected in this state"}, cfg)
+            await self.close(ERROR_CLOSE_CODE)
+
+    # ------------------------------------------------------------------------------------------- commands ---
+    async def _run_command(self, source: str) -> None:
+        assert self.session is not None
+        cfg = self.state.config
+        self.state.record(ExecutedCommand(self.job, source, self.session.namespace))
+        try:
+            fault = cfg.fault_for(source)
+            if fault == "close_mid_output_on":
+                text = self._output_until_blocked(source, cfg)
+                await self._send_output(text[: max(1, len(text) // 2)], cfg)
+                self.abort()
+                return
+            if fault == "error_frame_on":
+                text = self._output_until_blocked(source, cfg)
+                await self._send_output(text[: max(1, len(text) // 2)], cfg)
+                await self._send({"type": "error", "text": "Terminal agent failure"}, cfg)
+                await self.close(ERROR_CLOSE_CODE)
+                return
+            if fault == "hang_on":
+                self._ignore_interrupts = True
+                await self._send_output(self._output_until_blocked(source, cfg), cfg)
+                await asyncio.Event().wait()  # never a prompt; ends only when the socket does
+            if fault == "trickle_on":
+                await self._send_output(self._output_until_blocked(source, cfg), cfg)
+                while True:
+                    await asyncio.sleep(cfg.trickle_interval)
+                    await self._send({"type": "output", "text": "."}, self.state.config)
+            if fault == "unexpected_read_on":
+                await self._wait_read(None, cfg)  # a read frame the code never asked for; reply discarded
+            if await self._execute(source, cfg) == "halt":
+                return
+            await self._send_prompt(self.state.config)
+        except asyncio.CancelledError:
+            if not self._interrupt_requested or self.closed:
+                raise
+            self._interrupt_requested = False
+            self._read_future = None
+            cfg = self.state.config
+            await self._send_output(interrupt_report(self.session.raw), cfg)
+            await self._send_prompt(cfg)
+        except ConnectionError:
+            pass
+
+    def _output_until_blocked(self, source: str, cfg: SimulatorConfig) -> str:
+        """Run ``source`` up to its first READ/HANG/HALT and return the output (for the fault switches)."""
+        assert self.session is not None
+        texts: List[str] = []
+        run = self.session.run(source, leading_crlf=cfg.leading_crlf)
+        for event in run:
+            if isinstance(event, Output):
+                texts.append(event.text)
+            elif event is not TICK or len(texts) > 10000:
+                break
+        run.close()
+        return "".join(texts)
+
+    async def _execute(self, source: str, cfg: SimulatorConfig) -> Optional[str]:
+        """Drive the interpreter: batch its output into frames, serve READ/HANG/HALT (research §8-§11)."""
+        assert self.session is not None
+        run = self.session.run(source, leading_crlf=cfg.leading_crlf)
+        pending: List[str] = []
+        size = 0
+        reply: Optional[str] = None
+        try:
+            while True:
+                try:
+                    event = run.send(reply)
+                except StopIteration:
+                    break
+                reply = None
+                if isinstance(event, Output):
+                    pending.append(event.text)
+                    size += len(event.text)
+                    if size >= cfg.natural_batch_chars:
+                        await self._send_output("".join(pending), self.state.config)
+                        pending, size = [], 0
+                    continue
+                if pending:
+                    await self._send_output("".join(pending), self.state.config)
+                    pending, size = [], 0
+                if event is TICK:
+                    await asyncio.sleep(0)  # let the reader see an interrupt
+                elif isinstance(event, ReadRequest):
+                    reply = await self._wait_read(event.timeout, self.state.config)
+                elif isinstance(event, Hang):
+                    await asyncio.sleep(event.seconds)
+                elif isinstance(event, Halt):  # research §11: optional output, then close 1000 [I]
+                    halt_cfg = self.state.config
+                    if halt_cfg.halt_output:
+                        await self._send_output(halt_cfg.halt_output, halt_cfg)
+                    self.phase = "closing"
+                    await self.close(1000)
+                    return "halt"
+            if pending:
+                await self._send_output("".join(pending), self.state.config)
+        finally:
+            run.close()
+        return None
+
+    async def _wait_read(self, timeout: Optional[float], cfg: SimulatorConfig) -> Optional[str]:
+        """Send a ``read`` frame (no text, research §6.1) and wait for the reply; None on READ timeout."""
+        future: asyncio.Future = self._loop.create_future()
+        self._read_future = future
+        self.phase = "read"
+        try:
+            await self._send({"type": "read"}, cfg)
+            if timeout is None:
+                return await future
+            try:
+                return await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
+                return None
+        finally:
+            self._read_future = None
+            if self.phase == "read":
+                self.phase = "eval"
+
+    # ---------------------------------------------------------------------------------------------- frames ---
+    async def _send_prompt(self, cfg: SimulatorConfig) -> None:
+        """``prompt{text, ns}``: bold unless rawMode; ``ns`` only in 2025.3+ mode (research §6.1, §13)."""
+        assert self.session is not None
+        self.phase = "prompt"
+        ns = self.session.namespace
+        frame: Dict[str, Any] = {"type": "prompt", "text": prompt_text(ns, self.session.raw, cfg.prompt_template)}
+        if cfg.prompt_ns:
+            frame["ns"] = ns
+        await self._send(frame, cfg)
+
+    async def _send_output(self, text: str, cfg: SimulatorConfig) -> None:
+        for piece in self._split(text, cfg):
+            await self._send({"type": "output", "text": piece}, cfg)
+
+    def _split(self, text: str, cfg: SimulatorConfig) -> List[str]:
+        """Chunk boundaries are arbitrary on a real server (research §1, §8): fixed size or seeded random."""
+        if not text:
+            return []
+        if cfg.chunk_size is not None:
+            return [text[i : i + cfg.chunk_size] for i in range(0, len(text), cfg.chunk_size)]
+        if cfg.random_chunks_seed is not None:
+            if self._rng is None or self._rng_seed != cfg.random_chunks_seed:
+                self._rng = random.Random(cfg.random_chunks_seed)
+                self._rng_seed = cfg.random_chunks_seed
+            pieces, pos = [], 0
+            while pos < len(text):
+                step = self._rng.randint(1, 12)
+                pieces.append(text[pos : pos + step])
+                pos += step
+            return pieces
+        return [text]
+
+    async def _send(self, frame: Dict[str, Any], cfg: SimulatorConfig) -> None:
+        if cfg.frame_delay > 0:
+            await asyncio.sleep(cfg.frame_delay)
+        if self.ws.closed:
+            raise ConnectionResetError("terminal socket closed")
+        async with self._send_lock:
+            await self.ws.send_str(json.dumps(frame))
+        self._touch()
+
+    # ------------------------------------------------------------------------------------------------ idle ---
+    def _touch(self) -> None:
+        self._last_traffic = self._loop.time()
+
+    async def _idle_watchdog(self) -> None:
+        """Close a terminal after ``idle_close_after`` s without frames either way (research §4.5, §12 #1301)."""
+        while not self.closed:
+            cfg = self.state.config
+            if cfg.idle_close_after is None:
+                await asyncio.sleep(0.1)
+                continue
+            idle = self._loop.time() - self._last_traffic
+            if idle >= cfg.idle_close_after:
+                if cfg.idle_close_code is None:
+                    self.abort()
+                else:
+                    await self.close(cfg.idle_close_code)
+                return
+            await asyncio.sleep(min(cfg.idle_close_after - idle, 0.1) + 0.001)
+
+
+__all__ = ["TerminalConnection", "ObjectScriptError", "ERROR_CLOSE_CODE"]
