@@ -54,6 +54,8 @@ _COMMANDS = {
 #: Special variables that hold the current namespace; setting one switches namespace like ZNSPACE.
 _NAMESPACE_VARS = {"$NAMESPACE", "$ZNSPACE", "$ZNS"}
 _MAX_XECUTE_DEPTH = 3
+#: DenyPatterns default of TerminalCommandProcess (repeated there as a literal: the loader reads the AST).
+DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,9 @@ from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  #
 from productions.policy import check_command  # noqa: E402
 
 MSG_PKG = "LiteTerminal"
-#: Setting arguments below are literals on purpose: the loader reads them from the AST and writes a name or
-#: an f-string verbatim (research pyprod.md §1.4, ``eval_node`` falls back to ``ast.unparse``).
-DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
+# Setting arguments below are literals on purpose: the loader reads them from the AST and would write a name
+# or an f-string verbatim (research pyprod.md §1.4, ``eval_node`` falls back to ``ast.unparse``). The
+# DenyPatterns default repeats productions.policy.DEFAULT_DENY (a test checks they agree).
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,161 @@
+"""adapters/terminal_core.py: settings parsing, credentials, truncation, JSON in/out, failure classes."""
+
+import json
+
+import pytest
+
+from adapters.lite_terminal import AuthError, CommandResult
+from adapters.terminal_core import (
+    COMMAND_FAILURE,
+    SESSION_FAILURE,
+    AdapterSettings,
+    CredentialsError,
+    TerminalAdapterCore,
+    truncate,
+)
+
+SECRET = "s3cr3t-Pa55"
+
+
+class FakeTerminal:
+    instances = []
+
+    def __init__(self, host, port, **kw):
+        self.host, self.port, self.kw = host, port, kw
+        self.connected = False
+        self.closed = False
+        self.next = None
+        FakeTerminal.instances.append(self)
+
+    def connect(self):
+        if self.kw["password"] != SECRET:
+            raise AuthError(f"HTTP 401 from {self.host}:{self.port}: login refused for {self.kw['username']}")
+        self.connected = True
+
+    def execute(self, command, namespace=None, timeout=None, input_lines=()):
+        if self.next is not None:
+            return self.next
+        return CommandResult(command=command, output=f"ran {command}", raw_output="", status="ok", error="",
+                             namespace=namespace or self.kw["namespace"], elapsed=0.0123,
+                             server_version="IRIS for UNIX 2025.1")
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    FakeTerminal.instances = []
+
+
+def make_core(password=SECRET, warnings=None, **values):
+    settings = AdapterSettings.from_values(values)
+    store = {"LiteTerminal": ("_SYSTEM", password)}
+
+    def resolver(cid):
+        if cid not in store:
+            raise CredentialsError(f"no credentials {cid}")
+        return store[cid]
+
+    sink = warnings if warnings is not None else []
+    return TerminalAdapterCore(settings, warn=sink.append, credentials_resolver=resolver,
+                               terminal_class=FakeTerminal)
+
+
+def run(core, **req):
+    out = json.loads(core.run(json.dumps(req)))
+    return out["response"], out["failure"]
+
+
+def test_settings_from_iris_values_accept_strings_and_blanks():
+    s = AdapterSettings.from_values({"Server": "iris", "Port": "1972", "UseTLS": 1, "VerifyTLS": "",
+                                     "ResponseTimeout": "-1", "StayConnected": "0", "MaxOutputChars": ""})
+    assert (s.server, s.port, s.use_tls, s.verify_tls) == ("iris", 1972, True, True)
+    assert (s.response_timeout, s.stay_connected, s.max_output_chars) == (-1.0, 0.0, 100000)
+    assert s.endpoint == "wss://iris:1972"
+
+
+def test_a_command_runs_with_the_resolved_login_and_settings():
+    core = make_core(Server="h", Port=1, Credentials="LiteTerminal", Namespace="APP", PathPrefix="/iris",
+                     ConnectTimeout=2, ResponseTimeout=9, UseTLS=1, CAFile="/ca.pem")
+    resp, failure = run(core, Command="write 1")
+    term = FakeTerminal.instances[0]
+    assert (term.host, term.port) == ("h", 1)
+    assert term.kw == {"username": "_SYSTEM", "password": SECRET, "namespace": "APP", "tls": True,
+                       "verify": "/ca.pem", "path_prefix": "/iris", "connect_timeout": 2.0,
+                       "response_timeout": 9.0}
+    assert failure is None
+    assert resp["Status"] == "ok" and resp["Output"] == "ran write 1"
+    assert resp["ElapsedMs"] == 12 and resp["ServerVersion"] == "IRIS for UNIX 2025.1"
+    assert resp["Namespace"] == "APP"
+
+
+def test_unknown_credentials_give_a_clear_error_without_running():
+    core = make_core(Credentials="Nope")
+    resp, failure = run(core, Command="write 1")
+    assert failure == SESSION_FAILURE and resp["Status"] == "error"
+    assert "no credentials Nope" in resp["Error"]
+
+
+def test_a_refused_login_is_an_error_that_never_shows_the_password():
+    core = make_core(password="wrong-" + SECRET, Credentials="LiteTerminal")
+    resp, failure = run(core, Command="write 1")
+    assert failure == SESSION_FAILURE and resp["Status"] == "error"
+    assert "AuthError" in resp["Error"] and "401" in resp["Error"]
+    assert SECRET not in json.dumps(resp)
+
+
+def test_an_iris_error_is_a_command_failure():
+    core = make_core(Credentials="LiteTerminal")
+    run(core, Command="write 1")
+    err = CommandResult("write x", "", "", "error", "<UNDEFINED> *x", "USER", 0.001)
+    FakeTerminal.instances[0].next = err
+    resp, failure = run(core, Command="write x")
+    assert failure == COMMAND_FAILURE
+    assert resp["Status"] == "error" and resp["Error"] == "<UNDEFINED> *x"
+
+
+@pytest.mark.parametrize("status", ["timeout", "interrupted", "lost"])
+def test_timeouts_interrupts_and_losses_are_session_failures(status):
+    core = make_core(Credentials="LiteTerminal")
+    run(core, Command="write 1")
+    FakeTerminal.instances[0].next = CommandResult("hang 9", "", "", status, "", "USER", 1.0)
+    resp, failure = run(core, Command="hang 9")
+    assert failure == SESSION_FAILURE and resp["Status"] == status
+    if status == "lost":
+        assert "not re-sent" in resp["Error"]
+
+
+def test_output_over_max_output_chars_is_cut_with_a_marker():
+    core = make_core(Credentials="LiteTerminal", MaxOutputChars=5)
+    resp, _ = run(core, Command="write 123456789")
+    assert resp["OutputTruncated"] == 1
+    assert resp["Output"].startswith("ran w\n[output truncated by MaxOutputChars: first 5 of 19")
+
+
+def test_truncate_zero_means_no_limit():
+    assert truncate("abc", 0) == ("abc", False)
+    assert truncate("abc", 3) == ("abc", False)
+
+
+def test_request_fields_reach_the_terminal_and_session_names_are_kept():
+    core = make_core(Credentials="LiteTerminal")
+    resp, _ = run(core, Command="read x", Namespace="%SYS", Session="s1", Timeout=-1, InputLines=["Al"])
+    assert resp["Session"] == "s1" and resp["Namespace"] == "%SYS"
+    assert core.pool.names == ["s1"]
+
+
+def test_an_empty_command_is_refused_without_connecting():
+    core = make_core(Credentials="LiteTerminal")
+    resp, failure = run(core, Command="   ")
+    assert resp["Status"] == "error" and "empty command" in resp["Error"]
+    assert FakeTerminal.instances == []
+
+
+def test_disabling_tls_verification_is_logged_as_a_warning():
+    warnings = []
+    make_core(warnings=warnings, UseTLS=1, VerifyTLS=0, Server="h", Port=443)
+    assert len(warnings) == 1 and "VerifyTLS=0" in warnings[0] and "h:443" in warnings[0]
+    quiet = []
+    make_core(warnings=quiet, UseTLS=1, VerifyTLS=1)
+    assert quiet == []
