@@ -1,4 +1,9 @@
 """Offline stand-in for IRIS's side of pyprod: a fake ``iris`` module plus a production engine.
 
-See :class:`OfflineIRIS` (the public interface) and :mod:`.iris_module` (the fake module alone).
+Public interface: :class:`OfflineIRIS` (see ``runtime.py``); :mod:`.iris_module` for the fake module
+alone. Everything traces to /work/shared/research/pyprod.md (cited as "research §N").
 """
+from .engine import Options, ProductionError
+from .runtime import LoadError, LoadReport, OfflineIRIS
+
+__all__ = ["OfflineIRIS", "Options", "ProductionError", "LoadError", "LoadReport"]

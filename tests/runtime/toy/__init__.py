@@ -1,0 +1,1 @@
+"""Toy pyprod components for the offline runtime tests (package ``Toy``)."""
