@@ -42,6 +42,7 @@ class TerminalConnection:
         self._command: Optional[asyncio.Task] = None
         self._read_future: Optional[asyncio.Future] = None
         self._interrupt_requested = False
+        self._started = False
         self._ignore_interrupts = False
         self._rng: Optional[random.Random] = None
         self._rng_seed: Optional[int] = None
@@ -128,6 +129,10 @@ class TerminalConnection:
             await self._out_of_state()
             return
         self.phase = "eval"
+        assert self.session is not None
+        self.state.record(ExecutedCommand(self.job, source, self.session.namespace))
+        self._started = False
+        self._interrupt_requested = False
         self._command = asyncio.ensure_future(self._run_command(source))
 
     async def _on_read(self, reply: Any) -> None:
@@ -143,7 +148,8 @@ class TerminalConnection:
             await self._send_prompt(self.state.config)
         elif self.phase in ("eval", "read") and self._command is not None and not self._ignore_interrupts:
             self._interrupt_requested = True
-            self._command.cancel()
+            if self._started:  # a task cancelled before its first step would never see the CancelledError
+                self._command.cancel()
 
     async def _out_of_state(self) -> None:
         """Research §7: the server's reaction is unknown; ``out_of_state`` picks ignore or error+close."""
@@ -156,8 +162,10 @@ class TerminalConnection:
     async def _run_command(self, source: str) -> None:
         assert self.session is not None
         cfg = self.state.config
-        self.state.record(ExecutedCommand(self.job, source, self.session.namespace))
+        self._started = True
         try:
+            if self._interrupt_requested:
+                raise asyncio.CancelledError()
             fault = cfg.fault_for(source)
             if fault == "close_mid_output_on":
                 text = self._output_until_blocked(source, cfg)
