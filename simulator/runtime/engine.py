@@ -88,7 +88,7 @@ class Item:
     kind: str
     host: Any = None
     adapter: Any = None
-    queue: "queue.Queue[Optional[Work]]" = field(default_factory=queue.Queue)
+    queue: queue.Queue[Optional[Work]] = field(default_factory=queue.Queue)
     thread: Optional[threading.Thread] = None
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -258,6 +258,10 @@ class Engine:
             for item in self.items.values():
                 if item.defn.enabled:
                     self._start_item(item)
+            # every queue exists before any inbound adapter polls (messages sent during startup
+            # must not hit a not-yet-started target)
+            for item in self.items.values():
+                self._start_thread(item)
         except ProductionError:
             self.stop()
             raise
@@ -281,6 +285,10 @@ class Engine:
         finally:
             self._leave(saved)
         item.started = True
+
+    def _start_thread(self, item: Item) -> None:
+        if not item.started:
+            return
         if item.kind in ("BusinessProcess", "BusinessOperation"):
             item.thread = threading.Thread(target=self._worker, args=(item,), name=f"job:{item.name}", daemon=True)
             item.thread.start()

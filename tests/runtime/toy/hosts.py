@@ -19,7 +19,7 @@ from toy.msgs import Ping, Pong
 iris_package_name = "Toy"
 
 INIT_SEEN = []  # (class, greeting, count) seen in __init__
-BP_INSTANCES = []  # (callback, id(self), id(host))
+BP_INSTANCES = []  # (callback, python object, host object): kept alive so identities are unique
 FILES = []  # (Filename, content, Size)
 
 
@@ -56,14 +56,14 @@ class Router(BusinessProcess):
     seen = IRISProperty("", settings="")
 
     def on_request(self, request):
-        BP_INSTANCES.append(("on_request", id(self), id(self.iris_host_object)))
+        BP_INSTANCES.append(("on_request", self, self.iris_host_object))
         self.calls = self.calls + 1
         self.send_request_async("Echo", Ping(text=request.text + "-a"), completion_key="ka")
         self.send_request_async("Echo", Ping(text=request.text + "-b"), completion_key="kb")
         return Status.OK()
 
     def on_response(self, request, response, call_request, call_response, completion_key):
-        BP_INSTANCES.append(("on_response", id(self), id(self.iris_host_object)))
+        BP_INSTANCES.append(("on_response", self, self.iris_host_object))
         self.seen = (self.seen + "," if self.seen else "") + completion_key
         if len(self.seen.split(",")) == 2:
             return Status.OK(), Pong(text=f"{request.text}:{self.seen}:calls={self.calls}")
