@@ -3,6 +3,7 @@
 Public interface: :class:`OfflineIRIS` (see ``runtime.py``); :mod:`.iris_module` for the fake module
 alone. Everything traces to /work/shared/research/pyprod.md (cited as "research §N").
 """
+
 from .engine import Options, ProductionError
 from .runtime import LoadError, LoadReport, OfflineIRIS
 

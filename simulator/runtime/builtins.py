@@ -7,6 +7,7 @@ Sources: peers.md §2 (settings on every business operation/service, Ens.Adapter
 ``EnsLib.File.InboundAdapter`` follows the project brief (FilePath, FileSpec, ArchivePath, WorkPath,
 CallInterval, Charset) and is ``[unverified]`` beyond that.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, List, Tuple
@@ -28,14 +29,20 @@ def _cls(name: str, extends: Iterable[str], props: Iterable[_Prop] = (), setting
 
 def builtin_classes() -> List[ClassDef]:
     host_common = [  # Ens.Host: peers.md §2 "Settings on every business operation/service"
-        ("AlertOnError", "%Boolean", 0), ("AlertGroups", "%String", None),
-        ("InactivityTimeout", "%Integer", 0), ("ArchiveIO", "%Boolean", 0),
-        ("BusinessPartner", "%String", None), ("ThrottleDelay", "%Integer", 0),
-        ("QueueCountAlert", "%Integer", 0), ("QueueWaitAlert", "%Integer", 0),
+        ("AlertOnError", "%Boolean", 0),
+        ("AlertGroups", "%String", None),
+        ("InactivityTimeout", "%Integer", 0),
+        ("ArchiveIO", "%Boolean", 0),
+        ("BusinessPartner", "%String", None),
+        ("ThrottleDelay", "%Integer", 0),
+        ("QueueCountAlert", "%Integer", 0),
+        ("QueueWaitAlert", "%Integer", 0),
     ]
     retry = [  # Ens.BusinessOperation/Process: peers.md §2; defaults 5 / 15 [unverified]
-        ("ReplyCodeActions", "%String", None), ("RetryInterval", "%Numeric", 5),
-        ("FailureTimeout", "%Numeric", 15), ("AlertRetryGracePeriod", "%Integer", 0),
+        ("ReplyCodeActions", "%String", None),
+        ("RetryInterval", "%Numeric", 5),
+        ("FailureTimeout", "%Numeric", 15),
+        ("AlertRetryGracePeriod", "%Integer", 0),
     ]
     cls = [
         _cls("%Library.RegisteredObject", []),
@@ -49,42 +56,83 @@ def builtin_classes() -> List[ClassDef]:
         _cls("Ens.StringRequest", ["Ens.Request"], [("StringValue", "%String", None)]),
         _cls("Ens.StringResponse", ["Ens.Response"], [("StringValue", "%String", None)]),
         _cls("Ens.StringContainer", ["Ens.Request"], [("StringValue", "%String", None)]),
-        _cls("Ens.Host", ["%RegisteredObject"], host_common,
-             "AlertOnError:Alerting,InactivityTimeout:Alerting,ArchiveIO:Dev,BusinessPartner:Info,"
-             "AlertGroups:Alerting,QueueCountAlert:Alerting,QueueWaitAlert:Alerting"),
-        _cls("Ens.BusinessService", ["Ens.Host"],
-             [("GenerateSuperSessionID", "%Boolean", 0), ("AlertGracePeriod", "%Integer", 0)],
-             "ThrottleDelay:Additional,GenerateSuperSessionID:Additional,AlertGracePeriod:Alerting"),
-        _cls("Ens.BusinessProcess", ["Ens.Host"], retry,
-             "ReplyCodeActions:Additional,RetryInterval:Additional,AlertRetryGracePeriod:Alerting,"
-             "FailureTimeout:Additional"),
-        _cls("Ens.BusinessOperation", ["Ens.Host"], retry + [("SendSuperSession", "%Boolean", 0)],
-             "ReplyCodeActions:Additional,RetryInterval:Additional,FailureTimeout:Additional,"
-             "AlertRetryGracePeriod:Alerting,SendSuperSession:Additional,ThrottleDelay:Additional"),
-        _cls("Ens.Adapter", ["%RegisteredObject"],
-             [("Credentials", "%String", None), ("KeepaliveInterval", "%Numeric", 0)],
-             "Credentials:Basic:credentialsSelector"),
-        _cls("Ens.InboundAdapter", ["Ens.Adapter"], [("CallInterval", "%Numeric", 5)],
-             "CallInterval:Basic"),
+        _cls(
+            "Ens.Host",
+            ["%RegisteredObject"],
+            host_common,
+            "AlertOnError:Alerting,InactivityTimeout:Alerting,ArchiveIO:Dev,BusinessPartner:Info,"
+            "AlertGroups:Alerting,QueueCountAlert:Alerting,QueueWaitAlert:Alerting",
+        ),
+        _cls(
+            "Ens.BusinessService",
+            ["Ens.Host"],
+            [("GenerateSuperSessionID", "%Boolean", 0), ("AlertGracePeriod", "%Integer", 0)],
+            "ThrottleDelay:Additional,GenerateSuperSessionID:Additional,AlertGracePeriod:Alerting",
+        ),
+        _cls(
+            "Ens.BusinessProcess",
+            ["Ens.Host"],
+            retry,
+            "ReplyCodeActions:Additional,RetryInterval:Additional,AlertRetryGracePeriod:Alerting,"
+            "FailureTimeout:Additional",
+        ),
+        _cls(
+            "Ens.BusinessOperation",
+            ["Ens.Host"],
+            retry + [("SendSuperSession", "%Boolean", 0)],
+            "ReplyCodeActions:Additional,RetryInterval:Additional,FailureTimeout:Additional,"
+            "AlertRetryGracePeriod:Alerting,SendSuperSession:Additional,ThrottleDelay:Additional",
+        ),
+        _cls(
+            "Ens.Adapter",
+            ["%RegisteredObject"],
+            [("Credentials", "%String", None), ("KeepaliveInterval", "%Numeric", 0)],
+            "Credentials:Basic:credentialsSelector",
+        ),
+        _cls("Ens.InboundAdapter", ["Ens.Adapter"], [("CallInterval", "%Numeric", 5)], "CallInterval:Basic"),
         _cls("Ens.OutboundAdapter", ["Ens.Adapter"]),
-        _cls("EnsLib.File.InboundAdapter", ["Ens.InboundAdapter"],
-             [("FilePath", "%String", None), ("FileSpec", "%String", "*"),
-              ("ArchivePath", "%String", None), ("WorkPath", "%String", None),
-              ("SubdirectoryLevels", "%Integer", 0), ("Charset", "%String", "Default"),
-              ("ConfirmComplete", "%Integer", 1), ("FileAccessTimeout", "%Integer", 2),
-              ("AppendTimestamp", "%Boolean", 0)],
-             "FilePath:Basic,FileSpec:Basic,ArchivePath:Basic,WorkPath:Basic,SubdirectoryLevels:Basic,"
-             "Charset:Connection,ConfirmComplete:Additional,FileAccessTimeout:Additional,"
-             "AppendTimestamp:Additional"),
-        _cls("Ens.Production", ["%RegisteredObject"],
-             [("ShutdownTimeout", "%Integer", 120), ("UpdateTimeout", "%Integer", 10),
-              ("AlertNotificationManager", "%String", None), ("AlertNotificationOperation", "%String", None),
-              ("AlertNotificationRecipients", "%String", None), ("AlertActionWindow", "%Integer", 60)],
-             "ShutdownTimeout,UpdateTimeout,AlertNotificationManager,AlertNotificationOperation,"
-             "AlertNotificationRecipients,AlertActionWindow"),
-        _cls("Ens.Config.Credentials", ["%Persistent"],
-             [("SystemName", "%String", None), ("Username", "%String", None),
-              ("Password", "%String", None), ("BusinessPartner", "%String", None)]),
+        _cls(
+            "EnsLib.File.InboundAdapter",
+            ["Ens.InboundAdapter"],
+            [
+                ("FilePath", "%String", None),
+                ("FileSpec", "%String", "*"),
+                ("ArchivePath", "%String", None),
+                ("WorkPath", "%String", None),
+                ("SubdirectoryLevels", "%Integer", 0),
+                ("Charset", "%String", "Default"),
+                ("ConfirmComplete", "%Integer", 1),
+                ("FileAccessTimeout", "%Integer", 2),
+                ("AppendTimestamp", "%Boolean", 0),
+            ],
+            "FilePath:Basic,FileSpec:Basic,ArchivePath:Basic,WorkPath:Basic,SubdirectoryLevels:Basic,"
+            "Charset:Connection,ConfirmComplete:Additional,FileAccessTimeout:Additional,"
+            "AppendTimestamp:Additional",
+        ),
+        _cls(
+            "Ens.Production",
+            ["%RegisteredObject"],
+            [
+                ("ShutdownTimeout", "%Integer", 120),
+                ("UpdateTimeout", "%Integer", 10),
+                ("AlertNotificationManager", "%String", None),
+                ("AlertNotificationOperation", "%String", None),
+                ("AlertNotificationRecipients", "%String", None),
+                ("AlertActionWindow", "%Integer", 60),
+            ],
+            "ShutdownTimeout,UpdateTimeout,AlertNotificationManager,AlertNotificationOperation,"
+            "AlertNotificationRecipients,AlertActionWindow",
+        ),
+        _cls(
+            "Ens.Config.Credentials",
+            ["%Persistent"],
+            [
+                ("SystemName", "%String", None),
+                ("Username", "%String", None),
+                ("Password", "%String", None),
+                ("BusinessPartner", "%String", None),
+            ],
+        ),
         _cls("%Stream.GlobalCharacter", ["%RegisteredObject"]),
         _cls("%Stream.GlobalBinary", ["%RegisteredObject"]),
         _cls("%Stream.FileCharacter", ["%RegisteredObject"]),

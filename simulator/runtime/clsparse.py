@@ -6,6 +6,7 @@ research pyprod.md §1.4 lists what the loader emits per kind of class: the ``Cl
 ``Production`` subclass, ``XData ProductionDefinition``. This is a small parser for exactly that dialect,
 not a general ObjectScript parser.
 """
+
 from __future__ import annotations
 
 import re
@@ -201,7 +202,7 @@ def _parse_args(sig: str) -> List[ArgDef]:
         m = re.match(r"(Output|ByRef)\s+", part)
         if m:
             output = True
-            part = part[m.end():]
+            part = part[m.end() :]
         default = None
         pieces = _split_top(part, "=")
         if len(pieces) > 1:
@@ -213,8 +214,14 @@ def _parse_args(sig: str) -> List[ArgDef]:
     return args
 
 
-_HELPERS = ("OnTaskHelper", "OnProcessInputHelper", "OnRequestHelper", "OnResponseHelper",
-            "OnMessageHelper", "AnyMethodHelper")
+_HELPERS = (
+    "OnTaskHelper",
+    "OnProcessInputHelper",
+    "OnRequestHelper",
+    "OnResponseHelper",
+    "OnMessageHelper",
+    "AnyMethodHelper",
+)
 
 
 def parse_cls(text: str) -> ClassDef:
@@ -230,7 +237,7 @@ def parse_cls(text: str) -> ClassDef:
     if brace < 0:
         raise ClsParseError(f"{name}: no class body")
     end = _match_brace(text, brace, quotes=False)
-    body = text[brace + 1:end - 1]
+    body = text[brace + 1 : end - 1]
     pos = 0
     doc: List[str] = []
     while pos < len(body):
@@ -268,7 +275,7 @@ def parse_cls(text: str) -> ClassDef:
             raise ClsParseError(f"{name}: {word} without a body")
         header = body[pos:ob]
         close = _match_brace(body, ob, quotes=(word != "XData"))
-        block = body[ob + 1:close - 1]
+        block = body[ob + 1 : close - 1]
         pos = close
         if word == "XData":
             xname = header.split()[1] if len(header.split()) > 1 else ""
@@ -293,8 +300,11 @@ def _add_property(cdef: ClassDef, stmt: str, doc: str) -> None:
 
 
 def _add_parameter(cdef: ClassDef, stmt: str, doc: str) -> None:
-    m = re.match(r'\s*Parameter\s+([%\w]+)\s*(?:As\s+([%\w.]+))?\s*(?:\[[^\]]*\])?\s*(?:=\s*(.*))?$',
-                 stmt.strip(), re.S)
+    m = re.match(
+        r"\s*Parameter\s+([%\w]+)\s*(?:As\s+([%\w.]+))?\s*(?:\[[^\]]*\])?\s*(?:=\s*(.*))?$",
+        stmt.strip(),
+        re.S,
+    )
     if not m:
         return
     value = parse_literal(m.group(3)) if m.group(3) is not None else ""
@@ -316,8 +326,9 @@ def _add_method(cdef: ClassDef, header: str, block: str, is_class: bool) -> None
             if depth == 0:
                 break
         i += 1
-    meth = MethodDef(name=m.group(1).strip('"'), args=_parse_args(header[start + 1:i]), body=block,
-                     classmethod=is_class)
+    meth = MethodDef(
+        name=m.group(1).strip('"'), args=_parse_args(header[start + 1 : i]), body=block, classmethod=is_class
+    )
     for h in _HELPERS:
         if h in block:
             meth.helper = h

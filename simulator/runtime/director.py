@@ -1,4 +1,5 @@
 """``Ens.Director`` class methods (research pyprod.md §4, §8.1), backed by the offline engine."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
@@ -71,8 +72,13 @@ class DirectorMethods:
             return self.UpdateProduction()
         return 1
 
-    def GetProductionStatus(self, pProductionName: Any = None, pState: Any = None, pLockTimeout: Any = 10,  # noqa: N802,N803
-                            pSkipLockIfRunning: Any = 0) -> Any:  # noqa: N803
+    def GetProductionStatus(
+        self,
+        pProductionName: Any = None,
+        pState: Any = None,
+        pLockTimeout: Any = 10,  # noqa: N802,N803
+        pSkipLockIfRunning: Any = 0,
+    ) -> Any:  # noqa: N803
         eng = self._engine
         if pProductionName is not None:
             pProductionName.value = eng.production.name if (eng.state == 1 and eng.production) else ""

@@ -7,6 +7,7 @@ thread. An adapterless service made by ``CreateBusinessService`` runs in the cal
 class registries are shared across hosts; :meth:`Engine.note_module` records which modules more than
 one item imports and warns about it (research §3 "A faithful harness must not let hosts share state").
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -159,18 +160,32 @@ class Engine:
         self.module_users: Dict[str, Set[str]] = {}
         self._warned_modules: Set[str] = set()
         ns.engine = self
-        ns.mixins.update({"Ens.BusinessService": ServiceMixin, "Ens.BusinessProcess": ProcessMixin,
-                          "Ens.BusinessOperation": OperationMixin, "Ens.Adapter": AdapterMixin,
-                          "EnsLib.File.InboundAdapter": FileInboundMixin})
+        ns.mixins.update(
+            {
+                "Ens.BusinessService": ServiceMixin,
+                "Ens.BusinessProcess": ProcessMixin,
+                "Ens.BusinessOperation": OperationMixin,
+                "Ens.Adapter": AdapterMixin,
+                "EnsLib.File.InboundAdapter": FileInboundMixin,
+            }
+        )
         ns.setters["Ens.Adapter"] = {"Credentials": "CredentialsSet"}
         ns.type_extras.append(stub_methods)
         from .director import DirectorMethods
+
         ns.class_methods["Ens.Director"] = DirectorMethods(self)
 
     # -- hooks -----------------------------------------------------------------------------------
     def on_python_exception(self, host: Any, method: str, exc: BaseException, tb: str) -> None:
-        self.python_errors.append({"config_name": self.ns.context.config_name, "class": host._o_cdef.name,
-                                   "method": method, "exception": exc, "traceback": tb})
+        self.python_errors.append(
+            {
+                "config_name": self.ns.context.config_name,
+                "class": host._o_cdef.name,
+                "method": method,
+                "exception": exc,
+                "traceback": tb,
+            }
+        )
 
     def note_module(self, host: Any, module: str) -> None:
         """research §3/§7.8: modules are per job in IRIS, shared here; warn once per module."""
@@ -179,15 +194,24 @@ class Engine:
         users.add(str(name))
         if self.options.warn_shared_modules and len(users) > 1 and module not in self._warned_modules:
             self._warned_modules.add(module)
-            warnings.warn(f"offline IRIS: module {module!r} is imported by several config items "
-                          f"({', '.join(sorted(users))}); IRIS gives each job its own copy, here module "
-                          "globals are shared", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"offline IRIS: module {module!r} is imported by several config items "
+                f"({', '.join(sorted(users))}); IRIS gives each job its own copy, here module "
+                "globals are shared",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     # -- context ---------------------------------------------------------------------------------
     def _enter(self, name: str, session: Optional[int] = None, header: Optional[int] = None) -> tuple:
         c = self.ns.context
         saved = (c.config_name, c.job, c.session_id, c.header_id)
-        c.config_name, c.job, c.session_id, c.header_id = name, threading.current_thread().name, session, header
+        c.config_name, c.job, c.session_id, c.header_id = (
+            name,
+            threading.current_thread().name,
+            session,
+            header,
+        )
         return saved
 
     def _leave(self, saved: tuple) -> None:
@@ -200,8 +224,10 @@ class Engine:
         prop = self.ns.registry.property(cls, name)
         listed = name in self.ns.registry.settings(cls)
         if prop is None or (self.options.settings_require_listing and not listed):
-            msg = (f"Setting {target}:{name} of item '{item.name}' does not exist in class {cls}; "
-                   "it is not applied")
+            msg = (
+                f"Setting {target}:{name} of item '{item.name}' does not exist in class {cls}; "
+                "it is not applied"
+            )
             self.setting_problems.append(msg)
             if self.options.unknown_setting == "error":
                 raise ProductionError(msg)
@@ -272,15 +298,23 @@ class Engine:
         try:
             item.host = self.make_host(item)
             item.adapter = item.host._o_props.get("Adapter") or None
-            order = [item.host, item.adapter] if not self.options.adapter_oninit_first else [item.adapter, item.host]
+            order = (
+                [item.host, item.adapter]
+                if not self.options.adapter_oninit_first
+                else [item.adapter, item.host]
+            )
             for obj in order:
                 if obj is None:
                     continue
                 status = self._oninit(obj)
                 if st.is_error(status):
                     item.error = st.error_text(status)
-                    self.ns.log("Error", item.defn.class_name, "OnInit",
-                                f"Item '{item.name}' failed to start: {item.error}")
+                    self.ns.log(
+                        "Error",
+                        item.defn.class_name,
+                        "OnInit",
+                        f"Item '{item.name}' failed to start: {item.error}",
+                    )
                     return
         finally:
             self._leave(saved)
@@ -290,12 +324,18 @@ class Engine:
         if not item.started:
             return
         if item.kind in ("BusinessProcess", "BusinessOperation"):
-            item.thread = threading.Thread(target=self._worker, args=(item,), name=f"job:{item.name}", daemon=True)
+            item.thread = threading.Thread(
+                target=self._worker, args=(item,), name=f"job:{item.name}", daemon=True
+            )
             item.thread.start()
-        elif item.kind == "BusinessService" and item.adapter is not None and \
-                self.ns.registry.extends(item.adapter._o_cdef.name, "Ens.InboundAdapter"):
-            item.thread = threading.Thread(target=self._inbound_loop, args=(item,), name=f"job:{item.name}",
-                                           daemon=True)
+        elif (
+            item.kind == "BusinessService"
+            and item.adapter is not None
+            and self.ns.registry.extends(item.adapter._o_cdef.name, "Ens.InboundAdapter")
+        ):
+            item.thread = threading.Thread(
+                target=self._inbound_loop, args=(item,), name=f"job:{item.name}", daemon=True
+            )
             item.thread.start()
 
     def stop(self, timeout: float = 10.0) -> Any:
@@ -344,27 +384,46 @@ class Engine:
             self._leave(saved)
 
     # -- sending ---------------------------------------------------------------------------------
-    def send(self, sender: Any, target: str, req: Any, sync: bool, timeout: Any, description: Any,
-             response_required: bool = True, completion_key: Any = "") -> Tuple[Any, Any]:
+    def send(
+        self,
+        sender: Any,
+        target: str,
+        req: Any,
+        sync: bool,
+        timeout: Any,
+        description: Any,
+        response_required: bool = True,
+        completion_key: Any = "",
+    ) -> Tuple[Any, Any]:
         ctx = self.ns.context
         source = sender._o_props.get("%ConfigName") or ctx.config_name or "?"
         if not isinstance(req, IRISObject) or not self.ns.registry.extends(req._o_cdef.name, "%Persistent"):
             # research §8.2: a Python object that is not an IRIS persistent object is rejected
-            return st.ErrorStatus(5001, f"request to '{target}' is not a persistent IRIS object: "
-                                        f"{type(req).__name__}"), None
+            return st.ErrorStatus(
+                5001, f"request to '{target}' is not a persistent IRIS object: {type(req).__name__}"
+            ), None
         item = self.items.get(str(target))
         if self.state != 1 or item is None or not item.defn.enabled or not item.started:
-            return st.ErrorStatus(5001, f"<Ens>ErrBusinessDispatchNameNotRegistered: '{target}' "
-                                        "is not a running config item"), None
+            return st.ErrorStatus(
+                5001, f"<Ens>ErrBusinessDispatchNameNotRegistered: '{target}' is not a running config item"
+            ), None
         if item.kind not in ("BusinessProcess", "BusinessOperation"):
             return st.ErrorStatus(5001, f"target '{target}' is a {item.kind}; it has no queue"), None
         req._Save()
         hid = self.ns.store.new_header(
-            SessionId=ctx.session_id, SourceConfigName=source, TargetConfigName=item.name,
-            SourceBusinessType=self.ns.registry.kind(sender._o_cdef.name), TargetBusinessType=item.kind,
-            MessageBodyClassName=req._o_cdef.name, MessageBodyId=str(req._o_id), Status=QUEUED,
-            Type=TYPE_REQUEST, Description=str(description or ""), Priority=2 if sync else 6,
-            ReturnQueueName=source)
+            SessionId=ctx.session_id,
+            SourceConfigName=source,
+            TargetConfigName=item.name,
+            SourceBusinessType=self.ns.registry.kind(sender._o_cdef.name),
+            TargetBusinessType=item.kind,
+            MessageBodyClassName=req._o_cdef.name,
+            MessageBodyId=str(req._o_id),
+            Status=QUEUED,
+            Type=TYPE_REQUEST,
+            Description=str(description or ""),
+            Priority=2 if sync else 6,
+            ReturnQueueName=source,
+        )
         if ctx.session_id is None:
             ctx.session_id = hid
         work = Work("request", hid, self.ns.reopen(req), source, ctx.session_id)
@@ -384,7 +443,9 @@ class Engine:
         if wait < 0:
             wait = self.options.max_sync_wait
         if not work.reply.event.wait(wait):
-            return st.ErrorStatus(5001, f"<Ens>ErrRequestTimeout: no response from '{target}' within {wait}s"), None
+            return st.ErrorStatus(
+                5001, f"<Ens>ErrRequestTimeout: no response from '{target}' within {wait}s"
+            ), None
         return work.reply.status, work.reply.response
 
     # -- worker ----------------------------------------------------------------------------------
@@ -409,32 +470,62 @@ class Engine:
                 finally:
                     self._leave(saved)
 
-    def _complete(self, item: Item, work: Work, status: Any, response: Any, final_state: Optional[int] = None) -> None:
+    def _complete(
+        self, item: Item, work: Work, status: Any, response: Any, final_state: Optional[int] = None
+    ) -> None:
         ok = st.is_ok(status)
-        self.ns.store.update_header(work.header_id, Status=final_state or (COMPLETED if ok else ERROR),
-                                    IsError=0 if ok else 1, ErrorStatus="" if ok else st.error_text(status),
-                                    TimeProcessed=_now())
+        self.ns.store.update_header(
+            work.header_id,
+            Status=final_state or (COMPLETED if ok else ERROR),
+            IsError=0 if ok else 1,
+            ErrorStatus="" if ok else st.error_text(status),
+            TimeProcessed=_now(),
+        )
         if not ok:
-            self.ns.log("Error", item.defn.class_name, "MessageHeaderHandler",
-                        f"Message {work.header_id} from '{work.source}' failed: {st.error_text(status)}")
+            self.ns.log(
+                "Error",
+                item.defn.class_name,
+                "MessageHeaderHandler",
+                f"Message {work.header_id} from '{work.source}' failed: {st.error_text(status)}",
+            )
         out = None
-        if isinstance(response, IRISObject) and self.ns.registry.extends(response._o_cdef.name, "%Persistent"):
+        if isinstance(response, IRISObject) and self.ns.registry.extends(
+            response._o_cdef.name, "%Persistent"
+        ):
             response._Save()
             wants_reply = work.reply is not None or work.bp_waiting is not None
             self.ns.store.new_header(
-                SessionId=work.session, SourceConfigName=item.name, TargetConfigName=work.source,
-                SourceBusinessType=item.kind, MessageBodyClassName=response._o_cdef.name,
-                MessageBodyId=str(response._o_id), Status=COMPLETED if wants_reply else 4, Type=TYPE_RESPONSE,
-                CorrespondingMessageId=work.header_id, IsError=0 if ok else 1,
-                ErrorStatus="" if ok else st.error_text(status), TimeProcessed=_now())
+                SessionId=work.session,
+                SourceConfigName=item.name,
+                TargetConfigName=work.source,
+                SourceBusinessType=item.kind,
+                MessageBodyClassName=response._o_cdef.name,
+                MessageBodyId=str(response._o_id),
+                Status=COMPLETED if wants_reply else 4,
+                Type=TYPE_RESPONSE,
+                CorrespondingMessageId=work.header_id,
+                IsError=0 if ok else 1,
+                ErrorStatus="" if ok else st.error_text(status),
+                TimeProcessed=_now(),
+            )
             out = self.ns.reopen(response)
         if work.reply is not None:
             work.reply.set(status, out)
         elif work.bp_waiting is not None:
             bp = work.bp_waiting
-            bp.item.queue.put(Work("response", bp.work.header_id, None, item.name, work.session, bp_ctx=bp,
-                                   completion_key=work.completion_key, call_request=work.call_request,
-                                   call_response="" if out is None else out))
+            bp.item.queue.put(
+                Work(
+                    "response",
+                    bp.work.header_id,
+                    None,
+                    item.name,
+                    work.session,
+                    bp_ctx=bp,
+                    completion_key=work.completion_key,
+                    call_request=work.call_request,
+                    call_response="" if out is None else out,
+                )
+            )
 
     # BusinessOperation: MessageMap by %Extends in order, else OnMessage (research §8.3)
     def _bo_handler(self, item: Item, req: Any) -> Optional[str]:
@@ -445,20 +536,26 @@ class Engine:
                     if self.ns.registry.extends(req._o_cdef.name, mtype):
                         return meth
                 break
-        if callable(getattr(item.host, "OnMessage", None)) and self.ns.registry.method(
-                item.defn.class_name, "OnMessage") is not None:
+        if (
+            callable(getattr(item.host, "OnMessage", None))
+            and self.ns.registry.method(item.defn.class_name, "OnMessage") is not None
+        ):
             return "OnMessage"
         return None
 
     def _bo_call(self, item: Item, req: Any) -> Tuple[Any, Any]:
         meth = self._bo_handler(item, req)
         if meth is None:
-            return st.ErrorStatus(5001, f"<Ens>ErrNoHandler: no MessageMap entry or OnMessage in "
-                                        f"{item.defn.class_name} for {req._o_cdef.name} [wording unverified]"), None
+            return st.ErrorStatus(
+                5001,
+                f"<Ens>ErrNoHandler: no MessageMap entry or OnMessage in "
+                f"{item.defn.class_name} for {req._o_cdef.name} [wording unverified]",
+            ), None
         fn = getattr(item.host, meth, None)
         if not callable(fn):
             return st.ErrorStatus(5001, f"<METHOD DOES NOT EXIST> {meth},{item.defn.class_name}"), None
         from .iris_module import ref
+
         r = ref()
         status = st.as_status(fn(req, r))
         return status, r.value
@@ -473,15 +570,22 @@ class Engine:
             status, resp = self._bo_call(item, work.body)
             if st.is_ok(status):
                 break
-            actions = match_reply_code(parse_reply_code_actions(host._o_props.get("ReplyCodeActions", "")), status)
+            actions = match_reply_code(
+                parse_reply_code_actions(host._o_props.get("ReplyCodeActions", "")), status
+            )
             if "R" in actions and not item.stop.is_set():
                 interval = max(0.0, float(host._o_props.get("RetryInterval") or 0))
-                ft = float(host._o_props.get("FailureTimeout") if host._o_props.get("FailureTimeout") != ""
-                           else 15)
+                ft = float(
+                    host._o_props.get("FailureTimeout") if host._o_props.get("FailureTimeout") != "" else 15
+                )
                 limit = self.options.max_retry_seconds if ft < 0 else min(ft, self.options.max_retry_seconds)
                 if time.monotonic() - start + interval <= limit:
-                    self.ns.log("Warning", item.defn.class_name, "Retry",
-                                f"Retrying message {work.header_id} in {interval}s: {st.error_text(status)}")
+                    self.ns.log(
+                        "Warning",
+                        item.defn.class_name,
+                        "Retry",
+                        f"Retrying message {work.header_id} in {interval}s: {st.error_text(status)}",
+                    )
                     if item.stop.wait(interval):
                         break
                     continue
@@ -506,9 +610,13 @@ class Engine:
         bp = BPContext(item=item, host=host, work=work)
         host._o_bpctx = bp
         from .iris_module import ref
+
         r = ref()
-        status = st.as_status(host.OnRequest(work.body, r)) if callable(getattr(host, "OnRequest", None)) else \
-            st.ErrorStatus(5001, f"{item.defn.class_name} has no OnRequest")
+        status = (
+            st.as_status(host.OnRequest(work.body, r))
+            if callable(getattr(host, "OnRequest", None))
+            else st.ErrorStatus(5001, f"{item.defn.class_name} has no OnRequest")
+        )
         bp.response = r.value
         if st.is_error(status) or bp.pending == 0:
             self._complete(item, work, status, bp.response)
@@ -518,9 +626,11 @@ class Engine:
         assert bp is not None
         bp.pending -= 1
         from .iris_module import ref
+
         r = ref(bp.response)
-        status = st.as_status(bp.host.OnResponse(bp.work.body, r, work.call_request, work.call_response,
-                                                 work.completion_key))
+        status = st.as_status(
+            bp.host.OnResponse(bp.work.body, r, work.call_request, work.call_response, work.completion_key)
+        )
         bp.response = r.value
         if st.is_error(status) or bp.pending <= 0:
             self._complete(item, bp.work, status, bp.response)
@@ -550,8 +660,9 @@ class Engine:
         """Ens.Director.CreateBusinessService: a new instance in the caller, settings, OnInit (§3)."""
         item = self.item_by(name)
         if self.state != 1 or item is None or not item.defn.enabled:
-            return st.ErrorStatus(5001, f"<Ens>ErrConfigItemNotFound: '{name}' is not an enabled item of "
-                                        "the running production"), None
+            return st.ErrorStatus(
+                5001, f"<Ens>ErrConfigItemNotFound: '{name}' is not an enabled item of the running production"
+            ), None
         saved = self._enter(item.name)
         try:
             host = self.make_host(item)
@@ -565,6 +676,7 @@ class Engine:
 
 def _now() -> str:
     from .store import now
+
     return now()
 
 
@@ -575,12 +687,16 @@ class FileInboundMixin:
 
     def OnTask(self) -> Any:  # noqa: N802
         from .iris_module import ref
+
         path = str(self._o_props.get("FilePath") or "")
         if not path or not os.path.isdir(path):
             return 1
         specs = [s for s in str(self._o_props.get("FileSpec") or "*").replace(",", ";").split(";") if s]
-        names = sorted(n for n in os.listdir(path) if os.path.isfile(os.path.join(path, n))
-                       and any(fnmatch.fnmatch(n, s) for s in specs))
+        names = sorted(
+            n
+            for n in os.listdir(path)
+            if os.path.isfile(os.path.join(path, n)) and any(fnmatch.fnmatch(n, s) for s in specs)
+        )
         charset = str(self._o_props.get("Charset") or "Default")
         for n in names:
             full = os.path.join(path, n)

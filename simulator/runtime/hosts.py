@@ -7,6 +7,7 @@ desc)``; BO ``SendRequestSync`` (5) / ``SendRequestAsync(target, req, desc)``. E
 ObjectScript ``<PARAMETER>`` error (a Python ``TypeError``). Output refs stay ``None`` when there is no
 response (research §2.2 "Emulator choice").
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,8 +36,15 @@ class ServiceMixin:
     def OnProcessInput(self, pInput: Any, pOutput: Any = None) -> Any:  # noqa: N802,N803
         return st.ErrorStatus(5001, f"{self._o_cdef.name} does not implement OnProcessInput")
 
-    def SendRequestSync(self, pTargetDispatchName: Any, pRequest: Any, pResponse: Any = None,  # noqa: N802,N803
-                        pTimeout: Any = -1, pDescription: Any = "", pSendSyncHandling: Any = None) -> Any:  # noqa: N803
+    def SendRequestSync(
+        self,
+        pTargetDispatchName: Any,
+        pRequest: Any,
+        pResponse: Any = None,  # noqa: N802,N803
+        pTimeout: Any = -1,
+        pDescription: Any = "",
+        pSendSyncHandling: Any = None,
+    ) -> Any:  # noqa: N803
         status, resp = _engine(self).send(self, pTargetDispatchName, pRequest, True, pTimeout, pDescription)
         _set(pResponse, resp)
         return status
@@ -48,24 +56,49 @@ class ServiceMixin:
 class ProcessMixin:
     """Ens.BusinessProcess."""
 
-    def SendRequestSync(self, pTargetDispatchName: Any, pRequest: Any, pResponse: Any = None,  # noqa: N802,N803
-                        pTimeout: Any = -1, pDescription: Any = "") -> Any:  # noqa: N803
+    def SendRequestSync(
+        self,
+        pTargetDispatchName: Any,
+        pRequest: Any,
+        pResponse: Any = None,  # noqa: N802,N803
+        pTimeout: Any = -1,
+        pDescription: Any = "",
+    ) -> Any:  # noqa: N803
         status, resp = _engine(self).send(self, pTargetDispatchName, pRequest, True, pTimeout, pDescription)
         _set(pResponse, resp)
         return status
 
-    def SendRequestAsync(self, pTargetDispatchName: Any, pRequest: Any, pResponseRequired: Any = 1,  # noqa: N802,N803
-                         pCompletionKey: Any = "", pDescription: Any = "") -> Any:  # noqa: N803
-        return _engine(self).send(self, pTargetDispatchName, pRequest, False, -1, pDescription,
-                                  response_required=bool(int(pResponseRequired or 0)),
-                                  completion_key=pCompletionKey)[0]
+    def SendRequestAsync(
+        self,
+        pTargetDispatchName: Any,
+        pRequest: Any,
+        pResponseRequired: Any = 1,  # noqa: N802,N803
+        pCompletionKey: Any = "",
+        pDescription: Any = "",
+    ) -> Any:  # noqa: N803
+        return _engine(self).send(
+            self,
+            pTargetDispatchName,
+            pRequest,
+            False,
+            -1,
+            pDescription,
+            response_required=bool(int(pResponseRequired or 0)),
+            completion_key=pCompletionKey,
+        )[0]
 
 
 class OperationMixin:
     """Ens.BusinessOperation."""
 
-    def SendRequestSync(self, pTargetDispatchName: Any, pRequest: Any, pResponse: Any = None,  # noqa: N802,N803
-                        pTimeout: Any = -1, pDescription: Any = "") -> Any:  # noqa: N803
+    def SendRequestSync(
+        self,
+        pTargetDispatchName: Any,
+        pRequest: Any,
+        pResponse: Any = None,  # noqa: N802,N803
+        pTimeout: Any = -1,
+        pDescription: Any = "",
+    ) -> Any:  # noqa: N803
         status, resp = _engine(self).send(self, pTargetDispatchName, pRequest, True, pTimeout, pDescription)
         _set(pResponse, resp)
         return status

@@ -14,6 +14,7 @@ Package/class proxies: ``iris.Pkg.Cls`` / ``getattr(iris, "a.b").Cls`` / ``iris.
 ``%`` is spelled ``_`` (``iris._Stream.GlobalCharacter``). An unknown class raises ``AttributeError``
 (IRIS raises rather than returning a proxy, research §8.1).
 """
+
 from __future__ import annotations
 
 import sys
@@ -119,7 +120,9 @@ class IrisModule(types.ModuleType):
     def backend(self) -> Namespace:
         ns = self.__dict__.get("_backend")
         if ns is None:
-            raise RuntimeError("the fake iris module has no backend: call simulator.runtime.iris_module.install()")
+            raise RuntimeError(
+                "the fake iris module has no backend: call simulator.runtime.iris_module.install()"
+            )
         return ns
 
     @property

@@ -4,6 +4,7 @@ This is the backend behind the fake ``iris`` module (:mod:`.iris_module`). It ca
 (enough for the real pyprod loader, research pyprod.md §1.3) or with the production engine attached
 (:mod:`.engine`), which provides ``Ens.Director`` and the host behaviour.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -72,7 +73,10 @@ class Namespace:
         self._snapshots: Dict[Tuple[str, str], Dict[str, Any]] = {}
         self._lock = threading.RLock()
         # mixins per built-in class (hosts/adapters add theirs; research §8.3)
-        self.mixins: Dict[str, type] = {"Ens.MessageBody": MessageMixin, "Ens.Config.Credentials": CredentialsMixin}
+        self.mixins: Dict[str, type] = {
+            "Ens.MessageBody": MessageMixin,
+            "Ens.Config.Credentials": CredentialsMixin,
+        }
         self.setters: Dict[str, Dict[str, str]] = {}
         self.type_extras: List[Callable[[Namespace, Any], Dict[str, Any]]] = []
         self.class_methods: Dict[str, Any] = {
@@ -142,8 +146,11 @@ class Namespace:
         stream = snap.get("SerializedStream")
         data = stream.getvalue() if isinstance(stream, _Stream) else ""
         binary = isinstance(stream, GlobalBinaryStream)
-        cols = {k: v for k, v in snap.items() if k != "SerializedStream" and not isinstance(v, (_Stream, IRISObject))
-                and not k.startswith("%")}
+        cols = {
+            k: v
+            for k, v in snap.items()
+            if k != "SerializedStream" and not isinstance(v, (_Stream, IRISObject)) and not k.startswith("%")
+        }
         if cname == "Ens.Config.Credentials":
             cols.pop("Password", None)
         self.store.save_body(cname, obj._o_id, data, binary, cols)
@@ -156,9 +163,13 @@ class Namespace:
         mro = [c.name for c in self.registry.mro(name)]
         root = name
         for n in mro:
-            if self.registry.extends(n, "%Persistent") and n not in ("%Persistent", "%Library.Persistent",
-                                                                    "Ens.MessageBody", "Ens.Request",
-                                                                    "Ens.Response"):
+            if self.registry.extends(n, "%Persistent") and n not in (
+                "%Persistent",
+                "%Library.Persistent",
+                "Ens.MessageBody",
+                "Ens.Request",
+                "Ens.Response",
+            ):
                 root = n
         return root
 
@@ -185,8 +196,15 @@ class Namespace:
     # -- event log -------------------------------------------------------------------------------
     def log(self, kind: str, src_class: str, src_method: str, text: Any) -> int:
         ctx = self.context
-        return self.store.log(LOG_TYPE_IDS[kind], ctx.config_name, ctx.job or threading.current_thread().name,
-                              ctx.session_id, str(src_class), str(src_method), str(text))
+        return self.store.log(
+            LOG_TYPE_IDS[kind],
+            ctx.config_name,
+            ctx.job or threading.current_thread().name,
+            ctx.session_id,
+            str(src_class),
+            str(src_method),
+            str(text),
+        )
 
 
 # -- class-method providers ------------------------------------------------------------------------
@@ -251,6 +269,7 @@ class PythonMethods:
     @staticmethod
     def Import(name: str) -> Any:  # noqa: N802
         import importlib
+
         return importlib.import_module(name)
 
 
@@ -274,7 +293,9 @@ class DictMethod:
         if self._ns.registry.method(cls, meth) is not None:
             return 1
         t = self._ns.type_for(cls)
-        return 1 if callable(getattr(t, meth, None)) or callable(getattr(t, "_" + meth.lstrip("%"), None)) else 0
+        return (
+            1 if callable(getattr(t, meth, None)) or callable(getattr(t, "_" + meth.lstrip("%"), None)) else 0
+        )
 
 
 class _Default:
@@ -334,6 +355,7 @@ class NoDirector:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         def fail(*a: Any, **k: Any) -> Any:
             return st.ErrorStatus(5001, f"Ens.Director.{name}: no offline production engine is attached")
+
         return fail
 
 

@@ -6,6 +6,7 @@ properties live under PascalCase names with the InitialExpression (string form f
 as initial value; ``SerializedStream`` is settable; ``chunksFromIRIS`` behaves as the generated method.
 ``%Name`` members are spelled ``_Name`` from Python.
 """
+
 from __future__ import annotations
 
 import threading
@@ -88,6 +89,7 @@ class IRISObject:
     def _Save(self) -> int:  # noqa: N802
         if not self._o_ns.registry.extends(self._o_cdef.name, "%Persistent"):
             from .status import ErrorStatus
+
             return ErrorStatus(5001, f"{self._o_cdef.name} is not persistent")
         self._o_ns.save(self)
         return 1
@@ -100,8 +102,11 @@ class IRISObject:
         return snap
 
     def __repr__(self) -> str:
-        cols = ", ".join(f"{k}={v!r}" for k, v in self._o_props.items()
-                         if not isinstance(v, IRISObject) and k not in ("Password",))
+        cols = ", ".join(
+            f"{k}={v!r}"
+            for k, v in self._o_props.items()
+            if not isinstance(v, IRISObject) and k not in ("Password",)
+        )
         return f"<{self._o_cdef.name} id={self._o_id!r} {cols}>"
 
 
@@ -138,11 +143,21 @@ class CredentialsMixin:
 TypeFactory = Callable[["Namespace", ClassDef], Tuple[type, ...]]
 
 
-def build_type(ns: Namespace, cdef: ClassDef, mixins: Tuple[type, ...], extra: Optional[Dict[str, Any]] = None,
-               setters: Optional[Dict[str, str]] = None) -> Type[IRISObject]:
+def build_type(
+    ns: Namespace,
+    cdef: ClassDef,
+    mixins: Tuple[type, ...],
+    extra: Optional[Dict[str, Any]] = None,
+    setters: Optional[Dict[str, str]] = None,
+) -> Type[IRISObject]:
     """Create the Python type ``iris.<Pkg>.<Cls>`` for one IRIS class (research §8.2)."""
-    attrs: Dict[str, Any] = {"__module__": "iris." + cdef.package, "__qualname__": cdef.short_name,
-                             "_o_cdef": cdef, "_o_ns": ns, "_o_setters": dict(setters or {})}
+    attrs: Dict[str, Any] = {
+        "__module__": "iris." + cdef.package,
+        "__qualname__": cdef.short_name,
+        "_o_cdef": cdef,
+        "_o_ns": ns,
+        "_o_setters": dict(setters or {}),
+    }
     attrs.update(extra or {})
     return type(cdef.short_name, tuple(mixins) + (IRISObject,), attrs)
 

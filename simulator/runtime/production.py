@@ -1,5 +1,6 @@
 """Production definitions: the ``<Production>`` XML (research pyprod.md §1.5) from a pyprod-generated
 ``Ens.Production`` class, or given as text, plus per-run overrides."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -51,7 +52,9 @@ def parse_production_xml(text: str) -> ProductionDef:
     try:
         root = ET.fromstring(text.strip())
     except ET.ParseError as e:
-        raise ValueError(f"production XML does not parse (pyprod 0.2.0 does not escape XML, §1.5): {e}") from e
+        raise ValueError(
+            f"production XML does not parse (pyprod 0.2.0 does not escape XML, §1.5): {e}"
+        ) from e
     if root.tag != "Production":
         raise ValueError(f"expected <Production>, got <{root.tag}>")
     prod = ProductionDef(name=root.get("Name", ""), testing_enabled=_bool(root.get("TestingEnabled"), False))
@@ -62,9 +65,14 @@ def parse_production_xml(text: str) -> ProductionDef:
     for s in root.findall("Setting"):
         prod.settings[s.get("Name", "")] = s.text or ""
     for it in root.findall("Item"):
-        item = ItemDef(name=it.get("Name", ""), class_name=it.get("ClassName", ""),
-                       pool_size=int(it.get("PoolSize") or 1), enabled=_bool(it.get("Enabled"), True),
-                       category=it.get("Category", ""), comment=it.get("Comment", ""))
+        item = ItemDef(
+            name=it.get("Name", ""),
+            class_name=it.get("ClassName", ""),
+            pool_size=int(it.get("PoolSize") or 1),
+            enabled=_bool(it.get("Enabled"), True),
+            category=it.get("Category", ""),
+            comment=it.get("Comment", ""),
+        )
         for s in it.findall("Setting"):
             item.settings.append((s.get("Target", "Host"), s.get("Name", ""), s.text or ""))
         prod.items.append(item)

@@ -4,6 +4,7 @@ It answers what IRIS's ``%Dictionary`` answers for pyprod (research pyprod.md §
 ``CompiledProperty._ExistsId``, ``CompiledMethod._ExistsId``, ``CompiledParameter._OpenId``) and what
 the engine needs: inheritance (``%Extends``), merged properties and the effective SETTINGS list.
 """
+
 from __future__ import annotations
 
 import threading
@@ -104,13 +105,15 @@ class ClassRegistry:
 
     def kind(self, name: str) -> str:
         """Which Ens role a class plays (the first matching base in this order)."""
-        for base, kind in (("Ens.BusinessService", "BusinessService"),
-                           ("Ens.BusinessProcess", "BusinessProcess"),
-                           ("Ens.BusinessOperation", "BusinessOperation"),
-                           ("Ens.InboundAdapter", "InboundAdapter"),
-                           ("Ens.OutboundAdapter", "OutboundAdapter"),
-                           ("Ens.Production", "Production"),
-                           ("%Persistent", "Persistent")):
+        for base, kind in (
+            ("Ens.BusinessService", "BusinessService"),
+            ("Ens.BusinessProcess", "BusinessProcess"),
+            ("Ens.BusinessOperation", "BusinessOperation"),
+            ("Ens.InboundAdapter", "InboundAdapter"),
+            ("Ens.OutboundAdapter", "OutboundAdapter"),
+            ("Ens.Production", "Production"),
+            ("%Persistent", "Persistent"),
+        ):
             if self.extends(name, base):
                 return kind
         return "RegisteredObject"

@@ -1,4 +1,5 @@
 """``OfflineIRIS``: the public façade (fake ``iris`` + class registry + engine + store + trace)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -97,8 +98,9 @@ class OfflineIRIS:
     """Context manager: installs the fake ``iris`` module on enter, removes it (and the sys.path
     entries pyprod appended) on exit. See the module docs for the research each part follows."""
 
-    def __init__(self, workdir: Optional[Any] = None, *, options: Optional[Options] = None,
-                 **option_kw: Any) -> None:
+    def __init__(
+        self, workdir: Optional[Any] = None, *, options: Optional[Options] = None, **option_kw: Any
+    ) -> None:
         self.workdir = str(workdir) if workdir is not None else tempfile.mkdtemp(prefix="offline-iris-")
         os.makedirs(self.workdir, exist_ok=True)
         self.options = options or Options(**option_kw)
@@ -133,7 +135,9 @@ class OfflineIRIS:
                 self.ns.store.close()
 
     # -- loading ---------------------------------------------------------------------------------
-    def load(self, modules: Sequence[str], source_root: Optional[str] = None, manual: bool = False) -> List[LoadReport]:
+    def load(
+        self, modules: Sequence[str], source_root: Optional[str] = None, manual: bool = False
+    ) -> List[LoadReport]:
         """Run the real pyprod loader in module mode for each module (research §1.1, §7.1).
 
         Default (``manual=False``): the loader sends every class through ``$system.OBJ.LoadStream``,
@@ -143,6 +147,7 @@ class OfflineIRIS:
         the §1.1 bug), so a Production in the same module validates against nothing, as in IRIS.
         """
         from intersystems_pyprod import _parser
+
         reports = []
         outdir = os.path.join(self.workdir, "cls")
         for mod in modules:
@@ -160,14 +165,20 @@ class OfflineIRIS:
                 try:
                     _parser.main(argv)
                 except SystemExit as e:
-                    raise LoadError(f"pyprod loader failed for {mod} (exit {e.code}):\n{buf.getvalue()}") from None
+                    raise LoadError(
+                        f"pyprod loader failed for {mod} (exit {e.code}):\n{buf.getvalue()}"
+                    ) from None
             out = buf.getvalue()
             if manual:
                 for path in re.findall(r"Generated (\S+\.cls)", out):
                     with open(path, encoding="utf-8") as f:
                         self.ns.load_class_text(f.read())
-            rep = LoadReport(mod, [n for n, _ in self.ns.loaded_texts[before:]],
-                             [str(w.message).strip() for w in caught], out)
+            rep = LoadReport(
+                mod,
+                [n for n, _ in self.ns.loaded_texts[before:]],
+                [str(w.message).strip() for w in caught],
+                out,
+            )
             reports.append(rep)
         self.load_reports.extend(reports)
         return reports
@@ -185,8 +196,9 @@ class OfflineIRIS:
         return self.ns.credentials
 
     # -- production ------------------------------------------------------------------------------
-    def start_production(self, name: Optional[str] = None, *, xml: Optional[str] = None,
-                         overrides: Optional[Override] = None) -> Any:
+    def start_production(
+        self, name: Optional[str] = None, *, xml: Optional[str] = None, overrides: Optional[Override] = None
+    ) -> Any:
         """Start from a loaded Production class (its generated XData) or from production XML."""
         if xml is None:
             if name is None:
@@ -230,6 +242,7 @@ class OfflineIRIS:
         if not isinstance(obj, IRISObject):
             return obj
         from intersystems_pyprod._production_connector import BaseClass
+
         return BaseClass._createmessage(None, obj)
 
     def send_sync(self, target: str, request: Any, timeout: float = 10.0) -> tuple:
@@ -237,6 +250,7 @@ class OfflineIRIS:
         business service, ``ProcessInput(request)`` in the caller. Returns ``(status, response)`` with
         the response converted to its pyprod message class when possible."""
         from .iris_module import ref
+
         item = self.engine.item_by(target)
         if item is None:
             raise KeyError(f"no config item {target!r}")
@@ -257,6 +271,7 @@ class OfflineIRIS:
     def create_business_service(self, name: str) -> Any:
         """What ``Ens.Director.CreateBusinessService`` returns (via pyprod's director wrapper)."""
         from intersystems_pyprod import director
+
         status, svc = director.create_business_service(name)
         if status != 1:
             raise ProductionError(str(status))
@@ -272,6 +287,7 @@ class OfflineIRIS:
 
     def body(self, header: Dict[str, Any]) -> Dict[str, Any]:
         import json
+
         b = self.ns.store.body(header["MessageBodyClassName"], header["MessageBodyId"]) or {}
         if b and not b.get("StreamIsBinary") and b.get("SerializedStream"):
             try:

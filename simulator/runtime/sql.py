@@ -4,6 +4,7 @@
 Translations: table names ``Ens.MessageHeader`` / ``Ens_Util.Log`` / ``Ens.Util.Log``; ``SELECT TOP n``
 → ``LIMIT`` (a ``TOP ?`` parameter moves to the end of the parameter list).
 """
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,11 @@ from typing import Any, List, Sequence
 
 from .store import Store
 
-_TABLES = [(re.compile(r"\bEns\.MessageHeader\b", re.I), "Ens_MessageHeader"),
-           (re.compile(r"\bEns_Util\.Log\b", re.I), "Ens_Util_Log"),
-           (re.compile(r"\bEns\.Util\.Log\b", re.I), "Ens_Util_Log")]
+_TABLES = [
+    (re.compile(r"\bEns\.MessageHeader\b", re.I), "Ens_MessageHeader"),
+    (re.compile(r"\bEns_Util\.Log\b", re.I), "Ens_Util_Log"),
+    (re.compile(r"\bEns\.Util\.Log\b", re.I), "Ens_Util_Log"),
+]
 _TOP = re.compile(r"^\s*SELECT\s+TOP\s+(\?|\d+)\s+", re.I)
 
 
@@ -24,8 +27,8 @@ def translate(sql: str, params: Sequence[Any]) -> tuple:
     m = _TOP.match(sql)
     if m:
         top = m.group(1)
-        before = sql[:m.start(1)].count("?")
-        sql = "SELECT " + sql[m.end():]
+        before = sql[: m.start(1)].count("?")
+        sql = "SELECT " + sql[m.end() :]
         if top == "?":
             limit = params.pop(before)
         else:

@@ -4,6 +4,7 @@ research pyprod.md §2.4: ``Status.OK()`` is the int ``1``; ``iris.system.Status
 encoded %Status that is a *truthy* string (so callers must test ``str(s) == "1"``). We model an error
 status as a ``str`` subclass whose text starts with ``"0 "`` and which carries the code and message.
 """
+
 from __future__ import annotations
 
 from typing import Any

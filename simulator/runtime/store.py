@@ -7,6 +7,7 @@ unchanged through :mod:`.sql`. Status numbers are ``Ens.DataType.MessageStatus``
 Created, Queued, Delivered, Discarded, Suspended, Deferred, Aborted, Error, Completed); log types are
 ``Ens.DataType.LogType`` (1 Assert, 2 Error, 3 Warning, 4 Info, 5 Trace, 6 Alert) [unverified].
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -15,8 +16,17 @@ import sqlite3
 import threading
 from typing import Any, Dict, List, Optional
 
-STATUS = {1: "Created", 2: "Queued", 3: "Delivered", 4: "Discarded", 5: "Suspended", 6: "Deferred",
-          7: "Aborted", 8: "Error", 9: "Completed"}
+STATUS = {
+    1: "Created",
+    2: "Queued",
+    3: "Delivered",
+    4: "Discarded",
+    5: "Suspended",
+    6: "Deferred",
+    7: "Aborted",
+    8: "Error",
+    9: "Completed",
+}
 CREATED, QUEUED, DELIVERED, DISCARDED, SUSPENDED, DEFERRED, ABORTED, ERROR, COMPLETED = range(1, 10)
 LOG_TYPES = {1: "Assert", 2: "Error", 3: "Warning", 4: "Info", 5: "Trace", 6: "Alert"}
 LOG_TYPE_IDS = {v: k for k, v in LOG_TYPES.items()}
@@ -65,7 +75,9 @@ class Store:
         keys = ", ".join(cols)
         marks = ", ".join("?" for _ in cols)
         with self.lock:
-            cur = self.db.execute(f"INSERT INTO Ens_MessageHeader ({keys}) VALUES ({marks})", list(cols.values()))
+            cur = self.db.execute(
+                f"INSERT INTO Ens_MessageHeader ({keys}) VALUES ({marks})", list(cols.values())
+            )
             hid = int(cur.lastrowid)
             if cols.get("SessionId") is None:
                 self.db.execute("UPDATE Ens_MessageHeader SET SessionId=? WHERE ID=?", (hid, hid))
@@ -93,17 +105,22 @@ class Store:
             return [dict(r) for r in self.db.execute(q + " ORDER BY ID", args).fetchall()]
 
     # -- bodies ----------------------------------------------------------------------------------
-    def save_body(self, class_name: str, oid: str, stream: Any, binary: bool, columns: Dict[str, Any]) -> None:
+    def save_body(
+        self, class_name: str, oid: str, stream: Any, binary: bool, columns: Dict[str, Any]
+    ) -> None:
         if isinstance(stream, bytes):
             stream = stream.hex()
         with self.lock:
-            self.db.execute("INSERT OR REPLACE INTO MessageBody VALUES (?,?,?,?,?)",
-                            (class_name, str(oid), stream, int(binary), json.dumps(columns, default=str)))
+            self.db.execute(
+                "INSERT OR REPLACE INTO MessageBody VALUES (?,?,?,?,?)",
+                (class_name, str(oid), stream, int(binary), json.dumps(columns, default=str)),
+            )
 
     def body(self, class_name: str, oid: Any) -> Optional[Dict[str, Any]]:
         with self.lock:
-            row = self.db.execute("SELECT * FROM MessageBody WHERE ClassName=? AND ID=?",
-                                  (class_name, str(oid))).fetchone()
+            row = self.db.execute(
+                "SELECT * FROM MessageBody WHERE ClassName=? AND ID=?", (class_name, str(oid))
+            ).fetchone()
         if row is None:
             return None
         d = dict(row)
@@ -111,13 +128,22 @@ class Store:
         return d
 
     # -- event log -------------------------------------------------------------------------------
-    def log(self, type_id: int, config_name: str, job: str, session: Optional[int], src_class: str,
-            src_method: str, text: str) -> int:
+    def log(
+        self,
+        type_id: int,
+        config_name: str,
+        job: str,
+        session: Optional[int],
+        src_class: str,
+        src_method: str,
+        text: str,
+    ) -> int:
         with self.lock:
             cur = self.db.execute(
                 "INSERT INTO Ens_Util_Log (TimeLogged, Type, ConfigName, Job, SessionId, SourceClass, "
                 "SourceMethod, Text) VALUES (?,?,?,?,?,?,?,?)",
-                (now(), type_id, config_name, job, session, src_class, src_method, text))
+                (now(), type_id, config_name, job, session, src_class, src_method, text),
+            )
             return int(cur.lastrowid)
 
     def log_entries(self, kind: Optional[str] = None) -> List[Dict[str, Any]]:

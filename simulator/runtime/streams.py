@@ -4,6 +4,7 @@ research pyprod.md §8.1: streams need ``Write(chunk)``, and for ``chunksFromIRI
 ``Read(n)``, ``AtEnd`` and ``Size``. The brief's contract for ``EnsLib.File.InboundAdapter`` adds
 ``Filename`` and ``ReadLine``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Union
@@ -50,15 +51,15 @@ class _Stream:
 
     def Read(self, length: Any = _DEFAULT_READ, status: Any = None) -> Any:  # noqa: N802
         n = _DEFAULT_READ if length in (None, "") else int(length)
-        out = self._data[self._pos:self._pos + n]
+        out = self._data[self._pos : self._pos + n]
         self._pos += len(out)
         return out
 
     def ReadLine(self, length: Any = _DEFAULT_READ, status: Any = None, eol: Any = None) -> Any:  # noqa: N802
-        rest = self._data[self._pos:]
+        rest = self._data[self._pos :]
         nl = b"\n" if self._binary else "\n"
         idx = rest.find(nl)
-        line = rest if idx < 0 else rest[:idx + 1]
+        line = rest if idx < 0 else rest[: idx + 1]
         self._pos += len(line)
         cr = b"\r" if self._binary else "\r"
         return line.rstrip(nl).rstrip(cr)

@@ -7,6 +7,7 @@ Python exception becomes ``$system.Status.Error(5001, e.AsSystemError())`` plus 
 The methods are attached to the emulated class only when the parsed ``.cls`` has them, so a method the
 loader did not generate does not exist offline either.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -76,57 +77,75 @@ def make_stub(cdef: ClassDef, meth: MethodDef) -> Optional[Callable[..., Any]]:
             except Exception as e:
                 return _fail(self, "OnInit", e, f"Error while importing the class {py_cls}: ")
             return 1
+
         return OnInit
 
     if name == "OnTearDown":
+
         def OnTearDown(self: Any) -> Any:  # noqa: N802
             if "PythonClassObject" in self._o_props:
                 self._o_props["PythonClassObject"] = ""
             return 1
+
         return OnTearDown
 
     if h == "OnTaskHelper":
+
         def OnTask(self: Any) -> Any:  # noqa: N802
             try:
                 return _python_object(self).OnTaskHelper()
             except Exception as e:
                 return _fail(self, name, e)
+
         return OnTask
 
     if h == "OnProcessInputHelper":
+
         def OnProcessInput(self: Any, pInput: Any, pOutput: Any = None) -> Any:  # noqa: N802,N803
             try:
                 arr = _python_object(self).OnProcessInputHelper(pInput)
                 return _read(arr, pOutput, "pOutput_available", "pOutput")
             except Exception as e:
                 return _fail(self, name, e)
+
         return OnProcessInput
 
     if h in ("OnRequestHelper", "OnResponseHelper"):
+
         def _fresh(self: Any) -> Any:
             mod = importlib.import_module(self._o_props["PythonModuleOrScript"])
             return getattr(mod, self._o_props["PythonClassName"])(self)
 
         if h == "OnRequestHelper":
+
             def OnRequest(self: Any, request: Any, response: Any = None) -> Any:  # noqa: N802
                 try:
                     arr = _fresh(self).OnRequestHelper(request)
                     return _read(arr, response, "response_available", "response")
                 except Exception as e:
                     return _fail(self, name, e, "ERROR IN BP")
+
             return OnRequest
 
-        def OnResponse(self: Any, request: Any, response: Any, callrequest: Any, callresponse: Any,  # noqa: N802
-                       pCompletionKey: Any) -> Any:  # noqa: N803
+        def OnResponse(
+            self: Any,
+            request: Any,
+            response: Any,
+            callrequest: Any,
+            callresponse: Any,  # noqa: N802
+            pCompletionKey: Any,
+        ) -> Any:  # noqa: N803
             try:
                 cur = response.value if hasattr(response, "value") else response
                 arr = _fresh(self).OnResponseHelper(request, cur, callrequest, callresponse, pCompletionKey)
                 return _read(arr, response, "response_available", "response")
             except Exception as e:
                 return _fail(self, name, e)
+
         return OnResponse
 
     if h == "OnMessageHelper":
+
         def OnMessage(self: Any, pRequest: Any, pResponse: Any = None) -> Any:  # noqa: N802,N803
             try:
                 cur = pResponse.value if hasattr(pResponse, "value") else pResponse
@@ -134,6 +153,7 @@ def make_stub(cdef: ClassDef, meth: MethodDef) -> Optional[Callable[..., Any]]:
                 return _read(arr, pResponse, "response_available", "response")
             except Exception as e:
                 return _fail(self, name, e)
+
         return OnMessage
 
     if h == "AnyMethodHelper":
@@ -145,6 +165,7 @@ def make_stub(cdef: ClassDef, meth: MethodDef) -> Optional[Callable[..., Any]]:
                 return _read(arr, pResponse, "response_available", "response")
             except Exception as e:
                 return _fail(self, name, e)
+
         any_method.__name__ = name
         return any_method
     return None

@@ -1,5 +1,6 @@
 """A terminal rendering of the message trace (what IRIS's Message Viewer / Visual Trace list shows:
 time, session, source → target, body class, status, error), with each body's Column properties."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ def _body_summary(store: Store, h: Dict[str, Any], width: int) -> List[str]:
         except ValueError:
             pass
         if len(data) > width:
-            data = data[:width - 3] + "..."
+            data = data[: width - 3] + "..."
         lines.append("      body:    " + data)
     elif data:
         lines.append(f"      body:    <binary {len(data) // 2} bytes>")
@@ -44,9 +45,11 @@ def render(store: Store, session: Optional[int] = None, width: int = 100) -> str
         kind = "Request " if h["Type"] == 1 else "Response"
         status = STATUS.get(h["Status"], str(h["Status"]))
         err = "  ERROR" if h["IsError"] else ""
-        out.append(f"  #{h['ID']:<4} {h['TimeCreated']}  {kind} {h['SourceConfigName']} {arrow} "
-                   f"{h['TargetConfigName']}  [{h['MessageBodyClassName']} #{h['MessageBodyId']}]  "
-                   f"{status}{err}")
+        out.append(
+            f"  #{h['ID']:<4} {h['TimeCreated']}  {kind} {h['SourceConfigName']} {arrow} "
+            f"{h['TargetConfigName']}  [{h['MessageBodyClassName']} #{h['MessageBodyId']}]  "
+            f"{status}{err}"
+        )
         if h["Description"]:
             out.append(f"      descr:   {h['Description']}")
         if h["IsError"] and h["ErrorStatus"]:

@@ -1,4 +1,5 @@
 """Fixtures for the offline runtime tests: a runtime with the toy components loaded."""
+
 import os
 
 import pytest
@@ -15,6 +16,7 @@ def loaded(tmp_path):
         rt.reports = rt.load(TOY_MODULES, source_root=HERE)
         import toy.adapters
         import toy.hosts
+
         for lst in (toy.hosts.INIT_SEEN, toy.hosts.BP_INSTANCES, toy.hosts.FILES, toy.adapters.CALLS):
             del lst[:]
         yield rt

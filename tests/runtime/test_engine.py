@@ -1,4 +1,5 @@
 """The production engine against the toy components (research pyprod.md §2, §3, §8.3)."""
+
 import os
 import sqlite3
 
@@ -10,11 +11,13 @@ from simulator.runtime.status import is_error, is_ok
 
 def _msgs():
     import toy.msgs
+
     return toy.msgs
 
 
 def test_settings_are_applied_before_oninit(running):
     import toy.hosts
+
     assert toy.hosts.INIT_SEEN == [("Echo", "configured", 7)]
 
 
@@ -29,6 +32,7 @@ def test_unknown_setting_is_not_applied_and_logged(loaded):
 
 def test_unknown_setting_can_refuse_to_start(tmp_path):
     from conftest import HERE, TOY_MODULES
+
     with OfflineIRIS(workdir=tmp_path, unknown_setting="error") as rt:
         rt.load(TOY_MODULES, source_root=HERE)
         with pytest.raises(ProductionError, match="Colour"):
@@ -37,6 +41,7 @@ def test_unknown_setting_can_refuse_to_start(tmp_path):
 
 def test_bo_message_map_and_outbound_adapter(running):
     import toy.adapters
+
     status, resp = running.send_sync("Echo", _msgs().Ping(text="x"))
     assert is_ok(status) and resp.text == "P:x"  # adapter setting prefix="P:" applied
     assert toy.adapters.CALLS == [("echo", ("x",), {"upper": False})]
@@ -68,6 +73,7 @@ def test_python_exception_becomes_error_status_and_event_log(running):
 
 def test_bp_gets_fresh_python_instance_per_callback_and_keeps_iris_properties(running):
     import toy.hosts
+
     status, resp = running.send_sync("Router", _msgs().Ping(text="r"))
     assert is_ok(status) and resp.text == "r:ka,kb:calls=1"
     calls = toy.hosts.BP_INSTANCES
@@ -129,8 +135,15 @@ def test_missing_credentials_id(loaded):
     loaded.stop_production()
 
 
-@pytest.mark.parametrize("rca,ok,kind", [("E=W", True, "Warning"), ("E*soft=F", False, "Error"),
-                                         ("E=C", True, None), ("E*other=W", False, "Error")])
+@pytest.mark.parametrize(
+    "rca,ok,kind",
+    [
+        ("E=W", True, "Warning"),
+        ("E*soft=F", False, "Error"),
+        ("E=C", True, None),
+        ("E*other=W", False, "Error"),
+    ],
+)
 def test_reply_code_actions(loaded, rca, ok, kind):
     loaded.start_production("Toy.ToyProduction", overrides={("Echo", "Host", "ReplyCodeActions"): rca})
     status, _ = loaded.send_sync("Echo", _msgs().Ping(text="fail-1"))
@@ -141,9 +154,14 @@ def test_reply_code_actions(loaded, rca, ok, kind):
 
 
 def test_reply_code_retry_is_bounded_by_failure_timeout(loaded):
-    loaded.start_production("Toy.ToyProduction", overrides={("Echo", "Host", "ReplyCodeActions"): "E=R",
-                                                            ("Echo", "Host", "RetryInterval"): "0.05",
-                                                            ("Echo", "Host", "FailureTimeout"): "0.2"})
+    loaded.start_production(
+        "Toy.ToyProduction",
+        overrides={
+            ("Echo", "Host", "ReplyCodeActions"): "E=R",
+            ("Echo", "Host", "RetryInterval"): "0.05",
+            ("Echo", "Host", "FailureTimeout"): "0.2",
+        },
+    )
     status, _ = loaded.send_sync("Echo", _msgs().Ping(text="fail-r"))
     assert is_error(status)
     retries = [e for e in loaded.event_log("Warning") if e["SourceMethod"] == "Retry"]
@@ -168,21 +186,26 @@ PROD_XML = """<Production Name="Toy.Inline" TestingEnabled="true">
 
 def test_inbound_adapter_on_task_runs_on_call_interval_and_file_adapter(loaded, tmp_path):
     import toy.hosts
+
     inbox, archive = tmp_path / "in", tmp_path / "arch"
     inbox.mkdir()
     (inbox / "one.txt").write_text("hello file\n")
     (inbox / "skip.csv").write_text("not matched")
     loaded.start_production(xml=PROD_XML.format(inbox=inbox, archive=archive))
-    loaded.wait_for(lambda: len([h for h in loaded.messages() if h["SourceConfigName"] == "Ticker"]) >= 3,
-                    timeout=10)
+    loaded.wait_for(
+        lambda: len([h for h in loaded.messages() if h["SourceConfigName"] == "Ticker"]) >= 3, timeout=10
+    )
     loaded.wait_for(lambda: toy.hosts.FILES, timeout=10)
     loaded.stop_production()
     fname, content, size = toy.hosts.FILES[0]
     assert fname == str(inbox / "one.txt") and content == "hello file\n" and size == 11
     assert (archive / "one.txt").exists() and not (inbox / "one.txt").exists()
     assert (inbox / "skip.csv").exists()
-    ticks = [loaded.body(h)["json"]["text"] for h in loaded.messages()
-             if h["SourceConfigName"] == "Ticker" and h["TypeName"] == "Request"]
+    ticks = [
+        loaded.body(h)["json"]["text"]
+        for h in loaded.messages()
+        if h["SourceConfigName"] == "Ticker" and h["TypeName"] == "Request"
+    ]
     assert ticks[:3] == ["tick1", "tick2", "tick3"]  # one adapter instance, OnTask repeatedly
 
 
@@ -191,9 +214,13 @@ def test_headers_bodies_and_trace_are_persisted(running):
     session = running.messages()[-1]["SessionId"]
     rows = running.messages(session)
     assert [(r["SourceConfigName"], r["TargetConfigName"], r["TypeName"]) for r in rows] == [
-        ("EnsLib.Testing.Service", "Router", "Request"), ("Router", "Echo", "Request"),
-        ("Router", "Echo", "Request"), ("Echo", "Router", "Response"), ("Echo", "Router", "Response"),
-        ("Router", "EnsLib.Testing.Service", "Response")]
+        ("EnsLib.Testing.Service", "Router", "Request"),
+        ("Router", "Echo", "Request"),
+        ("Router", "Echo", "Request"),
+        ("Echo", "Router", "Response"),
+        ("Echo", "Router", "Response"),
+        ("Router", "EnsLib.Testing.Service", "Response"),
+    ]
     assert all(r["StatusName"] == "Completed" for r in rows)
     assert rows[-1]["CorrespondingMessageId"] == rows[0]["ID"]
     assert running.body(rows[0])["json"] == {"text": "t", "n": 0, "extra": None}
@@ -201,11 +228,14 @@ def test_headers_bodies_and_trace_are_persisted(running):
     text = running.trace_text(session)
     assert "Router → Echo" in text and "Toy.Pong" in text and "text='t'" in text
     db = sqlite3.connect(os.path.join(running.workdir, "iris.sqlite3"))
-    assert db.execute("SELECT COUNT(*) FROM Ens_MessageHeader WHERE SessionId=?", (session,)).fetchone()[0] == 6
+    assert (
+        db.execute("SELECT COUNT(*) FROM Ens_MessageHeader WHERE SessionId=?", (session,)).fetchone()[0] == 6
+    )
 
 
 def test_director_functions_work_against_the_engine(running):
     from intersystems_pyprod import director
+
     running.send_sync("Echo", _msgs().Ping(text="d"))
     msgs = director.get_host_messages("Echo", 10)
     assert msgs[0]["source"] == "Echo" and msgs[0]["body_class"] == "Toy.Pong"
@@ -217,6 +247,7 @@ def test_director_functions_work_against_the_engine(running):
 
 def test_pickle_message_round_trip(running):
     from toy.msgs import Blob
+
     b = Blob(label="x", data={"k": (1, 2)})
     b.update_iris_message_object()
     raw = b.iris_message_object

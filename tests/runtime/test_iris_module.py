@@ -1,4 +1,5 @@
 """The fake embedded ``iris`` module on its own (research pyprod.md §8.1)."""
+
 import sys
 
 import pytest
@@ -11,6 +12,7 @@ from simulator.runtime.status import ErrorStatus
 def iris():
     ns = iris_module.install()
     import iris as mod
+
     yield mod
     iris_module.uninstall()
     assert ns is not None
@@ -61,14 +63,14 @@ def test_streams_and_bytes(iris):
 
 
 def test_loadstream_registers_class_and_dictionary_answers(iris):
-    text = '''
+    text = """
 Class Demo.Msg Extends (%Persistent,Ens.Request)
 {
 Property SerializedStream As %Stream.GlobalCharacter;
 Property Name As %VarString [InitialExpression = "anon"];
 Parameter ADAPTER = "Demo.Adapter";
 }
-'''
+"""
     stream = iris._Stream.GlobalCharacter._New()
     stream.Write(text)
     assert iris._SYSTEM.OBJ.LoadStream(stream, "ck") == 1

@@ -3,8 +3,16 @@
 
 def test_loader_generates_and_registers_every_class(loaded):
     names = [n for r in loaded.reports for n in r.classes]
-    for cls in ("Toy.Ping", "Toy.LoudPing", "Toy.Pong", "Toy.EchoOut", "Toy.TickIn", "Toy.Echo",
-                "Toy.Router", "Toy.ToyProduction"):
+    for cls in (
+        "Toy.Ping",
+        "Toy.LoudPing",
+        "Toy.Pong",
+        "Toy.EchoOut",
+        "Toy.TickIn",
+        "Toy.Echo",
+        "Toy.Router",
+        "Toy.ToyProduction",
+    ):
         assert cls in names
 
 
@@ -19,7 +27,11 @@ def test_parsed_class_has_settings_properties_and_message_map(loaded):
     assert echo.methods["OnPing"].py_name == "on_ping"
     assert "OnMessage" in echo.methods
     out = loaded.classes["Toy.EchoOut"]
-    assert out.methods["echo"].helper == "AnyMethodHelper" and "WhoAmI" in out.methods and "Credentials" in out.settings
+    assert (
+        out.methods["echo"].helper == "AnyMethodHelper"
+        and "WhoAmI" in out.methods
+        and "Credentials" in out.settings
+    )
     assert loaded.classes["Toy.LoudPing"].extends == ["Toy.Ping"]
 
 
@@ -41,6 +53,7 @@ def test_unknown_setting_in_a_python_production_gives_the_loader_warning(tmp_pat
         'iris_package_name = "Bad"\n'
         "from intersystems_pyprod import Production, OperationItem\n"
         "class P(Production):\n"
-        '    operations = [OperationItem("Echo", "Toy.Echo", host_settings={"colour": "red"})]\n')
+        '    operations = [OperationItem("Echo", "Toy.Echo", host_settings={"colour": "red"})]\n'
+    )
     report = loaded.load(["badprod.p"], source_root=str(tmp_path))[0]
     assert any("colour does not exist" in w for w in report.warnings)

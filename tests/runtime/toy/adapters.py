@@ -1,4 +1,5 @@
 """Toy adapters: a Python OutboundAdapter and a Python InboundAdapter."""
+
 from intersystems_pyprod import InboundAdapter, IRISProperty, OutboundAdapter, Status
 
 iris_package_name = "Toy"

@@ -1,4 +1,5 @@
 """Toy hosts: services, processes, operations and a Production."""
+
 from intersystems_pyprod import (
     BusinessOperation,
     BusinessProcess,
@@ -108,8 +109,16 @@ class Echo(BusinessOperation):
 
 
 class ToyProduction(Production):
-    services = [ServiceItem("Direct", "Toy.DirectService", pool_size=0),
-                ServiceItem("Ticker", "Toy.TickService", enabled=False, adapter_settings={"CallInterval": 0.2})]
+    services = [
+        ServiceItem("Direct", "Toy.DirectService", pool_size=0),
+        ServiceItem("Ticker", "Toy.TickService", enabled=False, adapter_settings={"CallInterval": 0.2}),
+    ]
     processes = [ProcessItem("Router", "Toy.Router"), ProcessItem("SyncRouter", "Toy.SyncRouter")]
-    operations = [OperationItem("Echo", "Toy.Echo", host_settings={"greeting": "configured", "count": 7},
-                                adapter_settings={"prefix": "P:"})]
+    operations = [
+        OperationItem(
+            "Echo",
+            "Toy.Echo",
+            host_settings={"greeting": "configured", "count": 7},
+            adapter_settings={"prefix": "P:"},
+        )
+    ]

@@ -1,4 +1,5 @@
 """Toy messages."""
+
 from intersystems_pyprod import Column, JsonSerialize, PickleSerialize
 
 iris_package_name = "Toy"
