@@ -16,6 +16,7 @@ import datetime  # noqa: E402
 
 from intersystems_pyprod import InboundAdapter, IRISLog, IRISProperty, Status  # noqa: E402
 
+from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.schedule import ScheduleError, due_times, parse_times, split_commands  # noqa: E402
 
 
@@ -47,7 +48,7 @@ class ScheduledCommandAdapter(InboundAdapter):
         for command in split_commands(self.Commands):
             result = self.business_host_process_input(command)
             status = result[0] if isinstance(result, (tuple, list)) else result
-            if str(status) != "1":
-                # The service already logged why; carry on with the next command rather than stop the batch.
-                IRISLog.Warning(f"scheduled command did not complete: {command[:200]}")
+            if not is_ok(status):
+                # Carry on with the next command rather than stop the batch.
+                IRISLog.Warning(f"scheduled command did not complete: {command[:200]}: {status_text(status)}")
         return Status.OK()

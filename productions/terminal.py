@@ -34,6 +34,7 @@ from intersystems_pyprod import (  # noqa: E402
 
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (§7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
+from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
 from productions.policy import check_command  # noqa: E402
@@ -54,24 +55,6 @@ def field(message: Any, name: str, default: Any = "") -> Any:
     if value is None or isinstance(value, Column):
         return default
     return value
-
-
-def is_ok(status: Any) -> bool:
-    """pyprod statuses: ``1`` is OK; an error status is a truthy string (pyprod.md §2.4)."""
-    return str(status) == "1"
-
-
-def status_text(status: Any) -> str:
-    """Readable text of an error %Status."""
-    try:
-        import iris
-
-        text = iris.system.Status.GetErrorText(status)
-        if text:
-            return str(text)
-    except Exception:  # noqa: BLE001  best effort: fall back to the raw value
-        pass
-    return str(status)
 
 
 def split_send_result(result: Any) -> Tuple[Any, Optional[Any]]:
