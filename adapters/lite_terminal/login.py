@@ -145,13 +145,16 @@ def login(
     session.verify = verify
     try:
         try:
-            response = session.get(url, auth=(username, password), timeout=timeout)
+            # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
+            response = session.get(url, auth=(username, password), timeout=timeout, verify=verify)
         except requests.exceptions.SSLError as exc:
             raise ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}") from None
         except requests.exceptions.Timeout:
             raise ConnectError(f"no answer from {url} within {timeout} s") from None
         except requests.exceptions.RequestException as exc:
             raise ConnectError(f"cannot reach {url}: {_reason(exc)}") from None
+        except OSError as exc:  # requests raises a bare OSError for a missing CA bundle
+            raise ConnectError(f"cannot connect to {url}: {exc}") from None
         error = _status_error(response, url, username)
         if error is not None:
             raise error
@@ -186,8 +189,9 @@ def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[floa
     """Best effort ``HEAD .../api/atelier/?CacheLogout=end`` so the CSP session frees its licence (§3.3)."""
     try:
         if len(session.cookies):
-            session.head(endpoint.rest_base, params={"CacheLogout": "end"}, timeout=timeout)
-    except requests.exceptions.RequestException as exc:
+            session.head(endpoint.rest_base, params={"CacheLogout": "end"}, timeout=timeout,
+                         verify=session.verify)
+    except (requests.exceptions.RequestException, OSError) as exc:
         log.debug("logout from %s failed (ignored): %s", endpoint.authority, type(exc).__name__)
     finally:
         session.close()
