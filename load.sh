@@ -72,7 +72,7 @@ PY
 
 run_simulator() {
     . ./tests/venv.sh
-    exec "$VENV_PY" simulator/demo.py "$@"
+    exec "$VENV_PY" -m simulator.demo "$@"
 }
 
 check_env() {
