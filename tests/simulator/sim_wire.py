@@ -18,8 +18,7 @@ CREDS = ("_SYSTEM", "SYS")
 def login(sim: Simulator, prefix: str = "", verify: Any = True) -> requests.Session:
     """GetServer with Basic auth, like the community Python client (research §4.1, §15.1)."""
     session = requests.Session()
-    session.verify = verify
-    response = session.get(f"{sim.base_url}{prefix}/api/atelier/", auth=CREDS, timeout=WAIT)
+    response = session.get(f"{sim.base_url}{prefix}/api/atelier/", auth=CREDS, timeout=WAIT, verify=verify)
     assert response.status_code == 200
     return session
 
