@@ -74,7 +74,7 @@ def run(cycles: int, interval: float, workdir: str) -> int:
     with Simulator(config) as sim, OfflineIRIS(workdir=os.path.join(workdir, "iris")) as rt:
         step(f"Lite Terminal simulator listening on {sim.host}:{sim.port}")
 
-        step("loading the components with the real pyprod loader (module mode: messages, adapters, productions)")
+        step("loading the components with the real pyprod loader (module mode)")
         for report in rt.load(MODULES):
             print(f"   {report.module:28} -> {', '.join(report.classes)}")
             for warning in report.warnings:
