@@ -65,8 +65,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     with Simulator(config) as sim:
         # the password is deliberately not printed
-        print(f"Lite Terminal simulator listening on {sim.base_url}{config.path_prefix}/api/atelier/", flush=True)
-        print(f"user {next(iter(config.users))}; namespaces {','.join(config.namespaces)}; Ctrl-C stops", flush=True)
+        url = f"{sim.base_url}{config.path_prefix}/api/atelier/"
+        print(f"Lite Terminal simulator listening on {url}", flush=True)
+        user, namespaces = next(iter(config.users)), ",".join(config.namespaces)
+        print(f"user {user}; namespaces {namespaces}; Ctrl-C stops", flush=True)
         while not stop.wait(0.5):
             pass
     return 0

@@ -17,7 +17,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def atelier_path(prefix: str) -> str:
-    """Cookie path of the Atelier app: ``/api/atelier/``, or ``/iris/api/atelier/`` under a prefix (research §4.2)."""
+    """Cookie path of the Atelier app: ``/api/atelier/`` (``/iris/api/atelier/`` with a prefix), §4.2."""
     return prefix + "/api/atelier/"
 
 

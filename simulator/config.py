@@ -1,7 +1,8 @@
 """Switches of the Lite Terminal simulator, and the record of executed commands.
 
-Every switch traces back to /work/shared/research/lite-terminal-protocol.md ("research §N"); where the research
-is silent or marks a behaviour [I] (inferred), the behaviour is a switch so tests can cover the variants.
+Every switch traces back to /work/shared/research/lite-terminal-protocol.md ("research §N"); where the
+research is silent or marks a behaviour [I] (inferred), the behaviour is a switch so tests can cover
+the variants.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class ExecutedCommand:
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """All switches, with the research §15.2 baseline as defaults. Immutable: change with ``Simulator.configure``."""
+    """All switches; research §15.2 baseline as defaults. Immutable: change with ``Simulator.configure``."""
 
     # --- listening (loopback only unless told: research "network" rules of this project) ---
     host: str = "127.0.0.1"
@@ -60,7 +61,7 @@ class SimulatorConfig:
     prompt_ns: bool = True  # send prompt.ns (IRIS 2025.3+, research §2/§13); False = pre-2025.3
     prompt_template: str = "{ns}>"  # TerminalPrompt setting, e.g. "TL1:{ns}>" (research §11)
     startup_output: str = ""  # output before the first prompt, e.g. ^%ZSTART JOB output (research §7)
-    leading_crlf: bool = False  # plain writes start with \r\n (research §8: captures show none; Prism claims one)
+    leading_crlf: bool = False  # plain writes start with \r\n (§8: captures show none, Prism claims one)
     halt_output: str = ""  # output sent before HALT closes the socket with 1000 (research §11 [I])
 
     # --- framing (research §1, §8: output is relayed in chunks at arbitrary boundaries) ---
@@ -68,15 +69,15 @@ class SimulatorConfig:
     random_chunks_seed: Optional[int] = None  # random splits (inside ANSI sequences and \r\n too)
     natural_batch_chars: int = 8192  # a natural batch is flushed when it grows past this many characters
     frame_delay: float = 0.0  # sleep before each server frame
-    max_frame_bytes: Optional[int] = None  # cap on incoming frames (research §12: no known limit); aiohttp closes 1009
+    max_frame_bytes: Optional[int] = None  # cap on incoming frames (§12: none known); closes 1009
 
     # --- protocol edge cases (research §7, §12, §16) ---
-    out_of_state: str = "ignore"  # "ignore" | "error" (error frame, then close 1008): research §7 says unknown
+    out_of_state: str = "ignore"  # "ignore" | "error" (error frame, close 1011): §7 unknown
     idle_close_after: Optional[float] = None  # close an idle terminal after N s (research §4.5, §12 #1301)
-    idle_close_code: Optional[int] = 1000  # close code for the idle close; None = drop TCP without close frame
+    idle_close_code: Optional[int] = 1000  # idle close code; None = drop TCP, no close frame
 
     # --- fault injection: regexes searched in the prompt input, None = off (research §12, §15.2) ---
-    close_mid_output_on: Optional[str] = None  # part of the output, then TCP drop without close frame (§4.5 #1481)
+    close_mid_output_on: Optional[str] = None  # part of the output, then TCP drop, no close frame (§4.5)
     error_frame_on: Optional[str] = None  # some output, then an error frame, then close 1011 (research §6.1)
     hang_on: Optional[str] = None  # output, then never a prompt; interrupts ignored (research §12)
     trickle_on: Optional[str] = None  # a small output frame every trickle_interval forever; interrupt ends it

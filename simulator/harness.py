@@ -25,7 +25,7 @@ class Simulator:
         self._thread: Optional[threading.Thread] = None
         self._runner: Optional[web.AppRunner] = None
 
-    # ------------------------------------------------------------------------------------------- lifecycle ---
+    # ------------------------------------------------------------------------------------------ lifecycle ---
     def start(self) -> Simulator:
         if self._thread is not None:
             raise RuntimeError("simulator already started")
@@ -37,7 +37,7 @@ class Simulator:
         sock.setblocking(False)
         self._state.port = sock.getsockname()[1]
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="lite-terminal-simulator", daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="lite-terminal-sim", daemon=True)
         self._thread.start()
         try:
             self._call(self._astart(sock))
@@ -81,7 +81,7 @@ class Simulator:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    # ------------------------------------------------------------------------------------------- addresses ---
+    # ------------------------------------------------------------------------------------------ addresses ---
     @property
     def host(self) -> str:
         return self._state.config.host
@@ -101,9 +101,9 @@ class Simulator:
     def config(self) -> SimulatorConfig:
         return self._state.config
 
-    # -------------------------------------------------------------------------------------------- controls ---
+    # ------------------------------------------------------------------------------------------- controls ---
     def configure(self, **changes: Any) -> SimulatorConfig:
-        """Change switches while running; later frames and commands see them. Unknown names raise TypeError."""
+        """Change switches while running; later frames and commands see them. Unknown names: TypeError."""
         for name in ("host", "port", "tls_certfile", "tls_keyfile"):
             if name in changes:
                 raise ValueError(f"{name} is fixed once the simulator listens")
@@ -145,7 +145,7 @@ class Simulator:
         """Invalidate every CSP session cookie: the next use of one gets 401 (research §4.1, §4.5)."""
         self._state.forget_sessions()
 
-    # ------------------------------------------------------------------------------------------------ util ---
+    # ----------------------------------------------------------------------------------------------- util ---
     def _call(self, coro: Any) -> Any:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=_STARTUP_TIMEOUT)

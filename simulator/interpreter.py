@@ -178,8 +178,8 @@ def _binary(op: str, left: Value, right: Value) -> Value:
 
 
 _BINARY_OPS = sorted(
-    ["_", "+", "-", "*", "/", "\\", "#", "**", "=", "<", ">", "<=", ">=", "[", "]", "]]", "&", "&&", "!", "||"]
-    + ["'=", "'<", "'>", "'[", "']", "']]", "'&", "'!"],
+    ["_", "+", "-", "*", "/", "\\", "#", "**", "=", "<", ">", "<=", ">=", "[", "]", "]]", "&", "&&", "!"]
+    + ["||", "'=", "'<", "'>", "'[", "']", "']]", "'&", "'!"],
     key=len,
     reverse=True,
 )
@@ -289,7 +289,7 @@ class Missing(Expr):
         raise ObjectScriptError(self.error, self.detail)
 
 
-# ---------------------------------------------------------------------------- intrinsics (functions, $vars) ---
+# -------------------------------------------------------------------------- intrinsics (functions, $vars) ---
 _HOROLOG_EPOCH = datetime.date(1840, 12, 31)
 
 
@@ -484,7 +484,7 @@ for _names, _sv in (
         _SPECIALS[_name] = _sv
 
 
-# ------------------------------------------------------------------------------------------------ commands ---
+# ----------------------------------------------------------------------------------------------- commands ---
 class Cmd(NamedTuple):
     name: str  # canonical command name
     cond: Optional[Expr]  # postconditional
@@ -824,7 +824,7 @@ def parse_line(line: str) -> List[Cmd]:
     return _Parser(line).line()
 
 
-# -------------------------------------------------------------------------------------------------- session ---
+# ------------------------------------------------------------------------------------------------ session ---
 class Session:
     """The state of one JOBbed terminal process: $JOB, namespace, locals, rawMode (research §1, §6.2)."""
 

@@ -10,7 +10,7 @@ import re
 ESC = "\u001b"
 BOLD = ESC + "[1m"
 RESET = ESC + "[0m"
-ERROR_SGR = ESC + "[31;1m"  # research §8: the error name is bold red; VS Code flags failure on this exact code
+ERROR_SGR = ESC + "[31;1m"  # research §8: bold red error name; VS Code flags failure on it
 CRLF = "\r\n"  # research §8: line breaks are \r\n
 
 
@@ -43,7 +43,7 @@ _WORD = re.compile(r"(?<![\w$%])[A-Za-z]+")
 
 
 def color_text(source: str) -> str:
-    """Reply text for a ``color`` request: the input with SGR colouring, lines joined by ``\\r\\n`` (research §11).
+    """Reply to a ``color`` request: the input with SGR colouring, lines joined by ``\\r\\n`` (research §11).
 
     The real colouring rules are not public; strings are green, words blue, everything else unchanged.
     """

@@ -1,4 +1,4 @@
-"""The HTTP side: Atelier GetServer/HeadServer, CSP session cookies, the terminal upgrade (research §3, §4, §5).
+"""The HTTP side: Atelier GetServer/HeadServer, CSP session cookies, terminal upgrade (research §3, §4, §5).
 
 Every request goes through one catch-all handler that reads the *current* config, so switches changed with
 ``Simulator.configure`` (prefix, API version, license…) apply to the next request.
@@ -84,7 +84,8 @@ def build_app(state: ServerState) -> web.Application:
 def _envelope(content: Any = None, errors: Optional[List[Dict[str, Any]]] = None, summary: str = "") -> str:
     """The Atelier response envelope (research §3.1)."""
     result: Dict[str, Any] = {} if content is None else {"content": content}
-    return json.dumps({"status": {"errors": errors or [], "summary": summary}, "console": [], "result": result})
+    status = {"errors": errors or [], "summary": summary}
+    return json.dumps({"status": status, "console": [], "result": result})
 
 
 _REASONS = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
@@ -100,7 +101,8 @@ def _error(request: web.Request, status: int, cfg: SimulatorConfig) -> web.Respo
         body = f"<html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1></body></html>"
         return web.Response(status=status, text=body, content_type="text/html")
     errors = [{"error": f"ERROR #{status}: {reason}", "code": status, "domain": "%ObjectErrors"}]
-    return web.Response(status=status, text=_envelope(errors=errors, summary=reason), content_type="application/json")
+    body = _envelope(errors=errors, summary=reason)
+    return web.Response(status=status, text=body, content_type="application/json")
 
 
 def _authenticate(request: web.Request, state: ServerState, cfg: SimulatorConfig, allow_basic: bool) -> Tuple[
@@ -121,8 +123,10 @@ def _authenticate(request: web.Request, state: ServerState, cfg: SimulatorConfig
     return None, False
 
 
-def _set_session_cookies(response: web.StreamResponse, state: ServerState, cfg: SimulatorConfig, sid: str) -> None:
-    """``CSPSESSIONID-SP-<port>-UP-api-atelier-`` (path of the app) and ``CSPWSERVERID`` (path /), research §4.2."""
+def _set_session_cookies(
+    response: web.StreamResponse, state: ServerState, cfg: SimulatorConfig, sid: str
+) -> None:
+    """``CSPSESSIONID-SP-<port>-UP-api-atelier-`` (app path) and ``CSPWSERVERID`` (path /), research §4.2."""
     response.set_cookie(
         session_cookie_name(state.port, cfg.path_prefix),
         sid,

@@ -20,8 +20,8 @@ from .render import color_text, interrupt_report, prompt_text
 if TYPE_CHECKING:
     from .server import ServerState
 
-#: Close code after any ``error`` frame. Research §6.1: the server "probably closes the socket" [I]; 1011 is the
-#: WebSocket code for a server-side failure, the same code IRIS was seen to use for stale cookies (research §4.4).
+#: Close code after any ``error`` frame. Research §6.1: the server "probably closes the socket" [I]; 1011
+#: is the WebSocket code for a server-side failure, the code IRIS used for stale cookies (research §4.4).
 ERROR_CLOSE_CODE = 1011
 
 
@@ -59,7 +59,7 @@ class TerminalConnection:
                 if msg.type == WSMsgType.TEXT:
                     await self._on_text(msg.data)
                 # Binary frames are ignored, like non-JSON text: VS Code drops non-JSON frames (research §6.1)
-                # and the research knows no binary use, so the simulator is as forgiving as the reference client.
+                # and the research knows no binary use: the simulator is as forgiving as the reference client.
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
@@ -80,7 +80,7 @@ class TerminalConnection:
         self.closed = True
         await self.ws.close(code=code)
 
-    # --------------------------------------------------------------------------------------- client frames ---
+    # -------------------------------------------------------------------------------------- client frames ---
     async def _on_text(self, data: str) -> None:
         try:
             msg = json.loads(data)
@@ -277,13 +277,14 @@ class TerminalConnection:
             if self.phase == "read":
                 self.phase = "eval"
 
-    # ---------------------------------------------------------------------------------------------- frames ---
+    # --------------------------------------------------------------------------------------------- frames ---
     async def _send_prompt(self, cfg: SimulatorConfig) -> None:
         """``prompt{text, ns}``: bold unless rawMode; ``ns`` only in 2025.3+ mode (research §6.1, §13)."""
         assert self.session is not None
         self.phase = "prompt"
         ns = self.session.namespace
-        frame: Dict[str, Any] = {"type": "prompt", "text": prompt_text(ns, self.session.raw, cfg.prompt_template)}
+        text = prompt_text(ns, self.session.raw, cfg.prompt_template)
+        frame: Dict[str, Any] = {"type": "prompt", "text": text}
         if cfg.prompt_ns:
             frame["ns"] = ns
         await self._send(frame, cfg)
@@ -319,12 +320,12 @@ class TerminalConnection:
             await self.ws.send_str(json.dumps(frame))
         self._touch()
 
-    # ------------------------------------------------------------------------------------------------ idle ---
+    # ----------------------------------------------------------------------------------------------- idle ---
     def _touch(self) -> None:
         self._last_traffic = self._loop.time()
 
     async def _idle_watchdog(self) -> None:
-        """Close a terminal after ``idle_close_after`` s without frames either way (research §4.5, §12 #1301)."""
+        """Close a terminal after ``idle_close_after`` s without frames either way (research §4.5, §12)."""
         while not self.closed:
             cfg = self.state.config
             if cfg.idle_close_after is None:

@@ -1,4 +1,4 @@
-"""Raw Lite Terminal protocol helpers for the simulator tests (requests + websocket-client, not our client)."""
+"""Raw Lite Terminal protocol helpers for simulator tests (requests + websocket-client, not our client)."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ class Term:
 
 def connect(sim: Simulator, cookie: Optional[str] = None, version: int = 8, prefix: str = "",
             **kwargs: Any) -> Term:
-    ws = websocket.create_connection(terminal_url(sim, version, prefix), cookie=cookie, timeout=WAIT, **kwargs)
+    url = terminal_url(sim, version, prefix)
+    ws = websocket.create_connection(url, cookie=cookie, timeout=WAIT, **kwargs)
     return Term(ws)
 
 

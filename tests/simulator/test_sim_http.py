@@ -121,7 +121,8 @@ def test_path_prefix_moves_everything_and_the_cookie_follows(make_sim):
 
 def test_api_version_is_reported_as_configured(make_sim):
     sim = make_sim(api_version=6, namespaces=["USER", "%SYS", "ENSDEMO"])
-    content = requests.get(sim.base_url + "/api/atelier/", auth=CREDS, timeout=WAIT).json()["result"]["content"]
+    response = requests.get(sim.base_url + "/api/atelier/", auth=CREDS, timeout=WAIT)
+    content = response.json()["result"]["content"]
     assert content["api"] == 6
     assert content["namespaces"] == ["USER", "%SYS", "ENSDEMO"]
 

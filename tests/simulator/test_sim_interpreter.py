@@ -1,0 +1,187 @@
+"""The ObjectScript subset, sans-IO: drive ``Session.run`` directly (no sockets)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import List, Optional
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulator.interpreter import TICK, Halt, Hang, Output, ReadRequest, Session, to_num, to_str
+
+
+def new_session(raw: bool = True) -> Session:
+    return Session(job=4242, namespace="USER", namespaces=["USER", "%SYS"], version="IRIS test", raw=raw)
+
+
+def run(source: str, session: Optional[Session] = None, reads: Optional[List[Optional[str]]] = None) -> str:
+    """Output text, with ``[READ]``, ``[HANG n]`` and ``[HALT]`` markers for the other events."""
+    session = session or new_session()
+    pending = list(reads or [])
+    events = session.run(source)
+    out, reply = [], None
+    while True:
+        try:
+            event = events.send(reply)
+        except StopIteration:
+            return "".join(out)
+        reply = None
+        if isinstance(event, Output):
+            out.append(event.text)
+        elif isinstance(event, ReadRequest):
+            out.append("[READ]")
+            reply = pending.pop(0)
+        elif isinstance(event, Hang):
+            out.append(f"[HANG {event.seconds:g}]")
+        elif isinstance(event, Halt):
+            out.append("[HALT]")
+        else:
+            assert event is TICK
+
+
+@pytest.mark.parametrize(
+    ("source", "output"),
+    [
+        ("w 1+2*3", "9"),  # strictly left to right
+        ("w 1+(2*3)", "7"),
+        ("w 1/3", ".3333333333333333333"),
+        ("w 2/3", ".6666666666666666667"),
+        ("w 10/4,!,-7\\2,!,-7#2,!,7#-2", "2.5\r\n-3\r\n1\r\n-1"),
+        ("w 0.50,!,-.5,!,1E3,!,007", ".5\r\n-.5\r\n1000\r\n7"),
+        ('w +"12abc",!,+"abc",!,-"-3"', "12\r\n0\r\n3"),
+        ('w "a"_1_"b"', "a1b"),
+        ('w 1=1.0,"1.0"=1,2>1,"b"]"a",\'1', "10110"),
+        ('w "abc"["b",3\'=3,1&0,1!0', "1001"),
+        ('w $l("abc"),$e("hello",2,3),$p("a^b^c","^",2)', "3elb"),
+        ('w $c(72,105),$a("A"),$reverse("ab"),$zcvt("ab","U")', "Hi65baAB"),
+        ('w $j(5,3),$j(3.14159,0,2)', "  53.14"),
+        ('w $tr("hello","l","L")', "heLLo"),
+        ('w $f("abcabc","c",4)', "7"),
+        ('w ?3,"x",?1,"y"', "   xy"),
+        ("w *65", "A"),
+        ("for i=1:2:7 w i", "1357"),
+        ("for i=3:-1:1 w i", "321"),
+        ('for x="a","b" w x', "ab"),
+        ("for i=1:1 q:i>3  w i", "123"),
+        ("if 1 w \"y\"", "y"),
+        ("if 0 w \"y\"", ""),
+        ("i 0  w 1\r\ne  w 2", "2"),
+        ("w:0 \"no\" w:1 \"yes\"", "yes"),
+        ("set (a,b)=5 w a+b", "10"),
+        ("set x(1)=\"one\",x(2)=2 w $d(x),$d(x(1)),$g(x(3),\"dflt\")", "101dflt"),
+        ("w $zv,!,$namespace,!,$j", "IRIS test\r\nUSER\r\n4242"),
+        ("w 1 ; a comment", "1"),
+        ("w 1 // another", "1"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_expressions_and_commands(source, output):
+    assert run(source) == output
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ("w 1/0", "<DIVIDE>"),
+        ("w 5\\0", "<DIVIDE>"),
+        ("w 5#0", "<DIVIDE>"),
+        ("w x", "<UNDEFINED> *x"),
+        ('w x(1,"a")', '<UNDEFINED> *x(1,"a")'),
+        ("w ^Global", "<UNDEFINED> *^Global"),
+        ("do ^Foo", "<NOROUTINE> *Foo"),
+        ("do lbl^Bar(1)", "<NOROUTINE> *Bar"),
+        ("w $$fn^Baz()", "<NOROUTINE> *Baz"),
+        ("do ##class(My.Cls).Run()", "<CLASS DOES NOT EXIST> *My.Cls"),
+        ("w (", "<SYNTAX>"),
+        ('w "unterminated', "<SYNTAX>"),
+        ("w $nosuch", "<SYNTAX>"),
+        ("w $nosuch(1)", "<SYNTAX>"),
+        ("w 1,", "<SYNTAX>"),
+        ('w"x"', "<SYNTAX>"),
+        ("set =1", "<SYNTAX>"),
+        ("halt 1", "<SYNTAX>"),
+        ("123", "<SYNTAX>"),
+        ("bogus", "<COMMAND>"),
+        ('zn "NOWHERE"', "<NAMESPACE> *NOWHERE"),
+        ('set $namespace="NOWHERE"', "<NAMESPACE> *NOWHERE"),
+        ('set x("")=1', '<SUBSCRIPT> *x("")'),
+    ],
+)
+def test_errors_start_on_a_fresh_line(source, error):
+    assert run(source) == "\r\n" + error
+
+
+def test_error_after_a_newline_needs_no_extra_line_break():
+    assert run('w "a",! w nope') == "a\r\n<UNDEFINED> *nope"
+
+
+def test_ansi_error_rendering_when_not_raw():
+    assert run("w nope", new_session(raw=False)) == "\r\n\u001b[31;1m<UNDEFINED>\u001b[0m *nope"
+
+
+def test_read_variants():
+    session = new_session()
+    assert run('read "Name: ",n,! w n', session, reads=["Ann"]) == "Name: [READ]\r\nAnn"
+    assert run("r *c w c", session, reads=["A"]) == "[READ]65"
+    assert run("read x:1 w $t,x", session, reads=[None]) == "[READ]0"  # None = the READ timed out
+    assert run("read x:1 w $t,x", session, reads=["y"]) == "[READ]1y"
+
+
+def test_hang_and_halt_events():
+    assert run("hang 0.5 h 2 w 1") == "[HANG 0.5][HANG 2]1"
+    assert run("h") == "[HALT]"
+    assert run('w "bye" halt') == "bye[HALT]"
+
+
+def test_kill_and_zwrite():
+    session = new_session()
+    run('set a=1,b="two",c(1)=3', session)
+    assert run("zw", session) == 'a=1\r\nb="two"\r\nc(1)=3\r\n'
+    assert run("kill a zw", session) == 'b="two"\r\nc(1)=3\r\n'
+    assert run("k  w $d(b)", session) == "0"
+
+
+def test_namespaces_resolve_case_insensitively_and_persist():
+    session = new_session()
+    assert run('zn "%sys" w $namespace', session) == "%SYS"
+    assert session.namespace == "%SYS"
+
+
+def test_busy_loops_tick_so_a_driver_can_interrupt():
+    events = new_session().run("for  set x=1")
+    assert next(events) is TICK
+    events.close()
+
+
+def test_multi_line_input_stops_at_the_first_error():
+    assert run("w 1\r\nw nope\r\nw 3") == "1\r\n<UNDEFINED> *nope"
+
+
+def test_a_hundred_thousand_lines():
+    text = run("for i=1:1:100000 w i,!")
+    assert text.count("\r\n") == 100000 and text.endswith("99999\r\n100000\r\n")
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12, places=6))
+def test_canonical_numbers_round_trip(number):
+    text = to_str(number)
+    assert to_num(text) == number
+    assert not text.startswith("0.") and not text.startswith("-0.")
+    if "." in text:
+        assert not text.endswith("0") and not text.endswith(".")
+
+
+LITERAL_CHARS = st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",))
+
+
+@given(st.text(alphabet=LITERAL_CHARS, max_size=30))
+def test_string_literals_round_trip(text):
+    literal = '"' + text.replace('"', '""') + '"'
+    assert run("w " + literal) == text
+
+
+def test_to_num_of_decimal_is_identity():
+    assert to_num(Decimal("1.5")) == Decimal("1.5")
