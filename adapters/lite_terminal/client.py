@@ -19,6 +19,7 @@ import requests
 from .errors import (
     AuthError,
     ConnectError,
+    LocalProtocolError,
     NamespaceError,
     RemoteError,
     SessionClosed,
@@ -276,6 +277,9 @@ class LiteTerminal:
         overrides ``response_timeout`` (negative = no limit); each READ gets the next of ``input_lines``.
         Raises TerminalError only if the session cannot be (re)opened or was closed.
         """
+        input_lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
+        if not isinstance(command, str) or not all(isinstance(line, str) for line in input_lines):
+            raise LocalProtocolError("execute() takes the command and every input line as str")
         with self._lock:
             if self._closed:
                 raise SessionClosed("this LiteTerminal was closed; create a new one")
@@ -368,7 +372,7 @@ class LiteTerminal:
             state.input_missing = True
             log.debug("READ with no input left: interrupting")
             return self._send_quietly(transport, proto.interrupt)
-        return self._send_quietly(transport, lambda: proto.answer_read(str(line)))
+        return self._send_quietly(transport, lambda: proto.answer_read(line))
 
     @staticmethod
     def _send_quietly(transport: WebSocketTransport, make_frame) -> bool:  # noqa: ANN001

@@ -9,10 +9,12 @@ goes on the WebSocket upgrade (the cookie name is port- and path-specific, resea
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Optional, Tuple, Union
 
 import requests
+import urllib3
 
 from .errors import (
     AuthError,
@@ -145,8 +147,11 @@ def login(
     session.verify = verify
     try:
         try:
-            # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
-            response = session.get(url, auth=(username, password), timeout=timeout, verify=verify)
+            with warnings.catch_warnings():
+                if verify is False:  # the transport logs our own WARNING; skip urllib3's repeats
+                    warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
+                response = session.get(url, auth=(username, password), timeout=timeout, verify=verify)
         except requests.exceptions.SSLError as exc:
             raise ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}") from None
         except requests.exceptions.Timeout:
@@ -189,8 +194,10 @@ def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[floa
     """Best effort ``HEAD .../api/atelier/?CacheLogout=end`` so the CSP session frees its licence (§3.3)."""
     try:
         if len(session.cookies):
-            session.head(endpoint.rest_base, params={"CacheLogout": "end"}, timeout=timeout,
-                         verify=session.verify)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                session.head(endpoint.rest_base, params={"CacheLogout": "end"}, timeout=timeout,
+                             verify=session.verify)
     except (requests.exceptions.RequestException, OSError) as exc:
         log.debug("logout from %s failed (ignored): %s", endpoint.authority, type(exc).__name__)
     finally:

@@ -166,3 +166,18 @@ def test_context_manager_connects_and_closes(sim, make_terminal):
         term.execute("write 1")
     assert not term.connected
     wait_until(lambda: sim.open_terminals() == 0)
+
+
+def test_input_lines_may_be_any_iterable(term):
+    result = term.execute('read a read b write a+b', input_lines=(str(n) for n in (2, 3)))
+    assert (result.status, result.output) == ("ok", "5")
+
+
+def test_a_non_string_command_is_a_terminal_error_not_a_crash(term):
+    from adapters.lite_terminal import TerminalError
+
+    with pytest.raises(TerminalError):
+        term.execute(42)  # type: ignore[arg-type]
+    with pytest.raises(TerminalError):
+        term.execute("read x", input_lines=[1])  # type: ignore[list-item]
+    assert term.execute("write 1").output == "1"
