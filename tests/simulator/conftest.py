@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, List
 
 import pytest
-from sim_wire import Term, connect, cookie_header, login
+import websocket
+from sim_wire import OPENED, Term, connect, cookie_header, login
 
 from simulator import Simulator, SimulatorConfig
 
@@ -14,7 +15,6 @@ from simulator import Simulator, SimulatorConfig
 def sim() -> Iterator[Simulator]:
     with Simulator(SimulatorConfig()) as running:
         yield running
-
 
 
 @pytest.fixture
@@ -31,19 +31,26 @@ def make_sim() -> Iterator[Callable[..., Simulator]]:
         running.stop()
 
 
-
 @pytest.fixture
 def open_terminal() -> Iterator[Callable[..., Term]]:
     """Log in, upgrade with the cookies, read ``init``, send ``config``, wait for the first prompt."""
-    opened: List[Term] = []
 
     def open_(sim: Simulator, namespace: str = "USER", raw: bool = False) -> Term:
         term = connect(sim, cookie=cookie_header(login(sim)))
-        opened.append(term)
         assert term.recv()["type"] == "init"
         term.configure(namespace, raw)
         return term
 
-    yield open_
-    for term in opened:
-        term.ws.close(timeout=0.2)
+    yield open_  # closed by close_client_sockets
+
+
+@pytest.fixture(autouse=True)
+def close_client_sockets() -> Iterator[None]:
+    """Close every client socket and HTTP session a test opened (no close handshake: it may be gone)."""
+    yield
+    while OPENED:
+        opened = OPENED.pop()
+        if isinstance(opened, websocket.WebSocket):
+            opened.shutdown()
+        else:
+            opened.close()

@@ -13,11 +13,13 @@ from simulator import Simulator
 
 WAIT = 5.0  # every network wait has a small timeout so nothing can hang
 CREDS = ("_SYSTEM", "SYS")
+OPENED: List[Any] = []  # sockets and sessions a test opened; conftest closes them after each test
 
 
 def login(sim: Simulator, prefix: str = "", verify: Any = True) -> requests.Session:
     """GetServer with Basic auth, like the community Python client (research §4.1, §15.1)."""
     session = requests.Session()
+    OPENED.append(session)
     response = session.get(f"{sim.base_url}{prefix}/api/atelier/", auth=CREDS, timeout=WAIT, verify=verify)
     assert response.status_code == 200
     return session
@@ -88,6 +90,7 @@ def connect(sim: Simulator, cookie: Optional[str] = None, version: int = 8, pref
             **kwargs: Any) -> Term:
     url = terminal_url(sim, version, prefix)
     ws = websocket.create_connection(url, cookie=cookie, timeout=WAIT, **kwargs)
+    OPENED.append(ws)
     return Term(ws)
 
 

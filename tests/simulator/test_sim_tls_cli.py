@@ -77,4 +77,6 @@ def test_cli_starts_prints_its_url_and_answers(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=WAIT)
+        proc.stdout.close()
+        proc.stderr.close()
     assert proc.returncode == 0
