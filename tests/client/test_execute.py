@@ -181,3 +181,10 @@ def test_a_non_string_command_is_a_terminal_error_not_a_crash(term):
     with pytest.raises(TerminalError):
         term.execute("read x", input_lines=[1])  # type: ignore[list-item]
     assert term.execute("write 1").output == "1"
+
+
+def test_large_output_over_several_natural_batches_is_complete(sim, term):
+    sim.configure(natural_batch_chars=512)
+    result = term.execute("for i=1:1:3000 write i,!")
+    assert result.status == "ok"
+    assert result.output == "".join(f"{i}\r\n" for i in range(1, 3001))

@@ -125,3 +125,13 @@ def test_no_password_or_cookie_value_in_logs_or_repr(sim, make_terminal, caplog)
     assert PASSWORD not in caplog.text
     assert PASSWORD not in repr(term)
     assert "Cookie:" not in caplog.text
+
+
+def test_a_frame_the_server_refuses_to_take_loses_the_session_not_the_process(sim, make_terminal):
+    sim.configure(max_frame_bytes=200)  # research §12: no known limit; aiohttp closes with 1009
+    term = make_terminal()  # the limit is fixed per socket at the upgrade
+    result = term.execute('write "' + "x" * 1000 + '"')
+    assert result.status == "lost"
+    assert "may or may not have run" in result.error
+    sim.configure(max_frame_bytes=None)
+    assert term.execute("write 1").output == "1"
