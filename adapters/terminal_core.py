@@ -11,6 +11,7 @@ the client's login; it is never logged, stored on this object, or put in a respo
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -123,6 +124,28 @@ def truncate(output: str, limit: int) -> Tuple[str, bool]:
     return output[:limit] + marker, True
 
 
+def new_terminal(
+    s: AdapterSettings, resolver: Callable[[str], Tuple[str, str]], terminal_class: Callable[..., Any]
+) -> Any:
+    """A client for the adapter's server, logged in with the resolved credentials (at connect time)."""
+    username, password = resolver(s.credentials)
+    verify: Any = s.verify_tls
+    if s.verify_tls and s.ca_file:
+        verify = s.ca_file
+    return terminal_class(
+        s.server,
+        s.port,
+        username=username,
+        password=password,
+        namespace=s.namespace or "USER",
+        tls=s.use_tls,
+        verify=verify,
+        path_prefix=s.path_prefix,
+        connect_timeout=s.connect_timeout,
+        response_timeout=s.response_timeout,
+    )
+
+
 @dataclass
 class TerminalAdapterCore:
     """Runs requests (as JSON) through a SessionPool of LiteTerminal clients."""
@@ -135,8 +158,11 @@ class TerminalAdapterCore:
 
     def __post_init__(self) -> None:
         s = self.settings
+        # The factory must not refer back to this object: with no reference cycle, dropping the adapter's
+        # Python object (the generated OnTearDown does) frees the pool at once, and its __del__ closes
+        # the sessions deterministically instead of whenever the cycle collector runs.
         self.pool = SessionPool(
-            self._new_terminal,
+            functools.partial(new_terminal, s, self.credentials_resolver, self.terminal_class),
             stay_connected=s.stay_connected,
             max_sessions=s.max_sessions,
             session_idle_timeout=s.session_idle_timeout,
@@ -146,25 +172,6 @@ class TerminalAdapterCore:
                 f"VerifyTLS=0: the TLS certificate of {s.server}:{s.port} is NOT verified; "
                 "anyone on the path can impersonate the server and capture the IRIS login"
             )
-
-    def _new_terminal(self) -> Any:
-        s = self.settings
-        username, password = self.credentials_resolver(s.credentials)
-        verify: Any = s.verify_tls
-        if s.verify_tls and s.ca_file:
-            verify = s.ca_file
-        return self.terminal_class(
-            s.server,
-            s.port,
-            username=username,
-            password=password,
-            namespace=s.namespace or "USER",
-            tls=s.use_tls,
-            verify=verify,
-            path_prefix=s.path_prefix,
-            connect_timeout=s.connect_timeout,
-            response_timeout=s.response_timeout,
-        )
 
     def run(self, request_json: str) -> str:
         """Execute one request; returns ``{"response": {...}, "failure": None|"command"|"session"}``."""

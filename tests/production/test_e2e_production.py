@@ -254,3 +254,33 @@ def test_no_password_in_messages_event_log_or_trace(rt, sim, start):
     db = os.path.join(rt.workdir, "iris.sqlite3")
     with open(db, "rb") as f:
         assert PASSWORD.encode() not in f.read()
+
+
+def test_stopping_the_production_closes_the_terminal_sessions(rt, sim, start):
+    start()
+    call(rt, json.dumps({"Command": "set x=1", "Session": "kept"}))
+    call(rt, "write 1")
+    assert sim.open_terminals() == 2
+    rt.stop_production()
+    rt.wait_for(lambda: sim.open_terminals() == 0, timeout=WAIT)
+    rt.start_production(PRODUCTION, overrides={(OP, "Adapter", "Server"): sim.host,
+                                               (OP, "Adapter", "Port"): str(sim.port),
+                                               (SCHED, "Adapter", "Commands"): ""})
+
+
+def test_the_service_takes_a_request_message_as_objectscript_callers_send_it(rt, sim, start):
+    from messages.terminal import TerminalCommandRequest
+
+    start()
+    status, resp = rt.send_sync(SVC, TerminalCommandRequest(Command="write 5*5", Description="from COS"))
+    assert status == 1 and resp.Output == "25"
+    assert rt.messages()[0]["Description"] == "from COS"
+
+
+def test_bad_service_input_is_an_error_status_that_says_why(rt, sim, start):
+    start()
+    status, resp = call(rt, '{"Command": "write 1", "Colour": "red"}')
+    assert resp is None and "unknown request field(s) Colour" in str(status)
+    status, resp = call(rt, '{"Command": ')
+    assert resp is None and "not a valid JSON request" in str(status)
+    assert executed(sim) == []
