@@ -5,16 +5,13 @@ Every network wait is bounded by small timeouts, so a broken build fails fast in
 
 from __future__ import annotations
 
-import time
 from typing import Callable, Iterator, List
 
 import pytest
+from lite_terminal_helpers import PASSWORD, USERS
 
 from adapters.lite_terminal import LiteTerminal
 from simulator import Simulator, SimulatorConfig
-
-PASSWORD = "Pw-7f3a9c"  # distinctive, so "never in a message" assertions cannot pass by accident
-USERS = {"_SYSTEM": PASSWORD}
 
 
 @pytest.fixture
@@ -46,11 +43,3 @@ def term(make_terminal: Callable[..., LiteTerminal]) -> LiteTerminal:
     terminal.connect()
     return terminal
 
-
-def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    """Poll ``condition`` (a bounded wait for server-side effects, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)

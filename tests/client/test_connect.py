@@ -7,7 +7,7 @@ import http.server
 import threading
 
 import pytest
-from conftest import PASSWORD
+from lite_terminal_helpers import PASSWORD
 
 from adapters.lite_terminal import (
     AuthError,

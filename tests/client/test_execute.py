@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import wait_until
+from lite_terminal_helpers import wait_until
 
 from adapters.lite_terminal import CommandResult, SessionClosed
 

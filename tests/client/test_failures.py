@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import PASSWORD, wait_until
+from lite_terminal_helpers import PASSWORD, wait_until
 
 
 def inputs(sim):

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import trustme
-from conftest import PASSWORD, USERS
+from lite_terminal_helpers import PASSWORD, USERS
 
 from adapters.lite_terminal import ConnectError, LiteTerminal
 from simulator import Simulator, SimulatorConfig
