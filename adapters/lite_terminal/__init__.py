@@ -1,8 +1,15 @@
-"""Run ObjectScript on InterSystems IRIS through the Lite Terminal WebSocket.
+"""Run ObjectScript on InterSystems IRIS through the Lite Terminal WebSocket (IRIS 2023.2+).
 
 Public API::
 
     from adapters.lite_terminal import LiteTerminal, CommandResult, TerminalError
+    with LiteTerminal("localhost", 52773, username="_SYSTEM", password="SYS", namespace="USER") as term:
+        result = term.execute('write "hi"', namespace=None, timeout=None, input_lines=())
+        result.status   # "ok" | "error" | "timeout" | "interrupted" | "lost"
+
+Layers (each module one job): ``frames`` (JSON frames), ``protocol`` (sans-IO state machine),
+``output`` (ANSI/error/namespace helpers), ``login`` (Atelier REST), ``transport`` (websocket-client),
+``client`` (LiteTerminal), ``errors`` (the exception tree), ``__main__`` (the CLI).
 """
 
 from .client import CommandResult, LiteTerminal
