@@ -1,13 +1,9 @@
 """Fixtures for the offline runtime tests: a runtime with the toy components loaded."""
 
-import os
-
 import pytest
+from runtime_helpers import HERE, TOY_MODULES
 
 from simulator.runtime import OfflineIRIS
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOY_MODULES = ["toy.msgs", "toy.adapters", "toy.hosts"]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import os
 import sqlite3
 
 import pytest
+from runtime_helpers import HERE, TOY_MODULES
 
 from simulator.runtime import OfflineIRIS, ProductionError
 from simulator.runtime.status import is_error, is_ok
@@ -31,7 +32,6 @@ def test_unknown_setting_is_not_applied_and_logged(loaded):
 
 
 def test_unknown_setting_can_refuse_to_start(tmp_path):
-    from conftest import HERE, TOY_MODULES
 
     with OfflineIRIS(workdir=tmp_path, unknown_setting="error") as rt:
         rt.load(TOY_MODULES, source_root=HERE)
