@@ -117,9 +117,19 @@ from importlib.metadata import version
 print(" ".join(f"{d}=={version(d)}" for d in ("intersystems-pyprod", "websocket-client", "requests")))
 PY
 )
-    echo "installing into $target: $pins"
+    # Install with IRIS's own Python when it has one, so compiled wheels (charset-normalizer, a requests
+    # dependency) match the embedded interpreter's version rather than the venv's.
+    local pip=("$VENV_PY" -m pip)
+    if [ -x "$IRISINSTALLDIR/bin/irispip" ]; then
+        pip=("$IRISINSTALLDIR/bin/irispip")
+    elif [ -x "$IRISINSTALLDIR/bin/irispython" ]; then
+        pip=("$IRISINSTALLDIR/bin/irispython" -m pip)
+    else
+        echo "warning: no irispip/irispython in $IRISINSTALLDIR/bin; installing with the venv's pip" >&2
+    fi
+    echo "installing into $target with ${pip[*]}: $pins"
     # shellcheck disable=SC2086
-    "$VENV_PY" -m pip install --quiet --upgrade --target "$target" $pins || die "pip install --target $target failed"
+    "${pip[@]}" install --quiet --upgrade --target "$target" $pins || die "pip install --target $target failed"
 
     "$VENV_PY" -c 'import iris; iris.system' 2>/dev/null ||
         die "the venv python cannot import IRIS's embedded iris module (check PYTHONPATH, LD_LIBRARY_PATH, and that intersystems-irispython is not installed in the venv: pyprod.md §1.2)"
