@@ -114,7 +114,7 @@ run_iris() {
     # The generated classes import these inside IRIS: same versions as the venv (pyprod.md §1.2).
     pins=$("$VENV_PY" - <<'PY'
 from importlib.metadata import version
-print(" ".join(f"{d}=={version(d)}" for d in ("intersystems-pyprod", "websocket-client", "requests")))
+print(" ".join(f"{d}=={version(d)}" for d in ("intersystems-pyprod", "websocket-client", "requests", "urllib3")))
 PY
 )
     # Install with IRIS's own Python when it has one, so compiled wheels (charset-normalizer, a requests
