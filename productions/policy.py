@@ -11,8 +11,16 @@ command is rewritten into *statements*, one per line, before matching:
 * comma-separated arguments become one statement each (``SET A=1``, ``SET $NAMESPACE="%SYS"``);
 * a namespace change by special variable (``SET $NAMESPACE=x``, ``SET $ZNSPACE=x``, ``$ZNS``) also yields
   the statement ``ZNSPACE x``, so one pattern ``^ZNSPACE\\b`` covers every spelling;
+* ``$ZUTIL(5,ns)`` / ``$ZU(5,ns)``, the deprecated namespace switch, also yields ``ZNSPACE ns``;
 * ``XECUTE "literal"`` is unquoted and normalised too (one level of nesting at a time, up to a small depth);
-* comments (``//``, ``;``, ``#;``, ``/* */``) are dropped and ``{``/``}`` blocks split statements.
+* comments (``//``, ``;``, ``#;`` to the end of the line, ``/* */`` up to its end) are dropped and ``{``/``}``
+  blocks split statements; a tab counts as a blank everywhere, also between a command and its argument.
+
+Blanks are ambiguous: ObjectScript ends a command's argument at a blank (``write 1 zn "x"`` is two commands)
+but also accepts blanks around operators (``set x = 1``). Rather than guess, every line is read both ways,
+*strictly* (a blank always ends the argument) and *leniently* (a blank next to a binary operator does not),
+and the statements of both readings are checked: a deny pattern matching either reading denies, and an allow
+list must accept both readings. A mistaken reading can therefore only make the policy stricter.
 
 Patterns are Python regular expressions, matched case-insensitively with ``re.search`` against each
 statement (``^`` is the start of a statement). One pattern per line in the setting; a single line is one
@@ -54,6 +62,14 @@ _COMMANDS = {
 #: Special variables that hold the current namespace; setting one switches namespace like ZNSPACE.
 _NAMESPACE_VARS = {"$NAMESPACE", "$ZNSPACE", "$ZNS"}
 _MAX_XECUTE_DEPTH = 3
+_BLANKS = " \t"
+#: Characters that continue an argument across blanks in the lenient reading: binary operators after the
+#: blank (no command starts with one) ...
+_OPERATOR_NEXT = set("=+-*/\\_&<>[],'!#?:")
+#: ... and before it, except ``!`` and ``#``, which are also WRITE/READ format controls that can end an
+#: argument (``write ! zn "x"`` is two commands).
+_OPERATOR_PREV = set("=+-*/\\_&<>[],':")
+_ZUTIL_NAMESPACE = re.compile(r"\$ZU(?:TIL)?\(5,(.*)")
 #: DenyPatterns default of TerminalCommandProcess (repeated there as a literal: the loader reads the AST).
 DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
 
@@ -121,14 +137,17 @@ def check_command(command: str, allow_patterns: str = "", deny_patterns: str = "
 
 
 def normalize(command: str, _depth: int = 0) -> List[str]:
-    """Rewrite a command into canonical statements (see the module docstring)."""
+    """Rewrite a command into canonical statements: the strict reading, then what the lenient one adds."""
     statements: List[str] = []
     for line in (command or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        statements.extend(_normalize_line(line, _depth))
+        for lenient in (False, True):
+            for statement in _normalize_line(line, _depth, lenient):
+                if statement not in statements:
+                    statements.append(statement)
     return statements
 
 
-def _normalize_line(line: str, depth: int) -> List[str]:
+def _normalize_line(line: str, depth: int, lenient: bool = False) -> List[str]:
     out: List[str] = []
     pos = 0
     n = len(line)
@@ -136,6 +155,12 @@ def _normalize_line(line: str, depth: int) -> List[str]:
         # Skip blanks, dots of argumentless-DO blocks, and block braces between commands.
         while pos < n and line[pos] in " \t.{}":
             pos += 1
+        if line.startswith("/*", pos):
+            end = line.find("*/", pos + 2)
+            if end >= 0:  # a block comment between commands: skip it and go on
+                pos = end + 2
+                continue
+            break  # unterminated here: the rest of this line is comment (later lines are still read)
         if pos >= n or _comment_at(line, pos):
             break
         match = re.compile(r"[%A-Za-z][A-Za-z0-9]*").match(line, pos)
@@ -149,14 +174,13 @@ def _normalize_line(line: str, depth: int) -> List[str]:
         pos = match.end()
         postcond = ""
         if pos < n and line[pos] == ":":
-            end = _scan_argument(line, pos + 1)
+            end = _scan_argument(line, pos + 1, lenient)
             postcond = ":" + _collapse(line[pos + 1:end])
             pos = end
         args: List[str] = []
-        if pos < n and line[pos] == " " and pos + 1 < n and line[pos + 1] not in " \t" and not _comment_at(
-            line, pos + 1
-        ):
-            end = _scan_argument(line, pos + 1)
+        has_argument = pos + 1 < n and line[pos] in _BLANKS and line[pos + 1] not in _BLANKS
+        if has_argument and not _comment_at(line, pos + 1):
+            end = _scan_argument(line, pos + 1, lenient)
             args = _split_top_level(line[pos + 1:end])
             pos = end
         full = _COMMANDS.get(name, name)
@@ -178,6 +202,9 @@ def _statements(name: str, postcond: str, args: Sequence[str], depth: int) -> Li
             targets = target.strip("()").split(",")
             if value and any(t in _NAMESPACE_VARS for t in targets):
                 out.append(f"ZNSPACE {value}")
+        switch = _ZUTIL_NAMESPACE.search(arg)
+        if switch:
+            out.append(f"ZNSPACE {switch.group(1)}")
         if name == "XECUTE" and depth < _MAX_XECUTE_DEPTH:
             literal = _string_literal(raw.strip())
             if literal is not None:
@@ -189,8 +216,11 @@ def _comment_at(line: str, pos: int) -> bool:
     return line.startswith(("//", ";", "#;", "/*"), pos)
 
 
-def _scan_argument(line: str, pos: int) -> int:
-    """End of an argument (or post-conditional): the first blank outside strings and parentheses."""
+def _scan_argument(line: str, pos: int, lenient: bool = False) -> int:
+    """End of an argument (or post-conditional): the first blank outside strings and parentheses.
+
+    In the lenient reading a blank next to a binary operator does not end it (``set x = 1``).
+    """
     depth = 0
     n = len(line)
     while pos < n:
@@ -203,9 +233,21 @@ def _scan_argument(line: str, pos: int) -> int:
         elif ch == ")":
             depth = max(0, depth - 1)
         elif ch in " \t{}" and depth == 0:
-            return pos
+            if not (lenient and ch in _BLANKS and _operator_around(line, pos)):
+                return pos
         pos += 1
     return pos
+
+
+def _operator_around(line: str, pos: int) -> bool:
+    """Is the blank at ``pos`` preceded or followed (past more blanks) by a binary operator?"""
+    before = line[pos - 1] if pos > 0 else ""
+    after = pos
+    while after < len(line) and line[after] in _BLANKS:
+        after += 1
+    if after >= len(line) or _comment_at(line, after):
+        return False
+    return before in _OPERATOR_PREV or line[after] in _OPERATOR_NEXT
 
 
 def _skip_string(line: str, pos: int) -> int:
