@@ -43,11 +43,11 @@ class Signal(enum.Enum):
     CLOSED = "closed"  # the server closed (close frame, EOF or reset)
 
 
-def ssl_context(verify: Verify) -> ssl.SSLContext:
-    """Verified by default; a CA bundle path; or (with a WARNING) no verification at all."""
+def ssl_context(verify: Verify, where: str = "") -> ssl.SSLContext:
+    """Verified by default; a CA bundle path; or (with a WARNING naming ``where``) no verification at all."""
     if verify is False:
-        log.warning("TLS certificate verification is DISABLED for the Lite Terminal connection; "
-                    "anyone on the network path can impersonate the server")
+        log.warning("TLS certificate verification is DISABLED for the Lite Terminal connection to %s; "
+                    "anyone on the network path can impersonate the server", where or "the server")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -75,7 +75,8 @@ class WebSocketTransport:
         cls, url: str, cookie: str, verify: Verify = True, timeout: Optional[float] = 5.0
     ) -> WebSocketTransport:
         """Upgrade to a WebSocket carrying the login cookies and nothing else (research §4.1 step 5)."""
-        sslopt = {"context": ssl_context(verify)} if url.startswith("wss://") else {}
+        tls = url.startswith("wss://")
+        sslopt = {"context": ssl_context(verify, _where(url).split("/", 1)[0])} if tls else {}
         ws = websocket.WebSocket(sslopt=sslopt, enable_multithread=True)
         ws.settimeout(timeout)
         try:
