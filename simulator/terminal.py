@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from aiohttp import WSMsgType, web
 
 from .config import ExecutedCommand, SimulatorConfig
-from .interpreter import TICK, Halt, Hang, ObjectScriptError, Output, ReadRequest, Session
+from .objectscript import TICK, Halt, Hang, ObjectScriptError, Output, ReadRequest, Session
 from .render import color_text, interrupt_report, prompt_text
 
 if TYPE_CHECKING:

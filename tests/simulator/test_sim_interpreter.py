@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.interpreter import TICK, Halt, Hang, Output, ReadRequest, Session, to_num, to_str
+from simulator.objectscript import TICK, Halt, Hang, Output, ReadRequest, Session, to_num, to_str
 
 
 def new_session(raw: bool = True) -> Session:

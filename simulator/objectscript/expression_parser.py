@@ -1,0 +1,194 @@
+"""Parsing expressions (and the cursor helpers the command parser shares).
+
+Expressions are strictly left to right (no precedence). Calls into code that only a real server has
+(``$$label^routine``, ``##class(X).M()``, ``DO ^routine``) parse fine and fail when evaluated, as they would
+on an IRIS without that code.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Callable, List, Optional
+
+from .errors import syntax_error
+from .expressions import Bin, Call, Expr, Global, Lit, Missing, Special, Unary, Var
+from .intrinsics import FUNCTIONS, SPECIALS
+from .operators import BINARY_OPS
+
+NAME = re.compile(r"%?[A-Za-z][A-Za-z0-9]*|%")
+ROUTINE = re.compile(r"%?[A-Za-z0-9][A-Za-z0-9.]*|%")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+class ExpressionParser:
+    """A cursor over one source line plus the expression grammar."""
+
+    def __init__(self, line: str) -> None:
+        self.s = line
+        self.i = 0
+
+    # -- cursor helpers --
+    def peek(self, n: int = 1) -> str:
+        return self.s[self.i : self.i + n]
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.s)
+
+    def take(self, text: str) -> bool:
+        if self.s.startswith(text, self.i):
+            self.i += len(text)
+            return True
+        return False
+
+    def expect(self, text: str) -> None:
+        if not self.take(text):
+            raise syntax_error()
+
+    def regex(self, pattern: re.Pattern) -> Optional[str]:
+        match = pattern.match(self.s, self.i)
+        if not match or not match.group(0):
+            return None
+        self.i = match.end()
+        return match.group(0)
+
+    def word(self) -> Optional[str]:
+        """A run of letters: a command or intrinsic name."""
+        return self.regex(_WORD)
+
+    def comma_list(self, item: Callable[[], object]) -> list:
+        items = [item()]
+        while self.take(","):
+            items.append(item())
+        return items
+
+    # -- expressions --
+    def expr(self) -> Expr:
+        node = self.unary()
+        while True:
+            op = next((o for o in BINARY_OPS if self.s.startswith(o, self.i)), None)
+            if op is None:
+                return node
+            self.i += len(op)
+            node = Bin(op, node, self.unary())
+
+    def unary(self) -> Expr:
+        char = self.peek()
+        if char in ("'", "-", "+") and char:
+            self.i += 1
+            return Unary(char, self.unary())
+        return self.atom()
+
+    def atom(self) -> Expr:
+        char = self.peek()
+        if not char:
+            raise syntax_error()
+        if char == '"':
+            return Lit(self.string())
+        number = self.regex(_NUMBER)
+        if number is not None:
+            return Lit(Decimal(number))
+        if self.take("("):
+            node = self.expr()
+            self.expect(")")
+            return node
+        if self.take("$$"):
+            return self.entryref_call()
+        if self.take("$"):
+            return self.intrinsic()
+        if self.take("##class("):
+            return self.class_call()
+        if self.take("^"):
+            name = self.regex(ROUTINE)
+            if name is None:
+                raise syntax_error()
+            if self.peek() == "(":
+                self.call_args()
+            return Global(name)
+        if NAME.match(self.s, self.i):
+            return self.lvalue()
+        raise syntax_error()
+
+    def lvalue(self) -> Var:
+        name = self.regex(NAME)
+        if name is None:
+            raise syntax_error()
+        subs: List[Expr] = []
+        if self.take("("):
+            subs = self.comma_list(self.expr)
+            self.expect(")")
+        return Var(name, subs)
+
+    def string(self) -> str:
+        self.expect('"')
+        out = []
+        while True:
+            end = self.s.find('"', self.i)
+            if end < 0:
+                raise syntax_error()
+            out.append(self.s[self.i : end])
+            self.i = end + 1
+            if self.take('"'):
+                out.append('"')
+                continue
+            return "".join(out)
+
+    def intrinsic(self) -> Expr:
+        word = self.word()
+        if word is None:
+            raise syntax_error()
+        name = word.upper()
+        if self.peek() == "(":
+            fn = FUNCTIONS.get(name)
+            if fn is None:
+                raise syntax_error()
+            return Call(fn, self.call_args())
+        special = SPECIALS.get(name)
+        if special is None:
+            raise syntax_error()
+        return Special(special)
+
+    def call_args(self) -> List[Expr]:
+        self.expect("(")
+        if self.take(")"):
+            return []
+        args = self.comma_list(self.expr)
+        self.expect(")")
+        return args
+
+    # -- calls into server-side code --
+    def entryref(self) -> Expr:
+        if self.take("##class("):
+            return self.class_call()
+        label = self.regex(NAME) or ""
+        if self.take("+"):
+            self.regex(re.compile(r"\d+"))
+        routine = None
+        if self.take("^"):
+            routine = self.regex(ROUTINE)
+            if routine is None:
+                raise syntax_error()
+        if not label and routine is None:
+            raise syntax_error()
+        args = self.call_args() if self.peek() == "(" else []
+        if routine is not None:
+            return Missing("NOROUTINE", "*" + routine, args)
+        return Missing("NOLINE", "", args)
+
+    def entryref_call(self) -> Expr:
+        node = self.entryref()
+        if self.peek() == "(":
+            self.call_args()
+        return node
+
+    def class_call(self) -> Expr:
+        name = self.regex(re.compile(r"[%A-Za-z0-9.]+"))
+        if name is None:
+            raise syntax_error()
+        self.expect(")")
+        self.expect(".")
+        if self.regex(re.compile(r"[%A-Za-z0-9]+")) is None:
+            raise syntax_error()
+        args = self.call_args() if self.peek() == "(" else []
+        return Missing("CLASS DOES NOT EXIST", "*" + name, args)

@@ -1,0 +1,227 @@
+"""Intrinsic functions (``$PIECE``...) and special variables (``$JOB``...), with their abbreviations.
+
+Only a small, commonly used set exists; an unknown ``$name`` is a ``<SYNTAX>`` error at parse time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Callable, Dict, List
+
+from .errors import ObjectScriptError, syntax_error
+from .expressions import Expr, Var
+from .values import ZERO, Value, as_bool, to_num, to_str
+
+if TYPE_CHECKING:
+    from .session import Session
+
+Function = Callable[["Session", List[Expr]], Value]
+SpecialVariable = Callable[["Session"], Value]
+
+_HOROLOG_EPOCH = datetime.date(1840, 12, 31)
+
+
+# ------------------------------------------------------------------------------------------ $HOROLOG ---
+def _horolog(_: Session) -> Value:
+    now = datetime.datetime.now()
+    seconds = now.hour * 3600 + now.minute * 60 + now.second
+    return f"{(now.date() - _HOROLOG_EPOCH).days},{seconds}"
+
+
+def _from_horolog(value: Value) -> datetime.datetime:
+    text = to_str(value)
+    days_text, _, secs_text = text.partition(",")
+    days = int(to_num(days_text))
+    secs = int(to_num(secs_text)) if secs_text else 0
+    if days < 0:
+        raise ObjectScriptError("ILLEGAL VALUE")
+    base = datetime.datetime.combine(_HOROLOG_EPOCH, datetime.time())
+    return base + datetime.timedelta(days=days, seconds=secs)
+
+
+def _zdate_fmt(s: Session, args: List[Expr], with_time: bool) -> Value:
+    moment = _from_horolog(args[0].eval(s))
+    fmt = int(to_num(args[1].eval(s))) if len(args) > 1 else 1
+    date = moment.strftime("%Y-%m-%d" if fmt == 3 else "%m/%d/%Y")
+    return date + (" " + moment.strftime("%H:%M:%S") if with_time else "")
+
+
+# ---------------------------------------------------------------------------------------- functions ---
+def _arity(low: int, high: int) -> Callable[[Function], Function]:
+    """A wrong argument count is a ``<SYNTAX>`` error."""
+
+    def wrap(fn: Function) -> Function:
+        def checked(s: Session, args: List[Expr]) -> Value:
+            if not low <= len(args) <= high:
+                raise syntax_error()
+            return fn(s, args)
+
+        return checked
+
+    return wrap
+
+
+def _var_arg(arg: Expr) -> Var:
+    if not isinstance(arg, Var):
+        raise syntax_error()
+    return arg
+
+
+@_arity(1, 2)
+def _f_length(s: Session, a: List[Expr]) -> Value:
+    text = to_str(a[0].eval(s))
+    if len(a) == 1:
+        return Decimal(len(text))
+    delim = to_str(a[1].eval(s))
+    return Decimal(text.count(delim) + 1) if delim else ZERO
+
+
+@_arity(1, 99)
+def _f_char(s: Session, a: List[Expr]) -> Value:
+    return "".join(chr(int(to_num(x.eval(s)))) for x in a if int(to_num(x.eval(s))) >= 0)
+
+
+@_arity(1, 2)
+def _f_ascii(s: Session, a: List[Expr]) -> Value:
+    text = to_str(a[0].eval(s))
+    pos = int(to_num(a[1].eval(s))) if len(a) > 1 else 1
+    return Decimal(ord(text[pos - 1])) if 1 <= pos <= len(text) else Decimal(-1)
+
+
+@_arity(1, 3)
+def _f_extract(s: Session, a: List[Expr]) -> Value:
+    text = to_str(a[0].eval(s))
+    start = int(to_num(a[1].eval(s))) if len(a) > 1 else 1
+    end = int(to_num(a[2].eval(s))) if len(a) > 2 else start
+    return text[max(start, 1) - 1 : max(end, 0)]
+
+
+@_arity(2, 4)
+def _f_piece(s: Session, a: List[Expr]) -> Value:
+    text, delim = to_str(a[0].eval(s)), to_str(a[1].eval(s))
+    start = int(to_num(a[2].eval(s))) if len(a) > 2 else 1
+    end = int(to_num(a[3].eval(s))) if len(a) > 3 else start
+    if not delim:
+        return ""
+    pieces = text.split(delim)
+    return delim.join(pieces[max(start, 1) - 1 : max(end, 0)])
+
+
+@_arity(1, 2)
+def _f_get(s: Session, a: List[Expr]) -> Value:
+    key = _var_arg(a[0]).key(s)
+    if key in s.locals:
+        return s.locals[key]
+    return a[1].eval(s) if len(a) > 1 else ""
+
+
+@_arity(1, 1)
+def _f_data(s: Session, a: List[Expr]) -> Value:
+    name, subs = _var_arg(a[0]).key(s)
+    has_value = (name, subs) in s.locals
+    has_children = any(k[0] == name and len(k[1]) > len(subs) and k[1][: len(subs)] == subs for k in s.locals)
+    return Decimal((1 if has_value else 0) + (10 if has_children else 0))
+
+
+@_arity(2, 3)
+def _f_justify(s: Session, a: List[Expr]) -> Value:
+    width = int(to_num(a[1].eval(s)))
+    if len(a) > 2:
+        places = int(to_num(a[2].eval(s)))
+        text = format(to_num(a[0].eval(s)).quantize(Decimal(1).scaleb(-places)), "f")
+    else:
+        text = to_str(a[0].eval(s))
+    return text.rjust(width)
+
+
+@_arity(1, 1)
+def _f_random(s: Session, a: List[Expr]) -> Value:
+    limit = int(to_num(a[0].eval(s)))
+    if limit < 1:
+        raise ObjectScriptError("FUNCTION")
+    return Decimal(random.randrange(limit))
+
+
+@_arity(2, 3)
+def _f_find(s: Session, a: List[Expr]) -> Value:
+    text, sub = to_str(a[0].eval(s)), to_str(a[1].eval(s))
+    start = max(int(to_num(a[2].eval(s))) - 1, 0) if len(a) > 2 else 0
+    found = text.find(sub, start)
+    return ZERO if found < 0 else Decimal(found + len(sub) + 1)
+
+
+@_arity(2, 3)
+def _f_translate(s: Session, a: List[Expr]) -> Value:
+    text, old = to_str(a[0].eval(s)), to_str(a[1].eval(s))
+    new = to_str(a[2].eval(s)) if len(a) > 2 else ""
+    table = {ord(c): (new[i] if i < len(new) else None) for i, c in reversed(list(enumerate(old)))}
+    return text.translate(table)
+
+
+@_arity(1, 1)
+def _f_reverse(s: Session, a: List[Expr]) -> Value:
+    return to_str(a[0].eval(s))[::-1]
+
+
+@_arity(2, 2)
+def _f_zconvert(s: Session, a: List[Expr]) -> Value:
+    text, mode = to_str(a[0].eval(s)), to_str(a[1].eval(s)).upper()
+    return text.upper() if mode == "U" else text.lower() if mode == "L" else text
+
+
+@_arity(1, 2)
+def _f_zdatetime(s: Session, a: List[Expr]) -> Value:
+    return _zdate_fmt(s, a, with_time=True)
+
+
+@_arity(1, 2)
+def _f_zdate(s: Session, a: List[Expr]) -> Value:
+    return _zdate_fmt(s, a, with_time=False)
+
+
+def _by_every_name(table: tuple) -> dict:
+    return {name: entry for names, entry in table for name in names}
+
+
+FUNCTIONS: Dict[str, Function] = _by_every_name(
+    (
+        (("L", "LENGTH"), _f_length),
+        (("C", "CHAR"), _f_char),
+        (("A", "ASCII"), _f_ascii),
+        (("E", "EXTRACT"), _f_extract),
+        (("P", "PIECE"), _f_piece),
+        (("G", "GET"), _f_get),
+        (("D", "DATA"), _f_data),
+        (("J", "JUSTIFY"), _f_justify),
+        (("R", "RANDOM"), _f_random),
+        (("F", "FIND"), _f_find),
+        (("TR", "TRANSLATE"), _f_translate),
+        (("RE", "REVERSE"), _f_reverse),
+        (("ZCVT", "ZCONVERT"), _f_zconvert),
+        (("ZDT", "ZDATETIME"), _f_zdatetime),
+        (("ZD", "ZDATE"), _f_zdate),
+    )
+)
+
+
+# -------------------------------------------------------------------------------- special variables ---
+def namespace_of(s: Session) -> Value:
+    """``$NAMESPACE`` (also what ``SET $NAMESPACE=...`` targets, research §11)."""
+    return s.namespace
+
+
+SPECIALS: Dict[str, SpecialVariable] = _by_every_name(
+    (
+        (("ZV", "ZVERSION"), lambda s: s.version),
+        (("NAMESPACE",), namespace_of),
+        (("H", "HOROLOG"), _horolog),
+        (("J", "JOB"), lambda s: Decimal(s.job)),
+        (("T", "TEST"), lambda s: as_bool(s.test)),
+        (("X",), lambda s: Decimal(s.column)),
+        (("ZH", "ZHOROLOG"), lambda s: Decimal(repr(round(time.monotonic(), 6)))),
+        (("IO", "PRINCIPAL", "P"), lambda s: "|TRM|:|" + str(s.job)),
+    )
+)

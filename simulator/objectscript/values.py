@@ -1,0 +1,63 @@
+"""ObjectScript values: everything is a string or a decimal number, converted on demand.
+
+Numbers are ``Decimal`` so that canonical forms (``.5``, no trailing zeros) and 18-19 significant digits
+come out as IRIS prints them; strings convert to numbers by their longest numeric prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from typing import Union
+
+Value = Union[str, Decimal]
+DECIMAL_CONTEXT = Context(prec=19, rounding=ROUND_HALF_EVEN)  # IRIS decimals carry 18-19 significant digits
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+_NUM_PREFIX = re.compile(r"([+-]*)((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)?")
+_CANONICAL = re.compile(r"-?(?:[1-9]\d*(?:\.\d*[1-9])?|\.\d*[1-9]|0)")
+
+
+def to_num(value: Value) -> Decimal:
+    """ObjectScript numeric interpretation: the longest numeric prefix, else 0 (``+"12ab"`` is 12)."""
+    if isinstance(value, Decimal):
+        return value
+    match = _NUM_PREFIX.match(value)
+    assert match is not None
+    if not match.group(2):
+        return ZERO
+    number = Decimal(match.group(2))
+    return -number if match.group(1).count("-") % 2 else number
+
+
+def to_str(value: Value) -> str:
+    """Canonical form: ``.5`` not ``0.5``, no trailing zeros, integers without a point."""
+    if isinstance(value, str):
+        return value
+    if value == value.to_integral_value():
+        return str(int(value))
+    text = format(value.normalize(), "f")
+    if text.startswith("0."):
+        return text[1:]
+    if text.startswith("-0."):
+        return "-" + text[2:]
+    return text
+
+
+def truth(value: Value) -> bool:
+    """A value is true when its numeric interpretation is not zero (``"abc"`` is false)."""
+    return to_num(value) != 0
+
+
+def as_bool(flag: bool) -> Decimal:
+    """Comparisons and logic yield the numbers 1 and 0."""
+    return ONE if flag else ZERO
+
+
+def zwrite_quote(value: Value) -> str:
+    """ZWRITE form: canonical numbers bare, strings quoted with doubled quotes."""
+    text = to_str(value)
+    if _CANONICAL.fullmatch(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
