@@ -12,6 +12,7 @@ the client's login; it is never logged, stored on this object, or put in a respo
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -167,10 +168,16 @@ class TerminalAdapterCore:
             max_sessions=s.max_sessions,
             session_idle_timeout=s.session_idle_timeout,
         )
+        # Logged once per job, when the adapter reads its settings (the first message), before any connection.
         if s.use_tls and not s.verify_tls:
             self.warn(
                 f"VerifyTLS=0: the TLS certificate of {s.server}:{s.port} is NOT verified; "
                 "anyone on the path can impersonate the server and capture the IRIS login"
+            )
+        if not s.use_tls and not is_loopback(s.server):
+            self.warn(
+                f"UseTLS=0: the IRIS login and every command to {s.server}:{s.port} travel in clear text; "
+                "set UseTLS=1 unless the network path is private"
             )
 
     def run(self, request_json: str) -> str:
@@ -212,7 +219,7 @@ class TerminalAdapterCore:
                 "and was not re-sent"
             )
         except TerminalError as exc:
-            response["Error"] = f"{type(exc).__name__} for {self.settings.endpoint}: {exc}"
+            response["Error"] = f"{type(exc).__name__} for {self.settings.endpoint}: {exc}{_tls_hint(exc)}"
         else:
             output, truncated = truncate(str(result.output or ""), self.settings.max_output_chars)
             response.update(
@@ -234,6 +241,25 @@ class TerminalAdapterCore:
 
     def close(self) -> None:
         self.pool.close_all()
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses, where clear text never leaves the machine."""
+    name = (host or "").strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _tls_hint(exc: BaseException) -> str:
+    """The client's TLS advice names its own parameters; say which adapter setting fixes it."""
+    if "certificate verify failed" not in str(exc):
+        return ""
+    return ("; adapter settings: set CAFile to the PEM file of the CA that signed the server certificate "
+            "(VerifyTLS=0 skips the check, with a warning)")
 
 
 def _request_timeout(value: Any) -> Optional[float]:

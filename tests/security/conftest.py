@@ -1,0 +1,96 @@
+"""Fixtures for the security tests: the offline IRIS runtime with TerminalProduction loaded, simulators
+(plain or TLS with a trustme CA), and ``start(...)`` that points the production at one of them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import pytest
+import trustme
+from security_helpers import FILES, MODULES, OP, PASSWORD, PRODUCTION, SCHED
+
+from simulator import Simulator, SimulatorConfig
+from simulator.runtime import OfflineIRIS
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def pytest_collection_modifyitems(items):
+    """The runtime warns that several items import productions.terminal in one process (IRIS gives each job
+    its own copy). That module keeps only constants, so sharing it changes nothing here."""
+    for item in items:
+        if str(item.fspath).startswith(HERE):
+            item.add_marker(pytest.mark.filterwarnings("ignore:offline IRIS. module 'productions.terminal'"))
+
+
+@pytest.fixture
+def rt(tmp_path):
+    with OfflineIRIS(workdir=tmp_path / "iris") as runtime:
+        reports = runtime.load(MODULES)
+        assert all(not r.warnings for r in reports), [r.warnings for r in reports]
+        yield runtime
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    """A private CA and a server certificate for 127.0.0.1/localhost, as PEM files."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    folder = tmp_path_factory.mktemp("tls")
+    paths = {name: str(folder / f"{name}.pem") for name in ("ca", "cert", "key")}
+    ca.cert_pem.write_to_path(paths["ca"])
+    cert.private_key_pem.write_to_path(paths["key"])
+    with open(paths["cert"], "wb") as chain:
+        chain.write(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
+    return paths
+
+
+@pytest.fixture
+def make_sim():
+    """make_sim(tls_files=None, **config) -> a running simulator whose user _SYSTEM has PASSWORD."""
+    with contextlib.ExitStack() as stack:
+
+        def _make(tls_files=None, **config):
+            if tls_files:
+                config.update(tls_certfile=tls_files["cert"], tls_keyfile=tls_files["key"])
+            config.setdefault("users", {"_SYSTEM": PASSWORD})
+            return stack.enter_context(Simulator(SimulatorConfig(**config)))
+
+        yield _make
+
+
+@pytest.fixture
+def sim(make_sim):
+    return make_sim()
+
+
+@pytest.fixture
+def start(rt, tmp_path):
+    """start(sim, overrides=None, password=PASSWORD) runs TerminalProduction against ``sim``."""
+    inbox, done = tmp_path / "in", tmp_path / "done"
+    inbox.mkdir()
+    done.mkdir()
+    started = []
+
+    def _start(sim, overrides=None, password=PASSWORD):
+        rt.credentials.delete("LiteTerminal")
+        if password is not None:
+            rt.credentials.set("LiteTerminal", "_SYSTEM", password)
+        ov = {
+            (OP, "Adapter", "Server"): sim.host,
+            (OP, "Adapter", "Port"): str(sim.port),
+            (OP, "Adapter", "ConnectTimeout"): "3",
+            (SCHED, "Adapter", "Commands"): "",  # quiet unless a test schedules something
+            (FILES, "Adapter", "FilePath"): str(inbox),
+            (FILES, "Adapter", "ArchivePath"): str(done),
+            (FILES, "Adapter", "CallInterval"): "0.1",
+        }
+        ov.update(overrides or {})
+        rt.start_production(PRODUCTION, overrides=ov)
+        started.append(1)
+        return inbox, done
+
+    yield _start
+    if started:
+        rt.stop_production()
