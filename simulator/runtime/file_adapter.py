@@ -1,0 +1,57 @@
+"""``EnsLib.File.InboundAdapter``: the one built-in inbound adapter the offline engine provides."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import time
+from typing import Any
+
+from .iris_module import ref
+from .streams import FileCharacterStream
+
+
+class FileInboundMixin:
+    """EnsLib.File.InboundAdapter (brief contract; [unverified] details): every file in FilePath that
+    matches FileSpec (``;``-separated globs) → ``BusinessHost.ProcessInput(stream)``, then moved to
+    ArchivePath or deleted. WorkPath, when set, holds the file while it is processed."""
+
+    def OnTask(self) -> Any:  # noqa: N802
+        path = str(self._o_props.get("FilePath") or "")
+        if not path or not os.path.isdir(path):
+            return 1
+        specs = [s for s in str(self._o_props.get("FileSpec") or "*").replace(",", ";").split(";") if s]
+        names = sorted(
+            n
+            for n in os.listdir(path)
+            if os.path.isfile(os.path.join(path, n)) and any(fnmatch.fnmatch(n, s) for s in specs)
+        )
+        charset = str(self._o_props.get("Charset") or "Default")
+        for n in names:
+            full = os.path.join(path, n)
+            work = str(self._o_props.get("WorkPath") or "")
+            current = full
+            if work:
+                os.makedirs(work, exist_ok=True)
+                current = os.path.join(work, n)
+                shutil.move(full, current)
+            with open(current, "rb") as f:
+                raw = f.read()
+            if charset.lower() == "binary":
+                data: Any = raw
+            else:
+                enc = "utf-8" if charset.lower() in ("default", "", "native") else charset
+                data = raw.decode(enc, errors="replace")
+            stream = FileCharacterStream(data, filename=full)
+            self.BusinessHost.ProcessInput(stream, ref(""), ref(""))
+            archive = str(self._o_props.get("ArchivePath") or "")
+            if archive:
+                os.makedirs(archive, exist_ok=True)
+                dest = os.path.join(archive, n)
+                if os.path.exists(dest):
+                    dest += time.strftime("_%Y-%m-%d_%H.%M.%S")
+                shutil.move(current, dest)
+            else:
+                os.remove(current)
+        return 1
