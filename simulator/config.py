@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 #: A realistic 2025.3 ``$ZVERSION`` (research §6.3 shows the shape for 2025.1; 2025.3+ adds ``prompt.ns``).
 DEFAULT_VERSION = (
@@ -55,6 +55,9 @@ class SimulatorConfig:
     html_errors: bool = False  # error bodies are HTML, not JSON: a web server hiding errors (research §3.1)
     basic_on_upgrade: bool = True  # Basic on the upgrade accepted (research §4.3 [O S22])
     stale_cookie_upgrades: int = 0  # next N upgrades: 101 then close 1011, no frames (research §4.4 [O S7])
+    # next N upgrades: HTTP 401 although the login just succeeded, as when the CSP session expires between
+    # login and upgrade (research §4.4 401 on a stale cookie, §4.5 session lifetime, §4.1 step 3 retry once)
+    unauthorized_upgrades: int = 0
     csp_session_timeout: Optional[float] = None  # seconds idle before a CSP session dies (research §4.5)
 
     # --- terminal rendering (research §6, §8, §11) ---
@@ -84,6 +87,13 @@ class SimulatorConfig:
     trickle_interval: float = 0.05
     unexpected_read_on: Optional[str] = None  # a read frame nobody expected; the reply is discarded (§9)
 
+    # --- raw frame injection: malformed or unexpected server frames (research §6.1: unknown types are
+    # ignored and non-JSON frames dropped by VS Code [C S1]; §7: ``init`` is the first frame). A ``str`` is
+    # sent verbatim as a text frame, ``bytes`` as a binary frame. ---
+    inject_frames_on: Optional[str] = None  # regex on the prompt input: send inject_frames, then run it
+    inject_frames: Tuple[Union[str, bytes], ...] = ()
+    frames_before_init: Tuple[Union[str, bytes], ...] = ()  # sent right after the 101, before ``init``
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "namespaces", tuple(ns.upper() for ns in self.namespaces))
         object.__setattr__(self, "users", dict(self.users))
@@ -97,7 +107,12 @@ class SimulatorConfig:
             raise ValueError("chunk_size must be >= 1")
         if bool(self.tls_certfile) != bool(self.tls_keyfile):
             raise ValueError("tls_certfile and tls_keyfile go together")
-        for name in _FAULT_FIELDS:
+        object.__setattr__(self, "inject_frames", tuple(self.inject_frames))
+        object.__setattr__(self, "frames_before_init", tuple(self.frames_before_init))
+        for frames in (self.inject_frames, self.frames_before_init):
+            if not all(isinstance(frame, (str, bytes)) for frame in frames):
+                raise ValueError("injected frames are str (text frame) or bytes (binary frame)")
+        for name in _FAULT_FIELDS + ("inject_frames_on",):
             pattern = getattr(self, name)
             if pattern is not None:
                 re.compile(pattern)  # fail early on a bad regex
@@ -110,9 +125,20 @@ class SimulatorConfig:
         """A copy with ``changes``; unknown names raise TypeError (typos must not be silent)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
+    def injects_for(self, command: str) -> Tuple[Union[str, bytes], ...]:
+        """The raw frames to send before running ``command`` (empty when ``inject_frames_on`` misses)."""
+        if self.inject_frames_on is not None and re.search(self.inject_frames_on, command):
+            return self.inject_frames
+        return ()
+
     def fault_for(self, command: str) -> Optional[str]:
         """The first fault switch whose regex matches ``command`` (None when no fault applies)."""
-        for name in _FAULT_FIELDS:
+        object.__setattr__(self, "inject_frames", tuple(self.inject_frames))
+        object.__setattr__(self, "frames_before_init", tuple(self.frames_before_init))
+        for frames in (self.inject_frames, self.frames_before_init):
+            if not all(isinstance(frame, (str, bytes)) for frame in frames):
+                raise ValueError("injected frames are str (text frame) or bytes (binary frame)")
+        for name in _FAULT_FIELDS + ("inject_frames_on",):
             pattern = getattr(self, name)
             if pattern is not None and re.search(pattern, command):
                 return name

@@ -58,11 +58,18 @@ class ServerState:
 
     def take_stale_upgrade(self) -> bool:
         """Consume one ``stale_cookie_upgrades`` token (research §4.4, issue #1784)."""
+        return self._take("stale_cookie_upgrades")
+
+    def take_unauthorized_upgrade(self) -> bool:
+        """Consume one ``unauthorized_upgrades`` token (research §4.4, §4.5)."""
+        return self._take("unauthorized_upgrades")
+
+    def _take(self, switch: str) -> bool:
         with self.lock:
-            remaining = self.config.stale_cookie_upgrades
+            remaining = getattr(self.config, switch)
             if remaining <= 0:
                 return False
-            self.config = self.config.replace(stale_cookie_upgrades=remaining - 1)
+            self.config = self.config.replace(**{switch: remaining - 1})
             return True
 
     def forget_sessions(self) -> None:
@@ -193,6 +200,8 @@ async def _terminal(request: web.Request, state: ServerState, cfg: SimulatorConf
         await ws.prepare(request)  # 101 accepted…
         await ws.close(code=1011)  # …then closed at once, no frames (research §4.4, issue #1784)
         return ws
+    if is_upgrade and state.take_unauthorized_upgrade():
+        return _error(request, 401, cfg)  # the cookie died between login and upgrade (research §4.4, §4.5)
     sid, is_new = _authenticate(request, state, cfg, allow_basic=cfg.basic_on_upgrade)
     if sid is None:
         return _error(request, 401, cfg)

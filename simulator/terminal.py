@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from aiohttp import WSMsgType, web
 
@@ -53,6 +53,7 @@ class TerminalConnection:
         watchdog = asyncio.ensure_future(self._idle_watchdog())
         try:
             cfg = self.state.config
+            await self._send_raw(cfg.frames_before_init)  # fault injection: frames before init (research §7)
             await self._send({"type": "init", "protocol": 1, "version": cfg.version}, cfg)
             async for msg in self.ws:
                 self._touch()
@@ -166,6 +167,7 @@ class TerminalConnection:
         try:
             if self._interrupt_requested:
                 raise asyncio.CancelledError()
+            await self._send_raw(cfg.injects_for(source))  # malformed/unknown frames first (research §6.1)
             fault = cfg.fault_for(source)
             if fault == "close_mid_output_on":
                 text = self._output_until_blocked(source, cfg)
@@ -310,6 +312,18 @@ class TerminalConnection:
                 pos += step
             return pieces
         return [text]
+
+    async def _send_raw(self, frames: Sequence[Union[str, bytes]]) -> None:
+        """Send injected frames verbatim: ``str`` as a text frame, ``bytes`` as a binary frame."""
+        for frame in frames:
+            if self.ws.closed:
+                raise ConnectionResetError("terminal socket closed")
+            async with self._send_lock:
+                if isinstance(frame, bytes):
+                    await self.ws.send_bytes(frame)
+                else:
+                    await self.ws.send_str(frame)
+            self._touch()
 
     async def _send(self, frame: Dict[str, Any], cfg: SimulatorConfig) -> None:
         if cfg.frame_delay > 0:

@@ -9,9 +9,10 @@ goes on the WebSocket upgrade (the cookie name is port- and path-specific, resea
 from __future__ import annotations
 
 import logging
+import ssl
 import warnings
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import requests
 import urllib3
@@ -204,12 +205,32 @@ def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[floa
         session.close()
 
 
+def _cert_problem(exc: BaseException) -> Optional[str]:
+    """OpenSSL's verify message (``IP address mismatch, ...``, ``self signed certificate ...``) found in the
+    chain requests/urllib3 wrap around an ``ssl.SSLCertVerificationError``; None if there is none."""
+    stack: List[object] = [exc]
+    seen = set()
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return str(item.verify_message or item.reason or "")
+        stack.extend((item.__cause__, item.__context__, getattr(item, "reason", None), *item.args))
+    return None
+
+
 def _reason(exc: BaseException) -> str:
     """The innermost useful reason of a requests/urllib3 exception, without URLs that could carry secrets."""
     text = str(exc)
     for marker in ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed"):
         if marker in text:
-            return "certificate verify failed (use verify=<CA bundle path>, or verify=False to skip checks)"
+            # name the cause: a host name mismatch needs another fix than an unknown CA
+            detail = _cert_problem(exc)
+            return (f"certificate verify failed{f' ({detail})' if detail else ''}; use verify=<CA bundle "
+                    "path> for a private CA, connect with the host name the certificate names, or "
+                    "verify=False to skip checks")
     if "Connection refused" in text or "ConnectionRefusedError" in text:
         return "connection refused"
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:

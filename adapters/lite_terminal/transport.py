@@ -77,7 +77,10 @@ class WebSocketTransport:
         """Upgrade to a WebSocket carrying the login cookies and nothing else (research §4.1 step 5)."""
         tls = url.startswith("wss://")
         sslopt = {"context": ssl_context(verify, _where(url).split("/", 1)[0])} if tls else {}
-        ws = websocket.WebSocket(sslopt=sslopt, enable_multithread=True)
+        # skip_utf8_validation: websocket-client checks UTF-8 in pure Python (about 3 s per 10 MB without
+        # the optional wsaccel), which let one large frame overrun every timeout; _recv_once decodes
+        # strictly with the C codec instead, so invalid UTF-8 is still a protocol error.
+        ws = websocket.WebSocket(sslopt=sslopt, enable_multithread=True, skip_utf8_validation=True)
         ws.settimeout(timeout)
         try:
             ws.connect(url, cookie=cookie or None)
@@ -148,7 +151,14 @@ class WebSocketTransport:
             self._mark_closed()
             return Signal.CLOSED
         if opcode == websocket.ABNF.OPCODE_TEXT:
-            return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+            if not isinstance(data, bytes):
+                return data
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                self._mark_closed()
+                raise RemoteProtocolError(
+                    f"{_where(self.url)} sent a text frame that is not valid UTF-8") from None
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             self.close_code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None
             log.debug("server closed the WebSocket (code %s)", self.close_code)
