@@ -24,4 +24,4 @@ class Options:
     # service never sends to a target that is not running yet. True: start each item (OnInit, then its
     # job) in that order, definition order within a kind. False: the earlier emulation, every item's
     # OnInit in definition order, then every job.
-    targets_first: bool = False
+    targets_first: bool = True
