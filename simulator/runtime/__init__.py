@@ -4,7 +4,7 @@ Public interface: :class:`OfflineIRIS` (see ``runtime.py``); :mod:`.iris_module`
 alone. Everything traces to /work/shared/research/pyprod.md (cited as "research §N").
 """
 
-from .engine import Options, ProductionError
+from .options import Options, ProductionError
 from .runtime import LoadError, LoadReport, OfflineIRIS
 
 __all__ = ["OfflineIRIS", "Options", "ProductionError", "LoadError", "LoadReport"]

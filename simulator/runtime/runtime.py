@@ -15,9 +15,10 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 
 from . import iris_module, trace
 from .clsparse import ClassDef
-from .engine import Engine, Options, ProductionError
+from .engine import Engine
 from .namespace import Namespace
 from .objects import IRISObject
+from .options import Options, ProductionError
 from .production import Override, apply_overrides, parse_production_xml
 from .store import LOG_TYPES, STATUS
 
