@@ -1,9 +1,11 @@
 """Lite Terminal frames: JSON objects in WebSocket text frames, discriminated by ``type`` (research §6).
 
-Server frames are parsed strictly: a frame that is not JSON, not an object, or misses a field the
-catalogue requires raises :class:`RemoteProtocolError`. A well-formed frame with an unknown ``type``
-becomes :class:`UnknownFrame`, which the state machine ignores (research §6.1: VS Code ignores unknown
-types; a ``readchar`` type is rumoured but never seen).
+What VS Code drops, we drop (research §6.1 [C S1]: "non-JSON frames are dropped", unknown types fall
+through its switch): a text frame that is not JSON, not a JSON object, or has no string ``type`` becomes a
+:class:`DroppedFrame`; a well-formed frame of an unknown ``type`` becomes an :class:`UnknownFrame` (a
+``readchar`` type is rumoured but never seen). The state machine ignores both. A frame of a *known* type
+that misses a field the catalogue requires, or has it with the wrong type, raises
+:class:`RemoteProtocolError`: acting on it would mean guessing what the server meant.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = [
     "ColorFrame",
     "ErrorFrame",
     "UnknownFrame",
+    "DroppedFrame",
     "ServerFrame",
     "ConfigFrame",
     "InputFrame",
@@ -87,7 +90,16 @@ class UnknownFrame:
     data: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-ServerFrame = Union[InitFrame, PromptFrame, OutputFrame, ReadFrame, ColorFrame, ErrorFrame, UnknownFrame]
+@dataclass(frozen=True)
+class DroppedFrame:
+    """A text frame that is not a JSON object with a string ``type``; dropped, as VS Code does."""
+
+    reason: str
+
+
+ServerFrame = Union[
+    InitFrame, PromptFrame, OutputFrame, ReadFrame, ColorFrame, ErrorFrame, UnknownFrame, DroppedFrame
+]
 
 
 # --- client -> server (research §6.2) -------------------------------------------------------------
@@ -149,19 +161,18 @@ def _field(obj: Dict[str, Any], name: str, kind: type, ftype: str, optional: boo
 
 
 def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
-    """Turn one WebSocket text message into a server frame, or raise RemoteProtocolError."""
+    """Turn one WebSocket text message into a server frame; RemoteProtocolError if it cannot be trusted."""
     if isinstance(text, bytes):
         raise RemoteProtocolError("server sent a binary WebSocket message; the Lite Terminal uses text only")
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
-        raise RemoteProtocolError(f"server sent a frame that is not JSON: {_describe(text)}") from None
+        return DroppedFrame(f"not JSON: {_describe(text)}")
     if not isinstance(obj, dict):
-        kind = type(obj).__name__
-        raise RemoteProtocolError(f"server sent a JSON {kind}, not an object: {_describe(text)}")
+        return DroppedFrame(f"a JSON {type(obj).__name__}, not an object: {_describe(text)}")
     ftype = obj.get("type")
     if not isinstance(ftype, str):
-        raise RemoteProtocolError(f"server sent a frame without a string 'type': {_describe(text)}")
+        return DroppedFrame(f"no string 'type': {_describe(text)}")
     if ftype == "init":
         return InitFrame(_field(obj, "protocol", int, ftype), _field(obj, "version", str, ftype))
     if ftype == "prompt":

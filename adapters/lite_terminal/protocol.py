@@ -29,6 +29,7 @@ from .errors import LocalProtocolError, RemoteProtocolError
 from .frames import (
     ColorFrame,
     ConfigFrame,
+    DroppedFrame,
     ErrorFrame,
     InitFrame,
     InputFrame,
@@ -153,7 +154,8 @@ Event = Union[Initialized, Ready, Output, ReadRequested, CommandDone, StrayOutpu
 # --- transition tables ------------------------------------------------------------------------------
 
 # (state, received frame class) -> next state. Pairs not listed are protocol violations, except that
-# ErrorFrame (-> FAILED), ColorFrame and UnknownFrame (ignored) are accepted in every live state.
+# ErrorFrame (-> FAILED), ColorFrame, UnknownFrame and DroppedFrame (ignored) are accepted in every
+# live state.
 RECEIVE_TRANSITIONS: Dict[Tuple[State, Type[object]], State] = {
     (State.AWAIT_INIT, InitFrame): State.SEND_CONFIG,
     (State.SEND_CONFIG, OutputFrame): State.SEND_CONFIG,  # banner before config [I]: keep it
@@ -220,6 +222,9 @@ class TerminalProtocol:
             return [Fatal(frame.text)]
         if isinstance(frame, (ColorFrame, UnknownFrame)):
             log.debug("ignoring %s frame in state %s", type(frame).__name__, self.state.name)
+            return []
+        if isinstance(frame, DroppedFrame):
+            log.warning("dropped a server frame that is %s (VS Code drops these too)", frame.reason)
             return []
         previous = self.state
         target = RECEIVE_TRANSITIONS.get((previous, type(frame)))

@@ -146,7 +146,7 @@ def test_idle_output_and_extra_prompts_are_tolerated():
         ("prompt", INIT),
         ("eval", INIT),
         ("read", frame(type="read")),
-        ("eval", "{not json"),
+        ("eval", frame(type="output")),
     ],
 )
 def test_out_of_order_or_malformed_frames_fail_the_session(setup, bad):
@@ -163,6 +163,18 @@ def test_out_of_order_or_malformed_frames_fail_the_session(setup, bad):
     with pytest.raises(RemoteProtocolError):
         proto.receive(bad)
     assert proto.state is State.FAILED
+
+
+def test_a_frame_that_is_not_json_is_dropped_and_the_command_goes_on():
+    # research §6.1 [C S1]: VS Code drops non-JSON frames; so do we, mid-command included
+    proto = TerminalProtocol("USER")
+    proto.receive(INIT)
+    proto.config()
+    proto.receive(prompt())
+    proto.start_command("x")
+    assert proto.receive("{not json") == []
+    assert proto.state is State.EVAL
+    assert proto.receive(frame(type="output", text="still here")) == [Output("still here")]
 
 
 @pytest.mark.parametrize(
