@@ -15,6 +15,8 @@ return a status (§2.1), and every refusal or failure says why.
 iris_package_name = "LiteTerminal"
 
 import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
 from typing import Any, Dict, Optional, Tuple  # noqa: E402
 
 from intersystems_pyprod import (  # noqa: E402
@@ -287,8 +289,10 @@ class ScheduledCommandService(BusinessService):
 class CommandFileService(BusinessService):
     """Runs each file IRIS's EnsLib.File.InboundAdapter picks up as one script (one request per file).
 
-    A file that is too large or cannot be read is reported in the Event Log and not sent; the service
-    still returns OK so the file adapter archives or deletes it instead of retrying it forever.
+    Refused, reported in the Event Log and not sent: a symbolic link (wherever it points: the service runs
+    only files that really are in its folder), a file that is too large, cannot be read, is binary or holds
+    bytes invalid in the adapter's Charset. The service still returns OK, so the file adapter archives or
+    deletes the file instead of retrying it forever.
     """
 
     ADAPTER = IRISParameter("EnsLib.File.InboundAdapter")
@@ -307,6 +311,10 @@ class CommandFileService(BusinessService):
     def on_process_input(self, pInput):
         name = str(getattr(pInput, "Filename", "") or "(unnamed file)")
         limit = int(field(self, "MaxFileChars", 1000000) or 1000000)
+        refusal = file_refusal(name, _adapter_setting(self, "FilePath"), _adapter_setting(self, "WorkPath"))
+        if refusal:
+            IRISLog.Error(f"file {name} not run: {refusal}")
+            return Status.OK()
         try:
             size = int(getattr(pInput, "Size", 0) or 0)
             if size > limit:
@@ -326,6 +334,10 @@ class CommandFileService(BusinessService):
         except Exception as exc:  # noqa: BLE001  report any read failure instead of crashing the service
             IRISLog.Error(f"file {name} not run: cannot read it: {exc}")
             return Status.OK()
+        problem = script_problem(script)
+        if problem:
+            IRISLog.Error(f"file {name} not run: {problem}")
+            return Status.OK()
         if not script.strip():
             IRISLog.Warning(f"file {name} is empty: nothing to run")
             return Status.OK()
@@ -336,6 +348,48 @@ class CommandFileService(BusinessService):
         if not is_ok(status):
             IRISLog.Warning(f"file {name}: the script did not complete: {status_text(status)}")
         return Status.OK()
+
+
+#: C0 control characters other than tab, LF, FF and CR: a text script has none (NUL marks a binary file).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def file_refusal(filename: str, folder: str = "", work_folder: str = "") -> str:
+    """Why a picked-up file must not run, or "": it is a symbolic link, or resolves outside its folders.
+
+    EnsLib.File hands over the file's path; a link (to anywhere) is refused rather than followed, so what
+    runs is always a file that was put into the folder itself.
+    """
+    if not filename or filename == "(unnamed file)":
+        return ""
+    if os.path.islink(filename):
+        return "it is a symbolic link; only regular files in the folder are run (the link was not followed)"
+    folders = [os.path.realpath(f) for f in (folder, work_folder) if str(f or "").strip()]
+    if folders and os.path.exists(filename):
+        real = os.path.realpath(filename)
+        if not any(os.path.commonpath([real, f]) == f for f in folders):
+            return f"it resolves to {real}, outside FilePath; only files in the folder are run"
+    return ""
+
+
+def script_problem(script: str) -> str:
+    """Why ``script`` is not a text script, or "": binary content or bytes invalid in the Charset."""
+    if "\ufffd" in script:
+        return ("it holds bytes that are not valid in the adapter's Charset (shown as U+FFFD); "
+                "save it in that character set or change the Charset setting")
+    match = _CONTROL.search(script)
+    if match:
+        return f"it looks binary (control character {ord(match.group(0)):#04x}); only text scripts are run"
+    return ""
+
+
+def _adapter_setting(host: Any, name: str) -> str:
+    """A setting of the host's adapter (e.g. EnsLib.File's FilePath), or "" when it cannot be read."""
+    try:
+        value = getattr(host.ADAPTER, name, "")
+    except Exception:  # noqa: BLE001  no adapter object (e.g. a unit test): skip the folder check
+        return ""
+    return "" if value is None else str(value)
 
 
 def _is_iris_object(value: Any) -> bool:

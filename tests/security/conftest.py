@@ -69,8 +69,8 @@ def sim(make_sim):
 def start(rt, tmp_path):
     """start(sim, overrides=None, password=PASSWORD) runs TerminalProduction against ``sim``."""
     inbox, done = tmp_path / "in", tmp_path / "done"
-    inbox.mkdir()
-    done.mkdir()
+    inbox.mkdir(exist_ok=True)  # a test may put files there before the production starts
+    done.mkdir(exist_ok=True)
     started = []
 
     def _start(sim, overrides=None, password=PASSWORD):
