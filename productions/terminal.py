@@ -188,9 +188,11 @@ def _flag(value: Any, default: bool) -> bool:
 class TerminalCommandProcess(BusinessProcess):
     """Applies the command policy, then routes each request to its target operation.
 
-    A request may name one of AllowedTargets (or the default Target); any other target, and any command the
-    policy refuses, gets a ``denied`` response and an Event Log warning, and never reaches a server. The
-    policy (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS user.
+    A request may name one of AllowedTargets (or the default Target) and, when AllowedNamespaces is set, one
+    of those namespaces; any other target or namespace, and any command the policy refuses, gets a
+    ``denied`` response and an Event Log warning, and never reaches a server. The policy
+    (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS user. It only
+    guards requests that pass through this process: a host sending straight to the operation bypasses it.
     """
 
     Target = IRISProperty(
@@ -213,6 +215,12 @@ class TerminalCommandProcess(BusinessProcess):
         "The default refuses namespace switches (zn, set $namespace) and HALT",
         "Policy",
     )
+    AllowedNamespaces = IRISProperty(
+        "", "str",
+        "Namespaces a request may name in its Namespace field (comma-separated); empty allows any the "
+        "IRIS user may use. A request without a Namespace always runs in the operation's Namespace",
+        "Policy",
+    )
 
     def on_request(self, request):
         default_target = str(field(self, "Target")).strip()
@@ -225,6 +233,12 @@ class TerminalCommandProcess(BusinessProcess):
             reason = f"target {wanted!r} is not one of AllowedTargets ({', '.join(sorted(allowed))})"
             IRISLog.Warning(f"denied command {command[:200]!r}: {reason}")
             return Status.OK(), response_for(request, "denied", reason, wanted)
+        namespace = str(field(request, "Namespace")).strip()
+        spaces = {n.strip().upper() for n in str(field(self, "AllowedNamespaces")).split(",") if n.strip()}
+        if namespace and spaces and namespace.upper() not in spaces:
+            reason = f"namespace {namespace!r} is not one of AllowedNamespaces ({', '.join(sorted(spaces))})"
+            IRISLog.Warning(f"denied command {command[:200]!r}: {reason}")
+            return Status.OK(), response_for(request, "denied", reason, target)
         decision = check_command(command, str(field(self, "AllowPatterns")), str(field(self, "DenyPatterns")))
         if not decision.allowed:
             IRISLog.Warning(f"denied command {command[:200]!r}: {decision.reason}")

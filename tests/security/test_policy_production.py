@@ -55,3 +55,22 @@ def test_look_alikes_still_run(running, sim, command):
     status, resp = call(running, command)
     assert resp.Status != "denied", resp.Error  # (the simulator may still reject a spelling as <SYNTAX>)
     assert executed(sim) == [command]
+
+
+def test_allowed_namespaces_limits_the_request_namespace_field(rt, sim, start):
+    """DenyPatterns stops a *command* from switching namespace; the request's Namespace field is the other
+    way in, and AllowedNamespaces closes it (empty allows any namespace the IRIS user may use)."""
+    start(sim, {(BP, "Host", "AllowedNamespaces"): "USER"})
+    _, resp = call(rt, json.dumps({"Command": "write $namespace", "Namespace": "%SYS"}))
+    assert resp.Status == "denied" and "AllowedNamespaces" in resp.Error and executed(sim) == []
+    assert any("AllowedNamespaces" in w for w in warnings_of(rt, BP))
+    _, resp = call(rt, json.dumps({"Command": "write $namespace", "Namespace": "user"}))
+    assert (resp.Status, resp.Output) == ("ok", "USER")
+    _, resp = call(rt, "write 1")  # no Namespace field: the operation's Namespace setting
+    assert resp.Status == "ok"
+
+
+def test_without_allowed_namespaces_the_namespace_field_is_the_iris_users_business(rt, sim, start):
+    start(sim)
+    _, resp = call(rt, json.dumps({"Command": "write $namespace", "Namespace": "%SYS"}))
+    assert (resp.Status, resp.Output) == ("ok", "%SYS")
