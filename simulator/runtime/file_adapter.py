@@ -6,7 +6,7 @@ import fnmatch
 import os
 import shutil
 import time
-from typing import Any
+from typing import Any, Callable
 
 from .iris_module import ref
 from .streams import FileCharacterStream
@@ -36,14 +36,10 @@ class FileInboundMixin:
                 os.makedirs(work, exist_ok=True)
                 current = os.path.join(work, n)
                 shutil.move(full, current)
-            with open(current, "rb") as f:
-                raw = f.read()
-            if charset.lower() == "binary":
-                data: Any = raw
-            else:
-                enc = "utf-8" if charset.lower() in ("default", "", "native") else charset
-                data = raw.decode(enc, errors="replace")
-            stream = FileCharacterStream(data, filename=full)
+            stream = FileCharacterStream(
+                filename=full, loader=_reader(current, charset), size=os.path.getsize(current)
+            )
+            # Whatever the status, the file is archived or deleted below: it is picked up once [unverified].
             self.BusinessHost.ProcessInput(stream, ref(""), ref(""))
             archive = str(self._o_props.get("ArchivePath") or "")
             if archive:
@@ -55,3 +51,17 @@ class FileInboundMixin:
             else:
                 os.remove(current)
         return 1
+
+
+def _reader(path: str, charset: str) -> Callable[[], Any]:
+    """Read the file when the service first reads the stream (a linked %FileCharacterStream does)."""
+
+    def read() -> Any:
+        with open(path, "rb") as f:
+            raw = f.read()
+        if charset.lower() == "binary":
+            return raw
+        enc = "utf-8" if charset.lower() in ("default", "", "native") else charset
+        return raw.decode(enc, errors="replace")
+
+    return read

@@ -7,7 +7,7 @@ research pyprod.md §8.1: streams need ``Write(chunk)``, and for ``chunksFromIRI
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, Callable, Optional, Union
 
 _DEFAULT_READ = 32000  # %Stream Read() default length [unverified]
 
@@ -100,15 +100,64 @@ class GlobalBinaryStream(_Stream):
 
 class FileCharacterStream(_Stream):
     """What ``EnsLib.File.InboundAdapter`` hands to ProcessInput (brief contract: ``Filename``,
-    ``Read(n)``, ``ReadLine``, ``AtEnd``, ``Size``)."""
+    ``Read(n)``, ``ReadLine``, ``AtEnd``, ``Size``).
+
+    Like a ``%FileCharacterStream`` linked to a file, it reads the file only when the service reads the
+    stream (``loader``), so a file that cannot be read fails inside the service, where it can be reported;
+    ``Size`` is the size on disk and needs no read.
+    """
 
     iris_class = "%Library.FileCharacterStream"
 
-    def __init__(self, data: Union[str, bytes, None] = None, filename: str = "") -> None:
+    def __init__(
+        self,
+        data: Union[str, bytes, None] = None,
+        filename: str = "",
+        loader: Optional[Callable[[], Any]] = None,
+        size: Optional[int] = None,
+    ) -> None:
         super().__init__(data)
         self.Filename = filename
+        self._loader = loader
+        self._disk_size = size
+
+    def _load(self) -> None:
+        if self._loader is not None:
+            loader, self._loader = self._loader, None
+            self._data = loader()  # an OSError reaches the reader, as a failed read does in IRIS
+
+    def Read(self, length: Any = _DEFAULT_READ, status: Any = None) -> Any:  # noqa: N802
+        self._load()
+        return super().Read(length, status)
+
+    def ReadLine(self, length: Any = _DEFAULT_READ, status: Any = None, eol: Any = None) -> Any:  # noqa: N802
+        self._load()
+        return super().ReadLine(length, status, eol)
+
+    @property
+    def AtEnd(self) -> int:  # noqa: N802
+        if self._loader is not None and self._disk_size is not None:
+            return 1 if self._disk_size == 0 else 0
+        self._load()
+        return 1 if self._pos >= len(self._data) else 0
+
+    @property
+    def Size(self) -> int:  # noqa: N802
+        if self._loader is not None and self._disk_size is not None:
+            return self._disk_size
+        self._load()
+        return len(self._data)
+
+    def getvalue(self) -> Any:
+        try:
+            self._load()
+        except OSError:
+            return ""
+        return self._data
 
     def copy(self) -> FileCharacterStream:
+        if self._loader is not None:
+            return FileCharacterStream(None, self.Filename, self._loader, self._disk_size)
         return FileCharacterStream(self._data, self.Filename)
 
 

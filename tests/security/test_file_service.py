@@ -92,13 +92,7 @@ def _readable_despite_mode_000(path) -> bool:
         return False
 
 
-@pytest.mark.xfail(
-    reason="the offline runtime's EnsLib.File.InboundAdapter stand-in opens the file before calling the "
-    "service and retries on every poll when that fails; reported to the runtime's owner",
-    raises=TimeoutError,
-    strict=True,
-)
-def test_an_unreadable_file_is_reported_and_archived_once(rt, sim, start, tmp_path):
+def test_an_unreadable_file_is_reported_and_archived_once(rt, sim, start, tmp_path, monkeypatch):
     inbox = tmp_path / "in"  # the start fixture's FilePath; the file is locked before the first poll
     inbox.mkdir(exist_ok=True)
     path = inbox / "locked.cos"
@@ -106,9 +100,20 @@ def test_an_unreadable_file_is_reported_and_archived_once(rt, sim, start, tmp_pa
     os.chmod(path, 0)
     try:
         if _readable_despite_mode_000(path):
-            pytest.skip("running as root (or with CAP_DAC_OVERRIDE): mode 000 does not stop reading here")
+            # root ignores mode 000: refuse the read where the OS would, in the file adapter's open()
+            import builtins
+
+            import simulator.runtime.file_adapter as file_adapter
+
+            def refusing_open(name, *args, **kwargs):
+                if os.path.basename(str(name)) == "locked.cos":
+                    raise PermissionError(13, "Permission denied", str(name))
+                return builtins.open(name, *args, **kwargs)
+
+            monkeypatch.setattr(file_adapter, "open", refusing_open, raising=False)
         _, done = start(sim)
         settle(rt, inbox, "locked.cos", done)
+        assert "cannot read it" in errors_about(rt, "locked.cos")[0]
         assert executed(sim) == []
     finally:
         for candidate in (path, tmp_path / "done" / "locked.cos"):
