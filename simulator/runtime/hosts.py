@@ -91,17 +91,8 @@ class ProcessMixin:
 class OperationMixin:
     """Ens.BusinessOperation."""
 
-    def SendRequestSync(
-        self,
-        pTargetDispatchName: Any,
-        pRequest: Any,
-        pResponse: Any = None,  # noqa: N802,N803
-        pTimeout: Any = -1,
-        pDescription: Any = "",
-    ) -> Any:  # noqa: N803
-        status, resp = _engine(self).send(self, pTargetDispatchName, pRequest, True, pTimeout, pDescription)
-        _set(pResponse, resp)
-        return status
+    # The same 5-argument SendRequestSync as a BusinessProcess (research pyprod.md §2.2).
+    SendRequestSync = ProcessMixin.SendRequestSync
 
     def SendRequestAsync(self, pTargetDispatchName: Any, pRequest: Any, pDescription: Any = "") -> Any:  # noqa: N802,N803
         return _engine(self).send(self, pTargetDispatchName, pRequest, False, -1, pDescription)[0]
