@@ -209,6 +209,49 @@ def test_inbound_adapter_on_task_runs_on_call_interval_and_file_adapter(loaded, 
     assert ticks[:3] == ["tick1", "tick2", "tick3"]  # one adapter instance, OnTask repeatedly
 
 
+FILES_ONLY_XML = """<Production Name="Toy.FilesOnly" TestingEnabled="true">
+  <Item Name="Files" ClassName="Toy.FileService" PoolSize="1" Enabled="true">
+    <Setting Target="Adapter" Name="FilePath">{inbox}</Setting>
+    <Setting Target="Adapter" Name="CallInterval">3600</Setting>
+    <Setting Target="Adapter" Name="ConfirmComplete">{confirm}</Setting>
+  </Item>
+  <Item Name="Echo" ClassName="Toy.Echo" PoolSize="1" Enabled="true"/>
+</Production>"""
+
+
+@pytest.mark.parametrize("confirm", ["1", "0"])
+def test_file_adapter_does_not_hand_over_a_file_that_is_still_being_written(loaded, tmp_path, confirm):
+    """ConfirmComplete=1 (Size, the default): a file is handed over only when a poll finds the size and time
+    the previous poll saw, so a file created but not yet written is not run as an empty script (the cause of
+    rare 15 s wait timeouts in the file service tests). 0: the first poll that sees it hands it over."""
+    import toy.hosts
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    loaded.start_production(xml=FILES_ONLY_XML.format(inbox=inbox, confirm=confirm))
+    item = loaded.engine.item_by("Files")
+    item.stop.set()  # end the adapter's job (after at most one poll of the empty folder): the test polls
+    item.thread.join(5)
+    assert not item.thread.is_alive()
+
+    def poll():
+        with item.lock, loaded.engine.job_context(item.name):
+            assert item.adapter.OnTask() == 1
+        return [(os.path.basename(name), content) for name, content, _size in toy.hosts.FILES]
+
+    with open(inbox / "job.txt", "w") as writer:  # the file exists, still empty, until the write
+        first = poll()
+        writer.write("hello file\n")
+    if confirm == "0":
+        assert first == [("job.txt", "")]  # picked up half-written
+    else:
+        assert first == []
+        assert poll() == []  # it grew since the previous poll: maybe still being written
+        assert poll() == [("job.txt", "hello file\n")]
+    assert not (inbox / "job.txt").exists()
+    loaded.stop_production()
+
+
 def test_headers_bodies_and_trace_are_persisted(running):
     status, _ = running.send_sync("Router", _msgs().Ping(text="t"))
     session = running.messages()[-1]["SessionId"]
