@@ -109,16 +109,23 @@ def _start_thread(engine: Engine, item: Item) -> None:
 
 
 def stop_production(engine: Engine, timeout: float = 10.0) -> Any:
-    """Signal every job, wait for them (one shared deadline), then OnTearDown adapter and host."""
+    """Stop services, then processes, then operations (the start order reversed, [I] as for starting),
+    then OnTearDown adapter and host. Each kind's jobs are signalled and joined (one shared deadline)
+    before the next kind is signalled, so a job that is stopping can finish the sync call it is making:
+    its targets are still running and answer it. Signalling every job at once let an operation stop with
+    a process's sync request still queued, and the process (and the service calling it) then waited for
+    a reply that never came until the deadline ran out."""
     if engine.state != 1:
         return 1
-    for item in engine.items.values():
-        item.stop.set()
-        item.queue.put(None)
     deadline = time.monotonic() + timeout
-    for item in engine.items.values():
-        if item.thread is not None:
-            item.thread.join(max(0.0, deadline - time.monotonic()))
+    for group_kind in _STOP_ORDER:
+        group = [item for item in engine.items.values() if _stop_group(item.kind) == group_kind]
+        for item in group:
+            item.stop.set()
+            item.queue.put(None)
+        for item in group:
+            if item.thread is not None:
+                item.thread.join(max(0.0, deadline - time.monotonic()))
     for item in engine.items.values():
         if not item.started:
             continue
@@ -131,3 +138,10 @@ def stop_production(engine: Engine, timeout: float = 10.0) -> Any:
     engine.state = 2
     engine.last_stop = now()
     return 1
+
+
+_STOP_ORDER = ("other", "BusinessProcess", "BusinessOperation")  # services (and anything else) first
+
+
+def _stop_group(kind: str) -> str:
+    return kind if kind in _STOP_ORDER else "other"

@@ -57,3 +57,56 @@ def test_definition_order_when_the_switch_is_off(tmp_path):
     assert "'Relay' is not a running config item" in str(status)
     when, status, text = startup.SENT[1]  # the jobs start after every OnInit: the first poll is served
     assert (when, text) == ("poll 1", "answered poll 1") and is_ok(status)
+
+
+def test_stopping_lets_a_process_finish_its_sync_call_to_an_operation(tmp_path):
+    """Stop order: services, then processes, then operations, so a process that is stopping still gets
+    the reply to its sync call. When every job was signalled at once, the operation could stop with the
+    process's request still queued: the process (and whoever called it) waited for a reply that never came
+    until the stop deadline ran out (a rare ~10 s stall in test_secrets)."""
+    import threading
+    import time
+
+    from runtime_helpers import TOY_MODULES
+
+    with OfflineIRIS(workdir=tmp_path, warn_shared_modules=False, max_sync_wait=3.0) as rt:
+        rt.load(TOY_MODULES, source_root=HERE)
+        import toy.msgs
+
+        rt.start_production("Toy.ToyProduction")
+        echo, router = rt.engine.items["Echo"], rt.engine.items["SyncRouter"]
+        results = {}
+
+        def send(key, target):
+            results[key] = rt.send_sync(target, toy.msgs.Ping(text=key), timeout=5)
+
+        def stop():
+            started = time.monotonic()
+            rt.stop_production(timeout=5)
+            results["stop seconds"] = time.monotonic() - started
+
+        threads = [
+            threading.Thread(target=send, args=("one", "Echo")),
+            threading.Thread(target=send, args=("two", "SyncRouter")),
+            threading.Thread(target=stop),
+        ]
+
+        def requests_to_echo():
+            return [m for m in rt.messages() if (m["TargetConfigName"], m["TypeName"]) == ("Echo", "Request")]
+
+        with echo.lock:  # Echo takes "one" off its queue and waits for this lock: "two" queues behind it
+            threads[0].start()
+            rt.wait_for(lambda: requests_to_echo() and echo.queue.empty(), timeout=5)
+            rt.run_for(0.05)  # the header is written just before the put: make sure it was taken off
+            assert echo.queue.empty()
+            threads[1].start()
+            rt.wait_for(lambda: len(requests_to_echo()) == 2 and echo.queue.qsize() == 1, timeout=5)
+            threads[2].start()
+            rt.wait_for(router.stop.is_set, timeout=5)  # the stop has begun, "two" still queued at Echo
+        for thread in threads:
+            thread.join(10)
+        status, response = results["two"]
+        assert is_ok(status) and response.text.startswith("via-bp:"), status
+        assert is_ok(results["one"][0])
+        assert results["stop seconds"] < 2.5
+        assert not any(item.thread.is_alive() for item in rt.engine.items.values() if item.thread)
