@@ -17,6 +17,13 @@ from .config import ExecutedCommand, SimulatorConfig
 from .objectscript import TICK, Halt, Hang, ObjectScriptError, Output, ReadRequest, Session
 from .render import color_text, interrupt_report, prompt_text
 
+#: Seconds between a busy loop's yields to the event loop (to notice an interrupt). Yielding on every TICK
+#: (every 1000 iterations, a few ms) made this thread release and retake the GIL (the loop's select(0))
+#: more often than the 5 ms switch interval; a thread waiting for the GIL (a test sending the interrupt)
+#: then never got it, since CPython asks the holder to drop it only after a wait in which no switch
+#: happened, and stalled for tens of seconds. Between these yields the GIL changes hands the normal way.
+_BREATHE_EVERY = 0.02
+
 if TYPE_CHECKING:
     from .server import ServerState
 
@@ -225,6 +232,8 @@ class TerminalConnection:
         pending: List[str] = []
         size = 0
         reply: Optional[str] = None
+        loop = asyncio.get_running_loop()
+        breathed = loop.time()
         try:
             while True:
                 try:
@@ -243,7 +252,10 @@ class TerminalConnection:
                     await self._send_output("".join(pending), self.state.config)
                     pending, size = [], 0
                 if event is TICK:
-                    await asyncio.sleep(0)  # let the reader see an interrupt
+                    now = loop.time()
+                    if now - breathed >= _BREATHE_EVERY:
+                        breathed = now
+                        await asyncio.sleep(0)  # let the reader see an interrupt
                 elif isinstance(event, ReadRequest):
                     reply = await self._wait_read(event.timeout, self.state.config)
                 elif isinstance(event, Hang):

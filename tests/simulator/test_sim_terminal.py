@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sim_wire import connect, cookie_header, eventually, login
 
@@ -228,3 +230,18 @@ def test_a_prompt_before_config_is_out_of_state(make_sim):
     term.send(type="prompt", input="w 1")
     assert term.recv()["type"] == "error"
     assert sim.executed == []
+
+
+def test_a_busy_loop_leaves_other_threads_their_share_of_the_gil(sim, open_terminal):
+    """The simulator's busy loop must not starve the test's thread: yielding to the event loop on every
+    TICK released and retook the GIL so often that a waiting thread never got it (stalls of 10-80 s)."""
+    term = open_terminal(sim)
+    term.send(type="prompt", input="for  set x=1")
+    started = time.monotonic()
+    for _ in range(20):
+        time.sleep(0.005)  # each wake-up needs the GIL back
+    elapsed = time.monotonic() - started
+    term.send(type="interrupt")
+    output, _ = term.until_prompt()
+    assert output == f"\r\n{RED}<INTERRUPT>{RESET}"
+    assert elapsed < 2.0, f"the test thread waited {elapsed:.1f}s for the GIL"
