@@ -5,24 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-import trustme
 from lite_terminal_helpers import PASSWORD, USERS
 
 from adapters.lite_terminal import ConnectError, LiteTerminal
 from simulator import Simulator, SimulatorConfig
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    folder = tmp_path_factory.mktemp("tls")
-    paths = {name: str(folder / f"{name}.pem") for name in ("ca", "cert", "key")}
-    ca.cert_pem.write_to_path(paths["ca"])
-    cert.private_key_pem.write_to_path(paths["key"])
-    with open(paths["cert"], "wb") as chain:
-        chain.write(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
-    return paths
 
 
 @pytest.fixture

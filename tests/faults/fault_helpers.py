@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-import trustme
 from fault_cases import Action, Expect, FaultCase, Step
 
 from adapters.lite_terminal import LiteTerminal, TerminalError
@@ -49,19 +48,6 @@ def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- servers ---
-def make_tls_files(folder: Path) -> Dict[str, str]:
-    """A private CA and a certificate for ``server.example.org`` only: connecting to 127.0.0.1 with that CA
-    trusted fails on the name, not on the CA."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("server.example.org")
-    paths = {name: str(folder / f"{name}.pem") for name in ("ca", "cert", "key")}
-    ca.cert_pem.write_to_path(paths["ca"])
-    cert.private_key_pem.write_to_path(paths["key"])
-    with open(paths["cert"], "wb") as chain:
-        chain.write(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
-    return paths
-
-
 @dataclass
 class Target:
     host: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from fault_cases import CASES
-from fault_helpers import MODULES, check_invariants, fault_server, make_tls_files, run_client, run_production
+from fault_helpers import MODULES, check_invariants, fault_server, run_client, run_production
 
 from simulator.runtime import OfflineIRIS
 
@@ -22,8 +22,9 @@ IDS = [case.id for case in CASES]
 
 
 @pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
+def tls_files(make_tls_files):
+    """A certificate for ``server.example.org`` only: with its CA trusted, 127.0.0.1 fails on the name."""
+    return make_tls_files("server.example.org")
 
 
 def test_the_matrix_covers_every_fault_of_the_brief():

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import requests
 import websocket
-from fault_helpers import PASSWORD, USER, make_tls_files
+from fault_helpers import PASSWORD, USER
 
 from adapters.lite_terminal import ConnectError, LiteTerminal, RemoteProtocolError
 from adapters.lite_terminal.transport import Signal, WebSocketTransport
@@ -149,9 +149,9 @@ def test_text_frames_are_decoded_strictly_as_utf8():
     assert bad.recv(0.1) is Signal.CLOSED
 
 
-def test_a_certificate_for_another_host_names_the_mismatch(make_sim, tmp_path):
+def test_a_certificate_for_another_host_names_the_mismatch(make_sim, make_tls_files):
     """Before: 'certificate verify failed (use verify=<CA bundle path> ...)' although the CA was given."""
-    files = make_tls_files(tmp_path)
+    files = make_tls_files("server.example.org")
     sim = make_sim(tls_certfile=files["cert"], tls_keyfile=files["key"])
     with pytest.raises(ConnectError) as caught:
         LiteTerminal(sim.host, sim.port, USER, PASSWORD, tls=True, verify=files["ca"],

@@ -7,7 +7,6 @@ import contextlib
 import os
 
 import pytest
-import trustme
 from security_helpers import FILES, MODULES, OP, PASSWORD, PRODUCTION, SCHED
 
 from simulator import Simulator, SimulatorConfig
@@ -30,20 +29,6 @@ def rt(tmp_path):
         reports = runtime.load(MODULES)
         assert all(not r.warnings for r in reports), [r.warnings for r in reports]
         yield runtime
-
-
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory):
-    """A private CA and a server certificate for 127.0.0.1/localhost, as PEM files."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    folder = tmp_path_factory.mktemp("tls")
-    paths = {name: str(folder / f"{name}.pem") for name in ("ca", "cert", "key")}
-    ca.cert_pem.write_to_path(paths["ca"])
-    cert.private_key_pem.write_to_path(paths["key"])
-    with open(paths["cert"], "wb") as chain:
-        chain.write(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
-    return paths
 
 
 @pytest.fixture
