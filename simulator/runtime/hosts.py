@@ -91,11 +91,10 @@ class ProcessMixin:
 class OperationMixin:
     """Ens.BusinessOperation."""
 
-    # The same 5-argument SendRequestSync as a BusinessProcess (research pyprod.md §2.2).
+    # research pyprod.md §2.2: a BO sends sync like a BusinessProcess (5 arguments) and async like a
+    # BusinessService (3 arguments).
     SendRequestSync = ProcessMixin.SendRequestSync
-
-    def SendRequestAsync(self, pTargetDispatchName: Any, pRequest: Any, pDescription: Any = "") -> Any:  # noqa: N802,N803
-        return _engine(self).send(self, pTargetDispatchName, pRequest, False, -1, pDescription)[0]
+    SendRequestAsync = ServiceMixin.SendRequestAsync
 
 
 class AdapterMixin:
