@@ -8,7 +8,7 @@ from . import status as st
 from .production import parse_production_xml
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .ports import EngineView
 
 
 def lb(*items: Any) -> str:
@@ -22,7 +22,7 @@ def lb(*items: Any) -> str:
 
 
 class DirectorMethods:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineView) -> None:
         self._engine = engine
 
     def _prod_def(self, name: str) -> Any:

@@ -16,11 +16,11 @@ from .objects import IRISObject
 from .store import COMPLETED, ERROR, QUEUED, TYPE_REQUEST, TYPE_RESPONSE, now
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .ports import EngineView
 
 
 def send_request(
-    engine: Engine,
+    engine: EngineView,
     sender: Any,
     target: str,
     req: Any,
@@ -87,7 +87,7 @@ def send_request(
 
 
 def complete(
-    engine: Engine, item: Item, work: Work, status: Any, response: Any, final_state: Optional[int] = None
+    engine: EngineView, item: Item, work: Work, status: Any, response: Any, final_state: Optional[int] = None
 ) -> None:
     """Close a request's header, record the response header, and deliver the response to its caller."""
     ns = engine.ns

@@ -7,6 +7,10 @@ This module holds the engine's state and its entry points; the work is done by o
 * ``operations``   BO MessageMap and ReplyCodeActions          * ``processes``    BP contexts, OnResponse
 * ``file_adapter`` EnsLib.File.InboundAdapter                   * ``options``      behaviour switches
 
+The parts never import this module: they take the engine as an argument typed with
+``ports.EngineView`` (hosts and stubs reach it as ``hooks.EngineHooks`` through ``Namespace.engine``),
+so imports run one way, from here to the parts (``tests/runtime/test_imports.py`` keeps it so).
+
 Isolation is weaker than IRIS: all items share one Python process, so module globals and pyprod's class
 registries are shared across hosts; :meth:`Engine.note_module` records which modules more than one item
 imports and warns about it (research §3 "A faithful harness must not let hosts share state").
@@ -21,6 +25,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from . import lifecycle
 from . import status as st
+from .director import DirectorMethods
 from .dispatch import send_request
 from .file_adapter import FileInboundMixin
 from .host_factory import HostFactory, run_oninit
@@ -59,8 +64,6 @@ class Engine:
         )
         ns.setters["Ens.Adapter"] = {"Credentials": "CredentialsSet"}
         ns.type_extras.append(stub_methods)
-        from .director import DirectorMethods
-
         ns.class_methods["Ens.Director"] = DirectorMethods(self)
 
     @property

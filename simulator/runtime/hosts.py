@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import status as st
+from .hooks import EngineHooks
 
 
-def _engine(obj: Any) -> Any:
+def _engine(obj: Any) -> EngineHooks:
     eng = obj._o_ns.engine
     if eng is None:
         raise RuntimeError("no offline production engine attached")

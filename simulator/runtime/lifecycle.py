@@ -20,7 +20,7 @@ from .store import now
 from .workers import run_inbound_adapter, run_queue
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .ports import EngineView
 
 _KIND_RANK = {"BusinessOperation": 0, "BusinessProcess": 1}  # then services (Options.targets_first, [I])
 
@@ -33,7 +33,7 @@ def start_order(items: Iterable[Item], targets_first: bool) -> List[Item]:
     return ordered
 
 
-def start_production(engine: Engine, prod: ProductionDef) -> Any:
+def start_production(engine: EngineView, prod: ProductionDef) -> Any:
     """Ens.Director.StartProduction: an error status if one is running; ProductionError if it cannot start."""
     if engine.state == 1:
         return st.ErrorStatus(5001, f"Production '{engine.production.name}' is already running")
@@ -68,7 +68,7 @@ def start_production(engine: Engine, prod: ProductionDef) -> Any:
     return 1
 
 
-def _start_item(engine: Engine, item: Item) -> None:
+def _start_item(engine: EngineView, item: Item) -> None:
     """Build the host and run OnInit (host first unless ``adapter_oninit_first``); an error status
     leaves the item not started, with an Event Log error (research §8.3 Startup 5)."""
     with engine.job_context(item.name):
@@ -91,7 +91,7 @@ def _start_item(engine: Engine, item: Item) -> None:
     item.started = True
 
 
-def _start_thread(engine: Engine, item: Item) -> None:
+def _start_thread(engine: EngineView, item: Item) -> None:
     if not item.started:
         return
     if item.kind in TARGET_KINDS:
@@ -108,7 +108,7 @@ def _start_thread(engine: Engine, item: Item) -> None:
     item.thread.start()
 
 
-def stop_production(engine: Engine, timeout: float = 10.0) -> Any:
+def stop_production(engine: EngineView, timeout: float = 10.0) -> Any:
     """Stop services, then processes, then operations (the start order reversed, [I] as for starting),
     then OnTearDown adapter and host. Each kind's jobs are signalled and joined (one shared deadline)
     before the next kind is signalled, so a job that is stopping can finish the sync call it is making:

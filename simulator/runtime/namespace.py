@@ -12,6 +12,7 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import status as st
+from .hooks import EngineHooks
 from .objects import CredentialsMixin, IRISObject, MessageMixin, build_type
 from .registry import ClassNotFound, ClassRegistry
 from .sql import SQL
@@ -64,7 +65,7 @@ class Namespace:
         self.sql = SQL(self.store)
         self.context = Context()
         self.credentials = Credentials()
-        self.engine: Any = None  # set by the engine when a production runtime is attached
+        self.engine: Optional[EngineHooks] = None  # set by the engine when a production runtime is attached
         self.loaded_texts: List[Tuple[str, str]] = []  # (class name, text) in LoadStream order
         self.load_listeners: List[Callable[[str, str], None]] = []
         self._types: Dict[str, type] = {}

@@ -10,13 +10,10 @@ as initial value; ``SerializedStream`` is settable; ``chunksFromIRIS`` behaves a
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 from .clsparse import ClassDef
 from .streams import GlobalBinaryStream, GlobalCharacterStream, _Stream, python_bytes
-
-if TYPE_CHECKING:
-    from .namespace import Namespace
 
 
 def iris_name(py_name: str) -> str:
@@ -35,7 +32,7 @@ class IRISObject:
     """Base of every emulated instance. Properties are kept per IRIS name in ``_o_props``."""
 
     _o_cdef: ClassDef
-    _o_ns: Namespace
+    _o_ns: Any  # the owning namespace.Namespace (not imported: namespace imports this module)
     _o_setters: Dict[str, str] = {}
 
     def __init__(self) -> None:
@@ -140,11 +137,11 @@ class CredentialsMixin:
         return f"<Ens.Config.Credentials id={self._o_id!r} Username={self._o_props.get('Username')!r}>"
 
 
-TypeFactory = Callable[["Namespace", ClassDef], Tuple[type, ...]]
+TypeFactory = Callable[[Any, ClassDef], Tuple[type, ...]]
 
 
 def build_type(
-    ns: Namespace,
+    ns: Any,
     cdef: ClassDef,
     mixins: Tuple[type, ...],
     extra: Optional[Dict[str, Any]] = None,

@@ -13,10 +13,10 @@ from .reply_codes import match_reply_code, parse_reply_code_actions
 from .store import DELIVERED, SUSPENDED
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .ports import EngineView
 
 
-def _handler_name(engine: Engine, item: Item, req: Any) -> Optional[str]:
+def _handler_name(engine: EngineView, item: Item, req: Any) -> Optional[str]:
     """MessageMap by %Extends in order (the nearest class that has a map), else OnMessage."""
     registry = engine.ns.registry
     for c in registry.mro(item.defn.class_name):
@@ -34,7 +34,7 @@ def _handler_name(engine: Engine, item: Item, req: Any) -> Optional[str]:
     return None
 
 
-def _call_handler(engine: Engine, item: Item, req: Any) -> Tuple[Any, Any]:
+def _call_handler(engine: EngineView, item: Item, req: Any) -> Tuple[Any, Any]:
     meth = _handler_name(engine, item, req)
     if meth is None:
         return st.ErrorStatus(
@@ -50,14 +50,14 @@ def _call_handler(engine: Engine, item: Item, req: Any) -> Tuple[Any, Any]:
     return status, r.value
 
 
-def _retry_limit(engine: Engine, host: Any) -> float:
+def _retry_limit(engine: EngineView, host: Any) -> float:
     """FailureTimeout (default 15; -1 forever) capped by ``Options.max_retry_seconds``."""
     ft = float(host._o_props.get("FailureTimeout") if host._o_props.get("FailureTimeout") != "" else 15)
     cap = engine.options.max_retry_seconds
     return cap if ft < 0 else min(ft, cap)
 
 
-def handle_operation_request(engine: Engine, item: Item, work: Work) -> None:
+def handle_operation_request(engine: EngineView, item: Item, work: Work) -> None:
     """Call the handler; on error apply ReplyCodeActions (R retry, W warn, D disable, S suspend, C/F)."""
     engine.ns.store.update_header(work.header_id, Status=DELIVERED)
     host = item.host

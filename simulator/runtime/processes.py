@@ -11,10 +11,10 @@ from .items import BPContext, Item, Work
 from .store import DELIVERED
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .ports import EngineView
 
 
-def handle_process_request(engine: Engine, item: Item, work: Work) -> None:
+def handle_process_request(engine: EngineView, item: Item, work: Work) -> None:
     """OnRequest on a new host object; complete now unless async calls are pending (then OnResponse)."""
     engine.ns.store.update_header(work.header_id, Status=DELIVERED)
     host = engine.make_host(item)
@@ -31,7 +31,7 @@ def handle_process_request(engine: Engine, item: Item, work: Work) -> None:
         complete(engine, item, work, status, bp.response)
 
 
-def handle_process_response(engine: Engine, item: Item, work: Work) -> None:
+def handle_process_response(engine: EngineView, item: Item, work: Work) -> None:
     """OnResponse for one async reply; the primary request completes with the last one (or an error)."""
     bp = work.bp_ctx
     assert bp is not None

@@ -10,10 +10,10 @@ from .operations import handle_operation_request
 from .processes import handle_process_request, handle_process_response
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .ports import EngineView
 
 
-def run_queue(engine: Engine, item: Item) -> None:
+def run_queue(engine: EngineView, item: Item) -> None:
     """One message at a time, in the item's job context, until ``None`` or the stop flag."""
     while True:
         work = item.queue.get()
@@ -33,7 +33,7 @@ def run_queue(engine: Engine, item: Item) -> None:
                     work.reply.set(st.ErrorStatus(5001, f"internal error: {e!r}"), None)
 
 
-def run_inbound_adapter(engine: Engine, item: Item) -> None:
+def run_inbound_adapter(engine: EngineView, item: Item) -> None:
     """OnTask every CallInterval seconds, minimum 0.1 (peers.md §2)."""
     adapter = item.adapter
     while not item.stop.is_set():
