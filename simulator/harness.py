@@ -6,7 +6,7 @@ import asyncio
 import socket
 import ssl
 import threading
-from typing import Any, List, Optional
+from typing import Any, Iterable, List, Optional, Tuple
 
 from aiohttp import web
 
@@ -14,6 +14,19 @@ from .config import ExecutedCommand, SimulatorConfig
 from .server import ServerState, build_app
 
 _STARTUP_TIMEOUT = 10.0
+
+
+def peak_concurrency(spans: Iterable[Tuple[float, float]]) -> int:
+    """The most commands that were running at the same moment, from ``(start, end)`` spans.
+
+    A command that ends exactly when another starts does not overlap it.
+    """
+    events = sorted([(end, -1) for _start, end in spans] + [(start, 1) for start, _end in spans])
+    running = peak = 0
+    for _when, change in events:
+        running += change
+        peak = max(peak, running)
+    return peak
 
 
 class Simulator:
@@ -114,6 +127,13 @@ class Simulator:
         """Every prompt input the server started executing, in order (a copy)."""
         with self._state.lock:
             return list(self._state.executed)
+
+    @property
+    def command_spans(self) -> List[Tuple[float, float]]:
+        """``(start, end)`` of every finished command, in ``time.monotonic`` seconds (a copy); with
+        :func:`peak_concurrency` over several simulators, how many commands a fleet ran at once."""
+        with self._state.lock:
+            return list(self._state.spans)
 
     @property
     def logins(self) -> int:

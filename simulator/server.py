@@ -41,6 +41,7 @@ class ServerState:
         self.server_id = new_server_id()
         self.logins = 0
         self.executed: List[ExecutedCommand] = []
+        self.spans: List[Tuple[float, float]] = []  # (start, end) of each finished command
         self.terminals: Set[TerminalConnection] = set()
         self._jobs = itertools.count(_FIRST_JOB)
 
@@ -52,6 +53,11 @@ class ServerState:
     def record(self, command: ExecutedCommand) -> None:
         with self.lock:
             self.executed.append(command)
+
+    def record_span(self, began: float, ended: float) -> None:
+        """When one command ran (``time.monotonic`` seconds: the loop clock), for concurrency checks."""
+        with self.lock:
+            self.spans.append((began, ended))
 
     def next_job(self) -> int:
         return next(self._jobs)

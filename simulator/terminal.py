@@ -169,6 +169,14 @@ class TerminalConnection:
     # ------------------------------------------------------------------------------------------- commands ---
     async def _run_command(self, source: str) -> None:
         assert self.session is not None
+        began = self._loop.time()
+        try:
+            await self._run_command_body(source)
+        finally:  # however it ended (prompt, error, close): tests count the commands running at once
+            self.state.record_span(began, self._loop.time())
+
+    async def _run_command_body(self, source: str) -> None:
+        assert self.session is not None
         cfg = self.state.config
         self._started = True
         try:
