@@ -17,6 +17,7 @@ from .errors import (
     AuthError,
     ConnectError,
     ConnectionLost,
+    InvalidArgument,
     LocalProtocolError,
     NamespaceError,
     ProtocolError,
@@ -45,4 +46,5 @@ __all__ = [
     "RemoteError",
     "ConnectionLost",
     "SessionClosed",
+    "InvalidArgument",
 ]

@@ -166,7 +166,7 @@ class LiteTerminal:
             self._server_info = info
             try:
                 url = self.endpoint.terminal_url(info.api)
-                transport = WebSocketTransport.open(url, cookie_header(session), self.verify,
+                transport = WebSocketTransport.open(url, cookie_header(session, url), self.verify,
                                                     self.connect_timeout)
             except AuthError:
                 logout(session, self.endpoint)

@@ -19,7 +19,9 @@ translate those at their boundary (the httpx ``map_httpcore_exceptions`` pattern
     │   └── LocalProtocolError          ... this client was asked to send a frame the state forbids
     ├── RemoteError                     the server sent an ``error`` frame (fatal)      research §6.1
     ├── ConnectionLost                  the socket closed or went silent mid-session
-    └── SessionClosed                   the terminal was used after ``close()``
+    ├── SessionClosed                   the terminal was used after ``close()``
+    └── InvalidArgument                 a bad argument (e.g. credentials Basic auth cannot carry), refused
+                                        before anything is sent
 
 Messages say what went wrong in words an operator can act on; none ever contains a password
 (callers pass only host, port, path and status codes into them).
@@ -40,6 +42,7 @@ __all__ = [
     "RemoteError",
     "ConnectionLost",
     "SessionClosed",
+    "InvalidArgument",
 ]
 
 
@@ -89,3 +92,7 @@ class ConnectionLost(TerminalError):
 
 class SessionClosed(TerminalError):
     """The terminal was used after ``close()``."""
+
+
+class InvalidArgument(TerminalError):
+    """An argument the client cannot use; raised before anything is sent or connected."""

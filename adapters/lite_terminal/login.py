@@ -2,31 +2,45 @@
 
 ``GET {base}/api/atelier/`` with Basic auth both checks the credentials and tells us the Atelier API
 version, ``$ZVERSION`` and the namespaces. Each terminal connection gets its own ``requests.Session``
-(research §4.5: concurrent sockets sharing one CSP session lose output), and every cookie it received
-goes on the WebSocket upgrade (the cookie name is port- and path-specific, research §4.2).
+(research §4.5: concurrent sockets sharing one CSP session lose output), and the cookies it received go
+on the WebSocket upgrade when their attributes allow it for the terminal URL (the cookie name is port-
+and path-specific, research §4.2; a ``Secure`` cookie only over ``wss://``).
+
+Wire safety: redirects are never followed (the credentials, the session cookie and then the command
+would go to whatever host a redirect names); the Basic credentials are encoded here as UTF-8 (RFC 7617's
+``charset="UTF-8"``, what VS Code sends), never by ``requests``' Latin-1 default, which fails on other
+characters with an error that quotes them; and no exception raised here is chained to a ``requests``
+exception, whose ``request`` attribute holds the prepared ``Authorization`` header.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import ssl
+import unicodedata
+import urllib.parse
 import warnings
 from dataclasses import dataclass
-from typing import List, Optional, Tuple, Union
+from typing import Iterable, List, Optional, Tuple, Union
 
 import requests
+import requests.auth
+import requests.cookies
 import urllib3
 
 from .errors import (
     AuthError,
     ConnectError,
+    InvalidArgument,
     NamespaceError,
     ServerUnavailable,
     TerminalError,
     UnsupportedServer,
 )
 
-__all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "MIN_API"]
+__all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_authorization",
+           "redirect_error", "MIN_API"]
 
 log = logging.getLogger("adapters.lite_terminal")
 
@@ -81,21 +95,113 @@ class Endpoint:
         return f"{'wss' if self.tls else 'ws'}://{self.authority}{self.prefix}/api/atelier/v{api}/%25SYS/terminal"
 
 
+def basic_authorization(username: str, password: str) -> str:
+    """The ``Authorization`` header value: ``Basic base64(UTF-8 of "user:password")``.
+
+    RFC 7617 (section 2.1) leaves the charset to the server and names UTF-8 as the one a server can ask
+    for; VS Code (axios on Node, whose Basic header is the UTF-8 bytes) logs in to IRIS this way. A user
+    name holding ":" or a control character, or a password holding a control character (both forbidden by
+    RFC 7617 section 2) or a lone surrogate, cannot be sent: refused with InvalidArgument before anything
+    goes out, with a message that holds no part of the password.
+    """
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise InvalidArgument("the user name and the password must be text (str)")
+    if ":" in username:
+        raise InvalidArgument(f"the user name {username!r} contains ':', which HTTP Basic auth cannot carry "
+                              "(RFC 7617: the first ':' ends the user name)")
+    for what, text in (("user name", username), ("password", password)):
+        if _unsendable(text):
+            raise InvalidArgument(
+                f"the {what} contains a control character or an unpaired surrogate, which HTTP Basic auth "
+                "cannot carry (RFC 7617); re-enter it (check the Credentials entry for a stray line break)")
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return "Basic " + token
+
+
+def _unsendable(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+class _BasicAuth(requests.auth.AuthBase):
+    """Sets our pre-built header. Passing it as ``auth=`` (not as a plain header) also stops ``requests``
+    from replacing it with ``~/.netrc`` credentials for the host (it does that when ``auth`` is empty)."""
+
+    def __init__(self, header: str) -> None:
+        self._header = header
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return "<Basic auth>"
+
+
+def redirect_error(what: str, status: int, location: Optional[str], base_url: str,
+                   secrets: Iterable[str] = ()) -> ConnectError:
+    """A ConnectError for a 3xx answer, naming where it pointed (redirects are never followed).
+
+    The target is shown as scheme://host:port/path: no user info, query or fragment, anything in
+    ``secrets`` masked, characters that are not printable ASCII percent-encoded (a hostile Location can
+    neither echo a secret into our logs nor forge log lines), at most 200 characters.
+    """
+    if location is None or not location.strip():
+        target = "nowhere (no Location header)"
+    else:
+        target = _describe_url(urllib.parse.urljoin(base_url, location.strip()), secrets)
+    return ConnectError(
+        f"{what} at {base_url} was redirected (HTTP {status}) to {target}; redirects are not followed, so "
+        "neither the credentials nor the session cookie went there: if that is the right server, connect "
+        "to it directly (host, port, TLS, path prefix)"
+    )
+
+
+def _describe_url(url: str, secrets: Iterable[str]) -> str:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "an address that is not a valid URL"
+    host = f"[{host}]" if ":" in host else host
+    text = urllib.parse.unquote(f"{parts.scheme}://{host}{'' if port is None else f':{port}'}{parts.path}")
+    shown = urllib.parse.quote(_scrub(text, secrets), safe="/:[]@!$&'()*+,;=-._~")
+    return shown if len(shown) <= 200 else shown[:200] + "..."
+
+
+def _scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` from the server with every secret masked: a hostile server that got the password in the
+    Basic header could echo it back in a reason phrase or a namespace name, and we would log it."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def _json_body(response: requests.Response, url: str) -> dict:
+    body: object = _NOT_JSON
     try:
         body = response.json()
     except ValueError:
+        pass  # raised below, outside the handler: no chained JSONDecodeError holding the body
+    if body is _NOT_JSON:
         raise ConnectError(
             f"{url} answered HTTP {response.status_code} with a body that is not JSON; the web server "
             "is probably hiding the real IRIS error (check the Web Gateway and the /api/atelier application)"
-        ) from None
+        )
     if not isinstance(body, dict):
         raise ConnectError(f"{url} answered with JSON that is not an Atelier envelope")
     return body
 
 
-def _status_error(response: requests.Response, url: str, who: str) -> Optional[TerminalError]:
+_NOT_JSON = object()
+
+
+def _status_error(response: requests.Response, url: str, who: str,
+                  secrets: Iterable[str] = ()) -> Optional[TerminalError]:
     code = response.status_code
+    if 300 <= code < 400:
+        return redirect_error("the login", code, response.headers.get("Location"), url, secrets)
     if code == 401:
         return AuthError(
             f"{url} rejected the login for user {who!r} (HTTP 401): check the user name and password"
@@ -110,24 +216,28 @@ def _status_error(response: requests.Response, url: str, who: str) -> Optional[T
             "/api/atelier web application is enabled"
         )
     if code != 200:
-        return ConnectError(f"{url} answered HTTP {code} {response.reason or ''}".rstrip())
+        reason = f" {_scrub(response.reason, secrets)!r}" if response.reason else ""
+        return ConnectError(f"{url} answered HTTP {code}{reason}")
     return None
 
 
 def _parse_info(body: dict, url: str) -> ServerInfo:
+    info: Optional[ServerInfo] = None
     try:
         content = body["result"]["content"]
         api = content["api"]
-        if not isinstance(api, int) or isinstance(api, bool):
-            raise TypeError
-        version = str(content.get("version", ""))
-        namespaces = tuple(str(ns) for ns in content.get("namespaces", []) or [])
-        server_id = str(content.get("id", "") or "")
+        if isinstance(api, int) and not isinstance(api, bool):
+            info = ServerInfo(
+                api=api,
+                version=str(content.get("version", "")),
+                namespaces=tuple(str(ns) for ns in content.get("namespaces", []) or []),
+                id=str(content.get("id", "") or ""),
+            )
     except (KeyError, TypeError, AttributeError):
-        raise ConnectError(
-            f"{url} answered JSON without result.content.api; is this an IRIS Atelier API?"
-        ) from None
-    return ServerInfo(api=api, version=version, namespaces=namespaces, id=server_id)
+        pass  # raised below, outside the handler (nothing chained)
+    if info is None:
+        raise ConnectError(f"{url} answered JSON without result.content.api; is this an IRIS Atelier API?")
+    return info
 
 
 def login(
@@ -140,30 +250,23 @@ def login(
 ) -> Tuple[requests.Session, ServerInfo]:
     """Log in with a fresh ``requests.Session``; return it (with its cookies) and the server info.
 
-    Raises AuthError (401), ServerUnavailable (503), UnsupportedServer (api < 7), NamespaceError
-    (namespace not offered), ConnectError (network, TLS, anything else).
+    Raises InvalidArgument (credentials Basic auth cannot carry; nothing sent), AuthError (401),
+    ServerUnavailable (503), UnsupportedServer (api < 7), NamespaceError (namespace not offered),
+    ConnectError (network, TLS, a redirect, anything else). None of them is chained to another exception.
     """
     url = endpoint.rest_base
+    authorization = basic_authorization(username, password)
+    secrets = (password, urllib.parse.quote(password, safe=""), authorization.split(" ", 1)[1])
     session = requests.Session()
     session.verify = verify
     try:
-        try:
-            with warnings.catch_warnings():
-                if verify is False:  # the transport logs our own WARNING; skip urllib3's repeats
-                    warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
-                response = session.get(url, auth=(username, password), timeout=timeout, verify=verify)
-        except requests.exceptions.SSLError as exc:
-            raise ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}") from None
-        except requests.exceptions.Timeout:
-            raise ConnectError(f"no answer from {url} within {timeout} s") from None
-        except requests.exceptions.RequestException as exc:
-            raise ConnectError(f"cannot reach {url}: {_reason(exc)}") from None
-        except OSError as exc:  # requests raises a bare OSError for a missing CA bundle
-            raise ConnectError(f"cannot connect to {url}: {exc}") from None
-        error = _status_error(response, url, username)
-        if error is not None:
-            raise error
+        response, failure = _get(session, url, endpoint, _BasicAuth(authorization), verify, timeout)
+        if failure is None:
+            assert response is not None
+            failure = _status_error(response, url, username, secrets)
+        if failure is not None:
+            raise failure
+        assert response is not None
         info = _parse_info(_json_body(response, url), url)
     except BaseException:
         session.close()
@@ -179,16 +282,56 @@ def login(
         wanted = namespace.upper()
         if wanted not in (ns.upper() for ns in info.namespaces):
             session.close()
+            offered = ", ".join(repr(_scrub(ns, secrets)) for ns in info.namespaces[:50])
             raise NamespaceError(
                 f"namespace {namespace!r} is not available to {username!r} on {endpoint.authority}; "
-                f"the server offers {', '.join(info.namespaces)}"
+                f"the server offers {offered}"
             )
     return session, info
 
 
-def cookie_header(session: requests.Session) -> str:
-    """Every cookie of the session as one ``Cookie`` header value (research §15.1 step 3)."""
-    return "; ".join(f"{c.name}={c.value}" for c in session.cookies if c.value is not None)
+_Answer = Tuple[Optional[requests.Response], Optional[ConnectError]]
+
+
+def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests.auth.AuthBase,
+         verify: Verify, timeout: Optional[float]) -> _Answer:
+    """The login GET, never following a redirect: (response, None) or (None, the error to raise).
+
+    The error is returned, not raised in the handler, so it carries no ``__context__``: a requests
+    exception holds the PreparedRequest, Authorization header included.
+    """
+    failure: Optional[ConnectError] = None
+    try:
+        with warnings.catch_warnings():
+            if verify is False:  # the transport logs our own WARNING; skip urllib3's repeats
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+            # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
+            return session.get(url, auth=auth, timeout=timeout, verify=verify, allow_redirects=False), None
+    except requests.exceptions.SSLError as exc:
+        failure = ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}")
+    except requests.exceptions.Timeout:
+        failure = ConnectError(f"no answer from {url} within {timeout} s")
+    except requests.exceptions.RequestException as exc:
+        failure = ConnectError(f"cannot reach {url}: {_reason(exc)}")
+    except OSError as exc:  # requests raises a bare OSError for a missing CA bundle
+        failure = ConnectError(f"cannot connect to {url}: {exc.strerror or type(exc).__name__}")
+    return None, failure
+
+
+def cookie_header(session: requests.Session, url: str) -> str:
+    """The ``Cookie`` header for the terminal upgrade at ``url`` (``ws://`` or ``wss://``): the session's
+    cookies that their attributes allow there (domain, path, expiry; ``Secure`` ones only over wss), as
+    the standard library's cookie policy decides for a browser (research §15.1 step 3)."""
+    return requests.cookies.get_cookie_header(session.cookies, _UpgradeRequest(url)) or ""
+
+
+class _UpgradeRequest:
+    """The two attributes ``requests.cookies.MockRequest`` reads; ``ws``/``wss`` are schemes the cookie
+    policy knows (``wss`` is a secure protocol for it)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.headers: dict = {}
 
 
 def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[float] = 2.0) -> None:
@@ -198,7 +341,7 @@ def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[floa
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 session.head(endpoint.rest_base, params={"CacheLogout": "end"}, timeout=timeout,
-                             verify=session.verify)
+                             verify=session.verify, allow_redirects=False)
     except (requests.exceptions.RequestException, OSError) as exc:
         log.debug("logout from %s failed (ignored): %s", endpoint.authority, type(exc).__name__)
     finally:

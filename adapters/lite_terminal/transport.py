@@ -30,6 +30,7 @@ from .errors import (
     ServerUnavailable,
     UnsupportedServer,
 )
+from .login import redirect_error
 
 __all__ = ["Signal", "WebSocketTransport", "ssl_context"]
 
@@ -41,6 +42,33 @@ Verify = Union[bool, str]
 class Signal(enum.Enum):
     TIMEOUT = "timeout"  # nothing arrived before the deadline
     CLOSED = "closed"  # the server closed (close frame, EOF or reset)
+
+
+class _NoSharedCookies:
+    """Replaces websocket-client's process-wide handshake cookie jar (``websocket._handshake.CookieJar``).
+
+    That jar keeps every ``Set-Cookie`` with a ``Domain`` attribute from any server's 101 or redirect
+    answer and adds it to every later upgrade to a matching host, so one hostile server could plant a
+    session cookie for another. The upgrade's cookies come only from login.cookie_header.
+    """
+
+    def add(self, set_cookie: object) -> None:
+        pass
+
+    def set(self, set_cookie: object) -> None:
+        pass
+
+    def get(self, host: object) -> str:
+        return ""
+
+
+def _isolate_handshake_cookies() -> None:
+    handshake = getattr(websocket, "_handshake", None)
+    if handshake is not None and hasattr(handshake, "CookieJar"):
+        handshake.CookieJar = _NoSharedCookies()
+
+
+_isolate_handshake_cookies()
 
 
 def ssl_context(verify: Verify, where: str = "") -> ssl.SSLContext:
@@ -82,28 +110,10 @@ class WebSocketTransport:
         # strictly with the C codec instead, so invalid UTF-8 is still a protocol error.
         ws = websocket.WebSocket(sslopt=sslopt, enable_multithread=True, skip_utf8_validation=True)
         ws.settimeout(timeout)
-        try:
-            ws.connect(url, cookie=cookie or None)
-        except websocket.WebSocketBadStatusException as exc:
+        error = _connect(ws, url, cookie, timeout)
+        if error is not None:  # raised here, outside any handler: nothing chained (the cookie stays out)
             ws.shutdown()
-            raise _bad_status(url, exc.status_code) from None
-        except ssl.SSLError as exc:
-            ws.shutdown()
-            raise ConnectError(f"TLS handshake with {_where(url)} failed: {_tls_reason(exc)}") from None
-        except (websocket.WebSocketTimeoutException, socket.timeout):
-            ws.shutdown()
-            raise ConnectError(f"the WebSocket upgrade at {_where(url)} timed out after {timeout} s; "
-                               "check that the web server supports WebSockets") from None
-        except (websocket.WebSocketAddressException, socket.gaierror):
-            ws.shutdown()
-            raise ConnectError(f"cannot resolve the host of {_where(url)}") from None
-        except ConnectionRefusedError:
-            ws.shutdown()
-            raise ConnectError(f"connection to {_where(url)} refused") from None
-        except (websocket.WebSocketException, OSError, ValueError) as exc:
-            ws.shutdown()
-            raise ConnectError(f"WebSocket upgrade at {_where(url)} failed: {type(exc).__name__}: "
-                               f"{str(exc)[:200]}") from None
+            raise error
         log.debug("WebSocket open: %s", url)
         return cls(ws, url)
 
@@ -232,6 +242,39 @@ class WebSocketTransport:
 def _where(url: str) -> str:
     """``host:port/path`` of a ws URL, for messages (never contains credentials: we put none there)."""
     return url.split("://", 1)[-1]
+
+
+def _connect(ws: websocket.WebSocket, url: str, cookie: str,
+             timeout: Optional[float]) -> Optional[ConnectError]:
+    """Run the upgrade; None when open, else the ConnectError to raise (returned, so it is not chained)."""
+    try:
+        # redirect_limit=0: websocket-client follows up to 3 redirects by default, carrying the cookie
+        # (and then the commands) to any host, even from wss:// to ws://
+        ws.connect(url, cookie=cookie or None, redirect_limit=0)
+        return None
+    except websocket.WebSocketBadStatusException as exc:
+        return _bad_status(url, exc.status_code)
+    except ssl.SSLError as exc:
+        return ConnectError(f"TLS handshake with {_where(url)} failed: {_tls_reason(exc)}")
+    except (websocket.WebSocketTimeoutException, socket.timeout):
+        return ConnectError(f"the WebSocket upgrade at {_where(url)} timed out after {timeout} s; "
+                            "check that the web server supports WebSockets")
+    except (websocket.WebSocketAddressException, socket.gaierror):
+        return ConnectError(f"cannot resolve the host of {_where(url)}")
+    except ConnectionRefusedError:
+        return ConnectError(f"connection to {_where(url)} refused")
+    except (websocket.WebSocketException, OSError, ValueError) as exc:
+        return _redirect(ws, url) or ConnectError(
+            f"WebSocket upgrade at {_where(url)} failed: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def _redirect(ws: websocket.WebSocket, url: str) -> Optional[ConnectError]:
+    """The refusal of a 3xx upgrade answer (left in ``handshake_response`` when redirect_limit=0)."""
+    answer = getattr(ws, "handshake_response", None)
+    status = getattr(answer, "status", None)
+    if not isinstance(status, int) or not 300 <= status < 400:
+        return None
+    return redirect_error("the terminal upgrade", status, answer.headers.get("location"), url)
 
 
 def _bad_status(url: str, status: int) -> ConnectError:
