@@ -178,6 +178,11 @@ def _scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _printable(text: str) -> str:
+    """A server-supplied name as is, or quoted with escapes if it holds anything unprintable."""
+    return text if text.isprintable() else repr(text)
+
+
 def _json_body(response: requests.Response, url: str) -> dict:
     body: object = _NOT_JSON
     try:
@@ -282,7 +287,7 @@ def login(
         wanted = namespace.upper()
         if wanted not in (ns.upper() for ns in info.namespaces):
             session.close()
-            offered = ", ".join(repr(_scrub(ns, secrets)) for ns in info.namespaces[:50])
+            offered = ", ".join(_printable(_scrub(ns, secrets)) for ns in info.namespaces[:50])
             raise NamespaceError(
                 f"namespace {namespace!r} is not available to {username!r} on {endpoint.authority}; "
                 f"the server offers {offered}"
