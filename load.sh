@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Load the LiteTerminal production components into IRIS with intersystems_pyprod, or run them offline.
 #
-#   ./load.sh                 load into IRIS (needs the env vars below; research pyprod.md §1.2)
+#   ./load.sh                 load into IRIS (needs the env vars below; docs/pyprod-runtime.md §1.2)
 #   ./load.sh --offline DIR   write every generated .cls (production included) to DIR; no IRIS needed
 #   ./load.sh --simulator     the demo: run TerminalProduction on the offline runtime + Lite Terminal simulator
 #
 # Loading is in module mode from the repository root, messages, then adapters, then productions
-# (pyprod.md §7.1, §7.2): only module mode keeps `import adapters...` working inside IRIS.
+# (docs/pyprod-runtime.md §7.1, §7.2): only module mode keeps `import adapters...` working inside IRIS.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,7 +40,7 @@ run_offline() {
     echo "generating classes offline (real pyprod loader, fake iris from simulator/runtime) into $out"
     "$VENV_PY" - "$out" "${MODULES[@]}" <<'PY'
 """Run the real pyprod loader with the offline runtime's fake `iris`; also write the production class,
-which pyprod only ever sends to IRIS (research pyprod.md §1.1 --manual bug)."""
+which pyprod only ever sends to IRIS (docs/pyprod-runtime.md §1.1 --manual bug)."""
 import os
 import sys
 
@@ -76,7 +76,7 @@ run_simulator() {
 }
 
 check_env() {
-    # What IRIS's `iris` module needs for a callin from an ordinary python3 (pyprod.md §1.2).
+    # What IRIS's `iris` module needs for a callin from an ordinary python3 (docs/pyprod-runtime.md §1.2).
     local missing=() var
     for var in IRISINSTALLDIR IRISUSERNAME IRISPASSWORD IRISNAMESPACE; do
         [ -n "${!var:-}" ] || missing+=("$var")
@@ -111,7 +111,7 @@ run_iris() {
     local bindir target pins
     bindir=$(dirname "$VENV_PY")
     target="$IRISINSTALLDIR/mgr/python"
-    # The generated classes import these inside IRIS: same versions as the venv (pyprod.md §1.2).
+    # The generated classes import these inside IRIS: same versions as the venv (docs/pyprod-runtime.md §1.2).
     pins=$("$VENV_PY" - <<'PY'
 from importlib.metadata import version
 print(" ".join(f"{d}=={version(d)}" for d in ("intersystems-pyprod", "websocket-client", "requests", "urllib3")))
@@ -132,7 +132,7 @@ PY
     "${pip[@]}" install --quiet --upgrade --target "$target" $pins || die "pip install --target $target failed"
 
     "$VENV_PY" -c 'import iris; iris.system' 2>/dev/null ||
-        die "the venv python cannot import IRIS's embedded iris module (check PYTHONPATH, LD_LIBRARY_PATH, and that intersystems-irispython is not installed in the venv: pyprod.md §1.2)"
+        die "the venv python cannot import IRIS's embedded iris module (check PYTHONPATH, LD_LIBRARY_PATH, and that intersystems-irispython is not installed in the venv: docs/pyprod-runtime.md §1.2)"
 
     local module log
     for module in "${MODULES[@]}"; do
@@ -147,7 +147,7 @@ PY
         rm -f "$log"
     done
 
-    # pyprod's loader exits 0 even when a class does not compile (pyprod.md §1.1): check for ourselves.
+    # pyprod's loader exits 0 even when a class does not compile (docs/pyprod-runtime.md §1.1): check for ourselves.
     "$VENV_PY" - "${CLASSES[@]}" <<'PY' || die "some classes did not compile (listed above)"
 import sys
 import iris
@@ -158,7 +158,7 @@ print("all classes compiled" if not missing else "")
 sys.exit(1 if missing else 0)
 PY
 
-    # Inside IRIS, the stubs append this checkout to sys.path *after* mgr/python (pyprod 0.1.1+, §6):
+    # Inside IRIS, the stubs append this checkout to sys.path *after* mgr/python (pyprod 0.1.1+, docs/pyprod-runtime.md §6):
     # an installed package named adapters/messages/productions would win. Check what IRIS's Python imports.
     local irispython="$IRISINSTALLDIR/bin/irispython"
     [ -x "$irispython" ] || die "no $irispython: cannot check what IRIS's Python imports"

@@ -1,13 +1,14 @@
 """``LiteTerminal.ScheduledCommandAdapter``: hands configured commands to its service on a schedule.
 
-An Ens inbound adapter is polled every ``CallInterval`` seconds (inherited setting, default 5, research
-peers.md §2 "Business services and inbound adapters"); pyprod runs ``on_task`` on each poll (pyprod.md §1.4).
+An Ens inbound adapter is polled every ``CallInterval`` seconds (inherited setting, default 5,
+docs/settings.md §5); pyprod runs ``on_task`` on each poll (docs/pyprod-runtime.md §1.4).
 
 * ``TimesOfDay`` empty: every poll hands each command to the service (so CallInterval is the period);
 * ``TimesOfDay`` set (``"02:00,14:30"``): CallInterval is only the polling resolution, and the commands run
   once when a listed time passes (logic in ``adapters.schedule``).
 
-The Python instance lives as long as the item's job (§3), so the time of the previous poll is kept on it.
+The Python instance lives as long as the item's job (docs/pyprod-runtime.md §3), so the time of the previous
+poll is kept on it.
 """
 
 iris_package_name = "LiteTerminal"

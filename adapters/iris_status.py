@@ -1,4 +1,4 @@
-"""Reading pyprod / IRIS %Status values from Python (research pyprod.md §2.4).
+"""Reading pyprod / IRIS %Status values from Python (docs/pyprod-runtime.md §2.4).
 
 ``Status.OK()`` is the int ``1``; an error status is a truthy encoded string, so ``if status:`` is wrong.
 """

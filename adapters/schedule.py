@@ -1,8 +1,8 @@
 """Times-of-day scheduling for ``ScheduledCommandAdapter`` (plain Python, unit-tested without IRIS).
 
-IRIS's own item ``Schedule`` only starts and stops an item; it is not a cron (research peers.md §2
-"Schedule"). So the adapter polls on ``CallInterval`` and asks :func:`due_times` which listed times of day
-fell in the interval since its previous poll. A time passes once per day; the first poll after start-up
+IRIS's own item ``Schedule`` only starts and stops an item; it is not a cron
+(docs/settings.md §5). So the adapter polls on ``CallInterval`` and asks :func:`due_times` which listed times
+of day fell in the interval since its previous poll. A time passes once per day; the first poll after start-up
 only sets the mark (a production started at 15:00 does not run the 02:00 commands).
 """
 

@@ -3,10 +3,10 @@
 One pool lives in one IRIS job (the operation's), so it needs no cross-process sharing. It holds:
 
 * the **default session** (requests without a session name), governed by ``StayConnected`` as for IRIS's
-  TCP and SQL adapters (research peers.md §2): ``-1`` keeps it open, ``0`` opens one per message and
+  TCP and SQL adapters (docs/settings.md §3): ``-1`` keeps it open, ``0`` opens one per message and
   closes it afterwards, ``N > 0`` closes it once idle for more than N seconds;
 * up to ``max_sessions`` **named sessions**: requests with the same name reuse one server process, so
-  locals survive between messages, as terminado's named terminals do (peers.md §4, §6 #11). Idle ones
+  locals survive between messages, as terminado's named terminals do (docs/settings.md §9). Idle ones
   expire after ``session_idle_timeout`` seconds (``<= 0``: never). When all slots are taken a new name is
   refused (terminado's ``MaxTerminalsReached``) rather than silently evicting another caller's locals.
 

@@ -1,11 +1,11 @@
 """The logic behind ``TerminalOutboundAdapter``, kept out of the pyprod class on purpose.
 
-pyprod turns *every* ``def`` of an OutboundAdapter into an ObjectScript method (research pyprod.md §1.4),
+pyprod turns *every* ``def`` of an OutboundAdapter into an ObjectScript method (docs/pyprod-runtime.md §1.4),
 so the adapter class only holds settings and one entry point; everything else lives here, in plain Python
 that tests drive without IRIS. The adapter passes JSON strings across the method boundary.
 
 Credentials: the adapter's ``Credentials`` setting is an *ID* in the production credentials store, resolved
-at connect time through ``Ens.Config.Credentials`` (peers.md §2 "Credentials"). The password only goes to
+at connect time through ``Ens.Config.Credentials`` (docs/settings.md §6). The password only goes to
 the client's login; it is never logged, stored on this object, or put in a response or error text.
 """
 

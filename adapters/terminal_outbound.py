@@ -1,6 +1,6 @@
 """``LiteTerminal.TerminalOutboundAdapter``: the pyprod outbound adapter that runs commands on IRIS.
 
-Kept tiny on purpose: pyprod makes every ``def`` here an ObjectScript method (research pyprod.md §1.4),
+Kept tiny on purpose: pyprod makes every ``def`` here an ObjectScript method (docs/pyprod-runtime.md §1.4),
 so there are exactly two, neither colliding with inherited Ens.OutboundAdapter methods (OnInit, OnTearDown,
 OnKeepalive, CredentialsSet, Connect, Disconnect, ...):
 
@@ -8,10 +8,11 @@ OnKeepalive, CredentialsSet, Connect, Disconnect, ...):
 * ``close_sessions() -> status``, ObjectScript ``CloseSessions``.
 
 The logic is in ``adapters.terminal_core`` / ``adapters.sessions``. One Python instance of this class exists
-per IRIS job (§3), so the session pool is per job; the generated ``OnTearDown`` drops that instance, and
-the pool closes its sessions when it is collected (``SessionPool.__del__``).
+per IRIS job (docs/pyprod-runtime.md §3), so the session pool is per job; the generated ``OnTearDown`` drops
+that instance, and the pool closes its sessions when it is collected (``SessionPool.__del__``).
 
-Settings follow the IRIS adapter conventions of peers.md §2 (names, categories, controls, defaults).
+Settings follow the IRIS adapter conventions of docs/settings.md §1-§7 (names, categories, controls,
+defaults).
 """
 
 iris_package_name = "LiteTerminal"

@@ -1,12 +1,13 @@
 """Request and response messages for running ObjectScript commands through a production.
 
-Both are pyprod ``JsonSerialize`` messages (research pyprod.md §1.4, §2.3): every field travels in the JSON
-body the Visual Trace shows; the ``Column`` fields also become IRIS properties, so the Message Viewer and
+Both are pyprod ``JsonSerialize`` messages (docs/pyprod-runtime.md §1.4, §2.3): every field travels in the
+JSON body the Visual Trace shows; the ``Column`` fields also become IRIS properties, so the Message Viewer and
 SQL can search them (``SELECT ... FROM LiteTerminal.TerminalCommandResponse WHERE Status = 'error'``).
 
-Rules kept here on purpose (pyprod.md §7.3, §7.9): ``iris_package_name`` is a string literal before any
-class; the two classes do not inherit from each other; field names are PascalCase so the Python attribute,
-the JSON key and the IRIS property have one spelling. No field ever holds a password or credential: the
+Rules kept here on purpose (docs/pyprod-runtime.md §7.3, §7.9): ``iris_package_name`` is a string literal
+before any class; the two classes do not inherit from each other; field names are PascalCase so the Python
+attribute, the JSON key and the IRIS property have one spelling. No field ever holds a password or credential:
+the
 server login comes from the operation's ``Credentials`` setting, never from a message.
 """
 

@@ -28,7 +28,7 @@ pattern (use ``|`` for alternatives). Deny wins: a command is denied if any stat
 pattern. With allow patterns set, every statement must match at least one of them.
 
 What it cannot stop (this is defence in depth, not a sandbox; the real control is a least-privilege IRIS
-user, research peers.md §6 #18): code built at run time (``xecute "z"_"n ..."``, ``@indirection``,
+user, docs/settings.md §9): code built at run time (``xecute "z"_"n ..."``, ``@indirection``,
 ``$classmethod``, ``$method``, ``$xecute``), routines and class methods that do the forbidden thing inside
 (``do ^MYROUTINE``, ``do ##class(...).Switch()``), ``$ZF`` / ``$ZUTIL`` system calls unless denied by name,
 and output-side effects such as ``job`` launching other code. Deny those by name (e.g. ``^XECUTE\\b``,

@@ -6,10 +6,11 @@ Message flow (every hop shows in the Visual Trace)::
     ScheduledCommandService (times/poll) ─┼─> TerminalCommandProcess ──> TerminalCommandOperation ──> IRIS
     CommandFileService (EnsLib.File)     ─┘    (policy, routing)          (TerminalOutboundAdapter)
 
-Component rules from research pyprod.md §7 kept here: module-mode loading, ``iris_package_name`` literal
-first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (§7.5), MessageMap keys are the
-message's IRIS name (§7.4), the process keeps no Python state between callbacks (§3), callbacks always
-return a status (§2.1), and every refusal or failure says why.
+Component rules from docs/pyprod-runtime.md §7 kept here: module-mode loading, ``iris_package_name`` literal
+first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (docs/pyprod-runtime.md §7.5),
+MessageMap keys are the message's IRIS name (docs/pyprod-runtime.md §7.4), the process keeps no Python state
+between callbacks (docs/pyprod-runtime.md §3), callbacks always return a status (docs/pyprod-runtime.md §2.1),
+and every refusal or failure says why.
 """
 
 iris_package_name = "LiteTerminal"
@@ -34,7 +35,7 @@ from intersystems_pyprod import (  # noqa: E402
     Status,
 )
 
-import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (§7.5)
+import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
@@ -43,7 +44,7 @@ from productions.policy import check_command  # noqa: E402
 
 MSG_PKG = "LiteTerminal"
 # Setting arguments below are literals on purpose: the loader reads them from the AST and would write a name
-# or an f-string verbatim (research pyprod.md §1.4, ``eval_node`` falls back to ``ast.unparse``). The
+# or an f-string verbatim (docs/pyprod-runtime.md §1.4, ``eval_node`` falls back to ``ast.unparse``). The
 # DenyPatterns default repeats productions.policy.DEFAULT_DENY (a test checks they agree).
 
 
@@ -60,7 +61,7 @@ def field(message: Any, name: str, default: Any = "") -> Any:
 
 
 def split_send_result(result: Any) -> Tuple[Any, Optional[Any]]:
-    """pyprod's SendRequestSync returns ``status`` or ``(status, response)`` (pyprod.md §2.2)."""
+    """pyprod's SendRequestSync returns ``status`` or ``(status, response)`` (docs/pyprod-runtime.md §2.2)."""
     if isinstance(result, (tuple, list)):
         return result[0], (result[1] if len(result) > 1 else None)
     return result, None

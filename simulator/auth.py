@@ -1,4 +1,4 @@
-"""CSP sessions, cookies and Basic credentials of the simulated Atelier web application (research §4).
+"""CSP sessions, cookies and Basic credentials of the simulated Atelier web application (docs/protocol.md §4).
 
 Pure bookkeeping, no I/O. Passwords are only compared, never stored elsewhere, logged or put into messages.
 """
@@ -17,12 +17,14 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def atelier_path(prefix: str) -> str:
-    """Cookie path of the Atelier app: ``/api/atelier/`` (``/iris/api/atelier/`` with a prefix), §4.2."""
+    """Cookie path of the Atelier app: ``/api/atelier/`` (``/iris/api/atelier/`` with a prefix),
+    docs/protocol.md §4.2."""
     return prefix + "/api/atelier/"
 
 
 def session_cookie_name(port: int, prefix: str) -> str:
-    """``CSPSESSIONID-SP-<webport>-UP-<app path with / as ->``, e.g. ``…-UP-api-atelier-`` (research §4.2)."""
+    """``CSPSESSIONID-SP-<webport>-UP-<app path with / as ->``, e.g. ``…-UP-api-atelier-`` (
+    docs/protocol.md §4.2)."""
     return f"CSPSESSIONID-SP-{port}-UP-" + atelier_path(prefix).lstrip("/").replace("/", "-")
 
 
@@ -82,5 +84,5 @@ class CspSessions:
 
 
 def new_server_id() -> str:
-    """A ``CSPWSERVERID`` value (Web Gateway server id, research §4.2)."""
+    """A ``CSPWSERVERID`` value (Web Gateway server id, docs/protocol.md §4.2)."""
     return secrets.token_hex(16)

@@ -1,8 +1,8 @@
 """Switches of the Lite Terminal simulator, and the record of executed commands.
 
-Every switch traces back to /work/shared/research/lite-terminal-protocol.md ("research §N"); where the
-research is silent or marks a behaviour [I] (inferred), the behaviour is a switch so tests can cover
-the variants.
+Every switch traces back to docs/protocol.md (cited by section); where the sources are silent or the
+behaviour is marked [I] (inferred) there, it is a switch so tests can cover the variants. docs/simulator.md §5
+lists every switch with its source.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple, Union
 
-#: A realistic 2025.3 ``$ZVERSION`` (research §6.3 shows the shape for 2025.1; 2025.3+ adds ``prompt.ns``).
+#: A realistic 2025.3 ``$ZVERSION`` (docs/protocol.md §6.3 shows the shape for 2025.1; 2025.3+ adds
+#: ``prompt.ns``).
 DEFAULT_VERSION = (
     "IRIS for UNIX (Ubuntu Server LTS for x86-64) 2025.3 (Build 226U) Wed Oct 1 2025 11:41:27 EDT"
 )
@@ -34,62 +35,73 @@ class ExecutedCommand:
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """All switches; research §15.2 baseline as defaults. Immutable: change with ``Simulator.configure``."""
+    """All switches; docs/protocol.md §15.2 baseline as defaults. Immutable: change with
+    ``Simulator.configure``."""
 
-    # --- listening (loopback only unless told: research "network" rules of this project) ---
+    # --- listening (loopback only unless told: this project's network rule) ---
     host: str = "127.0.0.1"
     port: int = 0  # 0 = pick a free port
-    tls_certfile: Optional[str] = None  # both set -> serve https/wss (research §5: wss iff https)
+    tls_certfile: Optional[str] = None  # both set -> serve https/wss (docs/protocol.md §5: wss iff https)
     tls_keyfile: Optional[str] = None
-    path_prefix: str = ""  # e.g. "/iris": research §5 pathPrefix, inserted before /api/atelier
+    path_prefix: str = ""  # e.g. "/iris": docs/protocol.md §5 pathPrefix, inserted before /api/atelier
 
-    # --- server identity (research §3.1) ---
-    api_version: int = 8  # content.api; terminal route exists for v7..api only (research §2, §3.2)
+    # --- server identity (docs/protocol.md §3.1) ---
+    api_version: int = 8  # content.api; terminal route exists for v7..api only (docs/protocol.md §2, §3.2)
     version: str = DEFAULT_VERSION  # $ZV, sent in init and GetServer
     server_id: str = "8D3C6E2A-6B1F-4F0E-9A57-2C1D0B6E4F11"  # content.id
     namespaces: Tuple[str, ...] = ("USER", "%SYS")
     users: Dict[str, str] = field(default_factory=lambda: {"_SYSTEM": "SYS"}, repr=False)  # never in repr
 
-    # --- HTTP behaviour (research §3.1, §4) ---
-    license_exhausted: bool = False  # every request -> 503 (research §3.1 [C S2]; upgrade [I])
-    html_errors: bool = False  # error bodies are HTML, not JSON: a web server hiding errors (research §3.1)
-    basic_on_upgrade: bool = True  # Basic on the upgrade accepted (research §4.3 [O S22])
-    stale_cookie_upgrades: int = 0  # next N upgrades: 101 then close 1011, no frames (research §4.4 [O S7])
+    # --- HTTP behaviour (docs/protocol.md §3.1, §4) ---
+    license_exhausted: bool = False  # every request -> 503 (docs/protocol.md §3.1 [C S2]; upgrade [I])
+    # error bodies are HTML, not JSON: a web server hiding errors (docs/protocol.md §3.1)
+    html_errors: bool = False
+    basic_on_upgrade: bool = True  # Basic on the upgrade accepted (docs/protocol.md §4.3 [O S22])
+    # next N upgrades: 101 then close 1011, no frames (docs/protocol.md §4.4 [O S7])
+    stale_cookie_upgrades: int = 0
     # next N upgrades: HTTP 401 although the login just succeeded, as when the CSP session expires between
-    # login and upgrade (research §4.4 401 on a stale cookie, §4.5 session lifetime, §4.1 step 3 retry once)
+    # login and upgrade (docs/protocol.md §4.4 401 on a stale cookie, §4.5 session lifetime, §4.1 step 3 retry
+    # once)
     unauthorized_upgrades: int = 0
-    csp_session_timeout: Optional[float] = None  # seconds idle before a CSP session dies (research §4.5)
+    # seconds idle before a CSP session dies (docs/protocol.md §4.5)
+    csp_session_timeout: Optional[float] = None
 
-    # --- terminal rendering (research §6, §8, §11) ---
-    prompt_ns: bool = True  # send prompt.ns (IRIS 2025.3+, research §2/§13); False = pre-2025.3
-    prompt_template: str = "{ns}>"  # TerminalPrompt setting, e.g. "TL1:{ns}>" (research §11)
-    startup_output: str = ""  # output before the first prompt, e.g. ^%ZSTART JOB output (research §7)
-    leading_crlf: bool = False  # plain writes start with \r\n (§8: captures show none, Prism claims one)
-    halt_output: str = ""  # output sent before HALT closes the socket with 1000 (research §11 [I])
+    # --- terminal rendering (docs/protocol.md §6, §8, §11) ---
+    prompt_ns: bool = True  # send prompt.ns (IRIS 2025.3+, docs/protocol.md §2/§13); False = pre-2025.3
+    prompt_template: str = "{ns}>"  # TerminalPrompt setting, e.g. "TL1:{ns}>" (docs/protocol.md §11)
+    startup_output: str = ""  # output before the first prompt, e.g. ^%ZSTART JOB output (docs/protocol.md §7)
+    # plain writes start with \r\n (docs/protocol.md §8: captures show none, Prism claims one)
+    leading_crlf: bool = False
+    halt_output: str = ""  # output sent before HALT closes the socket with 1000 (docs/protocol.md §11 [I])
 
-    # --- framing (research §1, §8: output is relayed in chunks at arbitrary boundaries) ---
+    # --- framing (docs/protocol.md §1, §8: output is relayed in chunks at arbitrary boundaries) ---
     chunk_size: Optional[int] = None  # None = natural: one frame per write batch
     random_chunks_seed: Optional[int] = None  # random splits (inside ANSI sequences and \r\n too)
     natural_batch_chars: int = 8192  # a natural batch is flushed when it grows past this many characters
     frame_delay: float = 0.0  # sleep before each server frame
-    max_frame_bytes: Optional[int] = None  # cap on incoming frames (§12: none known); closes 1009
+    # cap on incoming frames (docs/protocol.md §12: none known); closes 1009
+    max_frame_bytes: Optional[int] = None
 
-    # --- protocol edge cases (research §7, §12, §16) ---
-    out_of_state: str = "ignore"  # "ignore" | "error" (error frame, close 1011): §7 unknown
-    idle_close_after: Optional[float] = None  # close an idle terminal after N s (research §4.5, §12 #1301)
+    # --- protocol edge cases (docs/protocol.md §7, §12, §16) ---
+    out_of_state: str = "ignore"  # "ignore" | "error" (error frame, close 1011): docs/protocol.md §7 unknown
+    # close an idle terminal after N s (docs/protocol.md §4.5, §12 #1301)
+    idle_close_after: Optional[float] = None
     idle_close_code: Optional[int] = 1000  # idle close code; None = drop TCP, no close frame
 
-    # --- fault injection: regexes searched in the prompt input, None = off (research §12, §15.2) ---
-    close_mid_output_on: Optional[str] = None  # part of the output, then TCP drop, no close frame (§4.5)
-    error_frame_on: Optional[str] = None  # some output, then an error frame, then close 1011 (research §6.1)
-    hang_on: Optional[str] = None  # output, then never a prompt; interrupts ignored (research §12)
+    # --- fault injection: regexes searched in the prompt input, None = off (docs/protocol.md §12, §15.2) ---
+    # part of the output, then TCP drop, no close frame (docs/protocol.md §4.5)
+    close_mid_output_on: Optional[str] = None
+    # some output, then an error frame, then close 1011 (docs/protocol.md §6.1)
+    error_frame_on: Optional[str] = None
+    hang_on: Optional[str] = None  # output, then never a prompt; interrupts ignored (docs/protocol.md §12)
     trickle_on: Optional[str] = None  # a small output frame every trickle_interval forever; interrupt ends it
     trickle_interval: float = 0.05
-    unexpected_read_on: Optional[str] = None  # a read frame nobody expected; the reply is discarded (§9)
+    # a read frame nobody expected; the reply is discarded (docs/protocol.md §9)
+    unexpected_read_on: Optional[str] = None
 
-    # --- raw frame injection: malformed or unexpected server frames (research §6.1: unknown types are
-    # ignored and non-JSON frames dropped by VS Code [C S1]; §7: ``init`` is the first frame). A ``str`` is
-    # sent verbatim as a text frame, ``bytes`` as a binary frame. ---
+    # --- raw frame injection: malformed or unexpected server frames (docs/protocol.md §6.1: unknown types are
+    # ignored and non-JSON frames dropped by VS Code [C S1]; docs/protocol.md §7: ``init`` is the first
+    # frame). A ``str`` is sent verbatim as a text frame, ``bytes`` as a binary frame. ---
     inject_frames_on: Optional[str] = None  # regex on the prompt input: send inject_frames, then run it
     inject_frames: Tuple[Union[str, bytes], ...] = ()
     frames_before_init: Tuple[Union[str, bytes], ...] = ()  # sent right after the 101, before ``init``
@@ -99,7 +111,7 @@ class SimulatorConfig:
         object.__setattr__(self, "users", dict(self.users))
         prefix = self.path_prefix.rstrip("/")
         if prefix and not prefix.startswith("/"):
-            prefix = "/" + prefix  # research §5: VS Code prepends a missing "/"
+            prefix = "/" + prefix  # docs/protocol.md §5: VS Code prepends a missing "/"
         object.__setattr__(self, "path_prefix", prefix)
         if self.out_of_state not in ("ignore", "error"):
             raise ValueError("out_of_state must be 'ignore' or 'error'")

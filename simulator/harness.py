@@ -147,7 +147,7 @@ class Simulator:
 
     def drop_connections(self) -> None:
         """Abruptly close every terminal socket (no close frame) and forget all CSP sessions: a server or
-        Web Gateway restart between commands (research §4.5, §12 #1481)."""
+        Web Gateway restart between commands (docs/protocol.md §4.5, §12 #1481)."""
         self._call(self._adrop())
 
     async def _adrop(self) -> None:
@@ -162,7 +162,7 @@ class Simulator:
         self._state.forget_sessions()
 
     def expire_sessions(self) -> None:
-        """Invalidate every CSP session cookie: the next use of one gets 401 (research §4.1, §4.5)."""
+        """Invalidate every CSP session cookie: the next use of one gets 401 (docs/protocol.md §4.1, §4.5)."""
         self._state.forget_sessions()
 
     # ----------------------------------------------------------------------------------------------- util ---

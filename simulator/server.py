@@ -1,4 +1,5 @@
-"""The HTTP side: Atelier GetServer/HeadServer, CSP session cookies, terminal upgrade (research §3, §4, §5).
+"""The HTTP side: Atelier GetServer/HeadServer, CSP session cookies, terminal upgrade (docs/protocol.md §3,
+docs/protocol.md §4, §5).
 
 Every request goes through one catch-all handler that reads the *current* config, so switches changed with
 ``Simulator.configure`` (prefix, API version, license…) apply to the next request.
@@ -25,7 +26,8 @@ from .auth import (
 from .config import ExecutedCommand, SimulatorConfig
 from .terminal import TerminalConnection
 
-#: research §5: ``…/api/atelier/v{N}/%25SYS/terminal``; the namespace segment is always the encoded ``%SYS``
+#: docs/protocol.md §5: ``…/api/atelier/v{N}/%25SYS/terminal``; the namespace segment is always the encoded
+#: ``%SYS``
 _TERMINAL = re.compile(r"/api/atelier/v(\d+)/%25SYS/terminal", re.IGNORECASE)
 _FIRST_JOB = 21840  # $JOB numbers are process ids on a real server; any stable sequence will do
 
@@ -63,11 +65,11 @@ class ServerState:
         return next(self._jobs)
 
     def take_stale_upgrade(self) -> bool:
-        """Consume one ``stale_cookie_upgrades`` token (research §4.4, issue #1784)."""
+        """Consume one ``stale_cookie_upgrades`` token (docs/protocol.md §4.4, issue #1784)."""
         return self._take("stale_cookie_upgrades")
 
     def take_unauthorized_upgrade(self) -> bool:
-        """Consume one ``unauthorized_upgrades`` token (research §4.4, §4.5)."""
+        """Consume one ``unauthorized_upgrades`` token (docs/protocol.md §4.4, §4.5)."""
         return self._take("unauthorized_upgrades")
 
     def _take(self, switch: str) -> bool:
@@ -95,7 +97,7 @@ def build_app(state: ServerState) -> web.Application:
 
 # ------------------------------------------------------------------------------------------------ helpers ---
 def _envelope(content: Any = None, errors: Optional[List[Dict[str, Any]]] = None, summary: str = "") -> str:
-    """The Atelier response envelope (research §3.1)."""
+    """The Atelier response envelope (docs/protocol.md §3.1)."""
     result: Dict[str, Any] = {} if content is None else {"content": content}
     status = {"errors": errors or [], "summary": summary}
     return json.dumps({"status": status, "console": [], "result": result})
@@ -106,7 +108,7 @@ _REASONS = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 50
 
 
 def _error(request: web.Request, status: int, cfg: SimulatorConfig) -> web.Response:
-    """An error response: JSON envelope, or HTML when the web server hides errors (research §3.1)."""
+    """An error response: JSON envelope, or HTML when the web server hides errors (docs/protocol.md §3.1)."""
     reason = _REASONS.get(status, "Error")
     if request.method == "HEAD":
         return web.Response(status=status)
@@ -121,7 +123,8 @@ def _error(request: web.Request, status: int, cfg: SimulatorConfig) -> web.Respo
 def _authenticate(request: web.Request, state: ServerState, cfg: SimulatorConfig, allow_basic: bool) -> Tuple[
     Optional[str], bool
 ]:
-    """(session id, is_new): a live session cookie wins; else valid Basic opens a new CSP session (§4.1)."""
+    """(session id, is_new): a live session cookie wins; else valid Basic opens a new CSP session
+    (docs/protocol.md §4.1)."""
     name = session_cookie_name(state.port, cfg.path_prefix)
     cookie = request.cookies.get(name)
     with state.lock:
@@ -139,7 +142,8 @@ def _authenticate(request: web.Request, state: ServerState, cfg: SimulatorConfig
 def _set_session_cookies(
     response: web.StreamResponse, state: ServerState, cfg: SimulatorConfig, sid: str
 ) -> None:
-    """``CSPSESSIONID-SP-<port>-UP-api-atelier-`` (app path) and ``CSPWSERVERID`` (path /), research §4.2."""
+    """``CSPSESSIONID-SP-<port>-UP-api-atelier-`` (app path) and ``CSPWSERVERID`` (path /),
+    docs/protocol.md §4.2."""
     response.set_cookie(
         session_cookie_name(state.port, cfg.path_prefix),
         sid,
@@ -160,7 +164,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         if not path.startswith(cfg.path_prefix + "/"):
             return _error(request, 404, cfg)
         path = path[len(cfg.path_prefix) :]
-    if cfg.license_exhausted:  # research §3.1: 503 = check license usage [C S2]; for the upgrade [I]
+    if cfg.license_exhausted:  # docs/protocol.md §3.1: 503 = check license usage [C S2]; for the upgrade [I]
         return _error(request, 503, cfg)
     if path in ("/api/atelier/", "/api/atelier"):
         if request.method not in ("GET", "HEAD"):
@@ -169,11 +173,11 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     match = _TERMINAL.fullmatch(path)
     if match and request.method == "GET" and 7 <= int(match.group(1)) <= cfg.api_version:
         return await _terminal(request, state, cfg)
-    return _error(request, 404, cfg)  # research §4.4: wrong path / version outside 7..api [I]
+    return _error(request, 404, cfg)  # docs/protocol.md §4.4: wrong path / version outside 7..api [I]
 
 
 def _server_info(request: web.Request, state: ServerState, cfg: SimulatorConfig) -> web.StreamResponse:
-    """GetServer / HeadServer (research §3.1); ``?CacheLogout=end`` ends the CSP session (research §3.3)."""
+    """GetServer / HeadServer (docs/protocol.md §3.1); ``?CacheLogout=end`` ends the CSP session (§3.3)."""
     sid, is_new = _authenticate(request, state, cfg, allow_basic=True)
     if sid is None:
         return _error(request, 401, cfg)
@@ -198,21 +202,23 @@ def _server_info(request: web.Request, state: ServerState, cfg: SimulatorConfig)
 
 
 async def _terminal(request: web.Request, state: ServerState, cfg: SimulatorConfig) -> web.StreamResponse:
-    """The terminal upgrade (research §4.3, §4.4, §6)."""
+    """The terminal upgrade (docs/protocol.md §4.3, §4.4, §6)."""
     is_upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
     max_size = cfg.max_frame_bytes or 0
     if is_upgrade and state.take_stale_upgrade():
         ws = web.WebSocketResponse(max_msg_size=max_size, compress=False)
         await ws.prepare(request)  # 101 accepted…
-        await ws.close(code=1011)  # …then closed at once, no frames (research §4.4, issue #1784)
+        await ws.close(code=1011)  # …then closed at once, no frames (docs/protocol.md §4.4, issue #1784)
         return ws
     if is_upgrade and state.take_unauthorized_upgrade():
-        return _error(request, 401, cfg)  # the cookie died between login and upgrade (research §4.4, §4.5)
+        # the cookie died between login and upgrade (docs/protocol.md §4.4, §4.5)
+        return _error(request, 401, cfg)
     sid, is_new = _authenticate(request, state, cfg, allow_basic=cfg.basic_on_upgrade)
     if sid is None:
         return _error(request, 401, cfg)
     if not is_upgrade:
-        return _error(request, 500, cfg)  # research §4.4: plain GET on a WebSocket route → 500 [O S27]
+        # docs/protocol.md §4.4: plain GET on a WebSocket route → 500 [O S27]
+        return _error(request, 500, cfg)
     ws = web.WebSocketResponse(max_msg_size=max_size, compress=False)
     if is_new:
         _set_session_cookies(ws, state, cfg, sid)

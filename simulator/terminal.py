@@ -1,4 +1,5 @@
-"""One Lite Terminal WebSocket: the server side of the message protocol (research §6, §7, §9, §10, §11).
+"""One Lite Terminal WebSocket: the server side of the message protocol (docs/protocol.md §6, §7, §9, §10,
+docs/protocol.md §11).
 
 The reader loop handles client frames; each ``prompt`` runs in its own task that drives the sans-IO
 interpreter, so ``interrupt`` (cancel that task) and ``read`` replies are served while a command runs.
@@ -27,13 +28,14 @@ _BREATHE_EVERY = 0.02
 if TYPE_CHECKING:
     from .server import ServerState
 
-#: Close code after any ``error`` frame. Research §6.1: the server "probably closes the socket" [I]; 1011
-#: is the WebSocket code for a server-side failure, the code IRIS used for stale cookies (research §4.4).
+#: Close code after any ``error`` frame. docs/protocol.md §6.1: the server "probably closes the socket" [I];
+#: 1011 is the WebSocket code for a server-side failure, the code IRIS used for stale cookies
+#: (docs/protocol.md §4.4).
 ERROR_CLOSE_CODE = 1011
 
 
 class TerminalConnection:
-    """State of one terminal socket. Phases: config → prompt ⇄ eval ⇄ read (research §7)."""
+    """State of one terminal socket. Phases: config → prompt ⇄ eval ⇄ read (docs/protocol.md §7)."""
 
     def __init__(self, state: ServerState, ws: web.WebSocketResponse, request: web.Request, job: int) -> None:
         self.state = state
@@ -56,18 +58,20 @@ class TerminalConnection:
 
     # ------------------------------------------------------------------------------------------ lifecycle ---
     async def serve(self) -> None:
-        """Send ``init`` at once (research §6.1), then handle frames until the socket closes."""
+        """Send ``init`` at once (docs/protocol.md §6.1), then handle frames until the socket closes."""
         watchdog = asyncio.ensure_future(self._idle_watchdog())
         try:
             cfg = self.state.config
-            await self._send_raw(cfg.frames_before_init)  # fault injection: frames before init (research §7)
+            # fault injection: frames before init (docs/protocol.md §7)
+            await self._send_raw(cfg.frames_before_init)
             await self._send({"type": "init", "protocol": 1, "version": cfg.version}, cfg)
             async for msg in self.ws:
                 self._touch()
                 if msg.type == WSMsgType.TEXT:
                     await self._on_text(msg.data)
-                # Binary frames are ignored, like non-JSON text: VS Code drops non-JSON frames (research §6.1)
-                # and the research knows no binary use: the simulator is as forgiving as the reference client.
+                # Binary frames are ignored, like non-JSON text: VS Code drops non-JSON frames
+                # (docs/protocol.md §6.1) and no source knows a binary use: the simulator is as forgiving as
+                # the reference client.
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
@@ -77,7 +81,8 @@ class TerminalConnection:
                 self._command.cancel()
 
     def abort(self) -> None:
-        """Drop the TCP connection without a close frame (Web Gateway restart, research §4.5/§12 #1481)."""
+        """Drop the TCP connection without a close frame (Web Gateway restart, docs/protocol.md §4.5/§12
+        #1481)."""
         self.closed = True
         if self._command is not None:
             self._command.cancel()
@@ -93,7 +98,7 @@ class TerminalConnection:
         try:
             msg = json.loads(data)
         except ValueError:
-            return  # non-JSON: ignored (research §6.1 client rule, mirrored [I])
+            return  # non-JSON: ignored (docs/protocol.md §6.1 client rule, mirrored [I])
         if not isinstance(msg, dict):
             return
         kind = msg.get("type")
@@ -109,7 +114,7 @@ class TerminalConnection:
             source = msg.get("input")
             if isinstance(source, str):
                 await self._send({"type": "color", "text": color_text(source)}, self.state.config)
-        # unknown types: ignored (research §6.1)
+        # unknown types: ignored (docs/protocol.md §6.1)
 
     async def _on_config(self, msg: Dict[str, Any]) -> None:
         if self.phase != "config":
@@ -121,14 +126,14 @@ class TerminalConnection:
             (ns for ns in cfg.namespaces if isinstance(wanted, str) and ns.upper() == wanted.upper()), None
         )
         if namespace is None:
-            # research §15.2: unknown namespace → error frame, then close [I]
+            # docs/protocol.md §15.2: unknown namespace → error frame, then close [I]
             await self._send({"type": "error", "text": f"Namespace '{wanted}' does not exist"}, cfg)
             await self.close(ERROR_CLOSE_CODE)
             return
         raw = bool(msg.get("rawMode", False))
         self.session = Session(self.job, namespace, cfg.namespaces, cfg.version, raw=raw)
         self.phase = "eval"
-        if cfg.startup_output:  # ^%ZSTART JOB output before the first prompt (research §1, §7)
+        if cfg.startup_output:  # ^%ZSTART JOB output before the first prompt (docs/protocol.md §1, §7)
             await self._send_output(cfg.startup_output, cfg)
         await self._send_prompt(cfg)
 
@@ -151,7 +156,8 @@ class TerminalConnection:
         future.set_result(reply if isinstance(reply, str) else "")
 
     async def _on_interrupt(self) -> None:
-        """Research §10: in EVAL/READ → ``<INTERRUPT>`` output + prompt; in PROMPT → just a new prompt."""
+        """docs/protocol.md §10: in EVAL/READ → ``<INTERRUPT>`` output + prompt; in PROMPT → just a new
+        prompt."""
         if self.phase == "prompt":
             await self._send_prompt(self.state.config)
         elif self.phase in ("eval", "read") and self._command is not None and not self._ignore_interrupts:
@@ -160,7 +166,8 @@ class TerminalConnection:
                 self._command.cancel()
 
     async def _out_of_state(self) -> None:
-        """Research §7: the server's reaction is unknown; ``out_of_state`` picks ignore or error+close."""
+        """docs/protocol.md §7: the server's reaction is unknown; ``out_of_state`` picks ignore or
+        error+close."""
         cfg = self.state.config
         if cfg.out_of_state == "error":
             await self._send({"type": "error", "text": "Message not expected in this state"}, cfg)
@@ -182,7 +189,8 @@ class TerminalConnection:
         try:
             if self._interrupt_requested:
                 raise asyncio.CancelledError()
-            await self._send_raw(cfg.injects_for(source))  # malformed/unknown frames first (research §6.1)
+            # malformed/unknown frames first (docs/protocol.md §6.1)
+            await self._send_raw(cfg.injects_for(source))
             fault = cfg.fault_for(source)
             if fault == "close_mid_output_on":
                 text = self._output_until_blocked(source, cfg)
@@ -234,7 +242,8 @@ class TerminalConnection:
         return "".join(texts)
 
     async def _execute(self, source: str, cfg: SimulatorConfig) -> Optional[str]:
-        """Drive the interpreter: batch its output into frames, serve READ/HANG/HALT (research §8-§11)."""
+        """Drive the interpreter: batch its output into frames, serve READ/HANG/HALT (
+        docs/protocol.md §8-§11)."""
         assert self.session is not None
         run = self.session.run(source, leading_crlf=cfg.leading_crlf)
         pending: List[str] = []
@@ -268,7 +277,7 @@ class TerminalConnection:
                     reply = await self._wait_read(event.timeout, self.state.config)
                 elif isinstance(event, Hang):
                     await asyncio.sleep(event.seconds)
-                elif isinstance(event, Halt):  # research §11: optional output, then close 1000 [I]
+                elif isinstance(event, Halt):  # docs/protocol.md §11: optional output, then close 1000 [I]
                     halt_cfg = self.state.config
                     if halt_cfg.halt_output:
                         await self._send_output(halt_cfg.halt_output, halt_cfg)
@@ -282,7 +291,8 @@ class TerminalConnection:
         return None
 
     async def _wait_read(self, timeout: Optional[float], cfg: SimulatorConfig) -> Optional[str]:
-        """Send a ``read`` frame (no text, research §6.1) and wait for the reply; None on READ timeout."""
+        """Send a ``read`` frame (no text, docs/protocol.md §6.1) and wait for the reply; None on READ
+        timeout."""
         future: asyncio.Future = self._loop.create_future()
         self._read_future = future
         self.phase = "read"
@@ -301,7 +311,8 @@ class TerminalConnection:
 
     # --------------------------------------------------------------------------------------------- frames ---
     async def _send_prompt(self, cfg: SimulatorConfig) -> None:
-        """``prompt{text, ns}``: bold unless rawMode; ``ns`` only in 2025.3+ mode (research §6.1, §13)."""
+        """``prompt{text, ns}``: bold unless rawMode; ``ns`` only in 2025.3+ mode (docs/protocol.md §6.1,
+        docs/protocol.md §13)."""
         assert self.session is not None
         self.phase = "prompt"
         ns = self.session.namespace
@@ -316,7 +327,8 @@ class TerminalConnection:
             await self._send({"type": "output", "text": piece}, cfg)
 
     def _split(self, text: str, cfg: SimulatorConfig) -> List[str]:
-        """Chunk boundaries are arbitrary on a real server (research §1, §8): fixed size or seeded random."""
+        """Chunk boundaries are arbitrary on a real server (docs/protocol.md §1, §8): fixed size or seeded
+        random."""
         if not text:
             return []
         if cfg.chunk_size is not None:
@@ -359,7 +371,8 @@ class TerminalConnection:
         self._last_traffic = self._loop.time()
 
     async def _idle_watchdog(self) -> None:
-        """Close a terminal after ``idle_close_after`` s without frames either way (research §4.5, §12)."""
+        """Close a terminal after ``idle_close_after`` s without frames either way (docs/protocol.md §4.5,
+        docs/protocol.md §12)."""
         while not self.closed:
             cfg = self.state.config
             if cfg.idle_close_after is None:

@@ -3,7 +3,8 @@
 Glue only: ``login`` (REST), ``transport`` (socket) and ``protocol`` (state machine) do the work.
 A command that fails inside IRIS is a :class:`CommandResult` (``status="error"``); only failures of the
 session itself raise :class:`TerminalError`. The client never re-sends a command on its own: a command
-cut off by a lost connection may or may not have run (research §4.5, state lives in the server process).
+cut off by a lost connection may or may not have run (docs/protocol.md §4.5, state lives in the server
+process).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class CommandResult:
 
 
 class _ClosedBeforeInit(Exception):
-    """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie, §4.4)."""
+    """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie,
+    docs/protocol.md §4.4)."""
 
 
 def _limit(value: Optional[float]) -> Optional[float]:
@@ -201,7 +203,8 @@ class LiteTerminal:
             return
 
     def _handshake(self, transport: WebSocketTransport, proto: TerminalProtocol) -> str:
-        """``init`` -> ``config`` -> first ``prompt`` within connect_timeout (research §7, §15.1 step 5)."""
+        """``init`` -> ``config`` -> first ``prompt`` within connect_timeout (docs/protocol.md §7, §15.1 step
+        5)."""
         limit = self.connect_timeout
         deadline = None if limit is None else time.monotonic() + limit
         while True:

@@ -3,21 +3,21 @@
 Every failure of the *session itself* surfaces as a subclass of :class:`TerminalError`; a command that
 fails inside IRIS is not an exception but a ``CommandResult`` with ``status="error"``. Nothing from
 ``requests``, ``websocket``, ``ssl``, ``socket`` or ``json`` escapes the public API: the I/O modules
-translate those at their boundary (the httpx ``map_httpcore_exceptions`` pattern, research peers §5).
+translate those at their boundary (the httpx ``map_httpcore_exceptions`` pattern, docs/settings.md §9).
 
 ::
 
     TerminalError                       root: anything wrong with the terminal session
     ├── ConnectError                    could not open the session: refused, DNS, TLS, bad upgrade,
     │   │                               handshake timeout, close before ``init``
-    │   ├── AuthError                   HTTP 401 (login or upgrade)                   research §4.4
-    │   ├── ServerUnavailable           HTTP 503: licence exhausted / server busy      research §3.1
-    │   └── UnsupportedServer           Atelier API < 7 or 404 on the terminal route   research §2
+    │   ├── AuthError                   HTTP 401 (login or upgrade)                   docs/protocol.md §4.4
+    │   ├── ServerUnavailable           HTTP 503: licence exhausted / server busy      docs/protocol.md §3.1
+    │   └── UnsupportedServer           Atelier API < 7 or 404 on the terminal route   docs/protocol.md §2
     ├── NamespaceError                  namespace not offered by the server / ``zn`` failed at config
     ├── ProtocolError                   malformed or out-of-order frames
     │   ├── RemoteProtocolError         ... received from the server
     │   └── LocalProtocolError          ... this client was asked to send a frame the state forbids
-    ├── RemoteError                     the server sent an ``error`` frame (fatal)      research §6.1
+    ├── RemoteError                     the server sent an ``error`` frame (fatal)      docs/protocol.md §6.1
     ├── ConnectionLost                  the socket closed or went silent mid-session
     ├── SessionClosed                   the terminal was used after ``close()``
     └── InvalidArgument                 a bad argument (e.g. credentials Basic auth cannot carry), refused
@@ -71,7 +71,7 @@ class NamespaceError(TerminalError):
 
 
 class ProtocolError(TerminalError):
-    """A frame broke the protocol (research §6/§7)."""
+    """A frame broke the protocol (docs/protocol.md §6/§7)."""
 
 
 class RemoteProtocolError(ProtocolError):

@@ -1,6 +1,7 @@
-"""Lite Terminal frames: JSON objects in WebSocket text frames, discriminated by ``type`` (research §6).
+"""Lite Terminal frames: JSON objects in WebSocket text frames, discriminated by ``type`` (
+docs/protocol.md §6).
 
-What VS Code drops, we drop (research §6.1 [C S1]: "non-JSON frames are dropped", unknown types fall
+What VS Code drops, we drop (docs/protocol.md §6.1 [C S1]: "non-JSON frames are dropped", unknown types fall
 through its switch): a text frame that is not JSON, not a JSON object, or has no string ``type`` becomes a
 :class:`DroppedFrame`; a well-formed frame of an unknown ``type`` becomes an :class:`UnknownFrame` (a
 ``readchar`` type is rumoured but never seen). The state machine ignores both. A frame of a *known* type
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-# --- server -> client (research §6.1) -------------------------------------------------------------
+# --- server -> client (docs/protocol.md §6.1) -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class InitFrame:
 
 @dataclass(frozen=True)
 class PromptFrame:
-    """The server is idle. ``ns`` exists only on IRIS 2025.3+ (research §2), hence Optional."""
+    """The server is idle. ``ns`` exists only on IRIS 2025.3+ (docs/protocol.md §2), hence Optional."""
 
     text: str
     ns: Optional[str] = None
@@ -58,26 +59,26 @@ class PromptFrame:
 
 @dataclass(frozen=True)
 class OutputFrame:
-    """A chunk of terminal output; chunk boundaries are arbitrary (research §8)."""
+    """A chunk of terminal output; chunk boundaries are arbitrary (docs/protocol.md §8)."""
 
     text: str
 
 
 @dataclass(frozen=True)
 class ReadFrame:
-    """Running code does a READ on the terminal; the process blocks until answered (research §9)."""
+    """Running code does a READ on the terminal; the process blocks until answered (docs/protocol.md §9)."""
 
 
 @dataclass(frozen=True)
 class ColorFrame:
-    """Reply to a ``color`` request; never output (research §7)."""
+    """Reply to a ``color`` request; never output (docs/protocol.md §7)."""
 
     text: str
 
 
 @dataclass(frozen=True)
 class ErrorFrame:
-    """A fatal server-side problem; the session is over (research §6.1)."""
+    """A fatal server-side problem; the session is over (docs/protocol.md §6.1)."""
 
     text: str
 
@@ -102,7 +103,7 @@ ServerFrame = Union[
 ]
 
 
-# --- client -> server (research §6.2) -------------------------------------------------------------
+# --- client -> server (docs/protocol.md §6.2) -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class ReadReplyFrame:
 
 @dataclass(frozen=True)
 class InterruptFrame:
-    """Ctrl-C: the server unwinds with ``<INTERRUPT>`` and sends a prompt (research §10)."""
+    """Ctrl-C: the server unwinds with ``<INTERRUPT>`` and sends a prompt (docs/protocol.md §10)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
 
 
 def encode(frame: ClientFrame) -> str:
-    """Serialise a client frame to the JSON text the server expects (research §6.2)."""
+    """Serialise a client frame to the JSON text the server expects (docs/protocol.md §6.2)."""
     if isinstance(frame, ConfigFrame):
         obj: Dict[str, Any] = {"type": "config", "namespace": frame.namespace, "rawMode": frame.raw_mode}
     elif isinstance(frame, InputFrame):

@@ -1,10 +1,10 @@
-"""Atelier REST login with ``requests`` (research §3.1, §4.1, §15.1 steps 1-3).
+"""Atelier REST login with ``requests`` (docs/protocol.md §3.1, §4.1, §15.1 steps 1-3).
 
 ``GET {base}/api/atelier/`` with Basic auth both checks the credentials and tells us the Atelier API
 version, ``$ZVERSION`` and the namespaces. Each terminal connection gets its own ``requests.Session``
-(research §4.5: concurrent sockets sharing one CSP session lose output), and the cookies it received go
-on the WebSocket upgrade when their attributes allow it for the terminal URL (the cookie name is port-
-and path-specific, research §4.2; a ``Secure`` cookie only over ``wss://``).
+(docs/protocol.md §4.5: concurrent sockets sharing one CSP session lose output), and the cookies it received
+go on the WebSocket upgrade when their attributes allow it for the terminal URL (the cookie name is port-
+and path-specific, docs/protocol.md §4.2; a ``Secure`` cookie only over ``wss://``).
 
 Wire safety: redirects are never followed (the credentials, the session cookie and then the command
 would go to whatever host a redirect names); the Basic credentials are encoded here as UTF-8 (RFC 7617's
@@ -44,14 +44,14 @@ __all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_
 
 log = logging.getLogger("adapters.lite_terminal")
 
-MIN_API = 7  # the terminal route was "added in Atelier API v7" = IRIS 2023.2 (research §2)
+MIN_API = 7  # the terminal route was "added in Atelier API v7" = IRIS 2023.2 (docs/protocol.md §2)
 
 Verify = Union[bool, str]
 
 
 @dataclass(frozen=True)
 class ServerInfo:
-    """What ``GET /api/atelier/`` says about the server (research §3.1)."""
+    """What ``GET /api/atelier/`` says about the server (docs/protocol.md §3.1)."""
 
     api: int
     version: str
@@ -67,7 +67,7 @@ class ServerInfo:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where the server is. Builds both the REST base and the WebSocket URL (research §5)."""
+    """Where the server is. Builds both the REST base and the WebSocket URL (docs/protocol.md §5)."""
 
     host: str
     port: int
@@ -78,7 +78,7 @@ class Endpoint:
     def prefix(self) -> str:
         prefix = (self.path_prefix or "").strip().rstrip("/")
         if prefix and not prefix.startswith("/"):
-            prefix = "/" + prefix  # VS Code prepends the slash too (research §5)
+            prefix = "/" + prefix  # VS Code prepends the slash too (docs/protocol.md §5)
         return prefix
 
     @property
@@ -91,7 +91,8 @@ class Endpoint:
         return f"{'https' if self.tls else 'http'}://{self.authority}{self.prefix}/api/atelier/"
 
     def terminal_url(self, api: int) -> str:
-        """``%25SYS`` is literal: the namespace is chosen by ``config``, never by the URL (research §5)."""
+        """``%25SYS`` is literal: the namespace is chosen by ``config``, never by the URL
+        (docs/protocol.md §5)."""
         return f"{'wss' if self.tls else 'ws'}://{self.authority}{self.prefix}/api/atelier/v{api}/%25SYS/terminal"
 
 
@@ -326,7 +327,7 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
 def cookie_header(session: requests.Session, url: str) -> str:
     """The ``Cookie`` header for the terminal upgrade at ``url`` (``ws://`` or ``wss://``): the session's
     cookies that their attributes allow there (domain, path, expiry; ``Secure`` ones only over wss), as
-    the standard library's cookie policy decides for a browser (research §15.1 step 3)."""
+    the standard library's cookie policy decides for a browser (docs/protocol.md §15.1 step 3)."""
     return requests.cookies.get_cookie_header(session.cookies, _UpgradeRequest(url)) or ""
 
 
@@ -340,7 +341,8 @@ class _UpgradeRequest:
 
 
 def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[float] = 2.0) -> None:
-    """Best effort ``HEAD .../api/atelier/?CacheLogout=end`` so the CSP session frees its licence (§3.3)."""
+    """Best effort ``HEAD .../api/atelier/?CacheLogout=end`` so the CSP session frees its licence
+    (docs/protocol.md §3.3)."""
     try:
         if len(session.cookies):
             with warnings.catch_warnings():

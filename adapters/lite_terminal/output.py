@@ -1,11 +1,11 @@
-"""Pure helpers that turn raw terminal output into what a program wants (research §8, §11).
+"""Pure helpers that turn raw terminal output into what a program wants (docs/protocol.md §8, §11).
 
 IRIS sends ANSI SGR codes when ``rawMode`` is false: a bold prompt and bold-red error names
 (``\\x1b[31;1m<UNDEFINED>\\x1b[0m *x``). VS Code's rules are copied: a command failed iff its output
-contains ``\\x1b[31;1m``, and was interrupted iff it contains ``\\x1b[31;1m<INTERRUPT>`` (research §8).
-In raw mode there is no colour, so a line starting with ``<NAME>`` (after stripping) is the best
-evidence of an error [I, research §8]; that heuristic is off unless asked for, because it would flag a
-harmless ``write "<HELLO>"``.
+contains ``\\x1b[31;1m``, and was interrupted iff it contains ``\\x1b[31;1m<INTERRUPT>`` (
+docs/protocol.md §8). In raw mode there is no colour, so a line starting with ``<NAME>`` (after stripping) is
+the best evidence of an error [I, docs/protocol.md §8]; that heuristic is off unless asked for, because it
+would flag a harmless ``write "<HELLO>"``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def strip_ansi(text: str) -> str:
 
 
 def strip_leading_crlf(text: str) -> str:
-    """Drop at most one leading ``\\r\\n`` (VS Code does the same after a submission, research §8)."""
+    """Drop at most one leading ``\\r\\n`` (VS Code does the same after a submission, docs/protocol.md §8)."""
     return text[2:] if text.startswith("\r\n") else text
 
 
@@ -78,7 +78,7 @@ def is_interrupted(raw: str, raw_mode: bool = False) -> bool:
 def namespace_from_prompt(prompt: str) -> Optional[str]:
     """The namespace in a prompt's text: ``\\x1b[1mUSER>\\x1b[0m`` -> ``USER``, ``TL1:USER>`` -> ``USER``.
 
-    Used when the ``prompt`` frame has no ``ns`` field (IRIS before 2025.3, research §11).
+    Used when the ``prompt`` frame has no ``ns`` field (IRIS before 2025.3, docs/protocol.md §11).
     """
     match = _PROMPT_NS.search(strip_ansi(prompt))
     return match.group(1) if match else None

@@ -1,4 +1,4 @@
-"""The sans-IO Lite Terminal state machine (research §7), in the style of h11/wsproto.
+"""The sans-IO Lite Terminal state machine (docs/protocol.md §7), in the style of h11/wsproto.
 
 Text frames go in through :meth:`TerminalProtocol.receive`, which returns events; frames to send come
 out of the ``config``/``start_command``/``answer_read``/``interrupt`` methods as JSON text. No sockets,
@@ -11,11 +11,12 @@ whole protocol can be read (and tested) in one place::
     any live state --error frame--> FAILED (Fatal)     --connection_closed()--> CLOSED
     a malformed or out-of-order frame --> FAILED (RemoteProtocolError)
 
-Rules traced to the research: exactly one ``prompt`` ends a command (§7); output before the first
-prompt is banner, not command output (§7, ``^%ZSTART`` JOB output); ``color`` and unknown types are
-ignored (§6.1, §7); the server always answers ``interrupt`` with a prompt (§7, §10).
-Tolerated although undocumented [I]: output or an extra prompt while idle (seen as late output in
-issue #1280, research §12) become ``StrayOutput``/``PromptRefreshed`` instead of killing the session.
+Rules traced to the protocol notes: exactly one ``prompt`` ends a command (docs/protocol.md §7); output before
+the first prompt is banner, not command output (docs/protocol.md §7, ``^%ZSTART`` JOB output); ``color`` and
+unknown types are ignored (docs/protocol.md §6.1, §7); the server always answers ``interrupt`` with a prompt
+(docs/protocol.md §7, §10). Tolerated although undocumented [I]: output or an extra prompt while idle (seen as
+late output in issue #1280, docs/protocol.md §12) become ``StrayOutput``/``PromptRefreshed`` instead of
+killing the session.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ RECEIVE_TRANSITIONS: Dict[Tuple[State, Type[object]], State] = {
     (State.READ, PromptFrame): State.PROMPT,
 }
 
-# (client frame class) -> (states it may be sent in, next state). Research §6.2.
+# (client frame class) -> (states it may be sent in, next state). docs/protocol.md §6.2.
 SEND_TRANSITIONS: Dict[Type[object], Tuple[frozenset, State]] = {
     ConfigFrame: (frozenset({State.SEND_CONFIG}), State.CONFIGURING),
     InputFrame: (frozenset({State.PROMPT}), State.EVAL),
@@ -285,7 +286,7 @@ class TerminalProtocol:
         return text
 
     def config(self) -> str:
-        """The ``config`` reply to ``init`` (namespace upper-cased like VS Code, research §6.2)."""
+        """The ``config`` reply to ``init`` (namespace upper-cased like VS Code, docs/protocol.md §6.2)."""
         return self._send(ConfigFrame(self.namespace_requested.upper(), self.raw_mode))
 
     def start_command(self, command: str) -> str:
@@ -301,7 +302,7 @@ class TerminalProtocol:
         return self._send(ReadReplyFrame(line))
 
     def interrupt(self) -> str:
-        """Ctrl-C; afterwards wait for the prompt the server always sends (research §10)."""
+        """Ctrl-C; afterwards wait for the prompt the server always sends (docs/protocol.md §10)."""
         return self._send(InterruptFrame())
 
     @property

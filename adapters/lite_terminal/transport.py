@@ -1,11 +1,11 @@
-"""The thin I/O layer: one WebSocket over ``websocket-client`` (research §4.1, §5, §15.1 step 4).
+"""The thin I/O layer: one WebSocket over ``websocket-client`` (docs/protocol.md §4.1, §5, §15.1 step 4).
 
 Everything ``websocket``/``ssl``/``socket`` can raise is translated here into the TerminalError tree
 (the httpx ``map_httpcore_exceptions`` idea), so the client never sees a foreign exception.
 ``recv`` never raises for the two ordinary outcomes: it returns :data:`Signal.TIMEOUT` when the
 deadline passes and :data:`Signal.CLOSED` when the server closed or dropped the socket.
 Binary messages are skipped: the protocol is JSON text only and VS Code drops what it cannot parse
-(research §6.1); a debug log records them.
+(docs/protocol.md §6.1); a debug log records them.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ class WebSocketTransport:
     def open(
         cls, url: str, cookie: str, verify: Verify = True, timeout: Optional[float] = 5.0
     ) -> WebSocketTransport:
-        """Upgrade to a WebSocket carrying the login cookies and nothing else (research §4.1 step 5)."""
+        """Upgrade to a WebSocket carrying the login cookies and nothing else (docs/protocol.md §4.1 step
+        5)."""
         tls = url.startswith("wss://")
         sslopt = {"context": ssl_context(verify, _where(url).split("/", 1)[0])} if tls else {}
         # skip_utf8_validation: websocket-client checks UTF-8 in pure Python (about 3 s per 10 MB without
@@ -180,7 +181,7 @@ class WebSocketTransport:
     def server_closed(self) -> bool:
         """Without blocking: has the server already closed this socket (e.g. an idle close)?
 
-        Frames that arrive meanwhile are kept for the next ``recv``. Research §4.5/§12: idle closes
+        Frames that arrive meanwhile are kept for the next ``recv``. docs/protocol.md §4.5/§12: idle closes
         happen; detecting them before sending a command avoids losing the command.
         """
         if self._closed:
@@ -224,7 +225,7 @@ class WebSocketTransport:
             pass
 
     def close(self, timeout: float = 1.0) -> None:
-        """Send a normal close (research §15.1 step 8) and drop the socket; never raises."""
+        """Send a normal close (docs/protocol.md §15.1 step 8) and drop the socket; never raises."""
         if self._closed:
             return
         self._closed = True

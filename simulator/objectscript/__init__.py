@@ -2,7 +2,7 @@
 
 ``Session.run(source)`` is a generator: it yields events (``Output``, ``ReadRequest``, ``Hang``, ``Halt``,
 ``TICK``) and the driver (``simulator/terminal.py``) performs the I/O. Errors are rendered as IRIS renders
-them (research §8).
+them (docs/protocol.md §8).
 
 Where things happen:
 

@@ -87,7 +87,7 @@ def _set(s: Session, cmd: Cmd) -> Run:
     for targets, expr in cmd.args:
         value = expr.eval(s)
         for target in targets:
-            if isinstance(target, Special):  # SET $NAMESPACE (research §11)
+            if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11)
                 s.namespace = s.resolve_namespace(to_str(value))
             else:
                 s.locals[target.key(s)] = value

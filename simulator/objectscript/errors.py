@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class ObjectScriptError(Exception):
-    """An IRIS error such as ``<UNDEFINED> *x``; stops the rest of the input (rendered per research §8)."""
+    """An IRIS error such as ``<UNDEFINED> *x``; stops the rest of the input (rendered per
+    docs/protocol.md §8)."""
 
     def __init__(self, name: str, detail: str = "") -> None:
         super().__init__(f"<{name}>" + (f" {detail}" if detail else ""))

@@ -17,7 +17,8 @@ class Output(NamedTuple):
 
 
 class ReadRequest(NamedTuple):
-    """The process executes READ on the principal device (research §9); ``timeout`` from ``read x:t``."""
+    """The process executes READ on the principal device (docs/protocol.md §9); ``timeout`` from ``read
+    x:t``."""
 
     timeout: Optional[float]
 
@@ -29,7 +30,7 @@ class Hang(NamedTuple):
 
 
 class Halt(NamedTuple):
-    """HALT: the process ends, the server closes the socket (research §11)."""
+    """HALT: the process ends, the server closes the socket (docs/protocol.md §11)."""
 
 
 class _Tick:

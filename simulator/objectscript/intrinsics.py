@@ -209,7 +209,7 @@ FUNCTIONS: Dict[str, Function] = _by_every_name(
 
 # -------------------------------------------------------------------------------- special variables ---
 def namespace_of(s: Session) -> Value:
-    """``$NAMESPACE`` (also what ``SET $NAMESPACE=...`` targets, research §11)."""
+    """``$NAMESPACE`` (also what ``SET $NAMESPACE=...`` targets, docs/protocol.md §11)."""
     return s.namespace
 
 

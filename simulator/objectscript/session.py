@@ -1,8 +1,8 @@
 """``Session``: the state of one JOBbed terminal process and the entry point that runs a prompt input.
 
 Local variables and the namespace live here, one session per socket, as they live in the JOBbed IRIS
-process (research §1). Output bookkeeping ($X, "at a fresh line") lives here too, because where an error
-report starts depends on what was written before it (research §8).
+process (docs/protocol.md §1). Output bookkeeping ($X, "at a fresh line") lives here too, because where an
+error report starts depends on what was written before it (docs/protocol.md §8).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from .values import Value
 
 
 class Session:
-    """The state of one JOBbed terminal process: $JOB, namespace, locals, rawMode (research §1, §6.2)."""
+    """The state of one JOBbed terminal process: $JOB, namespace, locals, rawMode (docs/protocol.md §1,
+    docs/protocol.md §6.2)."""
 
     def __init__(
         self,
@@ -48,7 +49,7 @@ class Session:
         if not text:
             return None
         if self._first_output and self._leading_crlf:
-            text = CRLF + text  # research §8: some captures/claims show a leading \r\n (switchable)
+            text = CRLF + text  # docs/protocol.md §8: some captures/claims show a leading \r\n (switchable)
         self._first_output = False
         newline = text.rfind("\n")
         self.column = len(text) - newline - 1 if newline >= 0 else self.column + len(text)
@@ -61,7 +62,8 @@ class Session:
         self._fresh = False
 
     def error_output(self, error: ObjectScriptError) -> Output:
-        """An error report on a fresh line (research §8 emulator default: a \\r\\n unless already at one)."""
+        """An error report on a fresh line (docs/protocol.md §8 emulator default: a \\r\\n unless already at
+        one)."""
         report = error_report(error.name, error.detail, self.raw)
         if not (self._first_output and self._leading_crlf) and not self._fresh:
             report = CRLF + report
@@ -78,9 +80,10 @@ class Session:
 
     # -- running --
     def run(self, source: str, leading_crlf: bool = False) -> Run:
-        """Execute a prompt input: lines separated by \\r\\n run one after the other (research §11)."""
-        self._fresh = False  # research §8 default [I]: an error report still starts with its own \r\n
-        self.column = 0  # the client printed \r\n after the input (research §8), so $X starts at 0
+        """Execute a prompt input: lines separated by \\r\\n run one after the other (
+        docs/protocol.md §11)."""
+        self._fresh = False  # docs/protocol.md §8 default [I]: an error report still starts with its own \r\n
+        self.column = 0  # the client printed \r\n after the input (docs/protocol.md §8), so $X starts at 0
         self._first_output = True
         self._leading_crlf = leading_crlf
         try:

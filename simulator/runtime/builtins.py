@@ -1,9 +1,9 @@
 """Built-in IRIS/Ens classes that pyprod classes extend, with their own settings.
 
-Sources: peers.md §2 (settings on every business operation/service, Ens.Adapter members, CallInterval
-"default 5 seconds, minimum 0.1", ReplyCodeActions/RetryInterval/FailureTimeout, Credentials +
-``%CredentialsObj`` + ``CredentialsSet``), pyprod.md §1.4 (message classes extend
-``(%Persistent, Ens.Request)``). Defaults the research does not give are marked ``[unverified]``.
+Sources: docs/settings.md §2, §4, §5, §6 (settings on every business operation/service, Ens.Adapter members,
+CallInterval "default 5 seconds, minimum 0.1", ReplyCodeActions/RetryInterval/FailureTimeout, Credentials +
+``%CredentialsObj`` + ``CredentialsSet``), docs/pyprod-runtime.md §1.4 (message classes extend
+``(%Persistent, Ens.Request)``). Defaults the sources do not give are marked ``[unverified]``.
 ``EnsLib.File.InboundAdapter`` follows the project brief (FilePath, FileSpec, ArchivePath, WorkPath,
 CallInterval, Charset) and is ``[unverified]`` beyond that.
 """
@@ -28,7 +28,7 @@ def _cls(name: str, extends: Iterable[str], props: Iterable[_Prop] = (), setting
 
 
 def builtin_classes() -> List[ClassDef]:
-    host_common = [  # Ens.Host: peers.md §2 "Settings on every business operation/service"
+    host_common = [  # Ens.Host: docs/settings.md §4
         ("AlertOnError", "%Boolean", 0),
         ("AlertGroups", "%String", None),
         ("InactivityTimeout", "%Integer", 0),
@@ -38,7 +38,7 @@ def builtin_classes() -> List[ClassDef]:
         ("QueueCountAlert", "%Integer", 0),
         ("QueueWaitAlert", "%Integer", 0),
     ]
-    retry = [  # Ens.BusinessOperation/Process: peers.md §2; defaults 5 / 15 [unverified]
+    retry = [  # Ens.BusinessOperation/Process: docs/settings.md §4; defaults 5 / 15 [unverified]
         ("ReplyCodeActions", "%String", None),
         ("RetryInterval", "%Numeric", 5),
         ("FailureTimeout", "%Numeric", 15),
@@ -138,7 +138,7 @@ def builtin_classes() -> List[ClassDef]:
         _cls("%Stream.FileCharacter", ["%RegisteredObject"]),
         _cls("%Library.FileCharacterStream", ["%RegisteredObject"]),
     ]
-    # ``%CredentialsObj`` and ``BusinessHost`` are object-valued members of Ens.Adapter (peers.md §2)
+    # ``%CredentialsObj`` and ``BusinessHost`` are object-valued members of Ens.Adapter (docs/settings.md §2)
     adapter = cls[[c.name for c in cls].index("Ens.Adapter")]
     adapter.properties["%CredentialsObj"] = PropDef("%CredentialsObj", "Ens.Config.Credentials")
     adapter.properties["BusinessHost"] = PropDef("BusinessHost", "Ens.Host")

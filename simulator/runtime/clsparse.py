@@ -1,6 +1,6 @@
 """Parse the ObjectScript ``.cls`` text that the real pyprod loader generates.
 
-research pyprod.md §1.4 lists what the loader emits per kind of class: the ``Class X Extends Y`` line,
+docs/pyprod-runtime.md §1.4 lists what the loader emits per kind of class: the ``Class X Extends Y`` line,
 ``Property ... As T [InitialExpression = ...]``, ``Parameter NAME [As T] = v``, ``Parameter SETTINGS``,
 ``XData MessageMap``, the stub ``Method``s (whose bodies name the Python helper they call) and, for a
 ``Production`` subclass, ``XData ProductionDefinition``. This is a small parser for exactly that dialect,
@@ -50,7 +50,7 @@ class MethodDef:
     args: List[ArgDef] = field(default_factory=list)
     body: str = ""
     classmethod: bool = False
-    helper: str = ""  # the pyprod helper the stub calls (research §2.1), e.g. "AnyMethodHelper"
+    helper: str = ""  # the pyprod helper the stub calls (docs/pyprod-runtime.md §2.1), e.g. "AnyMethodHelper"
     py_name: str = ""  # the Python method name passed to AnyMethodHelper
 
 
@@ -76,7 +76,7 @@ class ClassDef:
 
     @property
     def own_settings(self) -> List[str]:
-        """Entries of this class's own ``Parameter SETTINGS`` (research §1.4 grammar)."""
+        """Entries of this class's own ``Parameter SETTINGS`` (docs/pyprod-runtime.md §1.4 grammar)."""
         p = self.parameters.get("SETTINGS")
         if p is None or not str(p.value).strip():
             return []
@@ -84,7 +84,8 @@ class ClassDef:
 
     @property
     def message_map(self) -> List[Tuple[str, str]]:
-        """``XData MessageMap`` as ``[(MessageType, Method)]`` in document order (research §1.4)."""
+        """``XData MessageMap`` as ``[(MessageType, Method)]`` in document order (
+        docs/pyprod-runtime.md §1.4)."""
         text = self.xdata.get("MessageMap")
         if not text:
             return []
@@ -225,7 +226,7 @@ _HELPERS = (
 
 
 def parse_cls(text: str) -> ClassDef:
-    """Parse one class definition (the loader sends one class per stream, research §1.1)."""
+    """Parse one class definition (the loader sends one class per stream, docs/pyprod-runtime.md §1.1)."""
     m = _CLASS_RE.search(text)
     if not m:
         raise ClsParseError("no 'Class X Extends Y' line found")

@@ -1,4 +1,4 @@
-"""``Ens.Director`` class methods (research pyprod.md §4, §8.1), backed by the offline engine."""
+"""``Ens.Director`` class methods (docs/pyprod-runtime.md §4, §8.1), backed by the offline engine."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 
 def lb(*items: Any) -> str:
-    """``$LB`` of short strings, in the byte layout ``director.list_all_productions`` parses (§4):
-    each element is chr(len+2) + "\\x01" + text."""
+    """``$LB`` of short strings, in the byte layout ``director.list_all_productions`` parses
+    (docs/pyprod-runtime.md §4): each element is chr(len+2) + "\\x01" + text."""
     out = []
     for it in items:
         s = "" if it is None else str(it)

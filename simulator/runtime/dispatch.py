@@ -1,4 +1,4 @@
-"""SendRequestSync/Async and message completion: headers, queues, replies (research §8.2, §8.3).
+"""SendRequestSync/Async and message completion: headers, queues, replies (docs/pyprod-runtime.md §8.2, §8.3).
 
 A request becomes an ``Ens.MessageHeader`` row and a ``Work`` entry on the target's queue; the target's
 job completes it, which records the response header and wakes the sync caller or queues the response
@@ -35,7 +35,7 @@ def send_request(
     ctx = ns.context
     source = sender._o_props.get("%ConfigName") or ctx.config_name or "?"
     if not isinstance(req, IRISObject) or not ns.registry.extends(req._o_cdef.name, "%Persistent"):
-        # research §8.2: a Python object that is not an IRIS persistent object is rejected
+        # docs/pyprod-runtime.md §8.2: a Python object that is not an IRIS persistent object is rejected
         return st.ErrorStatus(
             5001, f"request to '{target}' is not a persistent IRIS object: {type(req).__name__}"
         ), None

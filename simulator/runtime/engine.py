@@ -1,4 +1,4 @@
-"""The production engine: what Ens does around the generated stubs (research pyprod.md §8.3).
+"""The production engine: what Ens does around the generated stubs (docs/pyprod-runtime.md §8.3).
 
 This module holds the engine's state and its entry points; the work is done by one module per job:
 
@@ -13,7 +13,7 @@ so imports run one way, from here to the parts (``tests/runtime/test_imports.py`
 
 Isolation is weaker than IRIS: all items share one Python process, so module globals and pyprod's class
 registries are shared across hosts; :meth:`Engine.note_module` records which modules more than one item
-imports and warns about it (research §3 "A faithful harness must not let hosts share state").
+imports and warns about it (docs/pyprod-runtime.md §3 "A faithful emulator must not let hosts share state").
 """
 
 from __future__ import annotations
@@ -38,14 +38,15 @@ from .stubs import stub_methods
 
 
 class Engine:
-    """One namespace's production engine: at most one production runs at a time (research §4)."""
+    """One namespace's production engine: at most one production runs at a time (
+    docs/pyprod-runtime.md §4)."""
 
     def __init__(self, ns: Namespace, options: Optional[Options] = None) -> None:
         self.ns = ns
         self.options = options or Options()
         self.items: Dict[str, Item] = {}
         self.production: Optional[ProductionDef] = None
-        self.state = 2  # 1 running, 2 stopped (research §4)
+        self.state = 2  # 1 running, 2 stopped (docs/pyprod-runtime.md §4)
         self.last_start = ""
         self.last_stop = ""
         self.python_errors: List[Dict[str, Any]] = []
@@ -84,7 +85,7 @@ class Engine:
         )
 
     def note_module(self, host: Any, module: str) -> None:
-        """research §3/§7.8: modules are per job in IRIS, shared here; warn once per module."""
+        """docs/pyprod-runtime.md §3/§7.8: modules are per job in IRIS, shared here; warn once per module."""
         name = host._o_props.get("%ConfigName") or self.ns.context.config_name
         users = self.module_users.setdefault(module, set())
         users.add(str(name))
@@ -127,7 +128,8 @@ class Engine:
 
     # -- production ------------------------------------------------------------------------------
     def make_host(self, item: Item) -> Any:
-        """research §8.3 Startup 1-3: defaults, Host settings, adapter + Adapter settings, links."""
+        """docs/pyprod-runtime.md §8.3 Startup 1-3: defaults, Host settings, adapter + Adapter settings,
+        links."""
         return self.hosts.make_host(item)
 
     def start(self, prod: ProductionDef) -> Any:
@@ -147,7 +149,8 @@ class Engine:
 
     # -- entry points for hosts ------------------------------------------------------------------
     def process_input(self, host: Any, pInput: Any, pOutput: Any, pHint: Any) -> Any:  # noqa: N803
-        """Ens.BusinessService.ProcessInput: a new session per call (research §8.3 BusinessService)."""
+        """Ens.BusinessService.ProcessInput: a new session per call (docs/pyprod-runtime.md §8.3
+        BusinessService)."""
         name = host._o_props.get("%ConfigName") or ""
         with self.job_context(name, None, None):
             out = pOutput if pOutput is not None else None
@@ -170,7 +173,8 @@ class Engine:
         )
 
     def create_business_service(self, name: str) -> Tuple[Any, Any]:
-        """Ens.Director.CreateBusinessService: a new instance in the caller, settings, OnInit (§3)."""
+        """Ens.Director.CreateBusinessService: a new instance in the caller, settings, OnInit
+        (docs/pyprod-runtime.md §3)."""
         item = self.item_by(name)
         if self.state != 1 or item is None or not item.defn.enabled:
             return st.ErrorStatus(

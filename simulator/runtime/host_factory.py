@@ -1,7 +1,8 @@
-"""Building a config item's host object: defaults, production settings, adapter, links (research §8.3).
+"""Building a config item's host object: defaults, production settings, adapter, links (
+docs/pyprod-runtime.md §8.3).
 
 Used at start for every item, for every primary request of a BusinessProcess (a persistent host per
-request, research §3) and by ``Ens.Director.CreateBusinessService``.
+request, docs/pyprod-runtime.md §3) and by ``Ens.Director.CreateBusinessService``.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ class HostFactory:
         setattr(obj, name, coerce_setting(prop.type, value))
 
     def make_host(self, item: Item) -> Any:
-        """research §8.3 Startup 1-3: defaults, Host settings, adapter + Adapter settings, links."""
+        """docs/pyprod-runtime.md §8.3 Startup 1-3: defaults, Host settings, adapter + Adapter settings,
+        links."""
         host = self.ns.new(item.defn.class_name)
         host._o_set_raw("%ConfigName", item.name)
         for target, name, value in item.defn.settings:
@@ -84,6 +86,6 @@ class HostFactory:
 
 
 def run_oninit(obj: Any) -> Any:
-    """OnInit when the class has one (research §8.3 Startup 4), else OK."""
+    """OnInit when the class has one (docs/pyprod-runtime.md §8.3 Startup 4), else OK."""
     fn = getattr(obj, "OnInit", None)
     return fn() if callable(fn) else 1

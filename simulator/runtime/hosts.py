@@ -1,11 +1,11 @@
 """Methods the Ens base classes give host and adapter objects (what pyprod calls on ``$this``).
 
-research pyprod.md §2.2 fixes the argument counts per host kind:
+docs/pyprod-runtime.md §2.2 fixes the argument counts per host kind:
 BS ``SendRequestSync(target, req, respRef, timeout, desc, handlingRef)`` (6) / ``SendRequestAsync(target,
 req, desc)``; BP ``SendRequestSync`` (5) / ``SendRequestAsync(target, req, responseRequired, completionKey,
 desc)``; BO ``SendRequestSync`` (5) / ``SendRequestAsync(target, req, desc)``. Extra arguments fail like an
 ObjectScript ``<PARAMETER>`` error (a Python ``TypeError``). Output refs stay ``None`` when there is no
-response (research §2.2 "Emulator choice").
+response (docs/pyprod-runtime.md §2.2 "Emulator choice").
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class ProcessMixin:
 class OperationMixin:
     """Ens.BusinessOperation."""
 
-    # research pyprod.md §2.2: a BO sends sync like a BusinessProcess (5 arguments) and async like a
+    # docs/pyprod-runtime.md §2.2: a BO sends sync like a BusinessProcess (5 arguments) and async like a
     # BusinessService (3 arguments).
     SendRequestSync = ProcessMixin.SendRequestSync
     SendRequestAsync = ServiceMixin.SendRequestAsync
@@ -100,7 +100,8 @@ class OperationMixin:
 
 class AdapterMixin:
     """Ens.Adapter: setting ``Credentials`` runs ``CredentialsSet``, which opens ``%CredentialsObj``
-    from ``Ens.Config.Credentials`` (peers.md §2). A missing ID leaves ``%CredentialsObj`` = ``""``."""
+    from ``Ens.Config.Credentials`` (docs/settings.md §6). A missing ID leaves ``%CredentialsObj`` =
+    ``""``."""
 
     def CredentialsSet(self, pInVal: Any) -> Any:  # noqa: N802,N803
         self._o_props["Credentials"] = pInVal

@@ -1,7 +1,8 @@
-"""The fake embedded-Python ``iris`` module (research pyprod.md §8.1).
+"""The fake embedded-Python ``iris`` module (docs/pyprod-runtime.md §8.1).
 
-There is exactly one module object (pyprod binds ``import iris`` once, at import time, research §1.3),
-so installing a new runtime swaps its *backend* (a :class:`~.namespace.Namespace`), never the module.
+There is exactly one module object (pyprod binds ``import iris`` once, at import time,
+docs/pyprod-runtime.md §1.3), so installing a new runtime swaps its *backend* (a
+:class:`~.namespace.Namespace`), never the module.
 
 Usable on its own, e.g. to run the real pyprod loader offline::
 
@@ -12,7 +13,7 @@ Usable on its own, e.g. to run the real pyprod loader offline::
 
 Package/class proxies: ``iris.Pkg.Cls`` / ``getattr(iris, "a.b").Cls`` / ``iris.cls("Pkg.Cls")``;
 ``%`` is spelled ``_`` (``iris._Stream.GlobalCharacter``). An unknown class raises ``AttributeError``
-(IRIS raises rather than returning a proxy, research §8.1).
+(IRIS raises rather than returning a proxy, docs/pyprod-runtime.md §8.1).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from .status import StatusAPI
 
 
 class ref:  # noqa: N801 - the IRIS name
-    """``iris.ref(value=None)``: a by-reference argument; ``None`` = undefined (research §2.2)."""
+    """``iris.ref(value=None)``: a by-reference argument; ``None`` = undefined (
+    docs/pyprod-runtime.md §2.2)."""
 
     def __init__(self, value: Any = None) -> None:
         self.value = value
@@ -37,7 +39,7 @@ class ref:  # noqa: N801 - the IRIS name
 
 
 class arrayref:  # noqa: N801
-    """``iris.arrayref()``: ``.value`` is a dict subscript → value (research §8.1)."""
+    """``iris.arrayref()``: ``.value`` is a dict subscript → value (docs/pyprod-runtime.md §8.1)."""
 
     def __init__(self, value: Optional[Dict[Any, Any]] = None) -> None:
         self.value = {} if value is None else value
@@ -80,7 +82,8 @@ class ClassProxy:
 
 
 class PackageProxy:
-    """``iris.Pkg``: resolves to a sub-package or a class; unknown names raise (research §8.1)."""
+    """``iris.Pkg``: resolves to a sub-package or a class; unknown names raise (
+    docs/pyprod-runtime.md §8.1)."""
 
     def __init__(self, ns: Namespace, name: str) -> None:
         self._ns = ns

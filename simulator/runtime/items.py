@@ -9,7 +9,8 @@ from typing import Any, Optional
 
 from .production import ItemDef
 
-TARGET_KINDS = ("BusinessProcess", "BusinessOperation")  # the kinds that have a queue (research §8.3)
+# the kinds that have a queue (docs/pyprod-runtime.md §8.3)
+TARGET_KINDS = ("BusinessProcess", "BusinessOperation")
 
 
 class Reply:
@@ -27,7 +28,8 @@ class Reply:
 
 @dataclass
 class BPContext:
-    """One primary request inside a BusinessProcess: its persistent host object (research §3)."""
+    """One primary request inside a BusinessProcess: its persistent host object (
+    docs/pyprod-runtime.md §3)."""
 
     item: Item
     host: Any

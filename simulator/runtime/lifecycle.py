@@ -1,8 +1,8 @@
-"""Starting and stopping a production: item OnInit, job threads, teardown (research §4, §8.3).
+"""Starting and stopping a production: item OnInit, job threads, teardown (docs/pyprod-runtime.md §4, §8.3).
 
 Threads stand in for IRIS jobs: every BusinessProcess/BusinessOperation gets one worker thread (PoolSize is
 honoured as 1: each host handles one message at a time); a BusinessService with an inbound adapter gets one
-polling thread. An adapterless service has no job: it runs in its caller (research §3).
+polling thread. An adapterless service has no job: it runs in its caller (docs/pyprod-runtime.md §3).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def start_production(engine: EngineView, prod: ProductionDef) -> Any:
 
 def _start_item(engine: EngineView, item: Item) -> None:
     """Build the host and run OnInit (host first unless ``adapter_oninit_first``); an error status
-    leaves the item not started, with an Event Log error (research §8.3 Startup 5)."""
+    leaves the item not started, with an Event Log error (docs/pyprod-runtime.md §8.3 Startup 5)."""
     with engine.job_context(item.name):
         item.host = engine.make_host(item)
         item.adapter = item.host._o_props.get("Adapter") or None

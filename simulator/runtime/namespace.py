@@ -1,7 +1,7 @@
 """One emulated IRIS namespace: classes, objects, persistence, event log, credentials.
 
 This is the backend behind the fake ``iris`` module (:mod:`.iris_module`). It can be used on its own
-(enough for the real pyprod loader, research pyprod.md §1.3) or with the production engine attached
+(enough for the real pyprod loader, docs/pyprod-runtime.md §1.3) or with the production engine attached
 (:mod:`.engine`), which provides ``Ens.Director`` and the host behaviour.
 """
 
@@ -21,8 +21,8 @@ from .streams import FileCharacterStream, GlobalBinaryStream, GlobalCharacterStr
 
 
 class Context(threading.local):
-    """Who is running: stands in for the IRIS job (research §8.1: log entries are "attributed to the
-    current config item/job")."""
+    """Who is running: stands in for the IRIS job (docs/pyprod-runtime.md §8.1: log entries are "attributed to
+    the current config item/job")."""
 
     config_name: str = ""
     job: str = ""
@@ -73,7 +73,7 @@ class Namespace:
         self._ids: Dict[str, itertools.count] = {}
         self._snapshots: Dict[Tuple[str, str], Dict[str, Any]] = {}
         self._lock = threading.RLock()
-        # mixins per built-in class (hosts/adapters add theirs; research §8.3)
+        # mixins per built-in class (hosts/adapters add theirs; docs/pyprod-runtime.md §8.3)
         self.mixins: Dict[str, type] = {
             "Ens.MessageBody": MessageMixin,
             "Ens.Config.Credentials": CredentialsMixin,
@@ -136,7 +136,8 @@ class Namespace:
         return obj
 
     def save(self, obj: IRISObject) -> Any:
-        """``%Save``: assign an ID once, then snapshot the state (research §8.2 "On send, snapshot")."""
+        """``%Save``: assign an ID once, then snapshot the state (docs/pyprod-runtime.md §8.2 "On send,
+        snapshot")."""
         cname = obj._o_cdef.name
         with self._lock:
             if obj._o_id is None:
@@ -210,7 +211,7 @@ class Namespace:
 
 # -- class-method providers ------------------------------------------------------------------------
 class LogMethods:
-    """``Ens.Util.Log`` (research §2.4, §8.1)."""
+    """``Ens.Util.Log`` (docs/pyprod-runtime.md §2.4, §8.1)."""
 
     def __init__(self, ns: Namespace) -> None:
         self._ns = ns
@@ -240,7 +241,7 @@ class LogMethods:
 
 
 class ObjMethods:
-    """``$system.OBJ``: Load/LoadStream parse and register the class (research §8.1)."""
+    """``$system.OBJ``: Load/LoadStream parse and register the class (docs/pyprod-runtime.md §8.1)."""
 
     def __init__(self, ns: Namespace) -> None:
         self._ns = ns
@@ -329,7 +330,7 @@ class DictClass:
 
 class CredentialsMethods:
     """``##class(Ens.Config.Credentials).%OpenId(id)`` → object with Username/Password, or ``None``
-    (agreed contract; peers.md §2)."""
+    (agreed contract; docs/settings.md §6)."""
 
     def __init__(self, ns: Namespace) -> None:
         self._ns = ns

@@ -1,6 +1,6 @@
 """Emulated IRIS objects as embedded Python sees them.
 
-research pyprod.md §8.2: ``type(obj).__module__ == "iris." + package`` and ``type(obj).__name__ ==
+docs/pyprod-runtime.md §8.2: ``type(obj).__module__ == "iris." + package`` and ``type(obj).__name__ ==
 ClassName`` (``_createmessage`` keys on it); unknown attributes raise ``AttributeError``; Column
 properties live under PascalCase names with the InitialExpression (string form for %VarString) or ``""``
 as initial value; ``SerializedStream`` is settable; ``chunksFromIRIS`` behaves as the generated method.
@@ -22,7 +22,7 @@ def iris_name(py_name: str) -> str:
 
 
 def initial_value(ptype: str, has_initial: bool, initial: Any) -> Any:
-    """Initial value of a property: the InitialExpression, else ``""`` (research §8.2, §2.2)."""
+    """Initial value of a property: the InitialExpression, else ``""`` (docs/pyprod-runtime.md §8.2, §2.2)."""
     if not has_initial:
         return ""
     return initial
@@ -108,7 +108,7 @@ class IRISObject:
 
 
 class MessageMixin:
-    """Behaviour of the generated message classes (research §1.4 / §8.2)."""
+    """Behaviour of the generated message classes (docs/pyprod-runtime.md §1.4 / §8.2)."""
 
     def chunksFromIRIS(self, iteration: int, chunkSize: int = 1048576) -> Any:  # noqa: N802
         stream = self._o_props.get("SerializedStream")
@@ -147,7 +147,7 @@ def build_type(
     extra: Optional[Dict[str, Any]] = None,
     setters: Optional[Dict[str, str]] = None,
 ) -> Type[IRISObject]:
-    """Create the Python type ``iris.<Pkg>.<Cls>`` for one IRIS class (research §8.2)."""
+    """Create the Python type ``iris.<Pkg>.<Cls>`` for one IRIS class (docs/pyprod-runtime.md §8.2)."""
     attrs: Dict[str, Any] = {
         "__module__": "iris." + cdef.package,
         "__qualname__": cdef.short_name,

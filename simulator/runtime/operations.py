@@ -1,4 +1,5 @@
-"""A BusinessOperation handling one request: MessageMap dispatch and ReplyCodeActions (research §8.3)."""
+"""A BusinessOperation handling one request: MessageMap dispatch and ReplyCodeActions (
+docs/pyprod-runtime.md §8.3)."""
 
 from __future__ import annotations
 

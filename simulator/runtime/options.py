@@ -1,4 +1,4 @@
-"""Switches for engine behaviour the research leaves open ([unverified] / silent), and the start error."""
+"""Switches for engine behaviour the sources leave open ([unverified] / silent), and the start error."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class ProductionError(RuntimeError):
 
 @dataclass
 class Options:
-    """Switches for behaviour the research leaves open ([unverified] / silent)."""
+    """Switches for behaviour the sources leave open ([unverified] / silent)."""
 
     unknown_setting: str = "warn"  # "warn": Event Log warning, not applied; "error": refuse to start
     settings_require_listing: bool = False  # also reject properties missing from SETTINGS
@@ -19,7 +19,7 @@ class Options:
     max_sync_wait: float = 30.0  # cap for SendRequestSync timeout -1 (so tests cannot hang)
     max_retry_seconds: float = 30.0  # cap for E=R retries when FailureTimeout is -1
     warn_shared_modules: bool = True
-    # [I] Start order. pyprod.md is silent; InterSystems' "Life Cycle of a Production" page describes
+    # [I] Start order. pyprod is silent; InterSystems' "Life Cycle of a Production" page describes
     # business operations started first, then business processes, then business services, so that a
     # service never sends to a target that is not running yet. True: start each item (OnInit, then its
     # job) in that order, definition order within a kind. False: the earlier emulation, every item's

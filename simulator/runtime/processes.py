@@ -1,4 +1,5 @@
-"""A BusinessProcess: a persistent host per primary request, a fresh Python object per callback (§3)."""
+"""A BusinessProcess: a persistent host per primary request, a fresh Python object per callback
+(docs/pyprod-runtime.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Production definitions: the ``<Production>`` XML (research pyprod.md §1.5) from a pyprod-generated
+"""Production definitions: the ``<Production>`` XML (docs/pyprod-runtime.md §1.5) from a pyprod-generated
 ``Ens.Production`` class, or given as text, plus per-run overrides."""
 
 from __future__ import annotations
@@ -46,14 +46,15 @@ def _bool(v: Optional[str], default: bool) -> bool:
 def parse_production_xml(text: str) -> ProductionDef:
     """Parse ``<Production Name=...><Item ...><Setting Target Name>v</Setting></Item></Production>``.
 
-    pyprod 0.2.0 does no XML escaping (research §1.5), so ``&``/``<`` in a value make this fail, as the
-    XData would fail to compile in IRIS.
+    pyprod 0.2.0 does no XML escaping (docs/pyprod-runtime.md §1.5), so ``&``/``<`` in a value make this fail,
+    as the XData would fail to compile in IRIS.
     """
     try:
         root = ET.fromstring(text.strip())
     except ET.ParseError as e:
         raise ValueError(
-            f"production XML does not parse (pyprod 0.2.0 does not escape XML, §1.5): {e}"
+            "production XML does not parse (pyprod 0.2.0 does not escape XML, "
+            f"docs/pyprod-runtime.md §1.5): {e}"
         ) from e
     if root.tag != "Production":
         raise ValueError(f"expected <Production>, got <{root.tag}>")

@@ -1,6 +1,6 @@
 """The namespace's class dictionary: built-in Ens classes plus classes loaded from ``.cls`` text.
 
-It answers what IRIS's ``%Dictionary`` answers for pyprod (research pyprod.md §8.1:
+It answers what IRIS's ``%Dictionary`` answers for pyprod (docs/pyprod-runtime.md §8.1:
 ``CompiledProperty._ExistsId``, ``CompiledMethod._ExistsId``, ``CompiledParameter._OpenId``) and what
 the engine needs: inheritance (``%Extends``), merged properties and the effective SETTINGS list.
 """
@@ -26,7 +26,8 @@ class ClassRegistry:
 
     # -- loading ---------------------------------------------------------------------------------
     def load_text(self, text: str) -> ClassDef:
-        """``$system.OBJ.LoadStream``/``Load``: parse and (re)compile one class (research §1.1)."""
+        """``$system.OBJ.LoadStream``/``Load``: parse and (re)compile one class (
+        docs/pyprod-runtime.md §1.1)."""
         cdef = parse_cls(text)
         with self._lock:
             self.classes[cdef.name] = cdef
@@ -92,7 +93,7 @@ class ClassRegistry:
         return None
 
     def settings(self, name: str) -> Dict[str, str]:
-        """Effective SETTINGS: name → category, inherited, ``-Name`` removes (peers.md §2 grammar)."""
+        """Effective SETTINGS: name → category, inherited, ``-Name`` removes (docs/settings.md §1 grammar)."""
         out: Dict[str, str] = {}
         for c in reversed(self.mro(name)):
             for entry in c.own_settings:

@@ -1,4 +1,4 @@
-"""ReplyCodeActions: which action letters apply to a failed operation call (peers.md §2)."""
+"""ReplyCodeActions: which action letters apply to a failed operation call (docs/settings.md §4)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from . import status as st
 
 
 def parse_reply_code_actions(text: str) -> List[Tuple[str, str]]:
-    """``E=F,E*timeout=R,E#5001=W`` → [(code, actions)] (peers.md §2)."""
+    """``E=F,E*timeout=R,E#5001=W`` → [(code, actions)] (docs/settings.md §4)."""
     out = []
     for part in str(text or "").split(","):
         if "=" in part:

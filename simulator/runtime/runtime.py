@@ -24,7 +24,7 @@ from .store import LOG_TYPES, STATUS
 
 
 class LoadError(RuntimeError):
-    """The pyprod loader exited (import or syntax error in the module; research §1.1)."""
+    """The pyprod loader exited (import or syntax error in the module; docs/pyprod-runtime.md §1.1)."""
 
 
 @dataclass
@@ -97,7 +97,7 @@ class _Classes(Mapping):
 
 class OfflineIRIS:
     """Context manager: installs the fake ``iris`` module on enter, removes it (and the sys.path
-    entries pyprod appended) on exit. See the module docs for the research each part follows."""
+    entries pyprod appended) on exit. docs/offline-runtime.md says what each part emulates."""
 
     def __init__(
         self, workdir: Optional[Any] = None, *, options: Optional[Options] = None, **option_kw: Any
@@ -139,13 +139,14 @@ class OfflineIRIS:
     def load(
         self, modules: Sequence[str], source_root: Optional[str] = None, manual: bool = False
     ) -> List[LoadReport]:
-        """Run the real pyprod loader in module mode for each module (research §1.1, §7.1).
+        """Run the real pyprod loader in module mode for each module (docs/pyprod-runtime.md §1.1, §7.1).
 
         Default (``manual=False``): the loader sends every class through ``$system.OBJ.LoadStream``,
         in its own order, exactly as it does against IRIS, so a Production's setting validation sees
         the hosts compiled just before it. ``manual=True`` adds ``--manual``: components are only
         written to ``-o`` and registered afterwards (Production classes still go through LoadStream,
-        the §1.1 bug), so a Production in the same module validates against nothing, as in IRIS.
+        the docs/pyprod-runtime.md §1.1 bug), so a Production in the same module validates against nothing, as
+        in IRIS.
         """
         from intersystems_pyprod import _parser
 
@@ -239,7 +240,8 @@ class OfflineIRIS:
 
     @staticmethod
     def to_python(obj: Any) -> Any:
-        """An IRIS message body → its pyprod message when its module is imported (research §2.3)."""
+        """An IRIS message body → its pyprod message when its module is imported (
+        docs/pyprod-runtime.md §2.3)."""
         if not isinstance(obj, IRISObject):
             return obj
         from intersystems_pyprod._production_connector import BaseClass

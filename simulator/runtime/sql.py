@@ -1,4 +1,4 @@
-"""``iris.sql``: just enough IRIS SQL on top of SQLite (research pyprod.md §8.1: ``iris.sql.prepare(sql)
+"""``iris.sql``: just enough IRIS SQL on top of SQLite (docs/pyprod-runtime.md §8.1: ``iris.sql.prepare(sql)
 .execute(*params)`` returning index-addressable rows, for ``director.get_host_messages``).
 
 Translations: table names ``Ens.MessageHeader`` / ``Ens_Util.Log`` / ``Ens.Util.Log``; ``SELECT TOP n``

@@ -1,6 +1,6 @@
 """%Status values as embedded Python sees them.
 
-research pyprod.md §2.4: ``Status.OK()`` is the int ``1``; ``iris.system.Status.Error(5001, t)`` is an
+docs/pyprod-runtime.md §2.4: ``Status.OK()`` is the int ``1``; ``iris.system.Status.Error(5001, t)`` is an
 encoded %Status that is a *truthy* string (so callers must test ``str(s) == "1"``). We model an error
 status as a ``str`` subclass whose text starts with ``"0 "`` and which carries the code and message.
 """
@@ -30,9 +30,9 @@ class ErrorStatus(str):
 
 
 def is_ok(status: Any) -> bool:
-    """$$$ISOK: the int 1 or the string "1" (research §2.4). ``None``/"" (a callback that returned
-    nothing) is *not* OK — research §2.1: "Returning None gives an ObjectScript status of "". Treat that
-    as an error"."""
+    """$$$ISOK: the int 1 or the string "1" (docs/pyprod-runtime.md §2.4). ``None``/"" (a callback that
+    returned nothing) is *not* OK — docs/pyprod-runtime.md §2.1: "Returning None gives an ObjectScript status
+    of "". Treat that as an error"."""
     if isinstance(status, ErrorStatus):
         return False
     if isinstance(status, bool):
@@ -55,19 +55,19 @@ def error_text(status: Any) -> str:
     if isinstance(status, ErrorStatus):
         return status.error_text()
     if status is None or status == "":
-        return "ERROR: empty %Status (the callback returned nothing; research §2.1)"
+        return "ERROR: empty %Status (the callback returned nothing; docs/pyprod-runtime.md §2.1)"
     return f"ERROR: {status}"
 
 
 def as_status(value: Any) -> Any:
-    """Normalise what a stub returns: ``None``/"" become an error (research §2.1)."""
+    """Normalise what a stub returns: ``None``/"" become an error (docs/pyprod-runtime.md §2.1)."""
     if value is None or value == "":
         return ErrorStatus(5001, "the callback returned no %Status (None); return Status.OK()")
     return value
 
 
 class StatusAPI:
-    """``iris.system.Status`` (research §8.1): Error / IsError / IsOK / GetErrorText / OK."""
+    """``iris.system.Status`` (docs/pyprod-runtime.md §8.1): Error / IsError / IsOK / GetErrorText / OK."""
 
     @staticmethod
     def Error(code: int, *texts: Any) -> ErrorStatus:  # noqa: N802 - IRIS name

@@ -1,9 +1,9 @@
 """SQLite persistence shaped like ``Ens.MessageHeader``, message bodies and ``Ens.Util.Log``.
 
-Column names follow IRIS so that ``intersystems_pyprod.director.get_host_messages`` (research pyprod.md
-§4: ``SELECT TOP ? ID, TimeCreated, SourceConfigName, TargetConfigName, Status, SessionId,
-MessageBodyClassName, MessageBodyId FROM Ens.MessageHeader WHERE ... ORDER BY TimeCreated DESC``) runs
-unchanged through :mod:`.sql`. Status numbers are ``Ens.DataType.MessageStatus`` (VALUELIST 1..9 =
+Column names follow IRIS so that ``intersystems_pyprod.director.get_host_messages`` (see
+docs/pyprod-runtime.md §4: ``SELECT TOP ? ID, TimeCreated, SourceConfigName, TargetConfigName, Status,
+SessionId, MessageBodyClassName, MessageBodyId FROM Ens.MessageHeader WHERE ... ORDER BY TimeCreated DESC``)
+runs unchanged through :mod:`.sql`. Status numbers are ``Ens.DataType.MessageStatus`` (VALUELIST 1..9 =
 Created, Queued, Delivered, Discarded, Suspended, Deferred, Aborted, Error, Completed); log types are
 ``Ens.DataType.LogType`` (1 Assert, 2 Error, 3 Warning, 4 Info, 5 Trace, 6 Alert) [unverified].
 """

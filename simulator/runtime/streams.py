@@ -1,6 +1,6 @@
 """``%Stream.GlobalCharacter`` / ``%Stream.GlobalBinary`` and a ``%FileCharacterStream`` stand-in.
 
-research pyprod.md §8.1: streams need ``Write(chunk)``, and for ``chunksFromIRIS`` ``Rewind()``,
+docs/pyprod-runtime.md §8.1: streams need ``Write(chunk)``, and for ``chunksFromIRIS`` ``Rewind()``,
 ``Read(n)``, ``AtEnd`` and ``Size``. The brief's contract for ``EnsLib.File.InboundAdapter`` adds
 ``Filename`` and ``ReadLine``.
 """
@@ -162,7 +162,7 @@ class FileCharacterStream(_Stream):
 
 
 def python_bytes(x: Any) -> bytes:
-    """``iris._SYS.Python.Bytes`` (research §8.1): bytes → bytes, str → latin-1 bytes."""
+    """``iris._SYS.Python.Bytes`` (docs/pyprod-runtime.md §8.1): bytes → bytes, str → latin-1 bytes."""
     if isinstance(x, (bytes, bytearray)):
         return bytes(x)
     if x is None:

@@ -1,8 +1,8 @@
 """What the generated ObjectScript stub methods do, run in Python.
 
-research pyprod.md §1.4 / §2.1: each stub calls one pyprod helper on ``..PythonClassObject`` (or, for a
-BusinessProcess, on a *fresh* ``PyLib.Cls($this)`` per callback, §3), copies ``status`` and the
-``response``/``pOutput`` out of the returned dict, and wraps everything in ``try/catch`` so that a
+docs/pyprod-runtime.md §1.4 / §2.1: each stub calls one pyprod helper on ``..PythonClassObject`` (or, for a
+BusinessProcess, on a *fresh* ``PyLib.Cls($this)`` per callback, docs/pyprod-runtime.md §3), copies ``status``
+and the ``response``/``pOutput`` out of the returned dict, and wraps everything in ``try/catch`` so that a
 Python exception becomes ``$system.Status.Error(5001, e.AsSystemError())`` plus ``$$$LOGERROR``.
 The methods are attached to the emulated class only when the parsed ``.cls`` has them, so a method the
 loader did not generate does not exist offline either.

@@ -34,7 +34,7 @@ def run_queue(engine: EngineView, item: Item) -> None:
 
 
 def run_inbound_adapter(engine: EngineView, item: Item) -> None:
-    """OnTask every CallInterval seconds, minimum 0.1 (peers.md §2)."""
+    """OnTask every CallInterval seconds, minimum 0.1 (docs/settings.md §5)."""
     adapter = item.adapter
     while not item.stop.is_set():
         with item.lock, engine.job_context(item.name):

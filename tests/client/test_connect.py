@@ -1,5 +1,5 @@
 """Connecting: Atelier login, cookies on the upgrade, the init/config/prompt handshake, and every way
-it can fail (research §3, §4, §7; brief behaviours 1 and 2)."""
+it can fail (docs/protocol.md §3, §4, §7; brief behaviours 1 and 2)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_output_before_the_first_prompt_is_the_banner_not_command_output(sim, ma
 
 
 def test_a_close_before_init_is_retried_once_with_a_fresh_login(sim, make_terminal):
-    sim.configure(stale_cookie_upgrades=1)  # 101, then close 1011 (research §4.4)
+    sim.configure(stale_cookie_upgrades=1)  # 101, then close 1011 (docs/protocol.md §4.4)
     term = make_terminal()
     assert term.execute("write 42").output == "42"
     assert sim.logins == 2

@@ -1,4 +1,4 @@
-"""Timeouts, lost connections and reconnects (brief behaviours 6 and 7; research §4.5, §10, §12).
+"""Timeouts, lost connections and reconnects (brief behaviours 6 and 7; docs/protocol.md §4.5, §10, §12).
 
 The client never re-sends a command: ``sim.executed`` proves each input reached the server once.
 """
@@ -128,7 +128,7 @@ def test_no_password_or_cookie_value_in_logs_or_repr(sim, make_terminal, caplog)
 
 
 def test_a_frame_the_server_refuses_to_take_loses_the_session_not_the_process(sim, make_terminal):
-    sim.configure(max_frame_bytes=200)  # research §12: no known limit; aiohttp closes with 1009
+    sim.configure(max_frame_bytes=200)  # docs/protocol.md §12: no known limit; aiohttp closes with 1009
     term = make_terminal()  # the limit is fixed per socket at the upgrade
     result = term.execute('write "' + "x" * 1000 + '"')
     assert result.status == "lost"

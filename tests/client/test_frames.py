@@ -1,4 +1,4 @@
-"""Frame parsing and encoding, as catalogued in research §6."""
+"""Frame parsing and encoding, as catalogued in docs/protocol.md §6."""
 
 import json
 
@@ -59,7 +59,8 @@ def test_error_frame_without_text_is_still_an_error_frame():
     ],
 )
 def test_frames_vs_code_would_drop_are_dropped_not_fatal(text, reason):
-    # research §6.1 [C S1]: non-JSON frames are dropped and unknown types fall through VS Code's switch
+    # docs/protocol.md §6.1 [C S1]: non-JSON frames are dropped and unknown types fall through VS Code's
+    # switch
     frame = parse_server_frame(text)
     assert isinstance(frame, DroppedFrame)
     assert reason in frame.reason

@@ -1,4 +1,4 @@
-"""URL building and server info (research §3.1, §5)."""
+"""URL building and server info (docs/protocol.md §3.1, §5)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Output post-processing rules (research §8, §11)."""
+"""Output post-processing rules (docs/protocol.md §8, §11)."""
 
 import pytest
 

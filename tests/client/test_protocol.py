@@ -1,4 +1,4 @@
-"""The sans-IO state machine, driven frame by frame like the research §6.3 captures."""
+"""The sans-IO state machine, driven frame by frame like the docs/protocol.md §6.3 captures."""
 
 import json
 
@@ -166,7 +166,7 @@ def test_out_of_order_or_malformed_frames_fail_the_session(setup, bad):
 
 
 def test_a_frame_that_is_not_json_is_dropped_and_the_command_goes_on():
-    # research §6.1 [C S1]: VS Code drops non-JSON frames; so do we, mid-command included
+    # docs/protocol.md §6.1 [C S1]: VS Code drops non-JSON frames; so do we, mid-command included
     proto = TerminalProtocol("USER")
     proto.receive(INIT)
     proto.config()

@@ -2,7 +2,8 @@
 
 Switches (simulator/config.py): ``inject_frames_on`` + ``inject_frames`` (raw text/binary frames before a
 command runs), ``frames_before_init`` (raw frames before ``init``), ``unauthorized_upgrades`` (401 on the
-next N upgrades). Research §6.1 (unknown types ignored, non-JSON dropped [C S1]), §7 (init first), §4.4.
+next N upgrades). docs/protocol.md §6.1 (unknown types ignored, non-JSON dropped [C S1]), §7 (init first),
+docs/protocol.md §4.4.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def make_sim():
 
 
 def upgrade(sim: Simulator) -> websocket.WebSocket:
-    """Log in like the reference client (research §4.1) and open the terminal socket, no frames read."""
+    """Log in like the reference client (docs/protocol.md §4.1) and open the terminal socket, no frames
+    read."""
     http = requests.Session()
     http.get(f"{sim.base_url}/api/atelier/", auth=(USER, PASSWORD), timeout=TIMEOUT).raise_for_status()
     cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)

@@ -25,7 +25,7 @@ EXPECTED = {
     "TerminalProduction": "Ens.Production",
 }
 # Methods of Ens.Host / Ens.Adapter / the Ens host bases a generated method must not redefine by accident
-# (peers.md §2 "Adapter base"; the brief's list). The pyprod stubs that deliberately implement one are
+# (docs/settings.md §2; the brief's list). The pyprod stubs that deliberately implement one are
 # allowed per kind below.
 INHERITED = {
     "OnInit", "OnTearDown", "OnKeepalive", "CredentialsSet", "Connect", "Disconnect", "OnTask",
@@ -177,7 +177,7 @@ def test_production_wires_the_default(classes):
     }
     for setting in ('Name="Server">localhost<', 'Name="Port">52773<', 'Name="Credentials">LiteTerminal<'):
         assert setting in text
-    assert "True" not in text and "False" not in text  # 1/0 only (pyprod.md §1.5)
+    assert "True" not in text and "False" not in text  # 1/0 only (docs/pyprod-runtime.md §1.5)
 
 
 def test_load_sh_iris_mode_names_missing_environment_variables():

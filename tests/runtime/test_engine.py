@@ -1,4 +1,4 @@
-"""The production engine against the toy components (research pyprod.md §2, §3, §8.3)."""
+"""The production engine against the toy components (docs/pyprod-runtime.md §2, §3, §8.3)."""
 
 import os
 import sqlite3
@@ -49,8 +49,9 @@ def test_bo_message_map_and_outbound_adapter(running):
 
 def test_message_map_matches_subclasses_and_falls_back_to_on_message(running):
     status, resp = running.send_sync("Echo", _msgs().LoudPing(volume=3))
-    # LoudPing %Extends Toy.Ping → OnPing. pyprod drops parent fields of a message subclass (research
-    # §2.3), so on_ping sees the class-level Column for .text and fails: the dispatch itself is the point.
+    # LoudPing %Extends Toy.Ping → OnPing. pyprod drops parent fields of a message subclass (see
+    # docs/pyprod-runtime.md §2.3), so on_ping sees the class-level Column for .text and fails: the dispatch
+    # itself is the point.
     assert is_error(status) and running.python_errors[-1]["method"] == "OnPing"
     status, resp = running.send_sync("Echo", _msgs().Alarm(level="hi"))
     assert is_ok(status) and resp.text == "on_message:Alarm"
@@ -58,7 +59,7 @@ def test_message_map_matches_subclasses_and_falls_back_to_on_message(running):
 
 def test_outbound_adapter_method_returning_only_status_gives_two_tuple(running):
     obj = running.engine.items["Echo"].host.PythonClassObject
-    assert obj.ADAPTER.only_status() == (1, None)  # research §2.2
+    assert obj.ADAPTER.only_status() == (1, None)  # docs/pyprod-runtime.md §2.2
 
 
 def test_python_exception_becomes_error_status_and_event_log(running):

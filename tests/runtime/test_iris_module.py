@@ -1,4 +1,4 @@
-"""The fake embedded ``iris`` module on its own (research pyprod.md §8.1)."""
+"""The fake embedded ``iris`` module on its own (docs/pyprod-runtime.md §8.1)."""
 
 import sys
 

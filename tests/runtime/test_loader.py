@@ -1,4 +1,4 @@
-"""The real pyprod loader runs offline and its classes are parsed (research pyprod.md §1)."""
+"""The real pyprod loader runs offline and its classes are parsed (docs/pyprod-runtime.md §1)."""
 
 
 def test_loader_generates_and_registers_every_class(loaded):

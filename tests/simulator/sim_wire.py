@@ -17,7 +17,7 @@ OPENED: List[Any] = []  # sockets and sessions a test opened; conftest closes th
 
 
 def login(sim: Simulator, prefix: str = "", verify: Any = True) -> requests.Session:
-    """GetServer with Basic auth, like the community Python client (research §4.1, §15.1)."""
+    """GetServer with Basic auth, like the community Python client (docs/protocol.md §4.1, §15.1)."""
     session = requests.Session()
     OPENED.append(session)
     response = session.get(f"{sim.base_url}{prefix}/api/atelier/", auth=CREDS, timeout=WAIT, verify=verify)
@@ -34,7 +34,8 @@ def terminal_url(sim: Simulator, version: int = 8, prefix: str = "") -> str:
 
 
 class Term:
-    """A raw terminal socket with just enough helpers to read tests like the protocol (research §7)."""
+    """A raw terminal socket with just enough helpers to read tests like the protocol (
+    docs/protocol.md §7)."""
 
     def __init__(self, ws: websocket.WebSocket) -> None:
         self.ws = ws

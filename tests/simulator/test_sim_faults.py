@@ -1,4 +1,4 @@
-"""Chunking and fault injection (research §1, §4.5, §8, §12, §15.2)."""
+"""Chunking and fault injection (docs/protocol.md §1, §4.5, §8, §12, §15.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The WebSocket upgrade and the first frames (research §4.3, §4.4, §5, §6.1, §15.2)."""
+"""The WebSocket upgrade and the first frames (docs/protocol.md §4.3, §4.4, §5, §6.1, §15.2)."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def test_unknown_namespace_in_config_gets_an_error_frame_then_close(sim):
 
 
 def test_prefix_serves_the_terminal_under_it(make_sim):
-    sim = make_sim(path_prefix="iris")  # research §5: a missing leading "/" is added
+    sim = make_sim(path_prefix="iris")  # docs/protocol.md §5: a missing leading "/" is added
     session = login(sim, prefix="/iris")
     term = connect(sim, cookie=cookie_header(session), prefix="/iris")
     assert term.recv()["type"] == "init"

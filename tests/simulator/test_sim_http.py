@@ -1,4 +1,4 @@
-"""The HTTP side: GetServer envelope, CSP cookies, status codes (research §3, §4, §15.2)."""
+"""The HTTP side: GetServer envelope, CSP cookies, status codes (docs/protocol.md §3, §4, §15.2)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_expire_sessions_makes_the_cookie_stale(sim):
     session = login(sim)
     sim.expire_sessions()
     assert session.get(sim.base_url + "/api/atelier/", timeout=WAIT).status_code == 401
-    # research §4.1 step 3: on 401, log in again with Basic
+    # docs/protocol.md §4.1 step 3: on 401, log in again with Basic
     assert session.get(sim.base_url + "/api/atelier/", auth=CREDS, timeout=WAIT).status_code == 200
     assert sim.logins == 2
 

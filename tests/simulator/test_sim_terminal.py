@@ -1,4 +1,5 @@
-"""Commands over the socket: output, errors, READ, interrupt, HALT, colour, state (research §6-§11)."""
+"""Commands over the socket: output, errors, READ, interrupt, HALT, colour, state (
+docs/protocol.md §6-§11)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ RESET = "\u001b[0m"
 
 def test_write_output_then_prompt(sim, open_terminal):
     term = open_terminal(sim)
-    assert term.run("w 42") == "42"  # research §6.3: plain writes have no leading \r\n
+    assert term.run("w 42") == "42"  # docs/protocol.md §6.3: plain writes have no leading \r\n
     assert term.run('write "a""b",!,"c"_1') == 'a"b\r\nc1'
     assert term.run("w $zv") == sim.config.version
 

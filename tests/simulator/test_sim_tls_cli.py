@@ -1,4 +1,4 @@
-"""TLS (https/wss, research §5) with a trustme certificate, and the command line."""
+"""TLS (https/wss, docs/protocol.md §5) with a trustme certificate, and the command line."""
 
 from __future__ import annotations
 

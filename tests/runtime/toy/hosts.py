@@ -14,7 +14,7 @@ from intersystems_pyprod import (
     Status,
 )
 
-from toy import adapters  # noqa: F401  (registers the adapter so self.ADAPTER is wrapped, research §7.5)
+from toy import adapters  # noqa: F401  (registers the adapter so self.ADAPTER is wrapped, docs/pyprod-runtime.md §7.5)
 from toy.msgs import Ping, Pong
 
 iris_package_name = "Toy"

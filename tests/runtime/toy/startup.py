@@ -14,7 +14,8 @@ from toy.msgs import Ping, Pong
 
 iris_package_name = "StartOrder"
 
-STARTED = []  # host classes, in the order their Python objects were created (the OnInit stub, research §8.3)
+# host classes, in the order their Python objects were created (the OnInit stub, docs/pyprod-runtime.md §8.3)
+STARTED = []
 SENT = []  # (when, status, response text): what the service's sync sends got back
 
 

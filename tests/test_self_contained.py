@@ -1,0 +1,162 @@
+"""The repository explains itself: every citation points at a docs/ section that exists.
+
+Code comments, docstrings, tests, ``load.sh`` and the README cite ``docs/<file>.md §N.M``. These tests fail
+when a tracked file cites notes that are not in the repository, names a docs/ file that does not exist, cites
+a section that the file does not have, or uses a bare ``§N`` with no docs/ file before it on the same line (a
+reader could not tell which document it means). Inside ``docs/*.md`` a bare ``§N`` means the same file.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Dict, Iterator, List, Set, Tuple
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+THIS = Path(__file__).resolve()
+
+#: Citations of notes that live outside the repository (assembled from parts, so this file does not match).
+OUTSIDE = [
+    "../" + "shared",
+    "/work/" + "shared",
+    "research" + " §",
+    "pyprod" + ".md",
+    "peers" + ".md",
+    "lite-terminal-" + "protocol.md",
+]
+_OUTSIDE_RE = re.compile("|".join(re.escape(p) for p in OUTSIDE), re.IGNORECASE)
+
+_DOC_REF = re.compile(r"(?<![\w/.-])docs/([A-Za-z0-9_.-]+\.md)")  # not a URL or another repo's path
+_SECTION = re.compile(r"§\s?(\d+(?:\.\d+)*)")
+_HEADING = re.compile(r"^#{1,6}\s+(\d+(?:\.\d+)*)\.?\s")
+_SKIP_SUFFIXES = {".png", ".jpg", ".gif", ".ico", ".pem", ".der", ".sqlite", ".db", ".whl", ".gz", ".zip"}
+
+
+def tracked_files() -> List[Path]:
+    """Files git tracks (what a clean clone has); a plain walk when this is not a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60
+        ).stdout.decode("utf-8", "surrogateescape")
+        paths = [ROOT / name for name in out.split("\0") if name]
+    except (OSError, subprocess.SubprocessError):
+        paths = [
+            p
+            for p in ROOT.rglob("*")
+            if p.is_file() and not any(part.startswith(".") or part.endswith(".egg-info") for part in p.parts)
+        ]
+    return [p for p in paths if p.is_file() and p.suffix not in _SKIP_SUFFIXES and p.resolve() != THIS]
+
+
+def text_lines(path: Path) -> Iterator[Tuple[int, str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return
+    yield from enumerate(text.splitlines(), start=1)
+
+
+def doc_sections() -> Dict[str, Set[str]]:
+    """``{"protocol.md": {"1", "3.1", ...}}`` from the numbered headings of every docs/*.md."""
+    sections: Dict[str, Set[str]] = {}
+    for doc in sorted(DOCS.glob("*.md")):
+        numbers = set()
+        for _, line in text_lines(doc):
+            m = _HEADING.match(line)
+            if m:
+                numbers.add(m.group(1))
+        sections[doc.name] = numbers
+    return sections
+
+
+def citation_problems(
+    path: Path, lines: Iterator[Tuple[int, str]], sections: Dict[str, Set[str]]
+) -> List[str]:
+    """Every ``§N`` must follow a docs/ file named earlier on its line (or be inside that docs file)."""
+    rel = path.relative_to(ROOT).as_posix() if path.is_absolute() else str(path)
+    own_doc = path.name if rel.startswith("docs/") and path.suffix == ".md" else None
+    problems = []
+    for number, line in lines:
+        refs = [(m.start(), m.group(1)) for m in _DOC_REF.finditer(line)]
+        for _, name in refs:
+            if name not in sections:
+                problems.append(f"{rel}:{number}: cites docs/{name}, which does not exist")
+        for m in _SECTION.finditer(line):
+            before = [name for start, name in refs if start < m.start()]
+            doc = before[-1] if before else own_doc
+            if doc is None:
+                problems.append(f"{rel}:{number}: bare §{m.group(1)}: name the docs/ file on the same line")
+            elif doc in sections and m.group(1) not in sections[doc]:
+                problems.append(f"{rel}:{number}: docs/{doc} has no section §{m.group(1)}")
+    return problems
+
+
+def test_docs_exist_with_numbered_sections():
+    sections = doc_sections()
+    for name in ("protocol.md", "pyprod-runtime.md", "simulator.md", "offline-runtime.md", "settings.md"):
+        assert name in sections, f"docs/{name} is missing"
+        assert sections[name], f"docs/{name} has no numbered sections to cite"
+
+
+def test_no_file_cites_notes_outside_the_repository():
+    hits = [
+        f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()[:120]}"
+        for path in tracked_files()
+        for number, line in text_lines(path)
+        if _OUTSIDE_RE.search(line)
+    ]
+    assert not hits, "cite docs/ instead of notes outside the repository:\n" + "\n".join(hits)
+
+
+def test_every_docs_citation_names_an_existing_file_and_section():
+    sections = doc_sections()
+    problems = [p for path in tracked_files() for p in citation_problems(path, text_lines(path), sections)]
+    assert not problems, "broken docs/ citations:\n" + "\n".join(problems)
+
+
+# --- the checker itself -------------------------------------------------------------------------------------
+
+_FAKE_SECTIONS = {"protocol.md": {"4", "4.5", "12"}, "settings.md": {"3"}}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# idle close (docs/protocol.md §4.5, §12)",
+        "# TCP adapters (docs/settings.md §3) and the socket (docs/protocol.md §4)",
+        "x = 1  # no citation at all",
+        "# another project's page: https://github.com/o/r/blob/main/docs/guide.md",
+    ],
+)
+def test_checker_accepts_good_citations(line):
+    assert citation_problems(Path("adapters/x.py"), iter([(1, line)]), _FAKE_SECTIONS) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        ("# idle close (§4.5)", "bare §4.5"),
+        ("# see docs/protocol.md §9", "no section §9"),
+        ("# see docs/nothing.md", "docs/nothing.md, which does not exist"),
+        ("# docs/settings.md §3 and §4.5", "docs/settings.md has no section §4.5"),
+    ],
+)
+def test_checker_reports_bad_citations(line, complaint):
+    problems = citation_problems(Path("adapters/x.py"), iter([(7, line)]), _FAKE_SECTIONS)
+    assert len(problems) == 1 and complaint in problems[0] and problems[0].startswith("adapters/x.py:7:")
+
+
+def test_checker_reads_bare_sections_inside_a_doc_as_that_doc():
+    inside = citation_problems(Path("docs/protocol.md"), iter([(3, "as §4.5 says; not §7")]), _FAKE_SECTIONS)
+    assert inside == ["docs/protocol.md:3: docs/protocol.md has no section §7"]
+
+
+def test_outside_patterns_match_what_they_must():
+    cited = ("see research §6.1", "pyprod" + ".md §1.4", "/work/" + "shared/research/x", "peers" + ".md §2")
+    for text in cited:
+        assert _OUTSIDE_RE.search(text), text
+    assert not _OUTSIDE_RE.search("docs/pyprod-runtime.md §1.4")
