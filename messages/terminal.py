@@ -17,7 +17,7 @@ from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package na
 
 #: The response ``Status`` values. ``denied`` is set by the process's command policy; the others come
 #: from the Lite Terminal client (its CommandResult.status).
-STATUSES = ("ok", "error", "timeout", "interrupted", "lost", "denied")
+STATUSES = ("ok", "error", "timeout", "interrupted", "lost", "denied", "mismatch")
 
 
 class TerminalCommandRequest(JsonSerialize):
@@ -36,6 +36,9 @@ class TerminalCommandRequest(JsonSerialize):
     Description = ""
     #: Config item name of the operation to use; must be one of the process's AllowedTargets.
     Target = ""
+    #: Regular expression the output of an ok command must match (Python re.search, multi-line); an ok
+    #: command whose output does not match ends as ``mismatch``. Empty: no check.
+    Expect = ""
 
 
 class TerminalCommandResponse(JsonSerialize):

@@ -18,7 +18,7 @@ iris_package_name = "LiteTerminal"
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
-from typing import Any, Dict, Optional, Tuple  # noqa: E402
+from typing import Any, Dict, List, Optional, Tuple  # noqa: E402
 
 from intersystems_pyprod import (  # noqa: E402
     BusinessOperation,
@@ -39,7 +39,9 @@ import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in thi
 import adapters.terminal_outbound  # noqa: E402,F401
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
+from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
+from productions.fleet_logic import WHOLE_CHECK, alert_changes, load_alert_state, split_names  # noqa: E402
 from productions.policy import check_command  # noqa: E402
 
 MSG_PKG = "LiteTerminal"
@@ -128,6 +130,42 @@ def response_for(request: Any, status: str, error: str, target: str = "") -> Ter
         Session=str(field(request, "Session")),
         Target=target,
     )
+
+
+def policy_refusal(host: Any, request: Any) -> str:
+    """Why the command policy refuses ``request``, or "" when it is allowed.
+
+    The one implementation of the policy for every process that applies it (TerminalCommandProcess and
+    TerminalFleetProcess), read from the host's AllowedNamespaces, AllowPatterns and DenyPatterns settings.
+    Targets are checked by each process (one target there, a list in the fleet).
+    """
+    namespace = str(field(request, "Namespace")).strip()
+    spaces = {n.strip().upper() for n in str(field(host, "AllowedNamespaces")).split(",") if n.strip()}
+    if namespace and spaces and namespace.upper() not in spaces:
+        return f"namespace {namespace!r} is not one of AllowedNamespaces ({', '.join(sorted(spaces))})"
+    command = str(field(request, "Command"))
+    decision = check_command(command, str(field(host, "AllowPatterns")), str(field(host, "DenyPatterns")))
+    return "" if decision.allowed else decision.reason
+
+
+def scheduled_outcomes(response: Any, status: Any, target: str) -> List[Tuple[str, str, str]]:
+    """``(target, status, reason)`` per target from a scheduled command's response, for alerts on change.
+
+    A fleet response gives one per target; a refused fleet request (denied, invalid) or no response at
+    all is one outcome for the check itself.
+    """
+    if response is None:
+        reason = status_text(status) if not is_ok(status) else "no response"
+        return [(WHOLE_CHECK, "error", reason)]
+    results = field(response, "Results", None)
+    if isinstance(results, list):
+        fleet = str(field(response, "Status"))
+        if fleet in ("denied", "invalid"):
+            return [(WHOLE_CHECK, fleet, str(field(response, "Error")))]
+        return [(str(r.get("Target", "?")), str(r.get("Status", "")), str(r.get("Error", "")))
+                for r in results]
+    return [(str(field(response, "Target")) or target, str(field(response, "Status")),
+             str(field(response, "Error")))]
 
 
 def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[Any]]:
@@ -234,16 +272,10 @@ class TerminalCommandProcess(BusinessProcess):
             reason = f"target {wanted!r} is not one of AllowedTargets ({', '.join(sorted(allowed))})"
             IRISLog.Warning(f"denied command {command[:200]!r}: {reason}")
             return Status.OK(), response_for(request, "denied", reason, wanted)
-        namespace = str(field(request, "Namespace")).strip()
-        spaces = {n.strip().upper() for n in str(field(self, "AllowedNamespaces")).split(",") if n.strip()}
-        if namespace and spaces and namespace.upper() not in spaces:
-            reason = f"namespace {namespace!r} is not one of AllowedNamespaces ({', '.join(sorted(spaces))})"
+        reason = policy_refusal(self, request)
+        if reason:
             IRISLog.Warning(f"denied command {command[:200]!r}: {reason}")
             return Status.OK(), response_for(request, "denied", reason, target)
-        decision = check_command(command, str(field(self, "AllowPatterns")), str(field(self, "DenyPatterns")))
-        if not decision.allowed:
-            IRISLog.Warning(f"denied command {command[:200]!r}: {decision.reason}")
-            return Status.OK(), response_for(request, "denied", decision.reason, target)
         status, response = send_to_target(self, target, request)
         if response is None:
             text = status_text(status) if not is_ok(status) else "no response"
@@ -282,7 +314,16 @@ class TerminalCommandService(BusinessService):
 
 
 class ScheduledCommandService(BusinessService):
-    """Sends each command its ScheduledCommandAdapter hands over (CallInterval or TimesOfDay)."""
+    """Sends each command its ScheduledCommandAdapter hands over (CallInterval or TimesOfDay) and alerts
+    when a target goes bad or recovers.
+
+    With Targets set, each command runs on all of them through FleetTarget (the Terminal Fleet Process),
+    so a schedule checks a whole fleet; otherwise it goes to Target. Expect makes an ok command whose output
+    does not match a ``mismatch``. A target whose result is not ok raises one IRIS alert (IRISLog.Alert,
+    which reaches Ens.Alert when the production has one) naming it and the reason; it is not raised again
+    while the target stays bad, and one more alert says when it is ok again. The last known state lives in
+    this job (AlertState): after a restart a target still bad is alerted once more.
+    """
 
     ADAPTER = IRISParameter("LiteTerminal.ScheduledCommandAdapter")
     Target = IRISProperty(
@@ -292,13 +333,50 @@ class ScheduledCommandService(BusinessService):
     Namespace = IRISProperty(
         "", "str", "Namespace for the commands; empty uses the operation's Namespace", "Basic"
     )
+    Expect = IRISProperty(
+        "", "str",
+        "Regular expression the output of each command must match (Python re.search, multi-line); an ok "
+        "command whose output does not match is a mismatch and raises an alert. Empty: no check",
+        "Basic",
+    )
+    Targets = IRISProperty(
+        "", "str",
+        "Operations (one per IRIS server) to run every command on, through FleetTarget; empty sends each "
+        "command to Target only",
+        "Basic:selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
+    )
+    FleetTarget = IRISProperty(
+        "Terminal Fleet Process", "str", "The fleet process that runs a command on all Targets",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
+    )
+    #: Last known bad status per command and target (JSON); kept by this job between cycles, not a setting.
+    AlertState = IRISProperty("", "str", "Internal: last known bad status per command and target (JSON)")
 
     def on_process_input(self, pInput):
-        request = TerminalCommandRequest(
-            Command=str(pInput), Namespace=str(field(self, "Namespace")), Description="scheduled command"
-        )
-        status, _response = send_to_target(self, str(field(self, "Target")), request)
+        command = str(pInput)
+        namespace = str(field(self, "Namespace"))
+        expect = str(field(self, "Expect"))
+        targets = split_names(field(self, "Targets"))
+        if targets:
+            request = FleetCommandRequest(Command=command, Namespace=namespace, Targets=",".join(targets),
+                                          Expect=expect, Description="scheduled command")
+            status, response = send_to_target(self, str(field(self, "FleetTarget")), request)
+        else:
+            request = TerminalCommandRequest(Command=command, Namespace=namespace, Expect=expect,
+                                             Description="scheduled command")
+            status, response = send_to_target(self, str(field(self, "Target")), request)
+        self._alert_on_change(command, scheduled_outcomes(response, status, str(field(self, "Target"))))
         return status
+
+    def _alert_on_change(self, command, outcomes):
+        state = load_alert_state(str(field(self, "AlertState")))
+        what = f"scheduled command {command[:100]!r}"
+        state[command], alerts = alert_changes(state.get(command, {}), outcomes, what)
+        if not state[command]:
+            del state[command]
+        for text in alerts:
+            IRISLog.Alert(text)
+        self.AlertState = json.dumps(state)
 
 
 class CommandFileService(BusinessService):
@@ -416,7 +494,8 @@ def _is_iris_object(value: Any) -> bool:
 
 
 class TerminalProduction(Production):
-    """A working default: three services, the policy process and one operation on localhost:52773."""
+    """A working default: three services, the policy process, the fleet process and two operations
+    (localhost:52773 and localhost:52774)."""
 
     description = (
         "Runs ObjectScript commands on IRIS through the Lite Terminal WebSocket. Create the credentials "
@@ -448,8 +527,14 @@ class TerminalProduction(Production):
     processes = [
         ProcessItem(
             "Terminal Process", "LiteTerminal.TerminalCommandProcess", pool_size=1,
-            host_settings={"Target": "Terminal Operation", "AllowedTargets": "Terminal Operation"},
+            host_settings={"Target": "Terminal Operation",
+                           "AllowedTargets": "Terminal Operation,Terminal Operation 2"},
             comment="Command policy (AllowPatterns/DenyPatterns) and routing",
+        ),
+        ProcessItem(
+            "Terminal Fleet Process", "LiteTerminal.TerminalFleetProcess", pool_size=1,
+            host_settings={"Targets": "Terminal Operation,Terminal Operation 2", "MaxConcurrency": "10"},
+            comment="One command on every target operation: the same policy, at most MaxConcurrency at once",
         ),
     ]
     operations = [
@@ -459,5 +544,12 @@ class TerminalProduction(Production):
                 "Server": "localhost", "Port": 52773, "Credentials": "LiteTerminal", "Namespace": "USER",
             },
             comment="Runs commands on the IRIS server at Server:Port",
+        ),
+        OperationItem(
+            "Terminal Operation 2", "LiteTerminal.TerminalCommandOperation",
+            adapter_settings={
+                "Server": "localhost", "Port": 52774, "Credentials": "LiteTerminal", "Namespace": "USER",
+            },
+            comment="A second IRIS server (set Server and Port); the fleet process runs on both",
         ),
     ]

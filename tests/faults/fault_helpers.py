@@ -33,7 +33,8 @@ BASE = SimulatorConfig()
 WAIT = 5.0  # upper bound of every wait for a server-side effect
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
-MODULES = ["messages.terminal", "adapters.terminal_outbound", "adapters.inbound", "productions.terminal"]
+MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
+           "productions.fleet", "productions.terminal"]
 OP, SVC = "Terminal Operation", "Terminal Command Service"
 SCHED, FILES = "Scheduled Commands", "Command Files"
 

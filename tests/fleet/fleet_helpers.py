@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+from xml.sax.saxutils import escape
 
 from simulator import Simulator, SimulatorConfig
 
@@ -33,3 +34,53 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- the production on the offline runtime ------------------------------------------------------------------
+
+MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
+           "productions.fleet", "productions.terminal"]
+FLEET = "Terminal Fleet Process"
+CHECK = "Fleet Check"
+
+
+def _setting(target: str, name: str, value: Any) -> str:
+    return f'<Setting Target="{target}" Name="{escape(name)}">{escape(str(value))}</Setting>'
+
+
+def fleet_production_xml(
+    operations: Dict[str, Tuple[str, int]],
+    fleet: Optional[Dict[str, Any]] = None,
+    check: Optional[Dict[str, Any]] = None,
+    check_adapter: Optional[Dict[str, Any]] = None,
+) -> str:
+    """A production with the fleet process, one TerminalCommandOperation per ``name: (host, port)``, and,
+    when ``check`` is given, a ScheduledCommandService named CHECK with those host settings."""
+    fleet_settings = {"Targets": ",".join(operations)}
+    fleet_settings.update(fleet or {})
+    items = [
+        f'<Item Name="{FLEET}" ClassName="LiteTerminal.TerminalFleetProcess" PoolSize="1" Enabled="true">'
+        + "".join(_setting("Host", k, v) for k, v in fleet_settings.items()) + "</Item>"
+    ]
+    for name, (host, port) in operations.items():
+        adapter = {"Server": host, "Port": port, "Credentials": "LiteTerminal", "Namespace": "USER",
+                   "ConnectTimeout": 3, "ResponseTimeout": 10}
+        items.append(
+            f'<Item Name="{escape(name)}" ClassName="LiteTerminal.TerminalCommandOperation" PoolSize="1" '
+            'Enabled="true">' + "".join(_setting("Adapter", k, v) for k, v in adapter.items()) + "</Item>"
+        )
+    if check is not None:
+        host_settings = {"FleetTarget": FLEET}
+        host_settings.update(check)
+        items.append(
+            f'<Item Name="{CHECK}" ClassName="LiteTerminal.ScheduledCommandService" PoolSize="1" '
+            'Enabled="true">' + "".join(_setting("Host", k, v) for k, v in host_settings.items())
+            + "".join(_setting("Adapter", k, v) for k, v in (check_adapter or {}).items()) + "</Item>"
+        )
+    return f'<Production Name="LiteTerminal.FleetTest" TestingEnabled="true">{"".join(items)}</Production>'
+
+
+def per_target_headers(rt: Any) -> List[Dict[str, Any]]:
+    """Headers of the TerminalCommandRequests and responses between the fleet process and operations."""
+    return [h for h in rt.messages() if h["MessageBodyClassName"].startswith("LiteTerminal.TerminalCommand")
+            and FLEET in (h["SourceConfigName"], h["TargetConfigName"])]

@@ -14,7 +14,8 @@ import pytest
 from simulator import Simulator, SimulatorConfig
 from simulator.runtime import OfflineIRIS
 
-MODULES = ["messages.terminal", "adapters.terminal_outbound", "adapters.inbound", "productions.terminal"]
+MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
+           "productions.fleet", "productions.terminal"]
 PRODUCTION = "LiteTerminal.TerminalProduction"
 PASSWORD = "Tr0ub4dor-zeta-77"  # distinctive, so "never appears anywhere" is a meaningful search
 OP, BP, SVC = "Terminal Operation", "Terminal Process", "Terminal Command Service"

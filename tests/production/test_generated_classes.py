@@ -23,6 +23,9 @@ EXPECTED = {
     "ScheduledCommandService": "Ens.BusinessService",
     "CommandFileService": "Ens.BusinessService",
     "TerminalProduction": "Ens.Production",
+    "FleetCommandRequest": "(%Persistent,Ens.Request)",
+    "FleetCommandResponse": "(%Persistent,Ens.Request)",
+    "TerminalFleetProcess": "Ens.BusinessProcess",
 }
 # Methods of Ens.Host / Ens.Adapter / the Ens host bases a generated method must not redefine by accident
 # (docs/settings.md §2; the brief's list). The pyprod stubs that deliberately implement one are
@@ -37,7 +40,7 @@ STUB_METHODS = {
     "Ens.OutboundAdapter": {"OnInit", "OnTearDown"},
     "Ens.InboundAdapter": {"OnInit", "OnTearDown", "OnTask"},
     "Ens.BusinessService": {"OnInit", "OnTearDown", "OnProcessInput"},
-    "Ens.BusinessProcess": {"OnInit", "OnRequest"},
+    "Ens.BusinessProcess": {"OnInit", "OnRequest", "OnResponse"},
     "Ens.BusinessOperation": {"OnInit", "OnTearDown"},
 }
 IDENT = re.compile(r"^%?[A-Za-z][A-Za-z0-9]*$")
@@ -174,6 +177,8 @@ def test_production_wires_the_default(classes):
         "Command Files": "LiteTerminal.CommandFileService",
         "Terminal Process": "LiteTerminal.TerminalCommandProcess",
         "Terminal Operation": "LiteTerminal.TerminalCommandOperation",
+        "Terminal Fleet Process": "LiteTerminal.TerminalFleetProcess",
+        "Terminal Operation 2": "LiteTerminal.TerminalCommandOperation",
     }
     for setting in ('Name="Server">localhost<', 'Name="Port">52773<', 'Name="Credentials">LiteTerminal<'):
         assert setting in text

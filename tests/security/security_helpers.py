@@ -6,7 +6,8 @@ import json
 import os
 from typing import Any, List, Tuple
 
-MODULES = ["messages.terminal", "adapters.terminal_outbound", "adapters.inbound", "productions.terminal"]
+MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
+           "productions.fleet", "productions.terminal"]
 PRODUCTION = "LiteTerminal.TerminalProduction"
 OP, BP, SVC = "Terminal Operation", "Terminal Process", "Terminal Command Service"
 SCHED, FILES = "Scheduled Commands", "Command Files"

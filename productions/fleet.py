@@ -1,0 +1,193 @@
+"""``TerminalFleetProcess``: one command on many IRIS servers, one traced request per server.
+
+Message flow (every hop shows in the Visual Trace)::
+
+                                              ┌─> Terminal Operation   ──> IRIS server A
+    FleetCommandRequest ──> TerminalFleetProcess ─┼─> Terminal Operation 2 ──> IRIS server B
+                           (policy once, fan-out) └─> ...                   (at most MaxConcurrency at once)
+
+The IRIS way: one operation per server (its own job, settings and credentials), fanned out by a business
+process. The process applies the command policy once, before any target is reached (the same
+implementation and settings as TerminalCommandProcess: ``productions.terminal.policy_refusal``), then sends
+one TerminalCommandRequest per target with SendRequestAsync, at most MaxConcurrency in flight; each reply
+comes back in OnResponse, which starts the next target. Once MaxErrors targets have failed no new target
+is started and the rest are ``skipped``. When nothing is pending any more, the process answers with one
+FleetCommandResponse; IRIS then completes the request (docs/pyprod-runtime.md §9: a plain BusinessProcess
+completes when no asynchronous call is pending after OnRequest or OnResponse).
+
+pyprod gives every callback a fresh Python object (docs/pyprod-runtime.md §3), so the run's state is one
+JSON string in the FleetState property of the persistent process object (productions.fleet_logic).
+"""
+
+iris_package_name = "LiteTerminal"
+
+from typing import Any  # noqa: E402
+
+from intersystems_pyprod import BusinessProcess, IRISLog, IRISProperty, Status  # noqa: E402
+
+from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.lite_terminal.fleet import FleetSchedule  # noqa: E402
+from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
+from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402,F401
+from productions.fleet_logic import (  # noqa: E402
+    DEFAULT_OUTPUT_CHARS,
+    FleetRefusal,
+    FleetRun,
+    plan_limits,
+    plan_targets,
+    refusal_fields,
+    result_from_response,
+)
+from productions.terminal import field, policy_refusal  # noqa: E402
+
+_TARGETS_SELECTOR = (
+    "Basic:selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
+)
+
+
+class TerminalFleetProcess(BusinessProcess):
+    """Runs a FleetCommandRequest on every target operation and answers with one FleetCommandResponse.
+
+    Targets must be among the Targets and AllowedTargets settings; the command and namespace pass the same
+    policy as in TerminalCommandProcess (AllowPatterns, DenyPatterns, AllowedNamespaces). A refused request
+    gets a ``denied`` response and an Event Log warning and reaches no server.
+    """
+
+    Targets = IRISProperty(
+        "", "str", "Operations (one per IRIS server) a request without Targets runs on", _TARGETS_SELECTOR
+    )
+    AllowedTargets = IRISProperty(
+        "", "str", "Further operations a request may name in its Targets field (comma-separated)",
+        _TARGETS_SELECTOR,
+    )
+    MaxConcurrency = IRISProperty(
+        "10", "str",
+        "Most targets running at once: a number (10) or a percentage of the targets (25%, rounded up); "
+        "a request's MaxConcurrency overrides it",
+        "Basic",
+    )
+    MaxErrors = IRISProperty(
+        "", "str",
+        "After this many failed targets (a number, or a percentage of the targets) no new target starts and "
+        "the rest are skipped; empty means no limit. A request's MaxErrors overrides it",
+        "Basic",
+    )
+    FleetOutputChars = IRISProperty(
+        10000, "int",
+        "Most output characters of one target kept in the FleetCommandResponse (each target's own response "
+        "in the trace keeps its output); 0 uses the largest share that fits",
+        "Additional",
+    )
+    AllowPatterns = IRISProperty(
+        "", "str",
+        "Regular expressions, one per line; when set, every statement of a command must match one. "
+        "Matched case-insensitively against the normalised command (full upper-case command names)",
+        "Policy",
+    )
+    DenyPatterns = IRISProperty(
+        r"^(ZNSPACE|HALT)\b", "str",
+        "Regular expressions, one per line; a command with a statement matching any of them is denied. "
+        "The default refuses namespace switches (zn, set $namespace) and HALT",
+        "Policy",
+    )
+    AllowedNamespaces = IRISProperty(
+        "", "str",
+        "Namespaces a request may name in its Namespace field (comma-separated); empty allows any the "
+        "IRIS user may use. A request without a Namespace runs in each operation's Namespace",
+        "Policy",
+    )
+    #: The run in progress (JSON), kept on the persistent process object between callbacks; not a setting.
+    FleetState = IRISProperty("", "str", "Internal: state of the fleet run in progress (JSON)")
+
+    def on_request(self, request):
+        command = str(field(request, "Command"))
+        try:
+            targets = plan_targets(field(request, "Targets"), field(self, "Targets"),
+                                   field(self, "AllowedTargets"))
+            reason = policy_refusal(self, request)
+            if reason:
+                raise FleetRefusal("denied", reason, targets)
+            concurrency, max_errors = plan_limits(
+                targets, (field(request, "MaxConcurrency"), field(request, "MaxErrors")),
+                (field(self, "MaxConcurrency"), field(self, "MaxErrors")),
+            )
+            problem = _request_problem(request)
+            if problem:
+                raise FleetRefusal("invalid", problem, targets)
+        except FleetRefusal as refusal:
+            log = IRISLog.Warning if refusal.status == "denied" else IRISLog.Error
+            log(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}")
+            return Status.OK(), FleetCommandResponse(**refusal_fields(command, refusal))
+        run = FleetRun(
+            schedule=FleetSchedule(targets, concurrency, max_errors),
+            command=command,
+            output_chars=_int(field(self, "FleetOutputChars", DEFAULT_OUTPUT_CHARS), DEFAULT_OUTPUT_CHARS),
+        )
+        return self._advance(run, request)
+
+    def on_response(self, request, response, call_request, call_response, completion_key):
+        state = str(field(self, "FleetState"))
+        if not state:
+            IRISLog.Error("a target answered but no fleet run is in progress: response ignored")
+            return Status.OK()
+        run = FleetRun.from_json(state)
+        target = str(completion_key or field(call_request, "Target"))
+        if target not in run.schedule.started or target in run.schedule.finished:
+            IRISLog.Warning(f"unexpected reply from {target!r} (completion key {completion_key!r}): ignored")
+            return Status.OK()
+        run.record(target, result_from_response(call_response, target))
+        return self._advance(run, request)
+
+    def _advance(self, run: FleetRun, request: Any):
+        """Start every target the limits allow; answer once nothing runs and nothing more will start."""
+        target = run.schedule.take()
+        while target is not None:
+            status = self.SendRequestAsync(target, _target_request(request, target), 1, target,
+                                           _description(request, target))
+            if not is_ok(status):  # e.g. the operation is not running: it never got the command
+                run.record(target, {"Status": "unreachable", "Error": (
+                    f"could not send to {target}: {status_text(status)}; the command was not sent")})
+            target = run.schedule.take()  # a failure may free a slot, or reach MaxErrors and stop the run
+        if run.schedule.done:
+            self.FleetState = ""
+            return Status.OK(), FleetCommandResponse(**run.response_fields())
+        self.FleetState = run.to_json()
+        return Status.OK()
+
+
+def _target_request(request: Any, target: str) -> TerminalCommandRequest:
+    lines = field(request, "InputLines", [])
+    return TerminalCommandRequest(
+        Command=str(field(request, "Command")),
+        Namespace=str(field(request, "Namespace")),
+        Timeout=field(request, "Timeout", 0),
+        InputLines=[str(x) for x in lines] if isinstance(lines, (list, tuple)) else lines,
+        Expect=str(field(request, "Expect")),
+        Description=_description(request, target),
+        Target=target,
+    )
+
+
+def _description(request: Any, target: str) -> str:
+    text = str(field(request, "Description")).strip()
+    return f"fleet: {text}" if text else f"fleet command on {target}"
+
+
+def _request_problem(request: Any) -> str:
+    """A request field the operation would refuse for every target, said once here instead (``invalid``)."""
+    from adapters.lite_terminal.checks import expect_problem
+
+    expect = field(request, "Expect")
+    if not isinstance(expect, str):
+        return f"Expect must be text, not {type(expect).__name__}"
+    if not str(field(request, "Command")).strip():
+        return "empty command: nothing was sent"
+    return expect_problem(expect)
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
