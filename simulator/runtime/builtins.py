@@ -44,6 +44,12 @@ def builtin_classes() -> List[ClassDef]:
         ("FailureTimeout", "%Numeric", 15),
         ("AlertRetryGracePeriod", "%Integer", 0),
     ]
+    tcp_common = [  # EnsLib.TCP adapters [unverified defaults beyond the names]
+        ("Port", "%Integer", None),
+        ("StayConnected", "%Numeric", -1),
+        ("Terminators", "%String", "$C(10)"),
+        ("Charset", "%String", "Default"),
+    ]
     cls = [
         _cls("%Library.RegisteredObject", []),
         _cls("%RegisteredObject", ["%Library.RegisteredObject"]),
@@ -56,6 +62,17 @@ def builtin_classes() -> List[ClassDef]:
         _cls("Ens.StringRequest", ["Ens.Request"], [("StringValue", "%String", None)]),
         _cls("Ens.StringResponse", ["Ens.Response"], [("StringValue", "%String", None)]),
         _cls("Ens.StringContainer", ["Ens.Request"], [("StringValue", "%String", None)]),
+        _cls(
+            "Ens.AlertRequest",
+            ["Ens.Request"],
+            [
+                ("SourceConfigName", "%String", None),
+                ("AlertText", "%String", None),
+                ("AlertDestination", "%String", None),
+                ("AlertTime", "%TimeStamp", None),
+                ("SessionId", "%Integer", None),
+            ],
+        ),
         _cls(
             "Ens.Host",
             ["%RegisteredObject"],
@@ -110,6 +127,46 @@ def builtin_classes() -> List[ClassDef]:
             "AppendTimestamp:Additional",
         ),
         _cls(
+            "Ens.StreamContainer",
+            ["Ens.Request"],
+            [
+                ("OriginalFilename", "%String", None),
+                ("Stream", "%Stream.Object", None),
+                ("Type", "%String", None),
+            ],
+        ),
+        _cls(
+            "EnsLib.File.PassthroughService",
+            ["Ens.BusinessService"],
+            [("TargetConfigNames", "%String", None)],
+            "TargetConfigNames:Basic:selector",
+        ),
+        _cls(
+            "EnsLib.TCP.TextLineInboundAdapter",
+            ["Ens.InboundAdapter"],
+            tcp_common
+            + [
+                ("AllowedIPAddresses", "%String", None),
+                ("JobPerConnection", "%Boolean", 1),
+                ("ReadTimeout", "%Numeric", 5),
+            ],
+            "Port:Basic,AllowedIPAddresses:Basic,StayConnected:Connection,Terminators:Connection,"
+            "Charset:Connection,ReadTimeout:Connection,JobPerConnection:Connection",
+        ),
+        _cls(
+            "EnsLib.TCP.TextLineOutboundAdapter",
+            ["Ens.OutboundAdapter"],
+            tcp_common
+            + [
+                ("IPAddress", "%String", None),
+                ("ConnectTimeout", "%Numeric", 5),
+                ("ReadTimeout", "%Numeric", 5),
+                ("GetReply", "%Boolean", 1),
+            ],
+            "IPAddress:Basic,Port:Basic,StayConnected:Connection,ConnectTimeout:Connection,"
+            "ReadTimeout:Connection,GetReply:Connection,Terminators:Connection,Charset:Connection",
+        ),
+        _cls(
             "Ens.Production",
             ["%RegisteredObject"],
             [
@@ -138,6 +195,8 @@ def builtin_classes() -> List[ClassDef]:
         _cls("%Stream.FileCharacter", ["%RegisteredObject"]),
         _cls("%Library.FileCharacterStream", ["%RegisteredObject"]),
     ]
+    passthrough = cls[[c.name for c in cls].index("EnsLib.File.PassthroughService")]
+    passthrough.parameters["ADAPTER"] = ParamDef("ADAPTER", "EnsLib.File.InboundAdapter")
     # ``%CredentialsObj`` and ``BusinessHost`` are object-valued members of Ens.Adapter (docs/settings.md §2)
     adapter = cls[[c.name for c in cls].index("Ens.Adapter")]
     adapter.properties["%CredentialsObj"] = PropDef("%CredentialsObj", "Ens.Config.Credentials")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import status as st
+from .items import TROUBLED, is_running
 from .production import parse_production_xml
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class DirectorMethods:
         return self.RestartProduction(pTimeout, pForce)
 
     def CleanProduction(self, pKillAppDataToo: Any = 0) -> Any:  # noqa: N802,N803
-        if self._engine.state == 1:
+        if is_running(self._engine.state):
             return st.ErrorStatus(5001, "CleanProduction: the production is running")
         return 1
 
@@ -68,7 +69,7 @@ class DirectorMethods:
         if item is None:
             return st.ErrorStatus(5001, f"<Ens>ErrConfigItemNotFound: {pConfigItemName}")
         item.defn.enabled = bool(int(pEnable))
-        if int(pDoUpdate or 0) and eng.state == 1:
+        if int(pDoUpdate or 0) and is_running(eng.state):
             return self.UpdateProduction()
         return 1
 
@@ -81,7 +82,7 @@ class DirectorMethods:
     ) -> Any:  # noqa: N803
         eng = self._engine
         if pProductionName is not None:
-            pProductionName.value = eng.production.name if (eng.state == 1 and eng.production) else ""
+            pProductionName.value = eng.production.name if (is_running(eng.state) and eng.production) else ""
         if pState is not None:
             pState.value = eng.state
         return 1
@@ -90,8 +91,8 @@ class DirectorMethods:
         eng = self._engine
         for name in eng.ns.registry.classes:
             if eng.ns.registry.kind(name) == "Production" and not eng.ns.registry.get(name).builtin:
-                running = eng.state == 1 and eng.production is not None and eng.production.name == name
-                fields = ["Running" if running else "Stopped"]
+                running = is_running(eng.state) and eng.production is not None and eng.production.name == name
+                fields = [("Troubled" if eng.state == TROUBLED else "Running") if running else "Stopped"]
                 if eng.last_start and (running or eng.last_stop):
                     fields.append(eng.last_start)
                 if eng.last_stop and not running:
@@ -106,4 +107,4 @@ class DirectorMethods:
         return status
 
     def IsProductionRunning(self, pProductionName: Any = None) -> int:  # noqa: N802,N803
-        return 1 if self._engine.state == 1 else 0
+        return 1 if is_running(self._engine.state) else 0

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 from . import status as st
+from .alerts import alert_on_error
 from .hosts import ProcessMixin
-from .items import TARGET_KINDS, Item, Reply, Work
+from .items import TARGET_KINDS, Item, Reply, Work, is_running
 from .objects import IRISObject
 from .store import COMPLETED, ERROR, QUEUED, TYPE_REQUEST, TYPE_RESPONSE, now
 
@@ -40,32 +41,34 @@ def send_request(
             5001, f"request to '{target}' is not a persistent IRIS object: {type(req).__name__}"
         ), None
     item = engine.items.get(str(target))
-    if engine.state != 1 or item is None or not item.defn.enabled or not item.started:
+    if not is_running(engine.state) or item is None or not item.defn.enabled or not item.started:
         return st.ErrorStatus(
             5001, f"<Ens>ErrBusinessDispatchNameNotRegistered: '{target}' is not a running config item"
         ), None
     if item.kind not in TARGET_KINDS:
         return st.ErrorStatus(5001, f"target '{target}' is a {item.kind}; it has no queue"), None
-    req._Save()
-    hid = ns.store.new_header(
-        SessionId=ctx.session_id,
-        SourceConfigName=source,
-        TargetConfigName=item.name,
-        SourceBusinessType=ns.registry.kind(sender._o_cdef.name),
-        TargetBusinessType=item.kind,
-        MessageBodyClassName=req._o_cdef.name,
-        MessageBodyId=str(req._o_id),
-        Status=QUEUED,
-        Type=TYPE_REQUEST,
-        Description=str(description or ""),
-        Priority=2 if sync else 6,
-        ReturnQueueName=source,
-    )
+    with ns.store.transaction():  # the body and its header: one commit per message
+        req._Save()
+        hid = ns.store.new_header(
+            SessionId=ctx.session_id,
+            SourceConfigName=source,
+            TargetConfigName=item.name,
+            SourceBusinessType=ns.registry.kind(sender._o_cdef.name),
+            TargetBusinessType=item.kind,
+            MessageBodyClassName=req._o_cdef.name,
+            MessageBodyId=str(req._o_id),
+            Status=QUEUED,
+            Type=TYPE_REQUEST,
+            Description=str(description or ""),
+            Priority=2 if sync else 6,
+            ReturnQueueName=source,
+        )
     if ctx.session_id is None:
         ctx.session_id = hid
     work = Work("request", hid, ns.reopen(req), source, ctx.session_id)
     if sync:
-        work.reply = Reply()
+        work.reply = Reply(item.name, hid)
+        engine.open_replies.add(work.reply)
     elif response_required and isinstance(sender, ProcessMixin):
         bp = getattr(sender, "_o_bpctx", None)
         if bp is not None:
@@ -79,17 +82,87 @@ def send_request(
     wait = float(timeout) if timeout not in (None, "", -1, "-1") else -1
     if wait < 0:
         wait = engine.options.max_sync_wait
-    if not work.reply.event.wait(wait):
-        return st.ErrorStatus(
-            5001, f"<Ens>ErrRequestTimeout: no response from '{target}' within {wait}s"
-        ), None
-    return work.reply.status, work.reply.response
+    reply = work.reply  # the stop may detach it from the work (the request stays queued without a caller)
+    if not reply.event.wait(wait):  # first answer wins: a response after this is dropped
+        reply.set(
+            st.ErrorStatus(5001, f"<Ens>ErrRequestTimeout: no response from '{target}' within {wait}s"), None
+        )
+    engine.open_replies.discard(reply)
+    return reply.status, reply.response
 
 
 def complete(
     engine: EngineView, item: Item, work: Work, status: Any, response: Any, final_state: Optional[int] = None
 ) -> None:
     """Close a request's header, record the response header, and deliver the response to its caller."""
+    ns = engine.ns
+    with ns.store.transaction():  # request closed, response body and header: one commit
+        out = _complete_rows(engine, item, work, status, response, final_state)
+    alert_on_error(engine, item.host, status)
+    if work.reply is not None:
+        work.reply.set(status, out)
+    elif work.bp_waiting is not None:
+        bp = work.bp_waiting
+        deliver(
+            engine,
+            bp.item.name,
+            Work(
+                "response",
+                bp.work.header_id,
+                None,
+                item.name,
+                work.session,
+                bp_ctx=bp,
+                completion_key=work.completion_key,
+                call_request=work.call_request,
+                call_response="" if out is None else out,
+            ),
+        )
+
+
+def deliver(engine: EngineView, name: str, work: Work) -> None:
+    """Queue ``work`` at config item ``name`` (looked up by name: the item may have been restarted since
+    the work was created); while the production is stopped, it waits in ``engine.kept`` for the next start."""
+    target = engine.items.get(name)
+    if is_running(engine.state) and target is not None and target.started and not target.stop.is_set():
+        target.queue.put(work)
+    else:
+        engine.kept.setdefault(name, []).append(work)
+
+
+def fail_queued(engine: EngineView, name: str, work: Work, text: str) -> None:
+    """A kept request whose target is gone at the next start: its header ends in Error with ``text``,
+    an Event Log error says so, and a BusinessProcess waiting for it gets OnResponse with no response."""
+    ns = engine.ns
+    status = st.ErrorStatus(5001, text)
+    ns.store.update_header(
+        work.header_id, Status=ERROR, IsError=1, ErrorStatus=st.error_text(status), TimeProcessed=now()
+    )
+    ns.log("Error", "Ens.Queue", "Restore", f"Message {work.header_id} queued for '{name}': {text}")
+    if work.reply is not None:
+        work.reply.set(status, None)
+    elif work.bp_waiting is not None:
+        bp = work.bp_waiting
+        deliver(
+            engine,
+            bp.item.name,
+            Work(
+                "response",
+                bp.work.header_id,
+                None,
+                name,
+                work.session,
+                bp_ctx=bp,
+                completion_key=work.completion_key,
+                call_request=work.call_request,
+                call_response="",
+            ),
+        )
+
+
+def _complete_rows(
+    engine: EngineView, item: Item, work: Work, status: Any, response: Any, final_state: Optional[int]
+) -> Any:
     ns = engine.ns
     ok = st.is_ok(status)
     ns.store.update_header(
@@ -125,20 +198,4 @@ def complete(
             TimeProcessed=now(),
         )
         out = ns.reopen(response)
-    if work.reply is not None:
-        work.reply.set(status, out)
-    elif work.bp_waiting is not None:
-        bp = work.bp_waiting
-        bp.item.queue.put(
-            Work(
-                "response",
-                bp.work.header_id,
-                None,
-                item.name,
-                work.session,
-                bp_ctx=bp,
-                completion_key=work.completion_key,
-                call_request=work.call_request,
-                call_response="" if out is None else out,
-            )
-        )
+    return out

@@ -25,16 +25,19 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from . import lifecycle
 from . import status as st
+from .alerts import alert_on_error, send_alert
 from .director import DirectorMethods
 from .dispatch import send_request
 from .file_adapter import FileInboundMixin
 from .host_factory import HostFactory, run_oninit
 from .hosts import AdapterMixin, OperationMixin, ProcessMixin, ServiceMixin
-from .items import Item
+from .items import Item, Reply, Work, is_running
 from .namespace import Namespace
 from .options import Options, ProductionError
+from .passthrough import PassthroughServiceMixin
 from .production import ProductionDef
 from .stubs import stub_methods
+from .tcp_adapters import TextLineInboundMixin, TextLineOutboundMixin
 
 
 class Engine:
@@ -50,9 +53,14 @@ class Engine:
         self.last_start = ""
         self.last_stop = ""
         self.python_errors: List[Dict[str, Any]] = []
+        # Messages still queued when the production stopped, per config item name, delivered at the next
+        # start (IRIS keeps its queues across restarts); sync callers still waiting, answered at stop.
+        self.kept: Dict[str, List[Work]] = {}
+        self.open_replies: Set[Reply] = set()
         self.module_users: Dict[str, Set[str]] = {}
         self._warned_modules: Set[str] = set()
         self.hosts = HostFactory(ns, self.options)
+        ns.numeric_initials = self.options.numeric_initials
         ns.engine = self
         ns.mixins.update(
             {
@@ -61,6 +69,9 @@ class Engine:
                 "Ens.BusinessOperation": OperationMixin,
                 "Ens.Adapter": AdapterMixin,
                 "EnsLib.File.InboundAdapter": FileInboundMixin,
+                "EnsLib.File.PassthroughService": PassthroughServiceMixin,
+                "EnsLib.TCP.TextLineInboundAdapter": TextLineInboundMixin,
+                "EnsLib.TCP.TextLineOutboundAdapter": TextLineOutboundMixin,
             }
         )
         ns.setters["Ens.Adapter"] = {"Credentials": "CredentialsSet"}
@@ -98,6 +109,10 @@ class Engine:
                 RuntimeWarning,
                 stacklevel=2,
             )
+
+    def alert(self, text: str) -> None:
+        """IRISLog.Alert / LogAlert: the Event Log entry is written by the caller; this sends it on."""
+        send_alert(self, text)
 
     # -- job context (what $this job is: config name, session, header) ---------------------------
     def _enter(self, name: str, session: Optional[int] = None, header: Optional[int] = None) -> tuple:
@@ -154,7 +169,9 @@ class Engine:
         name = host._o_props.get("%ConfigName") or ""
         with self.job_context(name, None, None):
             out = pOutput if pOutput is not None else None
-            return host.OnProcessInput(pInput, out)
+            status = host.OnProcessInput(pInput, out)
+            alert_on_error(self, host, status)
+            return status
 
     def send(
         self,
@@ -176,7 +193,7 @@ class Engine:
         """Ens.Director.CreateBusinessService: a new instance in the caller, settings, OnInit
         (docs/pyprod-runtime.md §3)."""
         item = self.item_by(name)
-        if self.state != 1 or item is None or not item.defn.enabled:
+        if not is_running(self.state) or item is None or not item.defn.enabled:
             return st.ErrorStatus(
                 5001, f"<Ens>ErrConfigItemNotFound: '{name}' is not an enabled item of the running production"
             ), None

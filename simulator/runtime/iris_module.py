@@ -24,7 +24,9 @@ import types
 from typing import Any, Dict, Optional
 
 from .namespace import Namespace
+from .objects import iris_name
 from .status import StatusAPI
+from .stubs import objectscript_error
 
 
 class ref:  # noqa: N801 - the IRIS name
@@ -75,10 +77,20 @@ class ClassProxy:
             return lambda oid, *rest: self._ns.open(self._name, oid)
         if attr == "_ExistsId":
             return lambda oid: 0 if self._ns.open(self._name, oid) is None else 1
+        meth = self._ns.registry.find(self._name) and self._ns.registry.method(self._name, iris_name(attr))
+        if meth and meth.classmethod:
+            cdef = self._ns.registry.get(self._name)
+            return lambda *a, **k: _class_method_error(self._ns, cdef, meth)
         raise AttributeError(f"<METHOD DOES NOT EXIST> *{attr},{self._name}")
 
     def __repr__(self) -> str:
         return f"<iris class {self._name}>"
+
+
+def _class_method_error(ns: Namespace, cdef: Any, meth: Any) -> Any:
+    status = objectscript_error(cdef, meth)
+    ns.log("Error", cdef.name, meth.name, status.error_text())
+    return status
 
 
 class PackageProxy:

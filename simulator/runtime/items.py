@@ -5,25 +5,39 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from .production import ItemDef
 
 # the kinds that have a queue (docs/pyprod-runtime.md §8.3)
 TARGET_KINDS = ("BusinessProcess", "BusinessOperation")
+RUNNING, STOPPED, TROUBLED = 1, 2, 4  # Ens.Director production states (3 is suspended, not emulated)
+
+
+def is_running(state: int) -> bool:
+    """Running, or running with items that failed to start (troubled): messages still flow."""
+    return state in (RUNNING, TROUBLED)
 
 
 class Reply:
-    """Where a sync caller waits for its response."""
+    """Where a sync caller waits for its response. The first answer wins: a caller that was told the
+    production stopped is not handed a late response afterwards."""
 
-    def __init__(self) -> None:
+    def __init__(self, target: str = "", header_id: int = 0) -> None:
         self.event = threading.Event()
         self.status: Any = None
         self.response: Any = None
+        self.target = target
+        self.header_id = header_id
+        self._lock = threading.Lock()
 
-    def set(self, status: Any, response: Any) -> None:
-        self.status, self.response = status, response
-        self.event.set()
+    def set(self, status: Any, response: Any) -> bool:
+        with self._lock:
+            if self.event.is_set():
+                return False
+            self.status, self.response = status, response
+            self.event.set()
+            return True
 
 
 @dataclass
@@ -69,6 +83,7 @@ class Item:
     lock: threading.RLock = field(default_factory=threading.RLock)
     started: bool = False
     error: str = ""
+    leftover: List[Work] = field(default_factory=list)  # taken off the queue after the stop signal
 
     @property
     def name(self) -> str:

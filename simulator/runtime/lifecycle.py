@@ -7,13 +7,15 @@ polling thread. An adapterless service has no job: it runs in its caller (docs/p
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Iterable, List
 
 from . import status as st
+from .dispatch import fail_queued
 from .host_factory import run_oninit
-from .items import TARGET_KINDS, Item
+from .items import TARGET_KINDS, TROUBLED, Item, is_running
 from .options import ProductionError
 from .production import ProductionDef
 from .store import now
@@ -35,7 +37,7 @@ def start_order(items: Iterable[Item], targets_first: bool) -> List[Item]:
 
 def start_production(engine: EngineView, prod: ProductionDef) -> Any:
     """Ens.Director.StartProduction: an error status if one is running; ProductionError if it cannot start."""
-    if engine.state == 1:
+    if is_running(engine.state):
         return st.ErrorStatus(5001, f"Production '{engine.production.name}' is already running")
     for d in prod.items:
         if d.class_name not in engine.ns.registry:
@@ -45,6 +47,7 @@ def start_production(engine: EngineView, prod: ProductionDef) -> Any:
     engine.hosts.problems = []
     engine.state = 1
     engine.last_start = now()
+    _restore_queues(engine)
     order = start_order(engine.items.values(), engine.options.targets_first)
     try:
         if engine.options.targets_first:
@@ -65,14 +68,52 @@ def start_production(engine: EngineView, prod: ProductionDef) -> Any:
     except ProductionError:
         stop_production(engine)
         raise
+    failed = [item for item in order if item.defn.enabled and not item.started]
+    for item in failed:
+        _fail_kept(engine, item.name, f"config item '{item.name}' did not start: {item.error}")
+    if failed and engine.options.start_failure_state == "troubled":
+        engine.state = TROUBLED
     return 1
 
 
+def _restore_queues(engine: EngineView) -> None:
+    """Messages kept at the last stop go back on their item's queue, ahead of anything new; those
+    whose item is no longer in the production (or is disabled) end in Error."""
+    kept, engine.kept = engine.kept, {}
+    for name, works in kept.items():
+        item = engine.items.get(name)
+        if item is not None and item.defn.enabled:
+            for work in works:
+                item.queue.put(work)
+        else:
+            for work in works:
+                fail_queued(engine, name, work, f"config item '{name}' is not in the restarted production")
+
+
+def _fail_kept(engine: EngineView, name: str, text: str) -> None:
+    """An item that did not start cannot deliver what was kept for it: those messages end in Error."""
+    item = engine.items[name]
+    while True:
+        try:
+            work = item.queue.get_nowait()
+        except queue.Empty:
+            break
+        if work is not None:
+            fail_queued(engine, name, work, text)
+
+
 def _start_item(engine: EngineView, item: Item) -> None:
-    """Build the host and run OnInit (host first unless ``adapter_oninit_first``); an error status
-    leaves the item not started, with an Event Log error (docs/pyprod-runtime.md §8.3 Startup 5)."""
+    """Build the host and run OnInit (host first unless ``adapter_oninit_first``). An error status, or a
+    host that cannot be built (its adapter class does not exist), leaves the item not running, with an
+    Event Log error naming the item (docs/pyprod-runtime.md §8.3 Startup 5); the other items start."""
     with engine.job_context(item.name):
-        item.host = engine.make_host(item)
+        try:
+            item.host = engine.make_host(item)
+        except ProductionError:
+            raise
+        except Exception as e:  # e.g. ClassNotFound for the ADAPTER parameter's class
+            _not_started(engine, item, f"{e}")
+            return
         item.adapter = item.host._o_props.get("Adapter") or None
         pair = [item.host, item.adapter]
         for obj in reversed(pair) if engine.options.adapter_oninit_first else pair:
@@ -80,15 +121,19 @@ def _start_item(engine: EngineView, item: Item) -> None:
                 continue
             status = run_oninit(obj)
             if st.is_error(status):
-                item.error = st.error_text(status)
-                engine.ns.log(
-                    "Error",
-                    item.defn.class_name,
-                    "OnInit",
-                    f"Item '{item.name}' failed to start: {item.error}",
-                )
+                _not_started(engine, item, st.error_text(status))
                 return
     item.started = True
+
+
+def _not_started(engine: EngineView, item: Item, error: str) -> None:
+    item.error = error
+    engine.ns.log(
+        "Error",
+        item.defn.class_name,
+        "OnInit",
+        f"Item '{item.name}' failed to start and is not running: {error}",
+    )
 
 
 def _start_thread(engine: EngineView, item: Item) -> None:
@@ -115,7 +160,7 @@ def stop_production(engine: EngineView, timeout: float = 10.0) -> Any:
     its targets are still running and answer it. Signalling every job at once let an operation stop with
     a process's sync request still queued, and the process (and the service calling it) then waited for
     a reply that never came until the deadline ran out."""
-    if engine.state != 1:
+    if not is_running(engine.state):
         return 1
     deadline = time.monotonic() + timeout
     for group_kind in _STOP_ORDER:
@@ -126,6 +171,7 @@ def stop_production(engine: EngineView, timeout: float = 10.0) -> Any:
         for item in group:
             if item.thread is not None:
                 item.thread.join(max(0.0, deadline - time.monotonic()))
+    _keep_queues(engine)
     for item in engine.items.values():
         if not item.started:
             continue
@@ -138,6 +184,48 @@ def stop_production(engine: EngineView, timeout: float = 10.0) -> Any:
     engine.state = 2
     engine.last_stop = now()
     return 1
+
+
+def _keep_queues(engine: EngineView) -> None:
+    """What is still queued stays queued (header status Queued) and is delivered at the next start, as
+    IRIS keeps its queues. A sync caller cannot wait across a restart: it is answered now with an error
+    that says the request is kept; at the next start the response has no waiting caller. Any other sync
+    caller still waiting (its request was being handled when the jobs stopped) is answered the same way,
+    so no caller waits out its own timeout."""
+    for item in engine.items.values():
+        works = list(item.leftover)
+        item.leftover.clear()
+        while True:
+            try:
+                work = item.queue.get_nowait()
+            except queue.Empty:
+                break
+            if work is not None:
+                works.append(work)
+        for work in works:
+            if work.reply is not None:
+                work.reply.set(
+                    st.ErrorStatus(
+                        5001,
+                        f"<Ens>ErrProductionStopped: the production stopped while message "
+                        f"{work.header_id} was queued for '{item.name}'; it stays queued and is delivered "
+                        "after the next start",
+                    ),
+                    None,
+                )
+                engine.open_replies.discard(work.reply)
+                work.reply = None
+            engine.kept.setdefault(item.name, []).append(work)
+    for reply in list(engine.open_replies):
+        reply.set(
+            st.ErrorStatus(
+                5001,
+                f"<Ens>ErrProductionStopped: the production stopped before '{reply.target}' answered "
+                f"message {reply.header_id}",
+            ),
+            None,
+        )
+        engine.open_replies.discard(reply)
 
 
 _STOP_ORDER = ("other", "BusinessProcess", "BusinessOperation")  # services (and anything else) first

@@ -65,6 +65,7 @@ class Namespace:
         self.sql = SQL(self.store)
         self.context = Context()
         self.credentials = Credentials()
+        self.numeric_initials = True  # Options.numeric_initials (see objects.initial_value)
         self.engine: Optional[EngineHooks] = None  # set by the engine when a production runtime is attached
         self.loaded_texts: List[Tuple[str, str]] = []  # (class name, text) in LoadStream order
         self.load_listeners: List[Callable[[str, str], None]] = []
@@ -229,14 +230,20 @@ class LogMethods:
         return self._ns.log("Assert", cls, method, text) and 1
 
     def LogAlert(self, cls: Any, method: Any, text: Any) -> int:  # noqa: N802
-        return self._ns.log("Alert", cls, method, text) and 1
+        """An Alert entry, and the alert goes to the production's ``Ens.Alert`` item when it has one."""
+        self._ns.log("Alert", cls, method, text)
+        if self._ns.engine is not None:
+            self._ns.engine.alert(str(text))
+        return 1
 
     def LogTrace(self, cls: Any, method: Any, text: Any, *rest: Any) -> int:  # noqa: N802
         return self._ns.log("Trace", cls, method, text) and 1
 
     def LogStatus(self, cls: Any, method: Any, status: Any) -> int:  # noqa: N802
+        """An Error entry for an error status, else an Info entry (pyprod's QuickStart picture, entry [10]:
+        ``IRISLog.Status`` of an OK value is white); the Info text "OK" is [unverified]."""
         if st.is_ok(status):
-            return 1
+            return self._ns.log("Info", cls, method, "OK") and 1
         return self._ns.log("Error", cls, method, st.error_text(status)) and 1
 
 

@@ -9,6 +9,7 @@ as initial value; ``SerializedStream`` is settable; ``chunksFromIRIS`` behaves a
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Callable, Dict, Optional, Tuple, Type
 
@@ -21,11 +22,33 @@ def iris_name(py_name: str) -> str:
     return "%" + py_name[1:] if py_name.startswith("_") and not py_name.startswith("__") else py_name
 
 
-def initial_value(ptype: str, has_initial: bool, initial: Any) -> Any:
-    """Initial value of a property: the InitialExpression, else ``""`` (docs/pyprod-runtime.md §8.2, §2.2)."""
+_CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]*)\Z")
+_CANONICAL_DEC = re.compile(r"-?([1-9][0-9]*)?\.[0-9]*[1-9]\Z")
+
+
+def canonical_number(value: Any) -> Any:
+    """A string in ObjectScript's canonical number form (``45``, ``-3``, ``.5``; not ``045``, ``+1``,
+    ``1.50``, ``-0``) as an int or float; any other value unchanged."""
+    if not isinstance(value, str) or value == "-0":
+        return value
+    if _CANONICAL_INT.match(value):
+        return int(value)
+    if _CANONICAL_DEC.match(value):
+        return float(value)
+    return value
+
+
+def initial_value(ptype: str, has_initial: bool, initial: Any, numeric_initials: bool = True) -> Any:
+    """Initial value of a property: the InitialExpression, else ``""`` (docs/pyprod-runtime.md §8.2, §2.2).
+
+    With ``numeric_initials`` (``Options.numeric_initials``, default on) an InitialExpression that is a
+    canonical number reads back in Python as a number even when the property is a %VarString: pyprod's
+    QuickStart ``IRISProperty(default=45)`` generates ``%VarString [InitialExpression = "45"]`` and on real
+    IRIS its ``self.prop_setting_1 += 1`` works (docs/offline-runtime.md, "Property values").
+    """
     if not has_initial:
         return ""
-    return initial
+    return canonical_number(initial) if numeric_initials else initial
 
 
 class IRISObject:
@@ -38,7 +61,9 @@ class IRISObject:
     def __init__(self) -> None:
         props = {}
         for name, p in self._o_ns.registry.properties(self._o_cdef.name).items():
-            props[name] = initial_value(p.type, p.has_initial, p.initial)
+            props[name] = initial_value(
+                p.type, p.has_initial, p.initial, getattr(self._o_ns, "numeric_initials", True)
+            )
         object.__setattr__(self, "_o_props", props)
         object.__setattr__(self, "_o_id", None)
         object.__setattr__(self, "_o_lock", threading.RLock())

@@ -25,3 +25,13 @@ class Options:
     # job) in that order, definition order within a kind. False: the earlier emulation, every item's
     # OnInit in definition order, then every job.
     targets_first: bool = True
+    # [I] Property values as IRIS's Python bridge returns them. pyprod writes IRISProperty(default=45) as
+    # `%VarString [InitialExpression = "45"]`; pyprod's QuickStart Visual Trace, taken on real IRIS, shows
+    # `self.prop_setting_1 += 1` succeed (Warning [11], not an Error), so the value reads back as an int.
+    # True: an InitialExpression in canonical number form reads back as int/float. False: as the string.
+    numeric_initials: bool = True
+    # [I] What the production's state is when an item fails to start (its OnInit returned an error, or its
+    # adapter class does not exist). The item is not running and an Event Log error names it either way.
+    # "troubled": Ens.Director state 4 (the other items run; GetProductionStatus reports 4);
+    # "running": state 1, as if nothing happened apart from the item and the Event Log entry.
+    start_failure_state: str = "troubled"

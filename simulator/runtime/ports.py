@@ -8,13 +8,13 @@ So no part imports ``engine`` and ``engine`` imports its parts: the dependency r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Optional, Protocol, Set, Tuple
 
 from .hooks import EngineHooks
 
 if TYPE_CHECKING:
     from .host_factory import HostFactory
-    from .items import Item
+    from .items import Item, Reply, Work
     from .namespace import Namespace
     from .options import Options
     from .production import ProductionDef
@@ -32,6 +32,8 @@ class EngineView(EngineHooks, Protocol):
     last_stop: str
     hosts: HostFactory
     python_errors: List[Dict[str, Any]]
+    kept: Dict[str, List[Work]]
+    open_replies: Set[Reply]
 
     def make_host(self, item: Item) -> Any: ...
 

@@ -7,9 +7,11 @@ status as a ``str`` subclass whose text starts with ``"0 "`` and which carries t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 OK = 1
+_NUMERIC_PREFIX = re.compile(r"([+-]*)(\d+\.?\d*|\.\d+)(E[+-]?\d+)?", re.IGNORECASE)
 
 
 class ErrorStatus(str):
@@ -29,19 +31,39 @@ class ErrorStatus(str):
         return f"ERROR #{self.code}: {self.text}"
 
 
+def _leading_number(text: str) -> float:
+    """ObjectScript's numeric interpretation of a string (``+"5@%SYS.Python"`` is 5, ``+"abc"`` is 0)."""
+    m = _NUMERIC_PREFIX.match(text)
+    if not m:
+        return 0.0
+    sign = -1.0 if m.group(1).count("-") % 2 else 1.0
+    try:
+        return sign * float(m.group(2) + (m.group(3) or ""))
+    except ValueError:
+        return 0.0
+
+
 def is_ok(status: Any) -> bool:
-    """$$$ISOK: the int 1 or the string "1" (docs/pyprod-runtime.md §2.4). ``None``/"" (a callback that
-    returned nothing) is *not* OK — docs/pyprod-runtime.md §2.1: "Returning None gives an ObjectScript status
-    of "". Treat that as an error"."""
+    """``$$$ISOK``, which is ObjectScript's ``''status``: a value is OK when its numeric value is not 0.
+
+    How a Python value crosses into ObjectScript decides (docs/offline-runtime.md, "Statuses"):
+    an int/float/bool is a number; a str is read by its leading number (``"1"`` OK, ``"0 ERROR..."`` and
+    ``""`` not); ``None`` becomes ``""`` (not OK: a callback that returned nothing); any other Python object
+    (a tuple, a list, an IRIS object) arrives as an object reference ``"N@%SYS.Python"`` whose numeric
+    value N is at least 1, so IRIS reads it as OK. That is why pyprod's QuickStart logs its ``(1, None)``
+    tuple from the adapter wrapper as an Info entry on real IRIS, and why a ``(error, x)`` tuple is OK too.
+    """
     if isinstance(status, ErrorStatus):
         return False
-    if isinstance(status, bool):
-        return bool(status)
-    if isinstance(status, int):
-        return status == 1
+    if status is None:
+        return False
+    if isinstance(status, (bool, int, float)):
+        return status != 0
     if isinstance(status, str):
-        return status == "1"
-    return False
+        return _leading_number(status) != 0
+    if isinstance(status, bytes):
+        return _leading_number(status.decode("latin-1")) != 0
+    return True  # an object reference
 
 
 def is_error(status: Any) -> bool:
@@ -56,7 +78,7 @@ def error_text(status: Any) -> str:
         return status.error_text()
     if status is None or status == "":
         return "ERROR: empty %Status (the callback returned nothing; docs/pyprod-runtime.md §2.1)"
-    return f"ERROR: {status}"
+    return f"ERROR: {status!r} is not a %Status (its numeric value is 0)"
 
 
 def as_status(value: Any) -> Any:

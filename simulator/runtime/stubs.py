@@ -55,10 +55,43 @@ def _python_object(host: Any) -> Any:
     return obj
 
 
+# Text that only pyprod's generated method bodies contain (its helpers, its import, its properties).
+_PYPROD_MARKERS = ("intersystems_pyprod", "PythonClassObject", "SerializedStream", "%SYS.Python")
+
+
+def generated_by_pyprod(meth: MethodDef) -> bool:
+    """Is this one of the methods pyprod's loader writes (as opposed to ObjectScript written by hand)?"""
+    return bool(meth.helper) or any(marker in meth.body for marker in _PYPROD_MARKERS)
+
+
+def objectscript_error(cdef: ClassDef, meth: MethodDef) -> st.ErrorStatus:
+    return st.ErrorStatus(
+        5001,
+        f"offline runtime: {cdef.name}:{meth.name} is a hand-written ObjectScript method; the offline "
+        "runtime runs only the methods pyprod generates (it does not interpret ObjectScript). Run this "
+        "class on IRIS, or write the method in Python with pyprod",
+    )
+
+
+def objectscript_method(cdef: ClassDef, meth: MethodDef) -> Callable[..., Any]:
+    """A hand-written ObjectScript method: calling it logs an Event Log error and returns an error
+    status that says why, instead of silently doing nothing or falling back to a built-in default."""
+
+    def not_interpreted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        status = objectscript_error(cdef, meth)
+        self._o_ns.log("Error", cdef.name, meth.name, status.error_text())
+        return status
+
+    not_interpreted.__name__ = meth.name
+    return not_interpreted
+
+
 def make_stub(cdef: ClassDef, meth: MethodDef) -> Optional[Callable[..., Any]]:
     """Build the Python method that behaves like one generated stub."""
     h = meth.helper
     name = meth.name
+    if not generated_by_pyprod(meth):
+        return objectscript_method(cdef, meth)
 
     if name == "OnInit":
         script_path, script_name, py_cls = cdef.script

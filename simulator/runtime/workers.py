@@ -17,7 +17,10 @@ def run_queue(engine: EngineView, item: Item) -> None:
     """One message at a time, in the item's job context, until ``None`` or the stop flag."""
     while True:
         work = item.queue.get()
-        if work is None or item.stop.is_set():
+        if work is None:
+            break
+        if item.stop.is_set():  # stopping: the message stays queued (lifecycle keeps it for the next start)
+            item.leftover.append(work)
             break
         with item.lock, engine.job_context(item.name, work.session, work.header_id):
             try:
@@ -44,6 +47,8 @@ def run_inbound_adapter(engine: EngineView, item: Item) -> None:
                     engine.ns.log("Error", adapter._o_cdef.name, "OnTask", st.error_text(status))
             except Exception as e:
                 engine.ns.log("Error", adapter._o_cdef.name, "OnTask", f"internal error: {e!r}")
+        if getattr(type(adapter), "_o_blocks_in_ontask", False):
+            continue  # the adapter's OnTask waited for activity itself (e.g. a TCP listener)
         try:
             interval = max(0.1, float(adapter._o_props.get("CallInterval") or 5))
         except (TypeError, ValueError):
