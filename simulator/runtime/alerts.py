@@ -1,5 +1,4 @@
-"""Alerts: ``IRISLog.Alert`` / ``$$$LOGALERT`` and a host's ``AlertOnError`` (docs/offline-runtime.md,
-"Alerts").
+"""Alerts (docs/offline-runtime.md §20): ``IRISLog.Alert`` / ``$$$LOGALERT`` and a host's ``AlertOnError``.
 
 An alert is an Event Log entry of type Alert and, when the running production has a config item named
 ``Ens.Alert`` (IRIS's convention for the alert processor), an ``Ens.AlertRequest`` sent to it

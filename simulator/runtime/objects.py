@@ -44,7 +44,7 @@ def initial_value(ptype: str, has_initial: bool, initial: Any, numeric_initials:
     With ``numeric_initials`` (``Options.numeric_initials``, default on) an InitialExpression that is a
     canonical number reads back in Python as a number even when the property is a %VarString: pyprod's
     QuickStart ``IRISProperty(default=45)`` generates ``%VarString [InitialExpression = "45"]`` and on real
-    IRIS its ``self.prop_setting_1 += 1`` works (docs/offline-runtime.md, "Property values").
+    IRIS its ``self.prop_setting_1 += 1`` works (docs/offline-runtime.md §14).
     """
     if not has_initial:
         return ""

@@ -1,5 +1,4 @@
-"""``EnsLib.File.PassthroughService``: IRIS's own file service, as pyprod's README HelloWorld uses it
-(docs/offline-runtime.md, "Passthrough service").
+"""``EnsLib.File.PassthroughService`` as pyprod's README HelloWorld uses it (docs/offline-runtime.md §17).
 
 Each file its ``EnsLib.File.InboundAdapter`` picks up becomes an ``Ens.StreamContainer`` (Stream = the
 file's content, OriginalFilename = its path, Type "FC", as the HelloWorld Visual Trace on IRIS shows), sent

@@ -46,7 +46,7 @@ def _leading_number(text: str) -> float:
 def is_ok(status: Any) -> bool:
     """``$$$ISOK``, which is ObjectScript's ``''status``: a value is OK when its numeric value is not 0.
 
-    How a Python value crosses into ObjectScript decides (docs/offline-runtime.md, "Statuses"):
+    How a Python value crosses into ObjectScript decides (docs/offline-runtime.md §13):
     an int/float/bool is a number; a str is read by its leading number (``"1"`` OK, ``"0 ERROR..."`` and
     ``""`` not); ``None`` becomes ``""`` (not OK: a callback that returned nothing); any other Python object
     (a tuple, a list, an IRIS object) arrives as an object reference ``"N@%SYS.Python"`` whose numeric

@@ -1,5 +1,4 @@
-"""``EnsLib.TCP.TextLineInboundAdapter`` and ``EnsLib.TCP.TextLineOutboundAdapter`` on loopback only
-(docs/offline-runtime.md, "TCP text-line adapters").
+"""EnsLib.TCP text-line adapters on loopback only (docs/offline-runtime.md §16).
 
 Inbound: listens on 127.0.0.1:Port; every line (ended by the Terminators setting, default LF) becomes an
 ``Ens.StringContainer`` whose StringValue is the line, handed to ``BusinessHost.ProcessInput``; when the

@@ -1,6 +1,6 @@
 """pyprod's public examples, in our own words (tests/runtime/toy/tour.py), run offline with the statuses and
-Event Log levels that their Visual Traces taken on real IRIS show (docs/offline-runtime.md, "Statuses",
-"Property values"; pyprod docs/quickstart.md and README HelloWorld)."""
+Event Log levels that their Visual Traces taken on real IRIS show (docs/offline-runtime.md §13, §14;
+pyprod's quickstart page and README HelloWorld)."""
 
 import pytest
 from runtime_helpers import HERE

@@ -1,5 +1,5 @@
 """A walk through every kind of pyprod component, written for these tests after the public behaviour of
-pyprod's QuickStart (docs/quickstart.md and its Visual Trace taken on IRIS): a Python inbound adapter feeds
+pyprod's QuickStart (its quickstart page and its Visual Trace taken on IRIS): a Python inbound adapter feeds
 a service, the service calls a process synchronously, the process calls an operation, the operation calls
 a Python outbound adapter, and the service then writes four Event Log entries (Info, Error, the status it
 got back, Warning). Not a copy: names, messages and flow are ours.
