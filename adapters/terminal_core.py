@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from adapters.lite_terminal import LiteTerminal, TerminalError
+from adapters.lite_terminal.lines import UnsafeCommandText
 from adapters.sessions import SessionLimitError, SessionPool
 
 try:  # the client may not export it; a lost connection is then whatever TerminalError it raises
@@ -208,6 +209,9 @@ class TerminalAdapterCore:
                 command, session=session, namespace=namespace or None, timeout=timeout,
                 input_lines=input_lines,
             )
+        except UnsafeCommandText as exc:  # a request sent straight to the operation, past the policy
+            response["Status"] = "invalid"
+            response["Error"] = f"not sent: {exc}"
         except CredentialsError as exc:
             response["Error"] = f"cannot log in to {self.settings.endpoint}: {exc}"
         except SessionLimitError as exc:

@@ -2,37 +2,46 @@
 
 Why normalise: ObjectScript command names are case-insensitive and abbreviable (``zn``, ``ZN``, ``Znspace``),
 commands can be stacked on one line or spread over several, and the namespace can also be changed with
-``set $namespace=...``. A regular expression written against the raw text is bypassed by any of these. So the
-command is rewritten into *statements*, one per line, before matching:
+``set $namespace=...`` or ``$ZU(5,...)``. A regular expression written against the raw text is bypassed by
+any of these. So the command is rewritten into *statements*, one per command argument, before matching:
 
+* the text is split into the lines the server runs by ``adapters.lite_terminal.lines.command_lines`` (the
+  function the client sends with); text it refuses (U+2028, form feed, NUL, ...) is denied with its reason;
 * each command name is expanded to its full upper-case name (``zn`` -> ``ZNSPACE``, ``s`` -> ``SET``,
   ``h`` -> ``HALT`` without argument, ``HANG`` with one);
-* text outside string literals is upper-cased and its blanks removed; string literals are kept as written;
-* comma-separated arguments become one statement each (``SET A=1``, ``SET $NAMESPACE="%SYS"``);
-* a namespace change by special variable (``SET $NAMESPACE=x``, ``SET $ZNSPACE=x``, ``$ZNS``) also yields
-  the statement ``ZNSPACE x``, so one pattern ``^ZNSPACE\\b`` covers every spelling;
-* ``$ZUTIL(5,ns)`` / ``$ZU(5,ns)``, the deprecated namespace switch, also yields ``ZNSPACE ns``;
-* ``XECUTE "literal"`` is unquoted and normalised too (one level of nesting at a time, up to a small depth);
-* comments (``//``, ``;``, ``#;`` to the end of the line, ``/* */`` up to its end) are dropped and ``{``/``}``
-  blocks split statements; a tab counts as a blank everywhere, also between a command and its argument.
+* text outside string literals is upper-cased and its blanks and ``/* */`` comments removed; string
+  literals are kept as written; comma-separated arguments become one statement each (``SET A=1``);
+* a namespace change by special variable (``SET $NAMESPACE=x``, ``$ZNSPACE``, ``$ZNS``) and ``$ZU(5,x)`` /
+  ``$ZUTIL(5,x)`` anywhere (an argument, a postconditional) also yield the statement ``ZNSPACE x``, so one
+  pattern ``^ZNSPACE\\b`` covers every spelling;
+* the code of an ``XECUTE`` string literal (``x "..."``, ``x:pc "..."``, ``x "...":pc``, ``x ("...")``, the
+  parameter form ``x ("(a) ...",1)``) and of ``$XECUTE("...")`` is read the same way, nested up to
+  ``MAX_XECUTE_DEPTH`` levels; deeper nesting is denied;
+* ``&sql(...)`` is skipped as one statement (``&SQL(...)``) and reading goes on after it;
+* comments (``//``, ``;``, ``#;``, ``##;`` to the end of the line, ``/* */`` to its end) are dropped and
+  ``{``/``}`` blocks split statements; a tab counts as a blank everywhere.
 
-Blanks are ambiguous: ObjectScript ends a command's argument at a blank (``write 1 zn "x"`` is two commands)
-but also accepts blanks around operators (``set x = 1``). Rather than guess, every line is read both ways,
-*strictly* (a blank always ends the argument) and *leniently* (a blank next to a binary operator does not),
-and the statements of both readings are checked: a deny pattern matching either reading denies, and an allow
-list must accept both readings. A mistaken reading can therefore only make the policy stricter.
+One text, several readings. ObjectScript ends a command's argument at a blank (``write 1 zn "x"`` is two
+commands) but also accepts blanks around operators (``set x = 1``), and in routine code an argument may go
+on on the next line (``set x`` newline ``= 1``); whether the terminal joins lines that way is not documented.
+Rather than guess, every line is read *strictly* (a blank always ends the argument) and *leniently* (a blank
+next to a binary operator does not), and lines that may continue into the next (open parenthesis, an
+operator at the end of a line or the start of the next, an open ``/*`` or ``&sql(``) are also read *joined*.
+A deny pattern matching any reading denies; an allow list must accept every statement of every reading; a
+line that no reading can read (an unknown command, an unterminated string, an unbalanced parenthesis, text
+where a command should start) is denied as unreadable. A mistaken reading can only make the policy stricter.
+
+Everything runs in time linear in the text (one regular-expression scanner; XECUTE literals are read once
+each): tests/benchmarks/bench_policy.py prints the figures.
 
 Patterns are Python regular expressions, matched case-insensitively with ``re.search`` against each
-statement (``^`` is the start of a statement). One pattern per line in the setting; a single line is one
-pattern (use ``|`` for alternatives). Deny wins: a command is denied if any statement matches any deny
-pattern. With allow patterns set, every statement must match at least one of them.
+statement (``^`` is the start of a statement). One pattern per line in the setting. Deny wins.
 
-What it cannot stop (this is defence in depth, not a sandbox; the real control is a least-privilege IRIS
-user, docs/settings.md §9): code built at run time (``xecute "z"_"n ..."``, ``@indirection``,
-``$classmethod``, ``$method``, ``$xecute``), routines and class methods that do the forbidden thing inside
-(``do ^MYROUTINE``, ``do ##class(...).Switch()``), ``$ZF`` / ``$ZUTIL`` system calls unless denied by name,
-and output-side effects such as ``job`` launching other code. Deny those by name (e.g. ``^XECUTE\\b``,
-``@``, ``\\$ZF\\(``) or use an allow-list if they matter.
+What it cannot stop (defence in depth, not a sandbox; the real control is a least-privilege IRIS user,
+docs/settings.md §9):
+code built at run time (``xecute "z"_"n ..."``, ``xecute x``, ``@`` indirection, ``$classmethod``,
+``$method``), routines and class methods that do the forbidden thing inside (``do ^MYROUTINE``), extended
+global references (``^|"%SYS"|X``), ``$ZF`` calls and ``JOB``. Deny those by name if they matter.
 """
 
 from __future__ import annotations
@@ -40,15 +49,19 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
+
+from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
 
 #: ObjectScript command names and their documented abbreviations (ObjectScript reference, "Commands").
 _COMMANDS = {
     "B": "BREAK", "BREAK": "BREAK", "C": "CLOSE", "CLOSE": "CLOSE", "CATCH": "CATCH",
     "CONTINUE": "CONTINUE", "D": "DO", "DO": "DO", "E": "ELSE", "ELSE": "ELSE", "ELSEIF": "ELSEIF",
-    "F": "FOR", "FOR": "FOR", "G": "GOTO", "GOTO": "GOTO", "I": "IF", "IF": "IF", "J": "JOB", "JOB": "JOB",
+    "F": "FOR", "FOR": "FOR", "G": "GOTO", "GOTO": "GOTO", "H": "HALT", "HALT": "HALT", "HANG": "HANG",
+    "I": "IF", "IF": "IF", "J": "JOB", "JOB": "JOB",
     "K": "KILL", "KILL": "KILL", "L": "LOCK", "LOCK": "LOCK", "M": "MERGE", "MERGE": "MERGE",
-    "N": "NEW", "NEW": "NEW", "O": "OPEN", "OPEN": "OPEN", "Q": "QUIT", "QUIT": "QUIT",
+    "N": "NEW", "NEW": "NEW", "O": "OPEN", "OPEN": "OPEN", "P": "PRINT", "PRINT": "PRINT",
+    "Q": "QUIT", "QUIT": "QUIT",
     "R": "READ", "READ": "READ", "RET": "RETURN", "RETURN": "RETURN", "S": "SET", "SET": "SET",
     "TC": "TCOMMIT", "TCOMMIT": "TCOMMIT", "TRO": "TROLLBACK", "TROLLBACK": "TROLLBACK",
     "TS": "TSTART", "TSTART": "TSTART", "THROW": "THROW", "TRY": "TRY", "U": "USE", "USE": "USE",
@@ -56,22 +69,61 @@ _COMMANDS = {
     "X": "XECUTE", "XECUTE": "XECUTE", "ZB": "ZBREAK", "ZBREAK": "ZBREAK", "ZK": "ZKILL", "ZKILL": "ZKILL",
     "ZL": "ZLOAD", "ZLOAD": "ZLOAD", "ZN": "ZNSPACE", "ZNSPACE": "ZNSPACE", "ZP": "ZPRINT",
     "ZPRINT": "ZPRINT", "ZQ": "ZQUIT", "ZQUIT": "ZQUIT", "ZR": "ZREMOVE", "ZREMOVE": "ZREMOVE",
-    "ZS": "ZSAVE", "ZSAVE": "ZSAVE", "ZT": "ZTRAP", "ZTRAP": "ZTRAP", "ZW": "ZWRITE", "ZWRITE": "ZWRITE",
+    "ZS": "ZSAVE", "ZSAVE": "ZSAVE", "ZSYNC": "ZSYNC", "ZT": "ZTRAP", "ZTRAP": "ZTRAP",
+    "ZW": "ZWRITE", "ZWRITE": "ZWRITE",
     "ZZDUMP": "ZZDUMP", "ZZWRITE": "ZZWRITE", "ZI": "ZINSERT", "ZINSERT": "ZINSERT",
 }
 #: Special variables that hold the current namespace; setting one switches namespace like ZNSPACE.
-_NAMESPACE_VARS = {"$NAMESPACE", "$ZNSPACE", "$ZNS"}
-_MAX_XECUTE_DEPTH = 3
-_BLANKS = " \t"
+_NAMESPACE_VARS = {"$NAMESPACE", "$ZNSPACE"}
+#: XECUTE literals inside XECUTE literals are read this many levels deep; deeper ones are denied.
+MAX_XECUTE_DEPTH = 4
 #: Characters that continue an argument across blanks in the lenient reading: binary operators after the
 #: blank (no command starts with one) ...
-_OPERATOR_NEXT = set("=+-*/\\_&<>[],'!#?:")
+_OPERATOR_NEXT = frozenset("=+-*/\\_&<>[],'!#?:")
 #: ... and before it, except ``!`` and ``#``, which are also WRITE/READ format controls that can end an
 #: argument (``write ! zn "x"`` is two commands).
-_OPERATOR_PREV = set("=+-*/\\_&<>[],':")
-_ZUTIL_NAMESPACE = re.compile(r"\$ZU(?:TIL)?\(5,(.*)")
+_OPERATOR_PREV = frozenset("=+-*/\\_&<>[],':")
+#: A ``{`` right after one of these opens a JSON literal (``set o={"a":1}``), not a block.
+_JSON_OPENERS = frozenset("=+-*/\\_&<>[],':(")
 #: DenyPatterns default of TerminalCommandProcess (repeated there as a literal: the loader reads the AST).
 DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
+
+_BLANK = " \t\n"
+_BLANKS = re.compile(r"[ \t\n]+")
+_SKIP = re.compile(r"[ \t\n.{}]+")  # between commands: blanks, line ends, dots of DO blocks, braces
+#: What may stand where a command starts, after blanks, line ends, dots and braces.
+_START = re.compile(
+    r"[ \t\n.{}]*(?:(?P<name>[%A-Za-z][A-Za-z0-9]*)|(?P<comment>(?://|;|##;|#;)[^\n]*)|(?P<block>/\*)"
+    r"|(?P<sql>&[sS][qQ][lL]\()|(?P<end>\Z))"
+)
+_STRING = re.compile(r'"(?:[^"\n]|"")*("?)')  # group 1 is empty when the literal is not closed
+_PLAIN = re.compile(r'[^ \t\n"(){},/]+')  # argument text that needs no decision
+#: ... in the lenient reading also blanks after an operator or before one (not before a comment) ...
+_PLAIN_LENIENT = re.compile(
+    r'(?:[^ \t\n"(){},/]'
+    r"|(?<=[=+\-*/\\_&<>\[\],':])[ \t\n]+(?=[^ \t\n])(?!//|/\*|;|#;|##;)"
+    r"|[ \t\n]+(?=[=+\-*/\\_&<>\[\],'!#?:])(?!//|/\*|#;|##;))+"
+)
+#: ... and inside parentheses, blanks too.
+_PLAIN_INSIDE = re.compile(r'[^"(){}/]+')
+_SQL_RUN = re.compile(r"[^'\"()]+|'(?:[^'\n]|'')*'?|\"(?:[^\"\n]|\"\")*\"?|[()]")
+_COLLAPSE = re.compile(r'"(?:[^"\n]|"")*"?|/\*.*?(?:\*/|$)|[^"/]+|/', re.DOTALL)
+_NO_BLANKS = str.maketrans("", "", " \t\n")
+_ZNS = re.compile(r"\$ZNS(?![A-Z0-9])")
+#: Tokens that cannot start a command (not a name, comment, ``&sql``, dot or brace), blank-separated:
+#: skipped in one step when a reading finds text where a command should start.
+_GARBAGE_TOKEN = r'(?:"(?:[^"\n]|"")*"?|[^ \t\n"%A-Za-z&/;#.{}])(?:"(?:[^"\n]|"")*"?|[^ \t\n"])*'
+_GARBAGE = re.compile(f'(?:"(?:[^"\\n]|"")*"?|[^ \\t\\n"])+(?:[ \\t]+{_GARBAGE_TOKEN})*')
+_ZUTIL = re.compile(r"\$ZU(?:TIL)?\(")
+_XFUNC = re.compile(r'\$XECUTE\("')
+_FPARAMS = re.compile(r"[ \t]*\([^()\"]*\)[ \t]?")
+_NUMBER = re.compile(r"[+-]*(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?")
+#: Blanks other than space and tab: IRIS may or may not read them as blanks, so outside a string they are
+#: refused rather than guessed at.
+_ODD_BLANK = re.compile('"(?:[^"\n]|"")*"?|([\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])')
+_ODD_BLANK_CHAR = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+#: A blank next to an operator: the only place where the strict and the lenient reading differ.
+_MAY_CONTINUE = re.compile(r"[=+\-*/\\_&<>\[\],':!#?][ \t\n]|[ \t\n][=+\-*/\\_&<>\[\],'!#?:]|/\*")
 
 
 @dataclass(frozen=True)
@@ -85,6 +137,14 @@ class Decision:
 
 class PolicyError(ValueError):
     """A pattern setting is not a valid regular expression (the policy then denies everything)."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Every statement of every reading of a command, and why it cannot be read ("" when it can)."""
+
+    statements: Tuple[str, ...]
+    problem: str = ""
 
 
 def split_patterns(text: str) -> List[str]:
@@ -111,16 +171,23 @@ class CommandPolicy:
         self.deny = _compile(deny_patterns or "", "DenyPatterns")
 
     def check(self, command: str) -> Decision:
-        statements = tuple(normalize(command))
+        try:
+            reading = read_command(command)
+        except UnsafeCommandText as exc:
+            return Decision(False, f"unsafe command text: {exc}")
+        statements = reading.statements
         for statement in statements:
             for pattern in self.deny:
                 if pattern.search(statement):
-                    reason = f"matches DenyPatterns {pattern.pattern!r}: {statement}"
-                    return Decision(False, reason, statements)
+                    return Decision(False, f"matches DenyPatterns {pattern.pattern!r}: {_short(statement)}",
+                                    statements)
+        if reading.problem:
+            return Decision(False, f"cannot read the command, so it is not run: {reading.problem}",
+                            statements)
         if self.allow:
             for statement in statements:
                 if not any(p.search(statement) for p in self.allow):
-                    return Decision(False, f"not matched by AllowPatterns: {statement}", statements)
+                    return Decision(False, f"not matched by AllowPatterns: {_short(statement)}", statements)
         return Decision(True, "", statements)
 
 
@@ -132,178 +199,425 @@ def check_command(command: str, allow_patterns: str = "", deny_patterns: str = "
         return Decision(False, str(exc))
 
 
+def normalize(command: str) -> List[str]:
+    """The statements of every reading of ``command`` (for messages and tests; see :func:`read_command`)."""
+    return list(read_command(command).statements)
+
+
+def read_command(command: str) -> Reading:
+    """Read ``command`` every way described above; raises UnsafeCommandText for text with no one reading."""
+    reader = _Reader()
+    problem = reader.read_text(command_lines(command or ""), depth=0)
+    return Reading(tuple(reader.statements), problem)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
 # ---------------------------------------------------------------------------------------------------------
-# Normalisation
+# The reader
 
 
-def normalize(command: str, _depth: int = 0) -> List[str]:
-    """Rewrite a command into canonical statements: the strict reading, then what the lenient one adds."""
-    statements: List[str] = []
-    for line in (command or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        for lenient in (False, True):
-            for statement in _normalize_line(line, _depth, lenient):
-                if statement not in statements:
-                    statements.append(statement)
-    return statements
+class _Reader:
+    """Reads one command; remembers the XECUTE literals it read, so each is read once at any nesting."""
 
+    def __init__(self) -> None:
+        self.statements: Dict[str, None] = {}  # ordered set
+        self.literals: Dict[Tuple[str, int], str] = {}  # (code, depth) -> problem
+        self.lines: Dict[Tuple[str, int], Tuple[str, bool]] = {}  # (line, depth) -> problem, still open
 
-def _normalize_line(line: str, depth: int, lenient: bool = False) -> List[str]:
-    out: List[str] = []
-    pos = 0
-    n = len(line)
-    while pos < n:
-        # Skip blanks, dots of argumentless-DO blocks, and block braces between commands.
-        while pos < n and line[pos] in " \t.{}":
-            pos += 1
-        if line.startswith("/*", pos):
-            end = line.find("*/", pos + 2)
-            if end >= 0:  # a block comment between commands: skip it and go on
+    def read_text(self, lines: List[str], depth: int) -> str:
+        """Read every line (and joined group); the first problem of a line no reading can read, or ""."""
+        if _ODD_BLANK_CHAR.search("\n".join(lines)):
+            for number, line in enumerate(lines, 1):
+                match = next((m for m in _ODD_BLANK.finditer(line) if m.group(1)), None)
+                if match:
+                    code = ord(match.group(1))
+                    return (f"line {number} holds U+{code:04X}, a blank other than space and tab outside a "
+                            "string literal; IRIS may read it differently")
+        # Each line on its own, strictly and (where it can differ) leniently; a repeated line is read once.
+        line_problems: List[str] = []
+        open_ends: List[bool] = []
+        for line in lines:
+            result = self.lines.get((line, depth))
+            if result is None:
+                result = self.lines[(line, depth)] = self._read_all_ways(line, depth)
+            line_problems.append(result[0])
+            open_ends.append(result[1])
+        # Lines that may go on into the next one are also read joined; a group read cleanly that way is
+        # readable even if its lines are not on their own (``write $lb(1,`` newline ``2)``).
+        start = 0
+        for index in range(len(lines)):
+            last = index == len(lines) - 1
+            if not last and _continues(lines[index], lines[index + 1], open_ends[index]):
+                continue
+            if index > start:
+                joined_problem, _ = self._read_all_ways("\n".join(lines[start:index + 1]), depth)
+                if not joined_problem:
+                    for k in range(start, index + 1):
+                        line_problems[k] = ""
+            start = index + 1
+        for number, text in enumerate(line_problems, 1):
+            if text:
+                return f"line {number}: {text}" if len(lines) > 1 else text
+        return ""
+
+    def _read_all_ways(self, text: str, depth: int) -> Tuple[str, bool]:
+        """Read strictly and leniently: the problem if *no* reading is clean; did one end open?"""
+        problem, still_open = self._read(text, depth, lenient=False)
+        if _MAY_CONTINUE.search(text):
+            lenient_problem, lenient_open = self._read(text, depth, lenient=True)
+            still_open = still_open or lenient_open
+            if not lenient_problem:
+                problem = ""
+        return problem, still_open
+
+    def _emit(self, statement: str) -> None:
+        self.statements[statement] = None
+
+    def _read(self, text: str, depth: int, lenient: bool) -> Tuple[str, bool]:
+        """One reading of ``text``; returns its first problem ("" if none) and whether it ended open."""
+        problem = ""
+        still_open = False
+        pos, n = 0, len(text)
+        while pos < n:
+            start = _START.match(text, pos)
+            kind = start.lastgroup if start else None
+            if kind == "end":
+                break
+            if kind == "comment":
+                pos = start.end()
+                continue
+            if kind == "block":
+                end = text.find("*/", start.end())
+                if end < 0:
+                    problem = problem or f"column {start.start('block') + 1}: a /* comment is not closed"
+                    still_open = True
+                    break
                 pos = end + 2
                 continue
-            break  # unterminated here: the rest of this line is comment (later lines are still read)
-        if pos >= n or _comment_at(line, pos):
-            break
-        match = re.compile(r"[%A-Za-z][A-Za-z0-9]*").match(line, pos)
-        if not match:
-            # Not a command position we understand: keep the rest, collapsed, so deny patterns still see it.
-            rest = _collapse(line[pos:])
-            if rest:
-                out.append(rest)
-            break
-        name = match.group(0).upper()
-        pos = match.end()
-        postcond = ""
-        if pos < n and line[pos] == ":":
-            end = _scan_argument(line, pos + 1, lenient)
-            postcond = ":" + _collapse(line[pos + 1:end])
-            pos = end
-        args: List[str] = []
-        has_argument = pos + 1 < n and line[pos] in _BLANKS and line[pos + 1] not in _BLANKS
-        if has_argument and not _comment_at(line, pos + 1):
-            end = _scan_argument(line, pos + 1, lenient)
-            args = _split_top_level(line[pos + 1:end])
-            pos = end
-        full = _COMMANDS.get(name, name)
-        if name == "H":
-            full = "HANG" if args else "HALT"
-        out.extend(_statements(full, postcond, args, depth))
-    return out
-
-
-def _statements(name: str, postcond: str, args: Sequence[str], depth: int) -> List[str]:
-    if not args:
-        return [f"{name}{postcond}"]
-    out = []
-    for raw in args:
-        arg = _collapse(raw)
-        out.append(f"{name}{postcond} {arg}")
-        if name == "SET":
-            target, _, value = arg.partition("=")
-            targets = target.strip("()").split(",")
-            if value and any(t in _NAMESPACE_VARS for t in targets):
-                out.append(f"ZNSPACE {value}")
-        switch = _ZUTIL_NAMESPACE.search(arg)
-        if switch:
-            out.append(f"ZNSPACE {switch.group(1)}")
-        if name == "XECUTE" and depth < _MAX_XECUTE_DEPTH:
-            literal = _string_literal(raw.strip())
-            if literal is not None:
-                out.extend(normalize(literal, depth + 1))
-    return out
-
-
-def _comment_at(line: str, pos: int) -> bool:
-    return line.startswith(("//", ";", "#;", "/*"), pos)
-
-
-def _scan_argument(line: str, pos: int, lenient: bool = False) -> int:
-    """End of an argument (or post-conditional): the first blank outside strings and parentheses.
-
-    In the lenient reading a blank next to a binary operator does not end it (``set x = 1``).
-    """
-    depth = 0
-    n = len(line)
-    while pos < n:
-        ch = line[pos]
-        if ch == '"':
-            pos = _skip_string(line, pos)
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif ch in " \t{}" and depth == 0:
-            if not (lenient and ch in _BLANKS and _operator_around(line, pos)):
-                return pos
-        pos += 1
-    return pos
-
-
-def _operator_around(line: str, pos: int) -> bool:
-    """Is the blank at ``pos`` preceded or followed (past more blanks) by a binary operator?"""
-    before = line[pos - 1] if pos > 0 else ""
-    after = pos
-    while after < len(line) and line[after] in _BLANKS:
-        after += 1
-    if after >= len(line) or _comment_at(line, after):
-        return False
-    return before in _OPERATOR_PREV or line[after] in _OPERATOR_NEXT
-
-
-def _skip_string(line: str, pos: int) -> int:
-    """Index after the string literal starting at ``pos`` (``""`` is an escaped quote)."""
-    pos += 1
-    n = len(line)
-    while pos < n:
-        if line[pos] == '"':
-            if pos + 1 < n and line[pos + 1] == '"':
-                pos += 2
+            if kind == "sql":
+                pos, closed = _skip_sql(text, start.end())
+                self._emit("&SQL(" + _collapse(text[start.end():pos]))
+                if not closed:
+                    problem = problem or f"column {start.start('sql') + 1}: &sql( is not closed"
+                    still_open = True
                 continue
-            return pos + 1
-        pos += 1
-    return pos
+            if kind != "name":  # text where a command should start: skip it up to the next possible command
+                skip = _SKIP.match(text, pos)
+                pos = skip.end() if skip else pos
+                end = _GARBAGE.match(text, pos).end()
+                self._emit(_collapse(text[pos:end]))
+                problem = problem or f"column {pos + 1}: {_short(text[pos:end], 40)!r} is not a command"
+                pos = end
+                continue
+            name_match = start
+            name = name_match.group("name").upper()
+            pos = name_match.end()
+            full = _COMMANDS.get(name)
+            if full is None:
+                problem = problem or (f"column {name_match.start('name') + 1}: {name_match.group('name')!r} "
+                                      "is not an ObjectScript command this policy knows")
+                full = name
+            if pos < n and text[pos] not in _BLANK + ":{}":
+                begin = name_match.start("name")
+                end = _token_end(text, pos)
+                self._emit(_collapse(text[begin:end]))
+                problem = problem or f"column {begin + 1}: {_short(text[begin:end], 40)!r} is not a command"
+                pos = end
+                continue
+            postcond = ""
+            if pos < n and text[pos] == ":":
+                end, _commas, cond_problem, cond_open = _scan_argument(text, pos + 1, lenient)
+                postcond = text[pos + 1:end]
+                if cond_problem:
+                    problem = problem or cond_problem
+                still_open = still_open or cond_open
+                pos = end
+            args: List[str] = []
+            if (pos + 1 < n and text[pos] in " \t" and text[pos + 1] not in _BLANK
+                    and not _comment_at(text, pos + 1)):
+                end, commas, arg_problem, arg_open = _scan_argument(text, pos + 1, lenient)
+                if arg_problem:
+                    problem = problem or arg_problem
+                still_open = still_open or arg_open
+                bounds = [pos] + commas + [end]
+                args = [text[bounds[i] + 1:bounds[i + 1]] for i in range(len(bounds) - 1)]
+                args = [a for a in args if a.strip()]
+                pos = end
+            if name == "H" and args:
+                full = "HANG"  # ``h`` is HALT without an argument, HANG with one
+            found = self._statements(full, postcond, args, depth)  # always: it records the statements
+            problem = problem or found
+        return problem, still_open
+
+    def _statements(self, name: str, postcond: str, args: List[str], depth: int) -> str:
+        cond = ":" + _collapse(postcond) if postcond else ""
+        problem = self._functions(cond, depth) if "$" in cond else ""
+        if not args:
+            self._emit(f"{name}{cond}")
+            return problem
+        for raw in args:
+            arg = _collapse(raw)
+            self._emit(f"{name}{cond} {arg}")
+            if name == "SET":
+                target, _, value = arg.partition("=")
+                targets = target.strip("()").split(",")
+                if value and any(t in _NAMESPACE_VARS for t in targets):
+                    self._emit(f"ZNSPACE {value}")
+            if "$Z" in arg or "$X" in arg:
+                problem = problem or self._functions(arg, depth)
+            if name == "XECUTE":
+                code = _xecute_literal(arg)
+                if code is not None:
+                    problem = problem or self._literal(code, depth)
+        return problem
+
+    def _functions(self, expression: str, depth: int) -> str:
+        """``$ZU(5,x)`` namespace switches and ``$XECUTE("...")`` literals inside a collapsed expression."""
+        problem = ""
+        for match in _ZUTIL.finditer(expression):
+            first, after = _argument_at(expression, match.end(), limit=40)
+            if _NUMBER.fullmatch(first) and _number(first) != 5:
+                continue  # another $ZU function
+            if after < len(expression) and expression[after] == ",":
+                value, _ = _argument_at(expression, after + 1, limit=200)
+                self._emit(f"ZNSPACE {value}")
+            elif after < len(expression) and expression[after] != ")":  # a first argument we cannot read
+                self._emit(f"ZNSPACE {expression[after:after + 200]}")
+        for match in _XFUNC.finditer(expression):
+            literal = _STRING.match(expression, match.end() - 1)
+            if literal and literal.group(1):
+                problem = problem or self._literal(_unquote(literal.group(0)), depth)
+        return problem
+
+    def _literal(self, code: str, depth: int) -> str:
+        """Read the code of an XECUTE literal (once per literal and depth)."""
+        key = (code, depth + 1)
+        if key in self.literals:
+            return self.literals[key]
+        if depth + 1 > MAX_XECUTE_DEPTH:
+            problem = f"XECUTE literals are nested more than {MAX_XECUTE_DEPTH} levels deep"
+        else:
+            fparams = _FPARAMS.match(code)
+            body = code[fparams.end():] if fparams else code
+            try:
+                inner = self.read_text(command_lines(body), depth + 1)
+            except UnsafeCommandText as exc:
+                inner = str(exc)
+            problem = inner if not inner or inner.startswith(("in an XECUTE", "XECUTE")) else (
+                f"in an XECUTE literal: {inner}")
+        self.literals[key] = problem
+        return problem
 
 
-def _split_top_level(text: str) -> List[str]:
-    """Split command arguments at commas outside strings and parentheses."""
-    parts, depth, start, pos = [], 0, 0, 0
-    while pos < len(text):
+# ---------------------------------------------------------------------------------------------------------
+# Scanning helpers (each consumes its text once)
+
+
+def _continues(line: str, following: str, still_open: bool) -> bool:
+    """May ``line`` go on in ``following`` (open bracket/comment/&sql, or an operator at the break)?"""
+    if still_open:
+        return True
+    last, first = line.rstrip(" \t")[-1:], following.lstrip(" \t")[:1]
+    return (last != "" and last in _OPERATOR_PREV) or (first != "" and first in _OPERATOR_NEXT)
+
+
+def _comment_at(text: str, pos: int) -> bool:
+    return text.startswith(("//", ";", "#;", "##;", "/*"), pos)
+
+
+def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], str, bool]:
+    """End of the argument list (or postconditional) starting at ``pos``: the first blank or block brace
+    outside strings, parentheses and JSON braces, except that in the lenient reading a blank next to a
+    binary operator does not end it. Returns the end, the top-level comma positions, the first problem and
+    whether a bracket was left open."""
+    depth = 0
+    commas: List[int] = []
+    problem = ""
+    n = len(text)
+    start = pos
+    outside = _PLAIN_LENIENT if lenient else _PLAIN
+    while pos < n:
+        plain = (_PLAIN_INSIDE if depth else outside).match(text, pos)
+        if plain:
+            pos = plain.end()
+            if pos >= n:
+                break
         ch = text[pos]
         if ch == '"':
-            pos = _skip_string(text, pos)
-            continue
-        if ch == "(":
+            literal = _STRING.match(text, pos)
+            if not literal.group(1):
+                problem = problem or f"column {pos + 1}: a string literal is not closed"
+            pos = literal.end()
+        elif ch in "(":
             depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif ch == "," and depth == 0:
-            parts.append(text[start:pos])
-            start = pos + 1
-        pos += 1
-    parts.append(text[start:])
-    return [p for p in parts if p.strip()]
+            pos += 1
+        elif ch == "{":
+            if depth == 0 and (pos == start or text[pos - 1] not in _JSON_OPENERS):
+                break  # a block: ``if x {``
+            depth += 1
+            pos += 1
+        elif ch in ")}":
+            if depth == 0:
+                if ch == "}":
+                    break  # the end of a block: ``{ write 1}``
+                problem = problem or f"column {pos + 1}: ')' closes no parenthesis"
+            else:
+                depth -= 1
+            pos += 1
+        elif ch == ",":
+            if depth == 0:
+                commas.append(pos)
+            pos += 1
+        elif ch == "/":
+            if text.startswith("/*", pos):
+                end = text.find("*/", pos + 2)
+                if end < 0:
+                    return pos, commas, problem or f"column {pos + 1}: a /* comment is not closed", True
+                if depth == 0 and not _blank_continues(text, pos, end + 2, lenient):
+                    break
+                pos = end + 2
+            else:
+                pos += 1
+        else:  # a blank
+            blanks = _BLANKS.match(text, pos)
+            if depth > 0 or _blank_continues(text, pos, blanks.end(), lenient):
+                pos = blanks.end()
+            else:
+                break
+    if depth > 0:
+        problem = problem or f"column {start + 1}: a parenthesis or brace opened here is not closed"
+    return pos, commas, problem, depth > 0
+
+
+def _blank_continues(text: str, start: int, after: int, lenient: bool) -> bool:
+    """In the lenient reading, blanks (or a comment) between ``start`` and ``after`` next to an operator
+    do not end the argument."""
+    if not lenient:
+        return False
+    while after < len(text) and text[after] in _BLANK:
+        after += 1
+    if after >= len(text) or _comment_at(text, after):
+        return False
+    before = text[start - 1] if start > 0 else ""
+    return before in _OPERATOR_PREV or text[after] in _OPERATOR_NEXT
+
+
+def _token_end(text: str, pos: int) -> int:
+    """End of an unreadable token: the next blank outside a string literal (so reading can resume)."""
+    n = len(text)
+    while pos < n and text[pos] not in _BLANK:
+        if text[pos] == '"':
+            pos = _STRING.match(text, pos).end()
+        else:
+            pos += 1
+    return pos
+
+
+def _skip_sql(text: str, pos: int) -> Tuple[int, bool]:
+    """Index after the ``)`` closing ``&sql(`` (SQL strings and identifiers skipped); did it close?"""
+    depth = 1
+    for match in _SQL_RUN.finditer(text, pos):
+        token = match.group(0)
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+            if depth == 0:
+                return match.end(), True
+    return len(text), False
 
 
 def _collapse(text: str) -> str:
-    """Upper-case and remove blanks outside string literals; keep literals verbatim."""
-    out, pos = [], 0
-    while pos < len(text):
-        ch = text[pos]
-        if ch == '"':
-            end = _skip_string(text, pos)
-            out.append(text[pos:end])
-            pos = end
-            continue
-        if ch not in " \t":
-            out.append(ch.upper())
-        pos += 1
-    collapsed = "".join(out)
+    """Upper-case and remove blanks and ``/* */`` comments outside string literals; keep literals verbatim."""
+    if '"' in text or "/*" in text:
+        text = _COLLAPSE.sub(_collapse_piece, text)
+    else:
+        text = text.upper().translate(_NO_BLANKS)
     # $ZNS is the abbreviation of $ZNSPACE: one spelling for patterns.
-    return re.sub(r"\$ZNS(?![A-Z0-9])", "$ZNSPACE", collapsed)
+    return _ZNS.sub("$ZNSPACE", text) if "$ZNS" in text else text
 
 
-def _string_literal(text: str) -> Optional[str]:
-    """The value of ``text`` if it is exactly one string literal, else None (e.g. a concatenation)."""
-    if len(text) >= 2 and text[0] == '"' and _skip_string(text, 0) == len(text):
-        return text[1:-1].replace('""', '"')
-    return None
+def _collapse_piece(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token.startswith('"'):
+        return token
+    if token.startswith("/*"):
+        return ""
+    return token.upper().translate(_NO_BLANKS)
+
+
+def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int]:
+    """The function argument starting at ``pos`` of a collapsed expression, and the index after it (at
+    most ``limit`` characters on when one is given: nested calls are then not scanned again and again)."""
+    depth = 0
+    start = pos
+    n = min(len(expression), pos + limit) if limit else len(expression)
+    while pos < n:
+        ch = expression[pos]
+        if ch == '"':
+            pos = _STRING.match(expression, pos).end()
+            continue
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "," and depth == 0:
+            break
+        pos += 1
+    return expression[start:pos], pos
+
+
+def _xecute_literal(arg: str) -> Optional[str]:
+    """The code of an XECUTE argument that is a literal: ``"code"``, ``"code":pc``, ``("code")`` or the
+    parameter form ``("(a,b) code",1,2):pc``, in any number of parentheses; None for code built at run
+    time. One pass over the argument, however deep the parentheses."""
+    colon = _top_level_colon(arg)
+    expression = arg[:colon] if colon >= 0 else arg
+    opened = len(expression) - len(expression.lstrip("("))
+    literal = _STRING.match(expression, opened)
+    if not literal or not literal.group(1):
+        return None
+    after = literal.end()
+    if opened and after < len(expression) and expression[after] == ",":  # the parameter form
+        while after < len(expression) and expression[after] == ",":
+            _, after = _argument_at(expression, after + 1)
+        if after >= len(expression) or expression[after] != ")":
+            return None
+        after += 1
+        opened -= 1
+    if expression[after:] != ")" * opened:
+        return None
+    return _unquote(literal.group(0))
+
+
+def _top_level_colon(expression: str) -> int:
+    depth, pos, n = 0, 0, len(expression)
+    while pos < n:
+        ch = expression[pos]
+        if ch == '"':
+            pos = _STRING.match(expression, pos).end()
+            continue
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        elif ch == ":" and depth == 0:
+            return pos
+        pos += 1
+    return -1
+
+
+def _number(text: str) -> float:
+    """The value of a numeric literal with leading signs (``--5`` is 5)."""
+    digits = text.lstrip("+-")
+    sign = -1 if (len(text) - len(digits) - text.count("+", 0, len(text) - len(digits))) % 2 else 1
+    return sign * float(digits)
+
+
+def _unquote(literal: str) -> str:
+    return literal[1:-1].replace('""', '"')

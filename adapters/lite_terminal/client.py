@@ -26,6 +26,7 @@ from .errors import (
     SessionClosed,
     TerminalError,
 )
+from .lines import command_lines
 from .login import Endpoint, ServerInfo, cookie_header, login, logout
 from .output import find_error, is_interrupted, strip_ansi, strip_leading_crlf
 from .protocol import CommandDone, Fatal, Initialized, Output, ReadRequested, Ready, State, TerminalProtocol
@@ -283,6 +284,7 @@ class LiteTerminal:
         input_lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
         if not isinstance(command, str) or not all(isinstance(line, str) for line in input_lines):
             raise LocalProtocolError("execute() takes the command and every input line as str")
+        command_lines(command)  # UnsafeCommandText (a ValueError) before anything connects or is sent
         with self._lock:
             if self._closed:
                 raise SessionClosed("this LiteTerminal was closed; create a new one")
@@ -303,7 +305,7 @@ class LiteTerminal:
     def _run(self, command: str, limit: Optional[float], input_lines: Iterable[str]) -> CommandResult:
         transport, proto = self._transport, self._proto
         assert transport is not None and proto is not None
-        wire = "\r\n".join(command.splitlines()) if ("\n" in command or "\r" in command) else command
+        wire = "\r\n".join(command_lines(command))  # the lines the policy checked (lines.py)
         start = time.monotonic()
         chunks: List[str] = []
         lines: Iterator[str] = iter(input_lines)
