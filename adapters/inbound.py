@@ -7,8 +7,10 @@ docs/settings.md §5); pyprod runs ``on_task`` on each poll (docs/pyprod-runtime
 * ``TimesOfDay`` set (``"02:00,14:30"``): CallInterval is only the polling resolution, and the commands run
   once when a listed time passes (logic in ``adapters.schedule``).
 
-The Python instance lives as long as the item's job (docs/pyprod-runtime.md §3), so the time of the previous
-poll is kept on it.
+Settings are read strictly in the constructor, which pyprod's OnInit runs when the item starts
+(docs/pyprod-runtime.md §10): a bad TimesOfDay or CallInterval stops the item with one Event Log error
+instead of failing on every poll (docs/settings.md §8). The Python instance lives as long as the item's job
+(docs/pyprod-runtime.md §3), so the parsed schedule and the time of the previous poll are kept on it.
 """
 
 iris_package_name = "LiteTerminal"
@@ -18,7 +20,8 @@ import datetime  # noqa: E402
 from intersystems_pyprod import InboundAdapter, IRISLog, IRISProperty, Status  # noqa: E402
 
 from adapters.iris_status import is_ok, status_text  # noqa: E402
-from adapters.schedule import ScheduleError, due_times, parse_times, split_commands  # noqa: E402
+from adapters.schedule import read_schedule_settings  # noqa: E402
+from adapters.settings import config_name  # noqa: E402
 
 
 class ScheduledCommandAdapter(InboundAdapter):
@@ -29,24 +32,32 @@ class ScheduledCommandAdapter(InboundAdapter):
     )
     TimesOfDay = IRISProperty(
         "", "str",
-        "Comma-separated times of day (24-hour HH:MM) to run the commands; "
+        "Comma-separated 24-hour times HH:MM, 00:00 to 23:59 (e.g. 02:00,14:30) to run the commands; "
         "empty runs them every CallInterval",
         "Basic",
     )
 
+    def __init__(self, iris_host_object):
+        """Runs when the item starts (pyprod's OnInit): strict settings, or the item does not start."""
+        super().__init__(iris_host_object)
+        host = iris_host_object
+        self._schedule = read_schedule_settings(
+            config_name(host, "LiteTerminal.ScheduledCommandAdapter"),
+            {"Commands": self.Commands, "TimesOfDay": self.TimesOfDay,
+             "CallInterval": getattr(host, "CallInterval", "")},
+        )
+        if not self._schedule.commands:
+            IRISLog.Info("Commands is empty: this item runs nothing until commands are added")
+
     def on_task(self):
-        try:
-            times = parse_times(self.TimesOfDay)
-        except ScheduleError as exc:
-            IRISLog.Error(f"{exc}; no command was run")
-            return Status.ERROR(str(exc))
+        schedule = self._schedule
         now = datetime.datetime.now()
-        if times:
+        if schedule.times:
             since = getattr(self, "_last_poll", None)
             self._last_poll = now
-            if since is None or not due_times(times, since, now):
+            if since is None or not schedule.due(since, now):
                 return Status.OK()
-        for command in split_commands(self.Commands):
+        for command in schedule.commands:
             result = self.business_host_process_input(command)
             status = result[0] if isinstance(result, (tuple, list)) else result
             if not is_ok(status):

@@ -1,35 +1,64 @@
 """Times-of-day scheduling for ``ScheduledCommandAdapter`` (plain Python, unit-tested without IRIS).
 
-IRIS's own item ``Schedule`` only starts and stops an item; it is not a cron
-(docs/settings.md §5). So the adapter polls on ``CallInterval`` and asks :func:`due_times` which listed times
-of day fell in the interval since its previous poll. A time passes once per day; the first poll after start-up
-only sets the mark (a production started at 15:00 does not run the 02:00 commands).
+IRIS's own item ``Schedule`` only starts and stops an item; it is not a cron (docs/settings.md §5). So the
+adapter polls on ``CallInterval`` and asks :func:`due_times` which listed times of day fell in the interval
+since its previous poll. A time passes once per day; the first poll after start-up only sets the mark (a
+production started at 15:00 does not run the 02:00 commands).
+
+``TimesOfDay`` is strictly ``HH:MM[,HH:MM...]`` from 00:00 to 23:59; anything else stops the item when it
+starts (:func:`read_schedule_settings`), never on each poll.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import List
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Tuple
 
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+from adapters.settings import SettingsReader, parse_times_of_day, times_of_day_problem
+
+#: Ens.InboundAdapter's CallInterval: seconds between polls (IRIS's minimum is 0.1, docs/settings.md §5).
+MIN_CALL_INTERVAL = 0.1
+MAX_CALL_INTERVAL = 86400
 
 
 class ScheduleError(ValueError):
-    """A TimesOfDay entry is not HH:MM or HH:MM:SS."""
+    """A TimesOfDay value is not ``HH:MM[,HH:MM...]``."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the adapter runs and when, read once when the item starts."""
+
+    commands: Tuple[str, ...]
+    times: Tuple[_dt.time, ...]  # empty: every CallInterval
+    call_interval: float
+
+    def due(self, since: _dt.datetime, now: _dt.datetime) -> List[_dt.datetime]:
+        return due_times(list(self.times), since, now)
+
+
+def read_schedule_settings(item: str, values: Mapping[str, Any]) -> Schedule:
+    """Commands, TimesOfDay and CallInterval, strictly; ``SettingsError`` names every bad one."""
+    reader = SettingsReader(item, values)
+    commands = split_commands(reader.text("Commands"))
+    times = reader.rule("TimesOfDay", times_of_day_problem)
+    interval = reader.number(
+        "CallInterval",
+        f"set CallInterval to the seconds between polls, {MIN_CALL_INTERVAL}-{MAX_CALL_INTERVAL} "
+        "(e.g. 5; with TimesOfDay it is how late after a listed time the commands may start)",
+        MIN_CALL_INTERVAL, MAX_CALL_INTERVAL)
+    reader.check()
+    return Schedule(tuple(commands), tuple(parse_times(times)), float(interval or 0))
 
 
 def parse_times(text: str) -> List[_dt.time]:
-    """``"02:00, 14:30"`` -> sorted times; blank -> []. Raises ScheduleError naming the bad entry."""
-    times = []
-    for part in re.split(r"[,\s]+", text or ""):
-        if not part:
-            continue
-        m = _TIME.match(part)
-        if not m:
-            raise ScheduleError(f"TimesOfDay: {part!r} is not HH:MM or HH:MM:SS (24-hour clock)")
-        times.append(_dt.time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)))
-    return sorted(set(times))
+    """``"02:00,14:30"`` -> sorted times; ``""`` -> []. Raises ScheduleError saying what to write."""
+    try:
+        return [_dt.time(h, m) for h, m in parse_times_of_day(text or "")]
+    except ValueError as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 def due_times(times: List[_dt.time], since: _dt.datetime, now: _dt.datetime) -> List[_dt.datetime]:
@@ -48,6 +77,10 @@ def due_times(times: List[_dt.time], since: _dt.datetime, now: _dt.datetime) -> 
 
 
 def split_commands(text: str) -> List[str]:
-    """One command per non-blank line; lines starting with ``#`` are comments."""
-    lines = (line.strip() for line in (text or "").splitlines())
+    """One command per non-blank line (CR LF, LF or CR); lines starting with ``#`` are comments.
+
+    Only CR and LF end a line, as for the server (adapters/lite_terminal/lines.py): a U+2028 or form feed
+    inside a line stays in it, and the policy refuses it, instead of silently making two commands.
+    """
+    lines = (line.strip() for line in re.split(r"\r\n|\r|\n", text or ""))
     return [line for line in lines if line and not line.startswith("#")]

@@ -13,6 +13,11 @@ One pool lives in one IRIS job (the operation's), so it needs no cross-process s
 Idle expiry is checked whenever the pool is used (each message) and on ``close_all``: an IRIS adapter
 written in pyprod cannot hook ``OnKeepalive`` (the name is inherited), so no timer runs in between.
 
+Requests on the default session share nothing: each one names its namespace (the request's or the
+operation's), so a namespace never carries over, and from its second request on the pool first runs
+``reset_command`` (the adapter uses an argumentless ``kill``), so no request reads another's locals. A
+named session is the one way to keep state between requests.
+
 A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the
 next message gets a fresh one. The pool never re-sends a command (a lost command may have run).
 """
@@ -31,10 +36,15 @@ class SessionLimitError(Exception):
     """All ``max_sessions`` named-session slots are in use."""
 
 
+class SessionResetError(Exception):
+    """The default session could not be reset (or could not enter the namespace) before the command."""
+
+
 @dataclass
 class _Entry:
     terminal: Any
     last_used: float
+    used: bool = False
 
 
 class SessionPool:
@@ -47,9 +57,11 @@ class SessionPool:
         stay_connected: float = -1,
         max_sessions: int = 4,
         session_idle_timeout: float = 300,
+        reset_command: str = "",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._factory = factory
+        self.reset_command = reset_command
         self.stay_connected = stay_connected
         self.max_sessions = max_sessions
         self.session_idle_timeout = session_idle_timeout
@@ -76,11 +88,13 @@ class SessionPool:
         namespace: Optional[str] = None,
         timeout: Optional[float] = None,
         input_lines: Sequence[str] = (),
+        **options: Any,
     ) -> Any:
         """Run ``command`` in the named (or default) session and return the client's CommandResult.
 
-        Raises the client's ``TerminalError`` for session failures and ``SessionLimitError`` when a new
-        named session does not fit.
+        ``options`` go to the client's ``execute`` unchanged (e.g. ``max_output_chars``). Raises the
+        client's ``TerminalError`` for session failures, ``SessionLimitError`` when a new named session does
+        not fit and ``SessionResetError`` when the default session could not be reset (nothing was sent).
         """
         name = (session or "").strip()
         with self._lock:
@@ -89,8 +103,12 @@ class SessionPool:
             try:
                 if not getattr(entry.terminal, "connected", False):
                     entry.terminal.connect()
+                    entry.used = False  # a new server process: nothing to reset
+                if name == DEFAULT and entry.used and self.reset_command:
+                    self._reset(entry.terminal, namespace, timeout)
+                entry.used = True
                 result = entry.terminal.execute(
-                    command, namespace=namespace, timeout=timeout, input_lines=tuple(input_lines)
+                    command, namespace=namespace, timeout=timeout, input_lines=tuple(input_lines), **options
                 )
             except BaseException:
                 self._drop(name)
@@ -124,6 +142,16 @@ class SessionPool:
         return closed
 
     # -- internals ----------------------------------------------------------------------------------------
+    def _reset(self, terminal: Any, namespace: Optional[str], timeout: Optional[float]) -> None:
+        """Run the reset command (in the request's namespace); anything but ``ok`` refuses the request."""
+        done = terminal.execute(self.reset_command, namespace=namespace, timeout=timeout, input_lines=())
+        if getattr(done, "status", "") != "ok":
+            why = getattr(done, "error", "") or getattr(done, "status", "no result")
+            raise SessionResetError(
+                f"the default session could not be prepared for the request ({self.reset_command!r} "
+                f"{'in ' + namespace if namespace else ''} ended {getattr(done, 'status', '?')}: {why})"
+            )
+
     def _entry_for(self, name: str) -> _Entry:
         entry = self._entries.get(name)
         if entry is not None:

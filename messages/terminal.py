@@ -15,9 +15,13 @@ iris_package_name = "LiteTerminal"
 
 from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package name must come first)
 
-#: The response ``Status`` values. ``denied`` is set by the process's command policy; the others come
-#: from the Lite Terminal client (its CommandResult.status).
-STATUSES = ("ok", "error", "timeout", "interrupted", "lost", "denied", "mismatch")
+#: The response ``Status`` values (docs/settings.md §4):
+#: ok; error (the command ran and IRIS reported an error); timeout and interrupted (it was stopped);
+#: lost (the connection broke: it may or may not have run); unreachable (never delivered: connect, TLS,
+#: login, unknown namespace, session limit); invalid (the request itself is wrong: empty command, bad
+#: namespace name, bad timeout; nothing was sent); denied (the process's command policy refused it);
+#: mismatch (it ran, but its output did not match the request's Expect).
+STATUSES = ("ok", "error", "timeout", "interrupted", "lost", "unreachable", "invalid", "denied", "mismatch")
 
 
 class TerminalCommandRequest(JsonSerialize):
@@ -46,7 +50,9 @@ class TerminalCommandResponse(JsonSerialize):
 
     Command: str = Column("", "str", "The command that was run (or denied)")
     Namespace: str = Column("", "str", "Namespace the command ran in")
-    Status: str = Column("", "str", "ok, error, timeout, interrupted, lost or denied", True)
+    Status: str = Column(
+        "", "str", "ok, error, timeout, interrupted, lost, unreachable, invalid or denied", True
+    )
     ElapsedMs: int = Column(0, "int", "Milliseconds from sending the command to its result")
     #: Text the command wrote (ANSI sequences removed), possibly cut at the operation's MaxOutputChars.
     Output = ""
@@ -56,7 +62,7 @@ class TerminalCommandResponse(JsonSerialize):
     Error = ""
     #: Named session used, if any.
     Session = ""
-    #: Config item that ran the command (empty when denied before reaching one).
-    Target = ""
+    Target: str = Column("", "str", "Config item of the operation that ran (or was to run) the command", True)
+    Server: str = Column("", "str", "host:port of the operation's IRIS server (empty when denied)", True)
     #: ``$ZVERSION`` of the server, as reported at login.
     ServerVersion = ""

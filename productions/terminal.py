@@ -38,6 +38,7 @@ from intersystems_pyprod import (  # noqa: E402
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
 from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.settings import SettingsReader, config_name  # noqa: E402
 from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
@@ -176,6 +177,35 @@ def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[
     return split_send_result(host.SendRequestSync(target.strip(), request, -1, description))
 
 
+def status_text_for(status: str, detail: str) -> str:
+    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (docs/settings.md §4).
+
+    One stable prefix per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
+    unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``.
+    """
+    return f"LiteTerminal {status}: {detail or 'no detail'}"
+
+
+#: Ens's error code when a request names a config item that is not running (docs/offline-runtime.md §5).
+NOT_RUNNING = "ErrBusinessDispatchNameNotRegistered"
+
+TARGET_FIX = "set Target to the config item name that receives the requests (e.g. Terminal Process)"
+
+
+def host_settings(host: Any, names: Tuple[str, ...]) -> SettingsReader:
+    """A reader over the host's own settings, named after its config item (checked when it starts)."""
+    values = {name: field(host, name, "") for name in names}
+    return SettingsReader(config_name(host.iris_host_object, type(host).__name__), values)
+
+
+def check_target_and_namespace(host: Any) -> SettingsReader:
+    """Target (required) and Namespace (empty or a namespace name): the services' common settings."""
+    reader = host_settings(host, ("Target", "Namespace"))
+    reader.text("Target", required=TARGET_FIX)
+    reader.namespace("Namespace", required=False)
+    return reader
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Business operation
 
@@ -183,9 +213,11 @@ def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[
 class TerminalCommandOperation(BusinessOperation):
     """Runs each TerminalCommandRequest on the configured IRIS server and returns its response.
 
-    A command that fails becomes an error %Status whose text names the failure (``LiteTerminal error:
-    <UNDEFINED>...``), so ReplyCodeActions (``E*<UNDEFINED>=...``), retries and AlertOnError behave as for
-    any IRIS operation. A ``lost`` result may have run: do not give it an ``R`` (retry) action.
+    Anything but ``ok`` becomes an error %Status ``LiteTerminal <status>: <detail>`` (``LiteTerminal error:
+    <UNDEFINED> *x``, ``LiteTerminal unreachable: ...``), so ReplyCodeActions (``E*LiteTerminal
+    unreachable:=R``, ``E*<UNDEFINED>=W``), retries and AlertOnError behave as for any IRIS operation;
+    FailOnCommandError=0 returns an IRIS ``error`` as a normal response instead. Only ``unreachable`` is
+    safe to retry; a ``lost`` result may have run: never give it an ``R`` (retry) action.
     """
 
     ADAPTER = IRISParameter("LiteTerminal.TerminalOutboundAdapter")
@@ -197,27 +229,31 @@ class TerminalCommandOperation(BusinessOperation):
     )
     MessageMap = {"LiteTerminal.TerminalCommandRequest": "execute_command"}
 
+    def __init__(self, iris_host_object):
+        """Runs when the item starts (pyprod's OnInit): a bad setting stops it (docs/settings.md §8)."""
+        super().__init__(iris_host_object)
+        reader = host_settings(self, ("FailOnCommandError",))
+        self._fail_on_command_error = reader.flag("FailOnCommandError")
+        reader.check()
+
     def execute_command(self, request):
         payload = {name: field(request, name, None) for name in TerminalCommandRequest._field_names}
         payload = {k: v for k, v in payload.items() if v is not None}
+        me = config_name(self.iris_host_object, "")
         status, result_json = self.ADAPTER.run_command(json.dumps(payload))
         if not is_ok(status) or not result_json:
+            # The adapter failed in a way it did not report: the command may or may not have been sent.
             text = status_text(status) if not is_ok(status) else "the adapter returned no result"
-            return Status.ERROR(f"LiteTerminal adapter failure: {text}"), response_for(
-                request, "error", f"adapter failure: {text}"
-            )
+            detail = f"adapter failure: {text}; the command may or may not have run and was not re-sent"
+            return Status.ERROR(status_text_for("lost", detail)), response_for(request, "lost", detail, me)
         data = json.loads(result_json)
         response = TerminalCommandResponse(**data["response"])
+        if not str(field(response, "Target")):
+            response.Target = me
         failure = data.get("failure")
-        if failure is None or (failure == COMMAND_FAILURE and not _flag(self.FailOnCommandError, True)):
+        if failure is None or (failure == COMMAND_FAILURE and not self._fail_on_command_error):
             return Status.OK(), response
-        return Status.ERROR(f"LiteTerminal {response.Status}: {response.Error or 'no detail'}"), response
-
-
-def _flag(value: Any, default: bool) -> bool:
-    if value in (None, ""):
-        return default
-    return str(value).strip().lower() in ("1", "true")
+        return Status.ERROR(status_text_for(response.Status, response.Error)), response
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -279,8 +315,10 @@ class TerminalCommandProcess(BusinessProcess):
         status, response = send_to_target(self, target, request)
         if response is None:
             text = status_text(status) if not is_ok(status) else "no response"
-            error = f"{target} returned no response: {text}"
-            return Status.OK(), response_for(request, "error", error, target)
+            if NOT_RUNNING in text:  # the target item is not running: nothing was delivered
+                return Status.OK(), response_for(request, "unreachable", f"{target}: {text}", target)
+            error = f"{target} returned no response: {text}; the command may or may not have run"
+            return Status.OK(), response_for(request, "lost", error, target)
         response.Target = target
         return Status.OK(), response
 
@@ -300,6 +338,13 @@ class TerminalCommandService(BusinessService):
         "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
         "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
     )
+
+    def __init__(self, iris_host_object):
+        """Runs when the service is created (CreateBusinessService's OnInit): Target must be set."""
+        super().__init__(iris_host_object)
+        reader = host_settings(self, ("Target",))
+        reader.text("Target", required=TARGET_FIX)
+        reader.check()
 
     def on_process_input(self, pInput):
         message = self._createmessage(pInput) if _is_iris_object(pInput) else pInput
@@ -352,6 +397,11 @@ class ScheduledCommandService(BusinessService):
     #: Last known bad status per command and target (JSON); kept by this job between cycles, not a setting.
     AlertState = IRISProperty("", "str", "Internal: last known bad status per command and target (JSON)")
 
+    def __init__(self, iris_host_object):
+        """Runs when the item starts (pyprod's OnInit): a bad setting stops it (docs/settings.md §8)."""
+        super().__init__(iris_host_object)
+        check_target_and_namespace(self).check()
+
     def on_process_input(self, pInput):
         command = str(pInput)
         namespace = str(field(self, "Namespace"))
@@ -401,6 +451,11 @@ class CommandFileService(BusinessService):
         "Basic",
     )
 
+    def __init__(self, iris_host_object):
+        """Runs when the item starts (pyprod's OnInit): settings and folders checked (docs/settings.md §8)."""
+        super().__init__(iris_host_object)
+        check_file_service_settings(self)
+
     def on_process_input(self, pInput):
         name = str(getattr(pInput, "Filename", "") or "(unnamed file)")
         limit = int(field(self, "MaxFileChars", 1000000) or 1000000)
@@ -441,6 +496,29 @@ class CommandFileService(BusinessService):
         if not is_ok(status):
             IRISLog.Warning(f"file {name}: the script did not complete: {status_text(status)}")
         return Status.OK()
+
+
+def check_file_service_settings(host: Any) -> None:
+    """CommandFileService's settings and its EnsLib.File adapter's folders; SettingsError if any is bad.
+
+    FilePath must be a folder the job can read and change (the adapter deletes or moves each file),
+    ArchivePath and WorkPath, when set, folders it can write.
+    """
+    reader = check_target_and_namespace(host)
+    values = dict(reader.values)
+    values["MaxFileChars"] = field(host, "MaxFileChars", "")
+    adapter = getattr(host.iris_host_object, "Adapter", None)
+    if adapter is not None and adapter != "":  # IRIS sets the adapter and its settings up before OnInit
+        for name in ("FilePath", "ArchivePath", "WorkPath"):
+            values[name] = getattr(adapter, name, "") or ""
+    reader.values = values
+    reader.integer("MaxFileChars", 1, None,
+                   "set MaxFileChars to the largest script accepted, in characters (a whole number >= 1)")
+    if adapter is not None and adapter != "":
+        reader.folder("FilePath", required=True, write=True)
+        reader.folder("ArchivePath", required=False, write=True)
+        reader.folder("WorkPath", required=False, write=True)
+    reader.check()
 
 
 #: C0 control characters other than tab, LF, FF and CR: a text script has none (NUL marks a binary file).

@@ -202,7 +202,7 @@ def test_max_sessions_refuses_one_more_named_session(rt, sim, start):
     start({(OP, "Adapter", "MaxSessions"): "1"})
     assert call(rt, json.dumps({"Command": "write 1", "Session": "a"}))[1].Status == "ok"
     _, resp = call(rt, json.dumps({"Command": "write 1", "Session": "b"}))
-    assert resp.Status == "error" and "MaxSessions=1" in resp.Error
+    assert resp.Status == "unreachable" and "MaxSessions=1" in resp.Error
 
 
 def test_a_lost_connection_is_reported_and_the_command_not_resent(rt, sim, start):
@@ -222,10 +222,14 @@ def test_output_is_truncated_with_a_marker(rt, sim, start):
     assert resp.Output.startswith("01234\n[output truncated by MaxOutputChars")
 
 
-def test_missing_credentials_give_a_clear_error(rt, sim, start):
+def test_missing_credentials_stop_the_operation_from_starting(rt, sim, start):
     start(credentials=False)
-    _, resp = call(rt, "write 1")
-    assert resp.Status == "error" and "no credentials LiteTerminal" in resp.Error
+    errors = [e["Text"] for e in rt.event_log("Error")
+              if e["SourceClass"] == "LiteTerminal.TerminalOutboundAdapter"]
+    assert len(errors) == 1 and "Item 'Terminal Operation' was not started" in errors[0]
+    assert "setting Credentials='LiteTerminal' names no entry in the credentials store" in errors[0]
+    _, resp = call(rt, "write 1")  # the process answers: the operation is not running, nothing was sent
+    assert resp.Status == "unreachable" and "Terminal Operation" in resp.Error
     assert sim.logins == 0
 
 

@@ -25,6 +25,7 @@ class FakeTerminal:
         self.connected = False
         self.closed = False
         self.next = None
+        self.ran = []  # (command, namespace) in order
         FakeTerminal.instances.append(self)
 
     def connect(self):
@@ -33,7 +34,8 @@ class FakeTerminal:
         self.connected = True
 
     def execute(self, command, namespace=None, timeout=None, input_lines=()):
-        if self.next is not None:
+        self.ran.append((command, namespace))
+        if self.next is not None and command != "kill":
             return self.next
         return CommandResult(command=command, output=f"ran {command}", raw_output="", status="ok", error="",
                              namespace=namespace or self.kw["namespace"], elapsed=0.0123,
@@ -48,8 +50,15 @@ def _reset():
     FakeTerminal.instances = []
 
 
+#: The adapter's settings as IRIS hands them over when nothing is configured (the IRISProperty defaults).
+DEFAULTS = {"Server": "localhost", "Port": 52773, "PathPrefix": "", "Credentials": "LiteTerminal",
+            "Namespace": "USER", "UseTLS": 0, "CAFile": "", "VerifyTLS": 1, "ConnectTimeout": 5,
+            "ResponseTimeout": 30, "StayConnected": -1, "MaxSessions": 4, "SessionIdleTimeout": 300,
+            "MaxOutputChars": 100000}
+
+
 def make_core(password=SECRET, warnings=None, **values):
-    settings = AdapterSettings.from_values(values)
+    settings = AdapterSettings.from_values(dict(DEFAULTS, **values))
     store = {"LiteTerminal": ("_SYSTEM", password)}
 
     def resolver(cid):
@@ -67,22 +76,24 @@ def run(core, **req):
     return out["response"], out["failure"]
 
 
-def test_settings_from_iris_values_accept_strings_and_blanks():
-    s = AdapterSettings.from_values({"Server": "iris", "Port": "1972", "UseTLS": 1, "VerifyTLS": "",
-                                     "ResponseTimeout": "-1", "StayConnected": "0", "MaxOutputChars": ""})
+def test_settings_from_iris_values_accept_numbers_as_text():
+    s = AdapterSettings.from_values(dict(DEFAULTS, Server="iris", Port="1972", UseTLS=1, VerifyTLS="1",
+                                         ResponseTimeout="-1", StayConnected="0", MaxOutputChars="7"))
     assert (s.server, s.port, s.use_tls, s.verify_tls) == ("iris", 1972, True, True)
-    assert (s.response_timeout, s.stay_connected, s.max_output_chars) == (-1.0, 0.0, 100000)
+    assert (s.response_timeout, s.stay_connected, s.max_output_chars) == (-1.0, 0.0, 7)
     assert s.endpoint == "wss://iris:1972"
 
 
-def test_a_command_runs_with_the_resolved_login_and_settings():
+def test_a_command_runs_with_the_resolved_login_and_settings(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not parsed here")
     core = make_core(Server="h", Port=1, Credentials="LiteTerminal", Namespace="APP", PathPrefix="/iris",
-                     ConnectTimeout=2, ResponseTimeout=9, UseTLS=1, CAFile="/ca.pem")
+                     ConnectTimeout=2, ResponseTimeout=9, UseTLS=1, CAFile=str(ca))
     resp, failure = run(core, Command="write 1")
     term = FakeTerminal.instances[0]
     assert (term.host, term.port) == ("h", 1)
     assert term.kw == {"username": "_SYSTEM", "password": SECRET, "namespace": "APP", "tls": True,
-                       "verify": "/ca.pem", "path_prefix": "/iris", "connect_timeout": 2.0,
+                       "verify": str(ca), "path_prefix": "/iris", "connect_timeout": 2.0,
                        "response_timeout": 9.0}
     assert failure is None
     assert resp["Status"] == "ok" and resp["Output"] == "ran write 1"
@@ -90,18 +101,18 @@ def test_a_command_runs_with_the_resolved_login_and_settings():
     assert resp["Namespace"] == "APP"
 
 
-def test_unknown_credentials_give_a_clear_error_without_running():
-    core = make_core(Credentials="Nope")
+def test_credentials_deleted_after_start_make_the_command_unreachable():
+    core = make_core(Credentials="Nope")  # the start check is the adapter's (credentials_exist); not here
     resp, failure = run(core, Command="write 1")
-    assert failure == SESSION_FAILURE and resp["Status"] == "error"
-    assert "no credentials Nope" in resp["Error"]
+    assert failure == SESSION_FAILURE and resp["Status"] == "unreachable"
+    assert "no credentials Nope" in resp["Error"] and "not sent" in resp["Error"]
 
 
 def test_a_refused_login_is_an_error_that_never_shows_the_password():
     core = make_core(password="wrong-" + SECRET, Credentials="LiteTerminal")
     resp, failure = run(core, Command="write 1")
-    assert failure == SESSION_FAILURE and resp["Status"] == "error"
-    assert "AuthError" in resp["Error"] and "401" in resp["Error"]
+    assert failure == SESSION_FAILURE and resp["Status"] == "unreachable"
+    assert resp["Error"].startswith("AuthError from ws://localhost:52773: ") and "401" in resp["Error"]
     assert SECRET not in json.dumps(resp)
 
 
@@ -148,7 +159,7 @@ def test_request_fields_reach_the_terminal_and_session_names_are_kept():
 def test_an_empty_command_is_refused_without_connecting():
     core = make_core(Credentials="LiteTerminal")
     resp, failure = run(core, Command="   ")
-    assert resp["Status"] == "error" and "empty command" in resp["Error"]
+    assert resp["Status"] == "invalid" and "empty command" in resp["Error"]
     assert FakeTerminal.instances == []
 
 

@@ -124,7 +124,7 @@ def test_a_production_run_with_every_kind_of_failure_leaks_no_password(
     # 2. the store holds a wrong password: the login is refused
     start(sim, password=WRONG_PASSWORD)
     resp = call(rt, "write 1")[1]
-    assert resp.Status == "error" and "401" in resp.Error
+    assert resp.Status == "unreachable" and "401" in resp.Error
     rt.stop_production()
 
     # 3. TLS: a self-signed server with default verification, and TLS against a plain server
@@ -140,7 +140,7 @@ def test_a_production_run_with_every_kind_of_failure_leaks_no_password(
     assert call(rt, "write 1")[1].Status == "ok"
     rt.stop_production()
     start(sim, {(OP, "Adapter", "Port"): str(free_port())})
-    assert call(rt, "write 1")[1].Status == "error"
+    assert call(rt, "write 1")[1].Status == "unreachable"
     rt.stop_production()
 
     kept = everything_the_runtime_kept(rt)

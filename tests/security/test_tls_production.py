@@ -19,7 +19,7 @@ def tls_sim(make_sim, tls_files):
 def test_default_settings_refuse_an_unverifiable_certificate_with_a_clear_error(rt, tls_sim, start):
     start(tls_sim, {(OP, "Adapter", "UseTLS"): "1"})
     status, resp = call(rt, "write 1")
-    assert resp.Status == "error"
+    assert resp.Status == "unreachable"
     assert "TLS handshake" in resp.Error and "certificate verify failed" in resp.Error
     assert f"{tls_sim.host}:{tls_sim.port}" in resp.Error
     assert "CAFile" in resp.Error  # says which adapter setting fixes it
@@ -58,7 +58,7 @@ def test_a_plain_ws_server_is_not_spoken_to_with_tls_settings(rt, sim, start):
     """UseTLS=1 against a server without TLS fails as a TLS error, never falls back to plain text."""
     start(sim, {(OP, "Adapter", "UseTLS"): "1"})
     status, resp = call(rt, "write 1")
-    assert resp.Status == "error" and "TLS" in resp.Error
+    assert resp.Status == "unreachable" and "TLS" in resp.Error
     assert sim.logins == 0 and executed(sim) == []
 
 

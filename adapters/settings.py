@@ -1,0 +1,355 @@
+"""Strict reading of production settings, checked when an item starts (plain Python, tested without IRIS).
+
+A business host or adapter reads every one of its settings here from its constructor, which pyprod's
+generated ``OnInit`` runs when the item starts (docs/pyprod-runtime.md §10). A value that is not what the
+setting takes raises :class:`SettingsError`; pyprod's OnInit turns the exception into an error %Status and
+one Event Log error, so the item does not start, the way IRIS's own adapters refuse a bad configuration
+(docs/settings.md §8). Nothing is ever replaced by a default: ``Port=fifty`` is refused, not read as 52773.
+
+The error text names the item, each bad setting, its value and what to put there instead::
+
+    Item 'Terminal Operation' was not started: setting Port='fifty' is not a whole number; set Port to the
+    TCP port of the IRIS web server, 1-65535 (e.g. 52773)
+
+Values arrive as IRIS gives them to embedded Python: ``int``/``float`` for numeric properties that hold a
+number, ``str`` for anything else (a %Integer property set from the production keeps whatever text it was
+given), ``""`` for a blank field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One setting that cannot be used: which, its value, what is wrong, and what to put there."""
+
+    setting: str
+    value: Any
+    reason: str
+    fix: str
+
+    def text(self) -> str:
+        return f"setting {self.setting}={_show(self.value)} {self.reason}; {self.fix}"
+
+
+class SettingsError(ValueError):
+    """The settings of one item cannot be used; the message names item, settings, values and fixes."""
+
+    def __init__(self, item: str, problems: Sequence[Problem]) -> None:
+        self.item = item
+        self.problems = tuple(problems)
+        super().__init__(settings_message(item, self.problems))
+
+
+def settings_message(item: str, problems: Sequence[Problem]) -> str:
+    """``Item 'X' was not started: setting A=... ...; fix. Also: setting B=...`` (one line)."""
+    texts = [p.text() for p in problems]
+    return f"Item {item!r} was not started: " + " | ".join(texts)
+
+
+def _show(value: Any) -> str:
+    """A setting value as the user typed it, quoted, control characters escaped, long values cut."""
+    text = value if isinstance(value, str) else repr(value)
+    text = text.encode("unicode_escape").decode("ascii") if any(ord(c) < 32 or ord(c) == 127 for c in text) \
+        else text
+    if len(text) > 120:
+        text = text[:117] + "..."
+    return f"'{text}'"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Value rules (each returns the parsed value or records a Problem and returns None)
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+#: IRIS namespace names: 1 to 64 characters, a letter or % first, then letters, digits, "-" or "_"; not
+#: case-sensitive (InterSystems, "Configuring Namespaces" > "Rules for Namespace Names"; docs/settings.md §8).
+_NAMESPACE = re.compile(r"^[A-Za-z%][A-Za-z0-9_-]{0,63}$")
+
+#: One label of a DNS host name (RFC 1123): letters, digits, hyphens; no hyphen at either end.
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def namespace_problem(value: str) -> str:
+    """Why ``value`` is not an IRIS namespace name, or ""."""
+    if _NAMESPACE.match(value):
+        return ""
+    if not value:
+        return "is empty"
+    if len(value) > 64:
+        return f"is {len(value)} characters long; an IRIS namespace name has at most 64"
+    if not re.match(r"[A-Za-z%]", value):
+        return "does not start with a letter or %, as an IRIS namespace name must"
+    bad = sorted({c for c in value[1:] if not re.match(r"[A-Za-z0-9_-]", c)})
+    return ("holds " + ", ".join(repr(c) for c in bad)
+            + "; an IRIS namespace name has only letters, digits, '-' and '_' after its first character")
+
+
+def server_problem(value: str) -> Tuple[str, str]:
+    """``(reason, fix)`` when ``value`` is not a bare host name or address, else ``("", "")``."""
+    host_fix = "set Server to the host name or IP address of the IRIS web server only (e.g. iris.example.com)"
+    if not value.strip():
+        return "is empty", host_fix
+    if value != value.strip() or any(c.isspace() for c in value):
+        return "holds blanks", host_fix
+    if "://" in value or value.lower().startswith(("http:", "https:", "ws:", "wss:")):
+        parts = urlsplit(value if "://" in value else value.replace(":", "://", 1))
+        scheme = (parts.scheme or "").lower()
+        tips = [f"Server={parts.hostname or 'the host name'}"]
+        try:
+            if parts.port is not None:
+                tips.append(f"Port={parts.port}")
+        except ValueError:
+            pass
+        if parts.path and parts.path.strip("/"):
+            tips.append(f"PathPrefix={parts.path.rstrip('/')}")
+        if scheme in ("https", "wss"):
+            tips.append("UseTLS=1")
+        elif scheme in ("http", "ws"):
+            tips.append("UseTLS=0")
+        return (f"is a URL ({scheme}://...); Server takes only the host name",
+                "put " + ", ".join(tips) + " (the scheme is chosen by UseTLS, the port by Port, a path "
+                "by PathPrefix)")
+    if "@" in value:
+        return ("holds a user name (@)",
+                "put only the host name in Server; the IRIS login comes from the Credentials setting")
+    if "/" in value:
+        host, _, path = value.partition("/")
+        return ("holds a path",
+                f"put the host name in Server ({host or 'e.g. iris.example.com'}) and the path in PathPrefix "
+                f"(/{path.rstrip('/')})")
+    bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        ipaddress.ip_address(bare)
+        return "", ""
+    except ValueError:
+        pass
+    if value.count(":") == 1:
+        host, _, port = value.partition(":")
+        return ("holds a port (host:port)",
+                f"put the host name in Server ({host}) and the port in Port ({port})")
+    labels = value[:-1].split(".") if value.endswith(".") else value.split(".")
+    if len(value) > 253 or not all(_LABEL.match(label) for label in labels) or value.startswith("["):
+        return "is not a host name or IP address", host_fix
+    return "", ""
+
+
+def path_prefix_problem(value: str) -> Tuple[str, str]:
+    """``(reason, fix)`` when ``value`` is not a URL path prefix such as ``/iris``, else ``("", "")``."""
+    fix = ("set PathPrefix to the part of the URL path in front of /api/atelier/ (e.g. /iris), or leave it "
+           "empty")
+    if not value:
+        return "", ""
+    if "://" in value:
+        return "is a URL", fix + "; the host goes in Server and the port in Port"
+    if any(c.isspace() or c in "?#%\\" or ord(c) < 32 for c in value):
+        return "holds characters a URL path prefix cannot have", fix
+    segments = [s for s in value.strip("/").split("/") if s]
+    if any(s in (".", "..") for s in segments):
+        return "holds . or .. segments", fix
+    if "/".join(segments).lower().find("api/atelier") >= 0:
+        return "includes /api/atelier", fix
+    if "//" in value.strip("/"):
+        return "holds an empty segment (//)", fix
+    return "", ""
+
+
+def times_of_day_problem(value: str) -> Tuple[str, str]:
+    """``(reason, fix)`` when ``value`` is not ``HH:MM[,HH:MM...]`` (00:00-23:59), else ``("", "")``."""
+    fix = ("write 24-hour times as HH:MM separated by commas, from 00:00 to 23:59 (e.g. 02:00,14:30), or "
+           "leave TimesOfDay empty to run the commands every CallInterval")
+    if not value.strip():
+        return ("is blank" if value else ""), (fix if value else "")
+    for part in value.split(","):
+        entry = part.strip()
+        if not entry:
+            return "has an empty entry (two commas, or a comma at an end)", fix
+        if not _TIME_OF_DAY.match(entry):
+            if ";" in entry or " " in entry:
+                return f"has {entry!r}, not one time: separate times with commas only", fix
+            return f"has {entry!r}, which is not a time from 00:00 to 23:59 written HH:MM", fix
+    return "", ""
+
+
+def parse_times_of_day(value: str) -> List[Tuple[int, int]]:
+    """Validated ``HH:MM,...`` -> sorted distinct ``(hour, minute)``; ``""`` -> ``[]``."""
+    reason, fix = times_of_day_problem(value)
+    if reason:
+        raise ValueError(f"TimesOfDay={_show(value)} {reason}; {fix}")
+    found = {(int(p.strip()[:2]), int(p.strip()[3:])) for p in value.split(",") if p.strip()}
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The reader an item's constructor uses
+
+
+class SettingsReader:
+    """Reads settings strictly from ``values`` and collects every problem; ``check()`` raises them at once.
+
+    Reporting all bad settings in one error saves a restart per mistake.
+    """
+
+    def __init__(self, item: str, values: Mapping[str, Any]) -> None:
+        self.item = item
+        self.values = values
+        self.problems: List[Problem] = []
+
+    def raw(self, name: str) -> Any:
+        value = self.values.get(name, "")
+        return "" if value is None else value
+
+    def problem(self, name: str, reason: str, fix: str, value: Any = None) -> None:
+        self.problems.append(Problem(name, self.raw(name) if value is None else value, reason, fix))
+
+    def check(self) -> None:
+        if self.problems:
+            raise SettingsError(self.item, self.problems)
+
+    # -- typed readers ------------------------------------------------------------------------------------
+    def integer(self, name: str, low: int, high: Optional[int], fix: str) -> Optional[int]:
+        value = self.raw(name)
+        number = _as_integer(value)
+        if number is None:
+            self.problem(name, "is empty" if value == "" else "is not a whole number", fix)
+            return None
+        if number < low or (high is not None and number > high):
+            self.problem(name, "is out of range", fix)
+            return None
+        return number
+
+    def number(
+        self, name: str, fix: str, low: float, high: Optional[float] = None, *, low_open: bool = False,
+        also: Sequence[float] = (),
+    ) -> Optional[float]:
+        """A number in ``[low, high]`` (``(low, high]`` with ``low_open``), or one of ``also`` (e.g. -1)."""
+        value = self.raw(name)
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, (int, float)):
+            number = float(value)
+        else:
+            text = str(value)
+            number = float(text) if _NUMBER.match(text) else None
+        if number is None or not math.isfinite(number):
+            self.problem(name, "is empty" if value == "" else "is not a number", fix)
+            return None
+        if number in also:
+            return number
+        if number < low or (low_open and number == low) or (high is not None and number > high):
+            self.problem(name, "is out of range", fix)
+            return None
+        return number
+
+    def flag(self, name: str) -> Optional[bool]:
+        value = self.raw(name)
+        number = _as_integer(value) if not isinstance(value, bool) else int(value)
+        if number in (0, 1) and (not isinstance(value, str) or value in ("0", "1")):
+            return number == 1
+        self.problem(name, "is empty" if value == "" else "is not 0 or 1", f"set {name} to 1 (on) or 0 (off)")
+        return None
+
+    def text(self, name: str, *, required: str = "") -> str:
+        """The value as text; ``required`` is the fix to show when it is empty or blank."""
+        value = self.raw(name)
+        text = str(value)
+        if required and not text.strip():
+            self.problem(name, "is empty" if not text else "is blank", required)
+        return text
+
+    def namespace(self, name: str, *, required: bool) -> str:
+        text = str(self.raw(name))
+        if not text and not required:
+            return ""
+        reason = namespace_problem(text)
+        if reason:
+            self.problem(name, reason,
+                         f"set {name} to the name of an IRIS namespace (e.g. USER)"
+                         + ("" if required else ", or leave it empty"))
+        return text.upper()
+
+    def rule(self, name: str, check: Callable[[str], Tuple[str, str]]) -> str:
+        text = str(self.raw(name))
+        reason, fix = check(text)
+        if reason:
+            self.problem(name, reason, fix)
+        return text
+
+    def folder(self, name: str, *, required: bool, write: bool) -> str:
+        """A folder that exists and that this job can list (and, with ``write``, change)."""
+        text = str(self.raw(name))
+        if not text.strip():
+            if required:
+                self.problem(name, "is empty", f"set {name} to an existing folder on the IRIS host")
+            return text
+        reason = folder_problem(text, write)
+        if reason:
+            self.problem(name, reason, f"create the folder or set {name} to an existing folder that the "
+                         "IRIS job may read" + (" and write" if write else ""))
+        return text
+
+    def readable_file(self, name: str) -> str:
+        text = str(self.raw(name))
+        if not text:
+            return text
+        if not os.path.exists(text):
+            self.problem(name, "does not exist", f"set {name} to an existing file, or leave it empty")
+        elif not os.path.isfile(text):
+            self.problem(name, "is not a file", f"set {name} to a file, or leave it empty")
+        elif not os.access(text, os.R_OK):
+            self.problem(name, "cannot be read by the IRIS job",
+                         f"let the job read {name}, or leave it empty")
+        return text
+
+
+def _as_integer(value: Any) -> Optional[int]:
+    """An int from an int, a whole float or a string of digits (no blanks, no decimals); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value)
+    return int(text) if _INTEGER.match(text) else None
+
+
+def folder_problem(path: str, write: bool) -> str:
+    if not os.path.exists(path):
+        return "does not exist"
+    if not os.path.isdir(path):
+        return "is not a folder"
+    needed = os.R_OK | os.X_OK | (os.W_OK if write else 0)
+    if not os.access(path, needed):
+        return "cannot be " + ("read and written" if write else "read") + " by the IRIS job"
+    return ""
+
+
+def config_name(iris_object: Any, fallback: str) -> str:
+    """The config item name (``%ConfigName``) of a host, or of an adapter's business host."""
+    for owner in (iris_object, getattr_quiet(iris_object, "BusinessHost")):
+        name = getattr_quiet(owner, "_ConfigName")
+        if name:
+            return str(name)
+    return fallback
+
+
+def getattr_quiet(obj: Any, name: str) -> Any:
+    """``getattr`` that treats any failure (no such IRIS property, no object) as "absent"."""
+    if obj is None or obj == "":
+        return None
+    try:
+        return getattr(obj, name)
+    except Exception:  # noqa: BLE001  an IRIS object raises its own error type for a missing property
+        return None
