@@ -26,15 +26,16 @@ from adapters.sessions import SessionLimitError, SessionPool, SessionResetError
 from adapters.settings import SettingsReader, namespace_problem, path_prefix_problem, server_problem
 
 #: Bad arguments to the client, refused before anything is sent (``invalid``). Until the client has
-#: ``InvalidArgument`` (docs/settings.md §4), its ValueErrors (e.g. UnsafeCommandText) play that part.
+#: ``InvalidArgument``, its ValueErrors (e.g. UnsafeCommandText) play that part.
 InvalidArgument: Tuple[type, ...] = tuple(
     t for t in (getattr(terminal_errors, "InvalidArgument", None), ValueError) if t is not None
 )
 #: Client failures that mean the command never reached the server (``unreachable``): could not connect,
 #: log in or upgrade, unknown namespace, or the terminal was already closed.
 NOT_DELIVERED = (terminal_errors.ConnectError, terminal_errors.NamespaceError, terminal_errors.SessionClosed)
-#: Run on the default session before each request after its first (docs/settings.md §4): an argumentless
-#: KILL removes every local variable, so no request sees another's locals. Named sessions keep theirs.
+#: Run on the default session before each request after its first (README "Sessions and namespaces"): an
+#: argumentless KILL removes every local variable, so no request sees another's locals. Named sessions keep
+#: theirs.
 DEFAULT_SESSION_RESET = "kill"
 LOST_DETAIL = "the command may or may not have run and was not re-sent"
 #: The client's words when it could not enter the request's namespace (the command was not run).
@@ -245,7 +246,7 @@ class TerminalAdapterCore:
     def run(self, request_json: str) -> str:
         """Execute one request; returns ``{"response": {...}, "failure": None|"command"|"session"}``.
 
-        Response Status (docs/settings.md §4): ok; error (the command ran, IRIS reported an error); timeout;
+        Response Status (README "Statuses"): ok; error (the command ran, IRIS reported an error); timeout;
         interrupted; lost (may or may not have run); unreachable (never delivered); invalid (the request
         itself is wrong, nothing was sent).
         """
@@ -355,7 +356,7 @@ def _tls_hint(exc: BaseException) -> str:
 
 @dataclass(frozen=True)
 class Request:
-    """A request's fields, checked (docs/settings.md §4 "invalid")."""
+    """A request's fields, checked (README "Statuses": a wrong one is ``invalid``)."""
 
     command: str
     namespace: str  # upper case, or "" for the operation's Namespace

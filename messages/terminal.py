@@ -15,7 +15,7 @@ iris_package_name = "LiteTerminal"
 
 from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package name must come first)
 
-#: The response ``Status`` values (docs/settings.md §4):
+#: The response ``Status`` values (README "Statuses"):
 #: ok; error (the command ran and IRIS reported an error); timeout and interrupted (it was stopped);
 #: lost (the connection broke: it may or may not have run); unreachable (never delivered: connect, TLS,
 #: login, unknown namespace, session limit); invalid (the request itself is wrong: empty command, bad
