@@ -51,7 +51,7 @@ class TerminalCommandResponse(JsonSerialize):
     Command: str = Column("", "str", "The command that was run (or denied)")
     Namespace: str = Column("", "str", "Namespace the command ran in")
     Status: str = Column(
-        "", "str", "ok, error, timeout, interrupted, lost, unreachable, invalid or denied", True
+        "", "str", "ok, error, timeout, interrupted, lost, unreachable, invalid, denied or mismatch", True
     )
     ElapsedMs: int = Column(0, "int", "Milliseconds from sending the command to its result")
     #: Text the command wrote (ANSI sequences removed), possibly cut at the operation's MaxOutputChars.

@@ -225,7 +225,7 @@ def test_output_is_truncated_with_a_marker(rt, sim, start):
 def test_missing_credentials_stop_the_operation_from_starting(rt, sim, start):
     start(credentials=False)
     errors = [e["Text"] for e in rt.event_log("Error")
-              if e["SourceClass"] == "LiteTerminal.TerminalOutboundAdapter"]
+              if e["SourceClass"] == "LiteTerminal.TerminalOutboundAdapter" and e["ConfigName"] == OP]
     assert len(errors) == 1 and "Item 'Terminal Operation' was not started" in errors[0]
     assert "setting Credentials='LiteTerminal' names no entry in the credentials store" in errors[0]
     _, resp = call(rt, "write 1")  # the process answers: the operation is not running, nothing was sent
