@@ -116,6 +116,7 @@ def complete(
                 completion_key=work.completion_key,
                 call_request=work.call_request,
                 call_response="" if out is None else out,
+                call_status=status,
             ),
         )
 
@@ -156,6 +157,7 @@ def fail_queued(engine: EngineView, name: str, work: Work, text: str) -> None:
                 completion_key=work.completion_key,
                 call_request=work.call_request,
                 call_response="",
+                call_status=status,
             ),
         )
 

@@ -50,6 +50,7 @@ class BPContext:
     work: Work
     response: Any = None
     pending: int = 0
+    done: bool = False  # completed (or closed down by an error): later replies are not handed to it
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Work:
     call_request: Any = None
     call_response: Any = None
     bp_ctx: Optional[BPContext] = None
+    call_status: Any = 1  # the async call's completion status (an error goes to OnError, not OnResponse)
 
 
 @dataclass

@@ -32,6 +32,14 @@ class Options:
     numeric_initials: bool = True
     # [I] What the production's state is when an item fails to start (its OnInit returned an error, or its
     # adapter class does not exist). The item is not running and an Event Log error names it either way.
-    # "troubled": Ens.Director state 4 (the other items run; GetProductionStatus reports 4);
-    # "running": state 1, as if nothing happened apart from the item and the Event Log entry.
-    start_failure_state: str = "troubled"
+    # "running" (default): state 1, the other items run. InterSystems documents Troubled as "stopped but
+    # the production did not shut down properly" (docs/offline-runtime.md §15): an item in error is not that.
+    # "troubled": Ens.Director state 4 instead, for code that wants to see the failure in the state.
+    start_failure_state: str = "running"
+    # How an error status from an asynchronous call's target reaches a business process. Ens delivers it
+    # to OnError(request, response, callrequest, errorStatus, completionKey), not to OnResponse; pyprod
+    # generates no OnError, so the inherited one runs, which returns the error: the process ends with it
+    # (docs/pyprod-runtime.md §9, docs/offline-runtime.md §22). "on_error" does that; "on_response" hands
+    # the failed call to OnResponse instead (call_response is the error reply's body, or ""). The default is
+    # "on_response" only until the fleet process stops relying on it (see docs/offline-runtime.md §22).
+    async_error_delivery: str = "on_response"

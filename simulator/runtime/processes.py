@@ -29,18 +29,31 @@ def handle_process_request(engine: EngineView, item: Item, work: Work) -> None:
     )
     bp.response = r.value
     if st.is_error(status) or bp.pending == 0:
-        complete(engine, item, work, status, bp.response)
+        _finish(engine, item, bp, status)
 
 
 def handle_process_response(engine: EngineView, item: Item, work: Work) -> None:
-    """OnResponse for one async reply; the primary request completes with the last one (or an error)."""
+    """One async reply: OnResponse, or for an error reply the inherited OnError
+    (``Options.async_error_delivery``); the primary request completes when nothing is pending any more,
+    or at once on an error status."""
     bp = work.bp_ctx
     assert bp is not None
     bp.pending -= 1
+    if bp.done:  # the process already ended (an error closed it down): nobody handles this reply
+        return
+    if st.is_error(work.call_status) and engine.options.async_error_delivery == "on_error":
+        # pyprod generates no OnError stub; Ens.BusinessProcess's own OnError returns the error it is given
+        _finish(engine, item, bp, work.call_status)
+        return
     r = ref(bp.response)
     status = st.as_status(
         bp.host.OnResponse(bp.work.body, r, work.call_request, work.call_response, work.completion_key)
     )
     bp.response = r.value
     if st.is_error(status) or bp.pending <= 0:
-        complete(engine, item, bp.work, status, bp.response)
+        _finish(engine, item, bp, status)
+
+
+def _finish(engine: EngineView, item: Item, bp: BPContext, status: object) -> None:
+    bp.done = True
+    complete(engine, item, bp.work, status, bp.response)

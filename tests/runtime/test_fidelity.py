@@ -62,7 +62,7 @@ def test_a_status_reads_as_objectscript_reads_it(value, ok):
 
 
 # -- (c) start failures ----------------------------------------------------------------------------
-def test_c_an_item_that_cannot_start_is_not_running_and_the_production_is_troubled(fid):
+def test_c_an_item_that_cannot_start_is_not_running_and_the_production_keeps_running(fid):
     fid.start_production(xml=_prod("Fid.Broken", _item("Sink", "Fid.Slow"), _item("Lines", "Fid.Orphan")))
     item = fid.engine.items["Lines"]
     assert not item.started and "Fid.NoSuchAdapter" in item.error
@@ -71,18 +71,20 @@ def test_c_an_item_that_cannot_start_is_not_running_and_the_production_is_troubl
     assert "Item 'Lines' failed to start and is not running: <CLASS DOES NOT EXIST>" in errors[0]["Text"]
     state = ref()
     fid.ns.class_methods["Ens.Director"].GetProductionStatus(ref(), state)
-    assert state.value == 4  # troubled
+    assert state.value == 1  # Troubled is documented as "stopped but did not shut down properly"
     status, _ = fid.send_sync("Lines", fid.toy.Note(text="x"))
     assert not is_ok(status) and "not a running config item" in status
     status, resp = fid.send_sync("Sink", fid.toy.Note(text="still works"))
     assert is_ok(status) and resp.text == "handled still works"
 
 
-def test_c_start_failure_state_switch_keeps_running(tmp_path):
-    with OfflineIRIS(workdir=tmp_path, warn_shared_modules=False, start_failure_state="running") as rt:
+def test_c_start_failure_state_switch_can_report_troubled(tmp_path):
+    with OfflineIRIS(workdir=tmp_path, warn_shared_modules=False, start_failure_state="troubled") as rt:
         rt.load(FID_MODULES, source_root=HERE)
         rt.start_production(xml=_prod("Fid.Broken", _item("Lines", "Fid.Orphan")))
-        assert rt.engine.state == 1 and not rt.engine.items["Lines"].started
+        assert rt.engine.state == 4 and not rt.engine.items["Lines"].started
+        rt.stop_production()
+        assert rt.engine.state == 2
 
 
 # -- (e) hand-written ObjectScript ----------------------------------------------------------------
@@ -369,3 +371,37 @@ def test_d_passthrough_service_sends_each_file_as_a_stream_container(tmp_path):
         body = rt.ns.open("Ens.StreamContainer", request["MessageBodyId"])
         assert body.Stream.getvalue() == "Hello world" and body.OriginalFilename.endswith("greeting.txt")
         assert not os.listdir(inbox)
+
+
+# -- asynchronous calls that fail: OnError (inherited) or OnResponse -------------------------------
+@pytest.mark.parametrize("delivery", ["on_error", "on_response"])
+def test_an_async_call_that_fails_reaches_the_process_as_the_switch_says(tmp_path, delivery):
+    from runtime_helpers import TOY_MODULES
+
+    with OfflineIRIS(workdir=tmp_path, warn_shared_modules=False, async_error_delivery=delivery) as rt:
+        rt.load(TOY_MODULES, source_root=HERE)
+        import toy.hosts as hosts
+        import toy.msgs as msgs
+
+        del hosts.BP_INSTANCES[:]
+        rt.start_production("Toy.ToyProduction")
+        status, response = rt.send_sync("Router", msgs.Ping(text="fail"))  # both calls fail at Echo
+        rt.wait_for(
+            lambda: len([m for m in rt.messages() if m["TargetConfigName"] == "Echo" and m["IsError"]]) == 2
+        )
+        callbacks = [name for name, _, _ in hosts.BP_INSTANCES]
+        primary = [m for m in rt.messages() if m["TargetConfigName"] == "Router"]
+        answers = [
+            m for m in rt.messages() if m["SourceConfigName"] == "Router" and m["TypeName"] == "Response"
+        ]
+        if delivery == "on_error":
+            # the inherited OnError returns the error: the process ends with it, OnResponse never runs
+            assert not is_ok(status) and "soft failure fail-a" in status
+            assert callbacks == ["on_request"]
+            assert primary[0]["StatusName"] == "Error"
+        else:
+            assert is_ok(status) and response.text == "fail:ka,kb:calls=1"
+            assert callbacks == ["on_request", "on_response", "on_response"]
+            assert primary[0]["StatusName"] == "Completed"
+        assert len(answers) <= 1  # the process is completed once, whatever arrives after
+        rt.stop_production()
