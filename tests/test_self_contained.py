@@ -8,6 +8,7 @@ reader could not tell which document it means). Inside ``docs/*.md`` a bare ``§
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
@@ -116,6 +117,40 @@ def test_every_docs_citation_names_an_existing_file_and_section():
     sections = doc_sections()
     problems = [p for path in tracked_files() for p in citation_problems(path, text_lines(path), sections)]
     assert not problems, "broken docs/ citations:\n" + "\n".join(problems)
+
+
+def table_switches(doc: str, *numbers: str) -> Set[str]:
+    """Backquoted names in the first column of the tables under the given top-level sections of a doc."""
+    names: Set[str] = set()
+    current = None
+    for _, line in text_lines(DOCS / doc):
+        heading = re.match(r"^##\s+(\d+)\.", line)
+        if heading:
+            current = heading.group(1)
+        elif current in numbers and line.startswith("| `"):
+            names.update(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", line.split("|")[1]))
+    return names
+
+
+def test_every_simulator_switch_has_a_documented_source():
+    from simulator.config import SimulatorConfig
+
+    documented = table_switches("simulator.md", "5", "6")
+    missing = sorted(f.name for f in dataclasses.fields(SimulatorConfig) if f.name not in documented)
+    assert not missing, (
+        "SimulatorConfig switches without a row (switch, default, effect, source) in docs/simulator.md "
+        "§5 or §6: " + ", ".join(missing)
+    )
+
+
+def test_every_offline_runtime_switch_has_a_documented_reason():
+    from simulator.runtime.options import Options
+
+    documented = table_switches("offline-runtime.md", "11")
+    missing = sorted(f.name for f in dataclasses.fields(Options) if f.name not in documented)
+    assert not missing, (
+        "Options switches without a row in docs/offline-runtime.md §11: " + ", ".join(missing)
+    )
 
 
 # --- the checker itself -------------------------------------------------------------------------------------
