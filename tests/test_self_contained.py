@@ -32,6 +32,8 @@ OUTSIDE = [
 _OUTSIDE_RE = re.compile("|".join(re.escape(p) for p in OUTSIDE), re.IGNORECASE)
 
 _DOC_REF = re.compile(r"(?<![\w/.-])docs/([A-Za-z0-9_.-]+\.md)")  # not a URL or another repo's path
+#: Outside documents whose sections code may cite too (``RFC 6455 §5.2``); their sections are not checked.
+_EXTERNAL_REF = re.compile(r"\bRFC\s?\d{3,5}\b")
 _SECTION = re.compile(r"§\s?(\d+(?:\.\d+)*)")
 _HEADING = re.compile(r"^#{1,6}\s+(\d+(?:\.\d+)*)\.?\s")
 _SKIP_SUFFIXES = {".png", ".jpg", ".gif", ".ico", ".pem", ".der", ".sqlite", ".db", ".whl", ".gz", ".zip"}
@@ -86,9 +88,13 @@ def citation_problems(
         for _, name in refs:
             if name not in sections:
                 problems.append(f"{rel}:{number}: cites docs/{name}, which does not exist")
+        refs += [(m.start(), "") for m in _EXTERNAL_REF.finditer(line)]
+        refs.sort()
         for m in _SECTION.finditer(line):
             before = [name for start, name in refs if start < m.start()]
             doc = before[-1] if before else own_doc
+            if doc == "":
+                continue  # a section of an outside document (an RFC): not ours to check
             if doc is None:
                 problems.append(f"{rel}:{number}: bare §{m.group(1)}: name the docs/ file on the same line")
             elif doc in sections and m.group(1) not in sections[doc]:
@@ -167,6 +173,7 @@ _FAKE_SECTIONS = {"protocol.md": {"4", "4.5", "12"}, "settings.md": {"3"}}
         "# idle close (docs/protocol.md §4.5, §12)",
         "# TCP adapters (docs/settings.md §3) and the socket (docs/protocol.md §4)",
         "x = 1  # no citation at all",
+        "# a masked client frame (RFC 6455 §5.1, §5.3), then docs/protocol.md §4.5",
         "# another project's page: https://github.com/o/r/blob/main/docs/guide.md",
     ],
 )
@@ -181,6 +188,7 @@ def test_checker_accepts_good_citations(line):
         ("# see docs/protocol.md §9", "no section §9"),
         ("# see docs/nothing.md", "docs/nothing.md, which does not exist"),
         ("# docs/settings.md §3 and §4.5", "docs/settings.md has no section §4.5"),
+        ("# RFC 6455 §5.1 and docs/settings.md §9", "docs/settings.md has no section §9"),
     ],
 )
 def test_checker_reports_bad_citations(line, complaint):
