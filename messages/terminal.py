@@ -40,6 +40,11 @@ class TerminalCommandRequest(JsonSerialize):
     Description = ""
     #: Config item name of the operation to use; must be one of the process's AllowedTargets.
     Target = ""
+    #: 1: the operation answers every outcome with an OK status and the failure in the response (Status,
+    #: Error) instead of an error %Status. The fleet process sets it: IRIS hands an errored asynchronous
+    #: response to the process's OnError, not OnResponse (docs/pyprod-runtime.md §9.2), which could end
+    #: the whole fan-out for one failed server. ReplyCodeActions and AlertOnError then do not see it.
+    FailuresInResponse = 0
     #: Regular expression the output of an ok command must match (Python re.search, multi-line); an ok
     #: command whose output does not match ends as ``mismatch``. Empty: no check.
     Expect = ""

@@ -245,7 +245,10 @@ class TerminalCommandOperation(BusinessOperation):
             # The adapter failed in a way it did not report: the command may or may not have been sent.
             text = status_text(status) if not is_ok(status) else "the adapter returned no result"
             detail = f"adapter failure: {text}; the command may or may not have run and was not re-sent"
-            return Status.ERROR(status_text_for("lost", detail)), response_for(request, "lost", detail, me)
+            lost = response_for(request, "lost", detail, me)
+            if str(field(request, "FailuresInResponse", 0)).strip() in ("1", "true", "True"):
+                return Status.OK(), lost
+            return Status.ERROR(status_text_for("lost", detail)), lost
         data = json.loads(result_json)
         response = TerminalCommandResponse(**data["response"])
         if not str(field(response, "Target")):
@@ -253,6 +256,8 @@ class TerminalCommandOperation(BusinessOperation):
         failure = data.get("failure")
         if failure is None or (failure == COMMAND_FAILURE and not self._fail_on_command_error):
             return Status.OK(), response
+        if str(field(request, "FailuresInResponse", 0)).strip() in ("1", "true", "True"):
+            return Status.OK(), response  # the caller reads the failure from the response (the fleet does)
         return Status.ERROR(status_text_for(response.Status, response.Error)), response
 
 

@@ -103,6 +103,10 @@ def test_an_unreachable_target_and_a_lost_connection_do_not_stop_the_others(rt, 
     assert "ConnectError" in resp.Results[2]["Error"] or "connect" in resp.Results[2]["Error"].lower()
     assert (resp.Status, resp.NotOkCount) == ("partial", 2)
     assert resp.Counts == {"lost": 1, "ok": 1, CONNECT_FAILED: 1}
+    # The failures came back as OK-status responses that carry them: an error %Status would go to the
+    # process's OnError on IRIS and could end the whole fan-out (docs/pyprod-runtime.md §9.2).
+    replies = [h for h in per_target_headers(rt) if h["TypeName"] == "Response"]
+    assert len(replies) == 3 and all(h["IsError"] == 0 for h in replies)
 
 
 def test_a_target_that_is_not_running_is_reported_and_the_others_still_run(rt, start):
@@ -162,3 +166,15 @@ def test_output_kept_in_the_fleet_response_is_bounded_but_groups_compare_whole_o
     first, second = (r["Output"] for r in resp.Results)
     assert first.startswith("x" * 50) and "fleet response keeps the first 50" in first
     assert len(resp.Groups) == 2  # the outputs differ only after the cut ($ZVERSION): never grouped together
+
+
+@pytest.mark.parametrize(("flag", "ok_status"), [(1, True), (0, False)])
+def test_failures_in_response_makes_the_operation_answer_ok_with_the_failure(rt, start, flag, ok_status):
+    from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: F401
+
+    with simulators(1) as sims:
+        start(ops(sims))
+        status, resp = rt.send_sync("iris1", TerminalCommandRequest(Command="write nosuchvar",
+                                                                    FailuresInResponse=flag), timeout=WAIT)
+    assert resp.Status == "error" and "<UNDEFINED>" in resp.Error
+    assert (status == 1) is ok_status
