@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from adapters.lite_terminal import LiteTerminal
 from adapters.lite_terminal import errors as terminal_errors
+from adapters.lite_terminal.checks import expect_problem, mismatch_reason
 from adapters.sessions import SessionLimitError, SessionPool, SessionResetError
 from adapters.settings import SettingsReader, namespace_problem, path_prefix_problem, server_problem
 
@@ -294,11 +295,18 @@ class TerminalAdapterCore:
             return _answer(dict(response, Status="lost",
                                 Error=f"{type(exc).__name__} from {s.endpoint}: {exc}; {LOST_DETAIL}"),
                            SESSION_FAILURE)
-        return _answer(*self._from_result(response, result))
+        return _answer(*self._from_result(response, result, request.expect))
 
-    def _from_result(self, response: Dict[str, Any], result: Any) -> Tuple[Dict[str, Any], Optional[str]]:
-        """Fill the response from the client's CommandResult; returns it and its failure class."""
+    def _from_result(
+        self, response: Dict[str, Any], result: Any, expect: str = ""
+    ) -> Tuple[Dict[str, Any], Optional[str]]:
+        """Fill the response from the client's CommandResult; returns it and its failure class.
+
+        An ``ok`` whose output (as the client kept it, before MaxOutputChars cuts it here) does not match
+        ``expect`` becomes ``mismatch``: it ran, but did not say what the caller expected.
+        """
         output = str(result.output or "")
+        mismatch = mismatch_reason(expect, output) if str(result.status) == "ok" else ""
         dropped = int(getattr(result, "output_dropped", 0) or 0)
         if dropped > 0:
             limit = self.settings.max_output_chars
@@ -314,6 +322,8 @@ class TerminalAdapterCore:
             status = "unreachable"  # the client could not switch namespace: the command never ran
         if status == "lost" and not error:
             error = LOST_DETAIL
+        if mismatch:
+            status, error = "mismatch", mismatch
         if warning:
             error = f"{error} (client warning: {warning})" if error else f"client warning: {warning}"
         response.update(
@@ -363,6 +373,7 @@ class Request:
     session: str
     timeout: Optional[float]  # None: the operation's ResponseTimeout; -1: no limit
     input_lines: Tuple[str, ...]
+    expect: str = ""  # regular expression an ok output must match (adapters/lite_terminal/checks.py)
 
 
 #: A session name is shown in errors, the trace and the Event Log: printable text only.
@@ -399,7 +410,13 @@ def read_request(req: Mapping[str, Any]) -> Tuple[Optional[Request], str]:
         return None, "InputLines must be a list of text lines"
     if not all(isinstance(line, str) for line in lines):
         return None, "every InputLines entry must be text"
-    return Request(command, namespace.upper(), session, timeout, tuple(lines)), ""
+    expect = req.get("Expect") or ""
+    if not isinstance(expect, str):
+        return None, f"Expect must be text (a regular expression), not {type(expect).__name__}"
+    problem = expect_problem(expect)
+    if problem:
+        return None, problem
+    return Request(command, namespace.upper(), session, timeout, tuple(lines), expect), ""
 
 
 def _request_timeout(value: Any) -> Tuple[Optional[float], str]:

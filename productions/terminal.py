@@ -133,6 +133,11 @@ def response_for(request: Any, status: str, error: str, target: str = "") -> Ter
     )
 
 
+def failures_in_response(request: Any) -> bool:
+    """The request wants every outcome as an OK status and a response that carries it (FailuresInResponse)."""
+    return str(field(request, "FailuresInResponse", 0)).strip().lower() in ("1", "true")
+
+
 def policy_refusal(host: Any, request: Any) -> str:
     """Why the command policy refuses ``request``, or "" when it is allowed.
 
@@ -246,7 +251,7 @@ class TerminalCommandOperation(BusinessOperation):
             text = status_text(status) if not is_ok(status) else "the adapter returned no result"
             detail = f"adapter failure: {text}; the command may or may not have run and was not re-sent"
             lost = response_for(request, "lost", detail, me)
-            if str(field(request, "FailuresInResponse", 0)).strip() in ("1", "true", "True"):
+            if failures_in_response(request):
                 return Status.OK(), lost
             return Status.ERROR(status_text_for("lost", detail)), lost
         data = json.loads(result_json)
@@ -256,7 +261,7 @@ class TerminalCommandOperation(BusinessOperation):
         failure = data.get("failure")
         if failure is None or (failure == COMMAND_FAILURE and not self._fail_on_command_error):
             return Status.OK(), response
-        if str(field(request, "FailuresInResponse", 0)).strip() in ("1", "true", "True"):
+        if failures_in_response(request):
             return Status.OK(), response  # the caller reads the failure from the response (the fleet does)
         return Status.ERROR(status_text_for(response.Status, response.Error)), response
 

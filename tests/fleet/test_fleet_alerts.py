@@ -39,6 +39,17 @@ def test_alerts_are_raised_when_a_target_goes_bad_and_when_it_recovers_not_every
     assert sources == {CHECK}
 
 
+def test_a_mismatch_on_one_target_is_alerted_once(rt, start):
+    with simulators(2, {1: {"version": "IRIS for UNIX 2023.1 (Build 235U)"}}) as sims:
+        start({"iris1": (sims[0].host, sims[0].port), "iris2": (sims[1].host, sims[1].port)},
+              check={"Targets": "iris1,iris2", "Expect": r" 2025\.\d "},
+              check_adapter={"Commands": "write $zversion", "CallInterval": "0.1"})
+        rt.wait_for(lambda: runs(sims[1], "write $zversion") >= 3, timeout=WAIT)
+        texts = alerts(rt)
+    assert len(texts) == 1 and "iris2 failed: mismatch" in texts[0] and "does not match Expect" in texts[0]
+
+
+
 # --- the plain state machine ------------------------------------------------------------------------------
 
 

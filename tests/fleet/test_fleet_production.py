@@ -10,15 +10,11 @@ from __future__ import annotations
 import pytest
 from fleet_helpers import FLEET, VERSION_A, VERSION_B, closed_port, per_target_headers, simulators
 
-from adapters import terminal_core
 from simulator.harness import peak_concurrency
 
 # Several operations import adapters.terminal_outbound in one process; IRIS gives each job its own copy.
 pytestmark = pytest.mark.filterwarnings("ignore:offline IRIS. module")
 WAIT = 30
-#: What the operation reports when it cannot connect: ``unreachable`` from the operation with the new
-#: statuses (adapters.terminal_core.NOT_DELIVERED), ``error`` before; the fleet passes it through unchanged.
-CONNECT_FAILED = "unreachable" if hasattr(terminal_core, "NOT_DELIVERED") else "error"
 
 
 def run(rt, **fields):
@@ -74,10 +70,9 @@ def test_after_max_errors_failures_nothing_new_is_sent_and_the_rest_are_skipped(
         start(targets, fleet={"MaxConcurrency": "1", "MaxErrors": "2"})
         resp = run(rt, Command="write 1")
         assert all(s.executed == [] and s.logins == 0 for s in sims)
-    failed = resp.Results[0]["Status"]
-    assert [r["Status"] for r in resp.Results] == [CONNECT_FAILED] * 2 + ["skipped"] * 3
+    assert [r["Status"] for r in resp.Results] == ["unreachable"] * 2 + ["skipped"] * 3
     assert "MaxErrors is 2" in resp.Results[2]["Error"]
-    assert (resp.Status, resp.NotOkCount, resp.Counts) == ("failed", 5, {"skipped": 3, failed: 2})
+    assert (resp.Status, resp.NotOkCount, resp.Counts) == ("failed", 5, {"skipped": 3, "unreachable": 2})
     requests = [h for h in per_target_headers(rt) if h["TypeName"] == "Request"]
     assert [h["TargetConfigName"] for h in requests] == ["dead1", "dead2"]
 
@@ -88,7 +83,7 @@ def test_a_percentage_max_errors_from_the_request(rt, start):
         targets.update(ops(sims))
         start(targets, fleet={"MaxConcurrency": "1"})
         resp = run(rt, Command="write 1", MaxErrors="30%")  # 30% of 3 targets, rounded up: 1
-    assert [r["Status"] for r in resp.Results] == [CONNECT_FAILED, "skipped", "skipped"]
+    assert [r["Status"] for r in resp.Results] == ["unreachable", "skipped", "skipped"]
 
 
 def test_an_unreachable_target_and_a_lost_connection_do_not_stop_the_others(rt, start):
@@ -98,11 +93,11 @@ def test_an_unreachable_target_and_a_lost_connection_do_not_stop_the_others(rt, 
         start(targets)
         resp = run(rt, Command='write "zzcut ",$zversion')
     statuses = {r["Target"]: r["Status"] for r in resp.Results}
-    assert statuses == {"iris1": "ok", "iris2": "lost", "iris3": CONNECT_FAILED}
+    assert statuses == {"iris1": "ok", "iris2": "lost", "iris3": "unreachable"}
     assert "may or may not have run" in resp.Results[1]["Error"]
-    assert "ConnectError" in resp.Results[2]["Error"] or "connect" in resp.Results[2]["Error"].lower()
+    assert "the command was not sent" in resp.Results[2]["Error"]
     assert (resp.Status, resp.NotOkCount) == ("partial", 2)
-    assert resp.Counts == {"lost": 1, "ok": 1, CONNECT_FAILED: 1}
+    assert resp.Counts == {"lost": 1, "ok": 1, "unreachable": 1}
     # The failures came back as OK-status responses that carry them: an error %Status would go to the
     # process's OnError on IRIS and could end the whole fan-out (docs/pyprod-runtime.md §9.2).
     replies = [h for h in per_target_headers(rt) if h["TypeName"] == "Response"]
@@ -178,3 +173,32 @@ def test_failures_in_response_makes_the_operation_answer_ok_with_the_failure(rt,
                                                                     FailuresInResponse=flag), timeout=WAIT)
     assert resp.Status == "error" and "<UNDEFINED>" in resp.Error
     assert (status == 1) is ok_status
+
+
+def test_an_ok_output_that_does_not_match_expect_is_a_mismatch_and_keeps_its_output(rt, start):
+    with simulators(2, {1: {"version": VERSION_B}}) as sims:
+        start(ops(sims))
+        resp = run(rt, Command="write $zversion", Expect=r" 2025\.\d ")
+    assert [r["Status"] for r in resp.Results] == ["ok", "mismatch"]
+    assert resp.Results[1]["Output"] == VERSION_B and "does not match Expect" in resp.Results[1]["Error"]
+    assert (resp.Status, resp.NotOkCount) == ("partial", 1)
+    assert [g["Status"] for g in resp.Groups] == ["ok", "mismatch"]
+
+
+def test_expect_on_a_single_request_to_the_operation(rt, start):
+    from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: F401
+
+    with simulators(1) as sims:
+        start(ops(sims))
+        status, resp = rt.send_sync("iris1", TerminalCommandRequest(Command="write 6*7", Expect="^42$"),
+                                    timeout=WAIT)
+        assert status == 1 and resp.Status == "ok"
+        status, resp = rt.send_sync("iris1", TerminalCommandRequest(Command="write 6*9", Expect="^42$"),
+                                    timeout=WAIT)
+        assert resp.Status == "mismatch" and resp.Output == "54"
+        assert "LiteTerminal mismatch: output does not match Expect '^42$'" in str(status)
+        status, resp = rt.send_sync("iris1", TerminalCommandRequest(Command="write 1", Expect="(["),
+                                    timeout=WAIT)
+        assert resp.Status == "invalid" and "not a valid regular expression" in resp.Error
+        ran = [e.input for e in sims[0].executed if e.input != "kill"]  # kill: the session reset
+        assert ran == ["write 6*7", "write 6*9"]  # the invalid Expect sent nothing
