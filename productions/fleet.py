@@ -163,7 +163,7 @@ def _target_request(request: Any, target: str) -> TerminalCommandRequest:
         Timeout=field(request, "Timeout", 0),
         InputLines=[str(x) for x in lines] if isinstance(lines, (list, tuple)) else lines,
         Expect=str(field(request, "Expect")),
-        FailuresInResponse=1,  # an error %Status would go to OnError and could end the fan-out (§9.2)
+        FailuresInResponse=1,  # not an error %Status: docs/pyprod-runtime.md §9.2
         Description=_description(request, target),
         Target=target,
     )
