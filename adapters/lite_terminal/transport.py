@@ -252,7 +252,9 @@ def _connect(ws: websocket.WebSocket, url: str, cookie: str,
         # redirect_limit=0: websocket-client follows up to 3 redirects by default, carrying the cookie
         # (and then the commands) to any host, even from wss:// to ws://
         ws.connect(url, cookie=cookie or None, redirect_limit=0)
-        return None
+        # websocket-client before 1.9.1 returns "connected" after its redirect loop even when the last
+        # answer was the redirect itself: only a 101 is an open WebSocket
+        return _redirect(ws, url)
     except websocket.WebSocketBadStatusException as exc:
         return _bad_status(url, exc.status_code)
     except ssl.SSLError as exc:
