@@ -6,7 +6,10 @@ service's folder, a command the policy denies, and adapterless calls (a plain co
 that answers a READ). It then prints the message trace the way IRIS's Visual Trace lists it, and the Event
 Log. Exit status 0 only if every step did what it should, so the demo doubles as a smoke test.
 
-    python -m simulator.demo [--cycles N] [--interval SECONDS] [--keep DIR]
+It also writes the Visual Trace as a picture (a self-contained HTML page, docs/offline-runtime.md §23) and
+prints its path.
+
+    python -m simulator.demo [--cycles N] [--interval SECONDS] [--keep DIR] [--trace-html PATH]
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def show(resp: Any) -> None:
         print(f"   error:  {resp.Error}")
 
 
-def run(cycles: int, interval: float, workdir: str) -> int:
+def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int:
     from simulator import Simulator, SimulatorConfig
     from simulator.runtime import OfflineIRIS
 
@@ -144,6 +147,11 @@ def run(cycles: int, interval: float, workdir: str) -> int:
         for entry in rt.event_log():
             print(f"   {entry['TimeLogged']}  {entry['TypeName']:8} {entry['ConfigName']:24} {entry['Text']}")
 
+        path = trace_html or os.path.join(workdir, "visual-trace.html")
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        written = rt.write_visual_trace(path, title="TerminalProduction: offline demo")
+        step(f"Visual Trace picture (one per session; click an arrow or diamond for its body): {written}")
+
         ran: List[str] = [e.input for e in sim.executed]
         if any("%SYS" in c and c.lower().startswith("zn") for c in ran):
             raise DemoFailure("the denied command reached the server")
@@ -156,16 +164,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--cycles", type=int, default=3, help="scheduled cycles to wait for (default 3)")
     parser.add_argument("--interval", type=float, default=0.5, help="CallInterval of the scheduled service")
     parser.add_argument("--keep", metavar="DIR", help="keep the runtime's files (SQLite store, .cls) in DIR")
+    parser.add_argument(
+        "--trace-html",
+        metavar="PATH",
+        help="where to write the Visual Trace page (default: visual-trace.html in --keep DIR, else in "
+        "the system temporary folder, liteterminal-demo/visual-trace.html)",
+    )
     args = parser.parse_args(argv)
+    trace_html = args.trace_html or (
+        "" if args.keep else os.path.join(tempfile.gettempdir(), "liteterminal-demo", "visual-trace.html")
+    )
     # The runtime warns that several items share productions.terminal in one process; that module keeps
     # only constants, so the warning is noise here (the tests keep an eye on it).
     warnings.filterwarnings("ignore", message="offline IRIS: module 'productions.terminal'")
     try:
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
-            return run(args.cycles, args.interval, os.path.abspath(args.keep))
+            return run(args.cycles, args.interval, os.path.abspath(args.keep), trace_html)
         with tempfile.TemporaryDirectory(prefix="liteterminal-demo-") as work:
-            return run(args.cycles, args.interval, work)
+            return run(args.cycles, args.interval, work, trace_html)
     except DemoFailure as exc:
         print(f"\ndemo FAILED: {exc}", file=sys.stderr)
         return 1

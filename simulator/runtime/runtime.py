@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from . import iris_module, trace
+from . import iris_module, trace, visual_trace
 from .clsparse import ClassDef
 from .engine import Engine
 from .namespace import Namespace
@@ -306,6 +306,17 @@ class OfflineIRIS:
 
     def trace_text(self, session: Optional[int] = None) -> str:
         return trace.render(self.ns.store, session)
+
+    def visual_trace_html(self, sessions: Optional[Sequence[int]] = None, title: str = "") -> str:
+        """The Visual Trace of ``sessions`` (default: all) as one self-contained HTML page with inline SVG."""
+        kinds = {name: item.kind for name, item in self.engine.items.items()}
+        return visual_trace.render_html(self.ns.store, sessions, kinds, title)
+
+    def write_visual_trace(self, path: str, sessions: Optional[Sequence[int]] = None, title: str = "") -> str:
+        """Write :meth:`visual_trace_html` to ``path`` (UTF-8); returns the absolute path."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.visual_trace_html(sessions, title))
+        return os.path.abspath(path)
 
     @property
     def python_errors(self) -> List[Dict[str, Any]]:

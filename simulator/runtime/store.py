@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS Ens_MessageHeader (
   SourceConfigName TEXT, TargetConfigName TEXT, SourceBusinessType TEXT, TargetBusinessType TEXT,
   MessageBodyClassName TEXT, MessageBodyId TEXT, Status INTEGER, IsError INTEGER DEFAULT 0,
   ErrorStatus TEXT DEFAULT '', Type INTEGER, CorrespondingMessageId INTEGER, Description TEXT DEFAULT '',
-  Priority INTEGER, ReturnQueueName TEXT DEFAULT ''
+  Priority INTEGER, ReturnQueueName TEXT DEFAULT '', Seq INTEGER
 );
 CREATE TABLE IF NOT EXISTS MessageBody (
   ClassName TEXT, ID TEXT, SerializedStream TEXT, StreamIsBinary INTEGER, Columns TEXT,
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS MessageBody (
 );
 CREATE TABLE IF NOT EXISTS Ens_Util_Log (
   ID INTEGER PRIMARY KEY AUTOINCREMENT, TimeLogged TEXT, Type INTEGER, ConfigName TEXT, Job TEXT,
-  SessionId INTEGER, SourceClass TEXT, SourceMethod TEXT, Text TEXT
+  SessionId INTEGER, SourceClass TEXT, SourceMethod TEXT, Text TEXT, Seq INTEGER
 );
 """
 
@@ -76,7 +76,16 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        for table in ("Ens_MessageHeader", "Ens_Util_Log"):  # a store file written before Seq existed
+            columns = [r[1] for r in self.db.execute(f"PRAGMA table_info({table})")]
+            if "Seq" not in columns:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN Seq INTEGER")
         self._depth = 0
+        # one order across headers and Event Log entries (the Visual Trace interleaves them)
+        self._seq = max(
+            int(self.db.execute(f"SELECT COALESCE(MAX(Seq), 0) FROM {table}").fetchone()[0])
+            for table in ("Ens_MessageHeader", "Ens_Util_Log")
+        )
         self.commits = 0  # how many transactions were committed (the benchmark prints it per message)
 
     @contextlib.contextmanager
@@ -112,11 +121,16 @@ class Store:
             self.db.close()
 
     # -- headers ---------------------------------------------------------------------------------
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
     def new_header(self, **cols: Any) -> int:
         cols.setdefault("TimeCreated", now())
-        keys = ", ".join(cols)
-        marks = ", ".join("?" for _ in cols)
         with self.transaction():
+            cols["Seq"] = self._next_seq()
+            keys = ", ".join(cols)
+            marks = ", ".join("?" for _ in cols)
             cur = self.db.execute(
                 f"INSERT INTO Ens_MessageHeader ({keys}) VALUES ({marks})", list(cols.values())
             )
@@ -178,12 +192,13 @@ class Store:
         src_method: str,
         text: str,
     ) -> int:
-        cur = self._write(
-            "INSERT INTO Ens_Util_Log (TimeLogged, Type, ConfigName, Job, SessionId, SourceClass, "
-            "SourceMethod, Text) VALUES (?,?,?,?,?,?,?,?)",
-            (now(), type_id, config_name, job, session, src_class, src_method, text),
-        )
-        return int(cur.lastrowid)
+        with self.lock:
+            cur = self._write(
+                "INSERT INTO Ens_Util_Log (TimeLogged, Type, ConfigName, Job, SessionId, SourceClass, "
+                "SourceMethod, Text, Seq) VALUES (?,?,?,?,?,?,?,?,?)",
+                (now(), type_id, config_name, job, session, src_class, src_method, text, self._next_seq()),
+            )
+            return int(cur.lastrowid)
 
     def log_entries(self, kind: Optional[str] = None) -> List[Dict[str, Any]]:
         q = "SELECT * FROM Ens_Util_Log"
