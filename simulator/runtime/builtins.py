@@ -4,8 +4,8 @@ Sources: docs/settings.md §2, §4, §5, §6 (settings on every business operati
 CallInterval "default 5 seconds, minimum 0.1", ReplyCodeActions/RetryInterval/FailureTimeout, Credentials +
 ``%CredentialsObj`` + ``CredentialsSet``), docs/pyprod-runtime.md §1.4 (message classes extend
 ``(%Persistent, Ens.Request)``). Defaults the sources do not give are marked ``[unverified]``.
-``EnsLib.File.InboundAdapter`` follows the project brief (FilePath, FileSpec, ArchivePath, WorkPath,
-CallInterval, Charset) and is ``[unverified]`` beyond that.
+``EnsLib.File.InboundAdapter`` has the settings docs/offline-runtime.md §8 lists (FilePath, FileSpec,
+ArchivePath, WorkPath, CallInterval, Charset, ConfirmComplete) and is ``[unverified]`` beyond that.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from .streams import FileCharacterStream
 
 
 class FileInboundMixin:
-    """EnsLib.File.InboundAdapter (brief contract; [unverified] details): every file in FilePath that
-    matches FileSpec (``;``-separated globs) → ``BusinessHost.ProcessInput(stream)``, then moved to
+    """EnsLib.File.InboundAdapter (docs/offline-runtime.md §8; [unverified] details): every file in FilePath
+    that matches FileSpec (``;``-separated globs) → ``BusinessHost.ProcessInput(stream)``, then moved to
     ArchivePath or deleted. WorkPath, when set, holds the file while it is processed.
 
     ConfirmComplete (default 1, "Size") is honoured for its Size bit: a file is handed over only once a poll

@@ -156,7 +156,7 @@ class MessageMixin:
 
 
 class CredentialsMixin:
-    """``Ens.Config.Credentials``: never show the password (brief rule)."""
+    """``Ens.Config.Credentials``: never show the password (README "Where secrets live")."""
 
     def __repr__(self) -> str:
         return f"<Ens.Config.Credentials id={self._o_id!r} Username={self._o_props.get('Username')!r}>"

@@ -1,7 +1,7 @@
 """``%Stream.GlobalCharacter`` / ``%Stream.GlobalBinary`` and a ``%FileCharacterStream`` stand-in.
 
 docs/pyprod-runtime.md §8.1: streams need ``Write(chunk)``, and for ``chunksFromIRIS`` ``Rewind()``,
-``Read(n)``, ``AtEnd`` and ``Size``. The brief's contract for ``EnsLib.File.InboundAdapter`` adds
+``Read(n)``, ``AtEnd`` and ``Size``. ``EnsLib.File.InboundAdapter``'s stream adds (docs/offline-runtime.md §8)
 ``Filename`` and ``ReadLine``.
 """
 
@@ -99,7 +99,7 @@ class GlobalBinaryStream(_Stream):
 
 
 class FileCharacterStream(_Stream):
-    """What ``EnsLib.File.InboundAdapter`` hands to ProcessInput (brief contract: ``Filename``,
+    """What ``EnsLib.File.InboundAdapter`` hands to ProcessInput (docs/offline-runtime.md §8: ``Filename``,
     ``Read(n)``, ``ReadLine``, ``AtEnd``, ``Size``).
 
     Like a ``%FileCharacterStream`` linked to a file, it reads the file only when the service reads the

@@ -1,4 +1,4 @@
-"""``python -m adapters.lite_terminal`` (brief behaviour 9), run as a real subprocess."""
+"""``python -m adapters.lite_terminal`` (README "The client"), run as a real subprocess."""
 
 from __future__ import annotations
 

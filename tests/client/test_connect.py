@@ -1,5 +1,5 @@
 """Connecting: Atelier login, cookies on the upgrade, the init/config/prompt handshake, and every way
-it can fail (docs/protocol.md §3, §4, §7; brief behaviours 1 and 2)."""
+it can fail (docs/protocol.md §3, §4, §7)."""
 
 from __future__ import annotations
 

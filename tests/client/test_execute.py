@@ -1,4 +1,4 @@
-"""Running commands: output, errors, namespaces, READ (brief behaviours 3, 4 and 5; docs/protocol.md §8, §9,
+"""Running commands: output, errors, namespaces, READ (docs/protocol.md §8, §9,
 docs/protocol.md §11)."""
 
 from __future__ import annotations

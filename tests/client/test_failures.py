@@ -1,4 +1,4 @@
-"""Timeouts, lost connections and reconnects (brief behaviours 6 and 7; docs/protocol.md §4.5, §10, §12).
+"""Timeouts, lost connections and reconnects (docs/protocol.md §4.5, §10, §12).
 
 The client never re-sends a command: ``sim.executed`` proves each input reached the server once.
 """

@@ -1,5 +1,6 @@
 """The real pyprod loader, run offline by ``load.sh --offline`` over every component module, generates the
-classes IRIS would compile, with the settings, categories, controls and descriptions the brief asks for."""
+classes IRIS would compile, with the settings, categories, controls and descriptions the README's settings
+table promises."""
 
 import os
 import re
@@ -28,7 +29,7 @@ EXPECTED = {
     "TerminalFleetProcess": "Ens.BusinessProcess",
 }
 # Methods of Ens.Host / Ens.Adapter / the Ens host bases a generated method must not redefine by accident
-# (docs/settings.md §2; the brief's list). The pyprod stubs that deliberately implement one are
+# (docs/settings.md §2). The pyprod stubs that deliberately implement one are
 # allowed per kind below.
 INHERITED = {
     "OnInit", "OnTearDown", "OnKeepalive", "CredentialsSet", "Connect", "Disconnect", "OnTask",

@@ -1,5 +1,6 @@
-"""productions/policy.py: the command policy cannot be sidestepped by spelling (brief: case changes, extra
-spaces, multi-line input, abbreviations such as zn / ZN / znspace / set $namespace)."""
+"""productions/policy.py: the command policy cannot be sidestepped by spelling (README "What the command
+policy can and cannot stop": case changes, extra spaces, multi-line input, abbreviations such as zn / ZN /
+znspace / set $namespace)."""
 
 import pytest
 

@@ -1,5 +1,6 @@
-"""The command policy against every spelling of a namespace switch or HALT we could think of (brief:
-case changes, extra spaces, tabs, CR/LF, leading dots, several commands per line, abbreviations, XECUTE).
+"""The command policy against every spelling of a namespace switch or HALT we could think of (README
+"What the command policy can and cannot stop": case changes, extra spaces, tabs, CR/LF, leading dots, several
+commands per line, abbreviations, XECUTE).
 
 tests/production/test_policy.py covers the basic spellings; this file adds the ones that got through before
 (blanks around ``=``, a tab after the command name, ``/* */`` in mid-line, ``$ZUTIL(5)``) and pins the limits
