@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Load the LiteTerminal production components into IRIS with intersystems_pyprod, or run them offline.
 #
-#   ./load.sh                 load into IRIS (needs the env vars below; docs/pyprod-runtime.md §1.2)
-#   ./load.sh --offline DIR   write every generated .cls (production included) to DIR; no IRIS needed
-#   ./load.sh --simulator     the demo: run TerminalProduction on the offline runtime + Lite Terminal simulator
+#   ./load.sh [MODULE...]      load ours, then your MODULEs (e.g. mypkg.myhosts mypkg.myproduction), into IRIS
+#                              (needs IRISINSTALLDIR IRISUSERNAME IRISPASSWORD IRISNAMESPACE; docs/pyprod-runtime.md §1.2)
+#   ./load.sh --offline DIR [--iris-path PATH] [MODULE...]
+#                              write every generated .cls (productions included) to DIR, no IRIS needed; the classes
+#                              load the Python code from PATH on the IRIS host (default /opt/iris-lite-terminal)
+#   ./load.sh --simulator      the demo: run TerminalProduction on the offline runtime + Lite Terminal simulator
 #
 # Loading is in module mode from the repository root, messages, then adapters, then productions
 # (docs/pyprod-runtime.md §7.1, §7.2): only module mode keeps `import adapters...` working inside IRIS.
@@ -26,7 +29,24 @@ CLASSES=(
 )
 
 usage() {
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+#: Where --offline classes expect this checkout on the IRIS host unless --iris-path says otherwise.
+DEFAULT_IRIS_PATH=/opt/iris-lite-terminal
+
+# Your own modules, loaded after ours (set from the command line).
+USER_MODULES=()
+
+check_module_names() {
+    local m
+    for m in "$@"; do
+        [[ $m =~ ^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$ ]] ||
+            die "not a Python module name: '$m' (give dotted module names such as mypkg.myhosts, loaded from $ROOT)"
+        case " ${MODULES[*]} " in
+            *" $m "*) die "$m is one of ours and is always loaded; name only your own modules" ;;
+        esac
+    done
 }
 
 die() {
@@ -35,21 +55,23 @@ die() {
 }
 
 run_offline() {
-    local out=$1
+    local out=$1 iris_path=$2
+    shift 2
     mkdir -p "$out"
     out=$(cd "$out" && pwd)
     . ./tests/venv.sh
     echo "generating classes offline (real pyprod loader, fake iris from simulator/runtime) into $out"
-    "$VENV_PY" - "$out" "${MODULES[@]}" <<'PY'
-"""Run the real pyprod loader with the offline runtime's fake `iris`; also write the production class,
-which pyprod only ever sends to IRIS (docs/pyprod-runtime.md §1.1 --manual bug)."""
+    "$VENV_PY" - "$out" "$ROOT" "$iris_path" "${MODULES[@]}" "$@" <<'PY'
+"""Run the real pyprod loader with the offline runtime's fake `iris`; also write the production classes,
+which pyprod only ever sends to IRIS (docs/pyprod-runtime.md §1.1 --manual bug). The generated OnInit adds
+the checkout's folder to sys.path: that must be the folder on the IRIS host, not this machine's."""
 import os
 import sys
 
 sys.path.insert(0, os.getcwd())
 from simulator.runtime.iris_module import install  # noqa: E402
 
-out, modules = sys.argv[1], sys.argv[2:]
+out, root, iris_path, modules = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 ns = install()
 from intersystems_pyprod import _parser  # noqa: E402
 
@@ -63,13 +85,26 @@ for name, text in ns.loaded_texts:
         with open(os.path.join(out, short), "w") as f:
             f.write(text)
         print(f"Generated {os.path.join(out, short)}")
+local_path = '"_add_to_sys_path","' + root + '"'
+for short in sorted(os.listdir(out)):
+    path = os.path.join(out, short)
+    with open(path) as f:
+        text = f.read()
+    if local_path in text:
+        with open(path, "w") as f:
+            f.write(text.replace(local_path, '"_add_to_sys_path","' + iris_path.replace('"', '""') + '"'))
 PY
     local missing=()
     for cls in "${CLASSES[@]}"; do
         [ -f "$out/${cls#LiteTerminal.}.cls" ] || missing+=("$cls")
     done
     [ ${#missing[@]} -eq 0 ] || die "not generated: ${missing[*]}"
-    echo "wrote ${#CLASSES[@]} classes to $out"
+    if grep -l -F "\"$ROOT\"" "$out"/*.cls >/dev/null 2>&1; then
+        die "a generated class still names this machine's $ROOT"
+    fi
+    echo "wrote $(ls "$out"/*.cls | wc -l | tr -d ' ') classes to $out"
+    echo "they load the Python code from $iris_path on the IRIS host: copy this checkout there"
+    echo "(with your modules), or regenerate with --iris-path"
 }
 
 run_simulator() {
@@ -137,7 +172,7 @@ PY
         die "the venv python cannot import IRIS's embedded iris module (check PYTHONPATH, LD_LIBRARY_PATH, and that intersystems-irispython is not installed in the venv: docs/pyprod-runtime.md §1.2)"
 
     local module log
-    for module in "${MODULES[@]}"; do
+    for module in "${MODULES[@]}" "${USER_MODULES[@]}"; do
         echo "loading $module"
         log=$(mktemp)
         if ! "$bindir/intersystems_pyprod" -m "$module" 2>&1 | tee "$log"; then
@@ -149,11 +184,27 @@ PY
         rm -f "$log"
     done
 
-    # pyprod's loader exits 0 even when a class does not compile (docs/pyprod-runtime.md §1.1): check for ourselves.
-    "$VENV_PY" - "${CLASSES[@]}" <<'PY' || die "some classes did not compile (listed above)"
+    # pyprod's loader exits 0 even when a class does not compile (docs/pyprod-runtime.md §1.1): check for ourselves,
+    # ours by name and every pyprod class your modules define.
+    "$VENV_PY" - "${#CLASSES[@]}" "${CLASSES[@]}" "${USER_MODULES[@]}" <<'PY' || die "some classes did not compile (listed above)"
+import importlib
+import inspect
 import sys
 import iris
-missing = [c for c in sys.argv[1:] if not iris._Dictionary.CompiledClass._ExistsId(c)]
+from intersystems_pyprod import Production
+count = int(sys.argv[1])
+names = list(sys.argv[2:2 + count])
+for module in sys.argv[2 + count:]:
+    mod = importlib.import_module(module)
+    package = getattr(mod, "iris_package_name", None) or module.rsplit(".", 1)[-1]
+    for short, cls in inspect.getmembers(mod, inspect.isclass):
+        if cls.__module__ != mod.__name__:
+            continue
+        if getattr(cls, "_fullname", None):
+            names.append(cls._fullname)
+        elif issubclass(cls, Production) and cls is not Production:
+            names.append(f"{package}.{short}")
+missing = [c for c in names if not iris._Dictionary.CompiledClass._ExistsId(c)]
 for c in missing:
     print(f"not compiled: {c}")
 print("all classes compiled" if not missing else "")
@@ -179,22 +230,38 @@ for name in ("adapters", "messages", "productions"):
     bad += not ok
 sys.exit(1 if bad else 0)
 PY
-    echo "loaded: ${CLASSES[*]}"
+    echo "loaded: ${CLASSES[*]}${USER_MODULES[*]:+ and the classes of ${USER_MODULES[*]}}"
     echo "next: create the credentials ID LiteTerminal, then start LiteTerminal.TerminalProduction"
 }
 
 case "${1:-}" in
     --offline)
-        [ $# -ge 2 ] || die "--offline needs a directory"
-        run_offline "$2" ;;
+        shift
+        [ $# -ge 1 ] && [ "${1#-}" = "$1" ] || die "--offline needs a directory: ./load.sh --offline DIR [--iris-path PATH] [MODULE...]"
+        dir=$1
+        shift
+        iris_path=$DEFAULT_IRIS_PATH
+        if [ "${1:-}" = "--iris-path" ]; then
+            [ $# -ge 2 ] || die "--iris-path needs the folder that will hold this checkout on the IRIS host"
+            iris_path=$2
+            shift 2
+        fi
+        case "$iris_path" in
+            /*) ;;
+            *) die "--iris-path must be an absolute path on the IRIS host, not '$iris_path'" ;;
+        esac
+        check_module_names "$@"
+        run_offline "$dir" "$iris_path" "$@" ;;
     --simulator)
         shift
         run_simulator "$@" ;;
     -h | --help)
         usage ;;
-    "")
-        run_iris ;;
-    *)
+    -*)
         usage >&2
         exit 2 ;;
+    *)
+        check_module_names "$@"
+        USER_MODULES=("$@")
+        run_iris ;;
 esac

@@ -41,7 +41,7 @@ from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.settings import SettingsReader, config_name  # noqa: E402
 from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
-from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
+from messages.terminal import STATUSES, TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
 from productions.fleet_logic import WHOLE_CHECK, alert_changes, load_alert_state, split_names  # noqa: E402
 from productions.policy import check_command  # noqa: E402
 
@@ -136,6 +136,30 @@ def response_for(request: Any, status: str, error: str, target: str = "") -> Ter
 def failures_in_response(request: Any) -> bool:
     """The request wants every outcome as an OK status and a response that carries it (FailuresInResponse)."""
     return str(field(request, "FailuresInResponse", 0)).strip().lower() in ("1", "true")
+
+
+_PREFIX = re.compile(r"LiteTerminal (\w+): (.*)", re.S)
+
+
+def outcome(status: Any, response: Any = None) -> Tuple[str, str]:
+    """``(Status, detail)`` of a call to the Terminal Operation or Terminal Process, for your own hosts.
+
+    ``status, response = split_send_result(self.SendRequestSync(target, request))`` then
+    ``outcome(status, response)``: the response's Status and Error when there is a response, else the status
+    named by the operation's ``LiteTerminal <status>:`` prefix; a target that is not running is
+    ``unreachable``, and an error without a response that says nothing more is ``lost`` (in doubt).
+    """
+    if response is not None and str(field(response, "Status")):
+        return str(field(response, "Status")), str(field(response, "Error"))
+    if is_ok(status):
+        return "lost", "no response came back; the command may or may not have run"
+    text = status_text(status)
+    found = _PREFIX.search(text)
+    if found and found.group(1) in STATUSES:
+        return found.group(1), found.group(2)
+    if NOT_RUNNING in text:
+        return "unreachable", text
+    return "lost", f"{text}; the command may or may not have run"
 
 
 def policy_refusal(host: Any, request: Any) -> str:
@@ -410,7 +434,20 @@ class ScheduledCommandService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the item starts (pyprod's OnInit): a bad setting stops it (docs/settings.md §8)."""
         super().__init__(iris_host_object)
-        check_target_and_namespace(self).check()
+        reader = check_target_and_namespace(self)
+        reader.values = dict(reader.values, Expect=field(self, "Expect"), Targets=field(self, "Targets"),
+                             FleetTarget=field(self, "FleetTarget"))
+        expect = str(reader.raw("Expect"))
+        if expect:
+            try:
+                re.compile(expect)
+            except re.error as exc:
+                reader.problem("Expect", f"is not a regular expression ({exc})",
+                               "write a Python regular expression the output must match, or leave it empty")
+        if split_names(reader.raw("Targets")):
+            reader.text("FleetTarget", required="set FleetTarget to the Terminal Fleet Process that runs a "
+                        "command on all Targets, or leave Targets empty")
+        reader.check()
 
     def on_process_input(self, pInput):
         command = str(pInput)

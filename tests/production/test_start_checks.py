@@ -1,0 +1,93 @@
+"""Settings are checked when each item starts (issue 9 item 1): a bad one stops that item with one Event Log
+error that names the item, the setting, the value and the fix; the rest of the production runs.
+
+These are the five mistakes the README quotes word for word. The text before our message ("Error while
+importing the class ...: ERROR #5001: <PYTHON EXCEPTION> ...") is what pyprod's generated OnInit adds
+(docs/pyprod-runtime.md §10).
+"""
+
+import pytest
+
+from simulator.runtime.testing import LITE_TERMINAL_MODULES
+
+PRODUCTION = "LiteTerminal.TerminalProduction"
+OP, SCHED, FILES = "Terminal Operation", "Scheduled Commands", "Command Files"
+SVC = "Terminal Command Service"
+
+WRONG_PORT = (
+    "Item 'Terminal Operation' was not started: setting Port='fifty' is not a whole number; set Port "
+    "to the TCP port of the IRIS web server, 1-65535 (e.g. 52773, or 443 for https through a web "
+    "server)")
+SERVER_WITH_SCHEME = (
+    "Item 'Terminal Operation' was not started: setting Server='http://iris.example.com' is a URL "
+    "(http://...); Server takes only the host name; put Server=iris.example.com, UseTLS=0 (the "
+    "scheme is chosen by UseTLS, the port by Port, a path by PathPrefix)")
+BAD_TIMES_OF_DAY = (
+    "Item 'Scheduled Commands' was not started: setting TimesOfDay='9:00am' has '9:00am', which is "
+    "not a time from 00:00 to 23:59 written HH:MM; write 24-hour times as HH:MM separated by commas, "
+    "from 00:00 to 23:59 (e.g. 02:00,14:30), or leave TimesOfDay empty to run the commands every "
+    "CallInterval")
+MISSING_FILE_PATH = (
+    "Item 'Command Files' was not started: setting FilePath='/data/liteterminal/in' does not exist; "
+    "create the folder or set FilePath to an existing folder that the IRIS job may read and write")
+MISSING_CREDENTIALS = (
+    "Item 'Terminal Operation' was not started: setting Credentials='LiteTerminal' names no entry in "
+    "the credentials store; create that ID in Interoperability > Configure > Credentials, or pick an "
+    "existing one")
+
+
+@pytest.fixture
+def tester(production_tester, tmp_path):
+    production_tester.load(*LITE_TERMINAL_MODULES)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "done").mkdir()
+    production_tester.folders = {(FILES, "Adapter", "FilePath"): str(tmp_path / "in"),
+                                 (FILES, "Adapter", "ArchivePath"): str(tmp_path / "done")}
+    return production_tester
+
+
+@pytest.mark.parametrize("item, settings, credentials, expected", [
+    (OP, {(OP, "Adapter", "Port"): "fifty"}, True, WRONG_PORT),
+    (OP, {(OP, "Adapter", "Server"): "http://iris.example.com"}, True, SERVER_WITH_SCHEME),
+    (SCHED, {(SCHED, "Adapter", "TimesOfDay"): "9:00am"}, True, BAD_TIMES_OF_DAY),
+    (FILES, {(FILES, "Adapter", "FilePath"): "/data/liteterminal/in"}, True, MISSING_FILE_PATH),
+    (OP, {}, False, MISSING_CREDENTIALS),
+], ids=["wrong-port", "server-with-scheme", "bad-times-of-day", "missing-file-path", "missing-credentials"])
+def test_a_bad_setting_stops_only_its_item_with_one_error_saying_what_to_fix(
+        tester, item, settings, credentials, expected):
+    if credentials:
+        tester.set_credentials("LiteTerminal", "_SYSTEM", "not-used")
+    tester.start(PRODUCTION, settings={**tester.folders, **settings}, disabled=["Terminal Operation 2"])
+    ours = [e for e in tester.event_log("Error") if e.source_method == "OnInit"
+            and "Error while importing the class" in e.text and "was not started" in e.text]
+    assert len(ours) == 1 and ours[0].item == item
+    assert ours[0].text.endswith(expected)
+    states = tester.items()
+    assert not states[item].running and expected in states[item].error
+    assert all(s.running for name, s in states.items() if name not in (item, "Terminal Operation 2"))
+
+
+def test_a_bad_times_of_day_is_reported_once_not_on_every_poll(tester):
+    tester.set_credentials("LiteTerminal", "_SYSTEM", "not-used")
+    tester.start(PRODUCTION, settings={**tester.folders, (SCHED, "Adapter", "TimesOfDay"): "25:00",
+                                       (SCHED, "Adapter", "CallInterval"): "0.1"})
+    tester.runtime.run_for(0.5)  # five poll intervals
+    assert sum("TimesOfDay" in e.text for e in tester.event_log("Error")
+               if e.source_class == "LiteTerminal.ScheduledCommandAdapter") == 1
+
+
+def test_a_request_to_an_operation_that_did_not_start_is_unreachable(tester):
+    tester.start(PRODUCTION, settings=tester.folders)  # no credentials: the operation does not start
+    status, response = tester.call(SVC, "write 1")
+    assert response.Status == "unreachable" and "Terminal Operation" in response.Error
+
+
+def test_several_bad_settings_are_named_in_the_one_error(tester):
+    tester.set_credentials("LiteTerminal", "_SYSTEM", "not-used")
+    tester.start(PRODUCTION, settings={**tester.folders, (OP, "Adapter", "Port"): "0",
+                                       (OP, "Adapter", "ConnectTimeout"): "-5",
+                                       (OP, "Adapter", "Namespace"): "US ER"})
+    text = tester.items()[OP].error
+    assert "setting Port='0' is out of range" in text
+    assert "setting ConnectTimeout='-5' is out of range" in text
+    assert "setting Namespace='US ER' holds ' '" in text
