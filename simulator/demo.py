@@ -3,8 +3,11 @@
 It loads the components with the real pyprod loader into the offline IRIS runtime, starts the Lite Terminal
 simulator as the server, and runs the production: a few scheduled cycles, a script dropped into the file
 service's folder, a command the policy denies, and adapterless calls (a plain command and a JSON request
-that answers a READ). It then prints the message trace the way IRIS's Visual Trace lists it, and the Event
-Log. Exit status 0 only if every step did what it should, so the demo doubles as a smoke test.
+that answers a READ). Three simulated IRIS servers form a fleet, the third refusing the production's login:
+the scheduled command runs on all three through the fleet process (one alert when the third goes bad, one
+when it recovers, not one per cycle), and a fleet run of ``write $zversion`` shows its results grouped as
+``dshbak -c`` does, with the counts. It then prints the message trace the way IRIS's Visual Trace lists it,
+and the Event Log. Exit status 0 only if every step did what it should, so the demo doubles as a smoke test.
 
 It also writes the Visual Trace as a picture (a self-contained HTML page, docs/offline-runtime.md §23) and
 prints its path.
@@ -35,6 +38,9 @@ SCHEDULED = 'write "heartbeat ",$zdatetime($horolog,3)'
 SCRIPT = 'set total=0\nfor i=1:1:10 set total=total+i\nwrite "sum 1..10 = ",total\n'
 DENIED = 'zn "%SYS"'
 TIMEOUT = 20.0
+FLEET = "Terminal Fleet Process"
+FLEET_OPS = ("Terminal Operation", "Terminal Operation 2", "Terminal Operation 3")
+FLEET_COMMAND = "write $zversion"
 
 
 class DemoFailure(RuntimeError):
@@ -64,6 +70,31 @@ def show(resp: Any) -> None:
         print(f"   error:  {resp.Error}")
 
 
+def with_third_operation(xml: str, host: str, port: int) -> str:
+    """The production with one more operation, as one adds it on the Production Configuration page."""
+    item = (
+        f'<Item Name="{FLEET_OPS[2]}" Category="" ClassName="LiteTerminal.TerminalCommandOperation" '
+        'PoolSize="1" Enabled="true" Comment="A third IRIS server">'
+        f'<Setting Target="Adapter" Name="Server">{host}</Setting>'
+        f'<Setting Target="Adapter" Name="Port">{port}</Setting>'
+        '<Setting Target="Adapter" Name="Credentials">LiteTerminal</Setting>'
+        '<Setting Target="Adapter" Name="Namespace">USER</Setting></Item>'
+    )
+    return xml.replace("</Production>", item + "</Production>")
+
+
+def show_fleet(resp: Any) -> None:
+    """The fleet response as ``dshbak -c`` prints pdsh output: each distinct output once, with its targets."""
+    from adapters.lite_terminal.fleet import compress_names, summary_line
+
+    for group in resp.Groups:
+        print(f"   ---------------- {compress_names(group['Targets'])} ({group['Status']})")
+        errors = {r["Error"] for r in resp.Results if r["Target"] in group["Targets"] and r["Error"]}
+        for line in (group["Output"] or "").splitlines() or sorted(errors)[:1]:
+            print(f"   {line}")
+    print(f"   {summary_line(resp.Counts, resp.ElapsedMs / 1000)}; fleet Status={resp.Status}")
+
+
 def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int:
     from simulator import Simulator, SimulatorConfig
     from simulator.runtime import OfflineIRIS
@@ -75,8 +106,11 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
     config = SimulatorConfig()
     user, password = next(iter(config.users.items()))
 
-    with Simulator(config) as sim, OfflineIRIS(workdir=os.path.join(workdir, "iris")) as rt:
-        step(f"Lite Terminal simulator listening on {sim.host}:{sim.port}")
+    refusing = SimulatorConfig(users={user: password + "-changed"})  # the production's login is refused
+    with Simulator(config) as sim, Simulator(config) as sim2, Simulator(refusing) as sim3, \
+            OfflineIRIS(workdir=os.path.join(workdir, "iris")) as rt:
+        step(f"Lite Terminal simulators listening on {sim.host}:{sim.port}, :{sim2.port} and :{sim3.port} "
+             "(the third one refuses the production's login)")
 
         step("loading the components with the real pyprod loader (module mode)")
         for report in rt.load(MODULES):
@@ -92,15 +126,49 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             ("Terminal Operation", "Adapter", "Port"): str(sim.port),
             ("Scheduled Commands", "Adapter", "Commands"): SCHEDULED,
             ("Scheduled Commands", "Adapter", "CallInterval"): str(interval),
+            ("Scheduled Commands", "Host", "Targets"): ",".join(FLEET_OPS),
+            ("Scheduled Commands", "Host", "Expect"): "^heartbeat ",
+            ("Terminal Operation 2", "Adapter", "Server"): sim2.host,
+            ("Terminal Operation 2", "Adapter", "Port"): str(sim2.port),
+            (FLEET, "Host", "Targets"): ",".join(FLEET_OPS),
             ("Command Files", "Adapter", "FilePath"): inbox,
             ("Command Files", "Adapter", "ArchivePath"): done,
             ("Command Files", "Adapter", "CallInterval"): "0.2",
         }
         step(f"starting {PRODUCTION}")
-        rt.start_production(PRODUCTION, overrides=overrides)
+        xml = with_third_operation(rt.classes[PRODUCTION].xdata["ProductionDefinition"], sim3.host, sim3.port)
+        rt.start_production(xml=xml, overrides=overrides)
         try:
-            step(f"scheduled service: {SCHEDULED!r} every {interval} s, {cycles} cycles")
+            step(f"scheduled service: {SCHEDULED!r} every {interval} s on the three servers "
+                 f"(Targets, through the {FLEET}), {cycles} cycles")
             wait(lambda: sum(1 for e in sim.executed if e.input == SCHEDULED) >= cycles, f"{cycles} cycles")
+
+            alerts = [e["Text"] for e in rt.event_log("Alert")]
+            for text in alerts:
+                print(f"   ALERT: {text}")
+            if len(alerts) != 1 or FLEET_OPS[2] not in alerts[0]:
+                raise DemoFailure(f"expected one alert for {FLEET_OPS[2]} after {cycles} cycles: {alerts}")
+            print(f"   one alert for {FLEET_OPS[2]} although it failed in each of the {cycles} cycles")
+
+            from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: F401
+
+            step(f"fleet run: {FLEET_COMMAND!r} on the three servers, grouped like dshbak -c")
+            status, fleet = rt.send_sync(FLEET, FleetCommandRequest(Command=FLEET_COMMAND,
+                                                                    Description="demo fleet run"), TIMEOUT)
+            if fleet is None:
+                raise DemoFailure(f"no fleet response: {status}")
+            show_fleet(fleet)
+            if (fleet.Status, fleet.Counts.get("ok"), len(fleet.Groups)) != ("partial", 2, 2) or \
+                    fleet.Groups[0]["Targets"] != list(FLEET_OPS[:2]):
+                raise DemoFailure(f"unexpected fleet result: {fleet.Status} {fleet.Counts} {fleet.Groups}")
+
+            step("the third server accepts the login again: the next cycle raises the recovery alert")
+            sim3.configure(users={user: password})
+            wait(lambda: len(rt.event_log("Alert")) >= 2, "the recovery alert")
+            recovered = rt.event_log("Alert")[1]["Text"]
+            print(f"   ALERT: {recovered}")
+            if "recovered" not in recovered or FLEET_OPS[2] not in recovered:
+                raise DemoFailure(f"the second alert is not the recovery: {recovered}")
 
             step("file service: dropping job.cos into the watched folder")
             with open(os.path.join(inbox, "job.cos"), "w", encoding="utf-8") as f:
@@ -155,7 +223,10 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
         ran: List[str] = [e.input for e in sim.executed]
         if any("%SYS" in c and c.lower().startswith("zn") for c in ran):
             raise DemoFailure("the denied command reached the server")
-        step(f"done: the server ran {len(ran)} commands; the denied one never reached it")
+        alerts = [e["Text"] for e in rt.event_log("Alert")]
+        if len(alerts) != 2:
+            raise DemoFailure(f"expected exactly two alerts (bad, recovered), got {alerts}")
+        step(f"done: the server ran {len(ran)} commands; the denied one never reached it; two alerts in all")
     return 0
 
 
@@ -174,9 +245,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     trace_html = args.trace_html or (
         "" if args.keep else os.path.join(tempfile.gettempdir(), "liteterminal-demo", "visual-trace.html")
     )
-    # The runtime warns that several items share productions.terminal in one process; that module keeps
-    # only constants, so the warning is noise here (the tests keep an eye on it).
-    warnings.filterwarnings("ignore", message="offline IRIS: module 'productions.terminal'")
+    # The runtime warns that several items share productions.terminal (and the operations
+    # adapters.terminal_outbound) in one process; those modules keep only constants, so the warning is
+    # noise here (the tests keep an eye on it).
+    warnings.filterwarnings("ignore", message="offline IRIS: module")
     try:
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)

@@ -40,6 +40,7 @@ def test_every_target_runs_once_and_identical_outputs_are_grouped_with_counts(rt
     assert [r["Target"] for r in resp.Results] == ["iris1", "iris2", "iris3"]
     assert [r["Status"] for r in resp.Results] == ["ok"] * 3
     assert resp.Results[1]["Output"] == VERSION_B and resp.Results[1]["ServerVersion"] == VERSION_B
+    assert [r["Server"] for r in resp.Results] == [f"{s.host}:{s.port}" for s in sims]
     assert resp.Groups == [
         {"Status": "ok", "Output": VERSION_A, "Targets": ["iris1", "iris3"]},
         {"Status": "ok", "Output": VERSION_B, "Targets": ["iris2"]},
