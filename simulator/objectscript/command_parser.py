@@ -1,16 +1,19 @@
-"""Parsing a line into commands: ``[cond]`` postconditionals, argument lists, FOR/IF/ELSE bodies.
+"""Parsing an input into commands: postconditionals, argument lists, legacy and ``{ }`` block bodies.
 
-A whole line is compiled before any of it runs, so a late ``<SYNTAX>`` stops it all. Supported commands:
-WRITE/W, SET/S, KILL/K, ZN/ZNSPACE, READ/R, HANG/H n, HALT/H, FOR/F, QUIT/Q, IF/I, ELSE/E, DO/D, ZWRITE/ZW.
+An input is a sequence of lines (the client joins them with CRLF or LF). Each top-level line is compiled
+before it runs, so a late ``<SYNTAX>`` stops that line; a line that opens a ``{`` block extends to the line
+that closes it (docs/simulator-objectscript.md §2). Legacy FOR/IF/ELSE take the rest of their line;
+the block forms IF/ELSEIF/ELSE, FOR, WHILE, DO/WHILE and TRY/CATCH take braces, which may span lines.
 """
 
 from __future__ import annotations
 
-from typing import List, NamedTuple, Optional, Tuple
+import re
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import ObjectScriptError, syntax_error
-from .expression_parser import ExpressionParser
-from .expressions import Expr, Special
+from .expression_parser import NAME, ExpressionParser
+from .expressions import Expr, Ref, Special
 from .intrinsics import namespace_of
 
 
@@ -18,32 +21,138 @@ class Cmd(NamedTuple):
     name: str  # canonical command name
     cond: Optional[Expr]  # postconditional
     args: list  # command-specific argument nodes
-    body: List[Cmd]  # FOR / IF / ELSE: the rest of the line
+    body: List[Cmd]  # FOR / IF / ELSE: the rest of the line; block forms: the block
 
 
-Parsed = Tuple[list, List[Cmd]]  # (arguments, body)
+class Program(NamedTuple):
+    """A compiled input: the lines that parsed, then the ``<SYNTAX>`` that stopped parsing (if any)."""
+
+    lines: Tuple[List[Cmd], ...]
+    error: Optional[ObjectScriptError]
+
+    def fresh_error(self) -> ObjectScriptError:
+        """A new exception for the stored parse error (one instance raised again and again would grow
+        its traceback on every run)."""
+        assert self.error is not None
+        error = ObjectScriptError(self.error.name, self.error.detail)
+        error.source, error.position = self.error.source, self.error.position
+        return error
+
+
+Parsed = Tuple[str, list, List[Cmd]]  # (canonical name, arguments, body)
 
 COMMANDS = {
     "W": "WRITE", "WRITE": "WRITE", "S": "SET", "SET": "SET", "K": "KILL", "KILL": "KILL",
     "ZN": "ZN", "ZNSPACE": "ZN", "R": "READ", "READ": "READ", "H": "H", "HANG": "HANG", "HALT": "HALT",
     "F": "FOR", "FOR": "FOR", "Q": "QUIT", "QUIT": "QUIT", "I": "IF", "IF": "IF", "E": "ELSE", "ELSE": "ELSE",
-    "D": "DO", "DO": "DO", "ZW": "ZWRITE", "ZWRITE": "ZWRITE",
+    "D": "DO", "DO": "DO", "ZW": "ZWRITE", "ZWRITE": "ZWRITE", "X": "XECUTE", "XECUTE": "XECUTE",
+    "M": "MERGE", "MERGE": "MERGE", "WHILE": "WHILE", "TRY": "TRY", "THROW": "THROW", "CONTINUE": "CONTINUE",
+    "RETURN": "RETURN", "RET": "RETURN",
 }  # fmt: skip
+
+_BLANKS = (" ", "\t")
+_KEYWORD = re.compile(r"[A-Za-z]+")
 
 
 class LineParser(ExpressionParser):
-    """Parses one line of commands; ``cmd_<name>`` parses that command's arguments."""
+    """Parses an input; ``cmd_<name>`` parses one command's arguments (and block)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0  # open braces: inside a block, "}" ends the rest-of-line bodies
+
+    # -- structure --
+    def program(self) -> Program:
+        lines: List[List[Cmd]] = []
+        try:
+            while True:
+                lines.append(self.line())
+                if self.at_end():
+                    break
+                self.expect("\n")
+        except ObjectScriptError as error:
+            error.source, error.position = self.s, self.i
+            return Program(tuple(lines), error)
+        return Program(tuple(lines), None)
 
     def line(self) -> List[Cmd]:
+        """Commands up to the end of the line (or the ``}`` closing the current block)."""
         cmds: List[Cmd] = []
         while True:
-            while self.peek() in (" ", "\t") and not self.at_end():
-                self.i += 1
-            if self.at_end() or self.peek() == ";" or self.peek(2) == "//":
+            self.skip_blanks()
+            char = self.peek()
+            if char in ("", "\n") or (char == "}" and self.depth):
                 return cmds
+            if char == ";" or self.peek(2) == "//":
+                self.skip_line_comment()
+                continue
             cmds.append(self.command())
-            if not self.at_end() and self.peek() not in (" ", "\t"):
-                raise syntax_error()
+            if self.s[self.i - 1] != "}":  # after a block, the next command may follow at once
+                self.end_of_args()
+
+    def block(self) -> List[Cmd]:
+        """``{ commands }``, across lines; the cursor is on the ``{``."""
+        self.expect("{")
+        self.depth += 1
+        cmds: List[Cmd] = []
+        while True:
+            cmds.extend(self.line())
+            if self.take("\n"):
+                continue
+            if self.take("}"):
+                self.depth -= 1
+                return cmds
+            raise syntax_error()  # the input ended inside the block
+
+    def skip_blanks(self) -> None:
+        """Spaces, tabs and ``/* … */`` comments (which may span lines)."""
+        while True:
+            char = self.peek()
+            if char in _BLANKS:
+                self.i += 1
+            elif char == "/" and self.peek(2) == "/*":
+                end = self.s.find("*/", self.i + 2)
+                if end < 0:
+                    raise syntax_error()
+                self.i = end + 2
+            else:
+                return
+
+    def skip_line_comment(self) -> None:
+        end = self.s.find("\n", self.i)
+        self.i = len(self.s) if end < 0 else end
+
+    def skip_space(self) -> None:
+        """Blanks, line breaks and comments between a block and what may continue it."""
+        while True:
+            self.skip_blanks()
+            char = self.peek()
+            if char == "\n":
+                self.i += 1
+            elif char == ";" or self.peek(2) == "//":
+                self.skip_line_comment()
+            else:
+                return
+
+    def block_ahead(self) -> bool:
+        """Is a ``{`` next (after blanks and line breaks)? Leaves the cursor on it, or where it was."""
+        start = self.i
+        self.skip_space()
+        if self.peek() == "{":
+            return True
+        self.i = start
+        return False
+
+    def keyword_ahead(self, *words: str) -> Optional[str]:
+        """The continuation keyword (ELSEIF, ELSE, CATCH, WHILE) after a block, consumed; else None."""
+        start = self.i
+        self.skip_space()
+        match = _KEYWORD.match(self.s, self.i)
+        if match is not None and match.group(0).upper() in words:
+            self.i = match.end()
+            return match.group(0).upper()
+        self.i = start
+        return None
 
     def command(self) -> Cmd:
         word = self.word()
@@ -51,30 +160,39 @@ class LineParser(ExpressionParser):
             raise syntax_error()
         name = COMMANDS.get(word.upper())
         if name is None:
-            raise ObjectScriptError("COMMAND")
+            raise syntax_error()  # an unknown command is <SYNTAX> (docs/simulator-objectscript.md §8)
         cond = self.expr() if self.take(":") else None
         has_args = self.has_args()
         if name == "H":  # H with arguments is HANG, without is HALT
             name = "HANG" if has_args else "HALT"
         parse = getattr(self, "cmd_" + name.lower())
-        args, body = parse(has_args)
+        name, args, body = parse(name, has_args)
         return Cmd(name, cond, args, body)
 
     def has_args(self) -> bool:
         """One space then arguments; argumentless commands are followed by two spaces or the end."""
-        if self.at_end():
+        char = self.peek()
+        if char in ("", "\n") or (char == "}" and self.depth):
             return False
-        if self.peek() not in (" ", "\t"):
+        if char == "{":
+            return True
+        if char not in _BLANKS:
             raise syntax_error()
         self.i += 1
-        return not (self.at_end() or self.peek() in (" ", "\t"))
+        char = self.peek()
+        return not (char in ("", "\n", " ", "\t") or (char == "}" and self.depth))
+
+    def end_of_args(self) -> None:
+        char = self.peek()
+        if char not in ("", " ", "\t", "\n") and not (char == "}" and self.depth):
+            raise syntax_error()
 
     # -- output --
-    def cmd_write(self, has_args: bool) -> Parsed:
-        return (self.comma_list(self.write_arg) if has_args else []), []
+    def cmd_write(self, name: str, has_args: bool) -> Parsed:
+        return name, (self.comma_list(self.write_arg) if has_args else []), []
 
-    def cmd_zwrite(self, has_args: bool) -> Parsed:
-        return (self.comma_list(self.lvalue) if has_args else []), []
+    def cmd_zwrite(self, name: str, has_args: bool) -> Parsed:
+        return name, (self.comma_list(self.expr) if has_args else []), []
 
     def write_arg(self) -> tuple:
         """``("format", items)`` for ``!``/``#``/``?n``, ``("char", e)`` for ``*e``, else ``("expr", e)``."""
@@ -90,7 +208,7 @@ class LineParser(ExpressionParser):
         return ("expr", self.expr())
 
     # -- variables and namespace --
-    def cmd_set(self, has_args: bool) -> Parsed:
+    def cmd_set(self, name: str, has_args: bool) -> Parsed:
         if not has_args:
             raise syntax_error()
 
@@ -103,7 +221,7 @@ class LineParser(ExpressionParser):
             self.expect("=")
             return targets, self.expr()
 
-        return self.comma_list(item), []
+        return name, self.comma_list(item), []
 
     def set_target(self) -> Expr:
         start = self.i
@@ -113,18 +231,29 @@ class LineParser(ExpressionParser):
                 return Special(namespace_of)
             self.i = start
             raise syntax_error()
-        return self.lvalue()
+        return self.ref()
 
-    def cmd_kill(self, has_args: bool) -> Parsed:
-        return (self.comma_list(self.lvalue) if has_args else []), []
+    def cmd_kill(self, name: str, has_args: bool) -> Parsed:
+        return name, (self.comma_list(self.ref) if has_args else []), []
 
-    def cmd_zn(self, has_args: bool) -> Parsed:
+    def cmd_merge(self, name: str, has_args: bool) -> Parsed:
         if not has_args:
             raise syntax_error()
-        return [self.expr()], []
+
+        def item() -> Tuple[Ref, Ref]:
+            target = self.ref()
+            self.expect("=")
+            return target, self.ref()
+
+        return name, self.comma_list(item), []
+
+    def cmd_zn(self, name: str, has_args: bool) -> Parsed:
+        if not has_args:
+            raise syntax_error()
+        return name, [self.expr()], []
 
     # -- input and process control --
-    def cmd_read(self, has_args: bool) -> Parsed:
+    def cmd_read(self, name: str, has_args: bool) -> Parsed:
         if not has_args:
             raise syntax_error()
 
@@ -134,27 +263,45 @@ class LineParser(ExpressionParser):
             if self.peek() in ("!", "#", "?"):
                 return self.write_arg()
             star = self.take("*")
-            target = self.lvalue()
+            target = self.ref()
             timeout = self.expr() if self.take(":") else None
             return ("char" if star else "var", target, timeout)
 
-        return self.comma_list(item), []
+        return name, self.comma_list(item), []
 
-    def cmd_hang(self, has_args: bool) -> Parsed:
-        return self.comma_list(self.expr), []
+    def cmd_hang(self, name: str, has_args: bool) -> Parsed:
+        return name, self.comma_list(self.expr), []
 
-    def cmd_halt(self, has_args: bool) -> Parsed:
+    def cmd_halt(self, name: str, has_args: bool) -> Parsed:
         if has_args:
             raise syntax_error()
-        return [], []
+        return name, [], []
+
+    def cmd_xecute(self, name: str, has_args: bool) -> Parsed:
+        if not has_args:
+            raise syntax_error()
+
+        def item() -> Tuple[Expr, Optional[Expr]]:
+            code = self.expr()
+            return code, (self.expr() if self.take(":") else None)
+
+        return name, self.comma_list(item), []
 
     # -- flow control --
-    def cmd_quit(self, has_args: bool) -> Parsed:
-        return ([self.expr()] if has_args else []), []
+    def cmd_quit(self, name: str, has_args: bool) -> Parsed:
+        return "QUIT", ([self.expr()] if has_args else []), []
 
-    def cmd_for(self, has_args: bool) -> Parsed:
-        if not has_args:
-            return [], self.line()
+    def cmd_return(self, name: str, has_args: bool) -> Parsed:
+        return name, ([self.expr()] if has_args else []), []
+
+    def cmd_continue(self, name: str, has_args: bool) -> Parsed:
+        if has_args:
+            raise syntax_error()
+        return name, [], []
+
+    def cmd_for(self, name: str, has_args: bool) -> Parsed:
+        if not has_args or self.peek() == "{":
+            return name, [], (self.block() if self.block_ahead() else self.line())
         var = self.lvalue()
         self.expect("=")
 
@@ -168,25 +315,104 @@ class LineParser(ExpressionParser):
             return start, inc, end
 
         params = self.comma_list(param)
-        if not self.at_end() and self.peek() not in (" ", "\t"):
-            raise syntax_error()
-        return [var, params], self.line()
+        if self.block_ahead():
+            return name, [var, params], self.block()
+        self.end_of_args()
+        return name, [var, params], self.line()
 
-    def cmd_if(self, has_args: bool) -> Parsed:
-        conds = self.comma_list(self.expr) if has_args else []
-        return conds, self.line()
-
-    def cmd_else(self, has_args: bool) -> Parsed:
-        if has_args:
-            raise syntax_error()
-        return [], self.line()
-
-    def cmd_do(self, has_args: bool) -> Parsed:
+    def cmd_while(self, name: str, has_args: bool) -> Parsed:
         if not has_args:
             raise syntax_error()
-        return self.comma_list(self.entryref), []
+        conds = self.comma_list(self.expr)
+        if not self.block_ahead():
+            raise syntax_error()
+        return name, conds, self.block()
+
+    def cmd_if(self, name: str, has_args: bool) -> Parsed:
+        if not has_args:
+            return name, [], self.line()
+        conds = self.comma_list(self.expr)
+        if not self.block_ahead():
+            self.end_of_args()
+            return name, conds, self.line()
+        branches: List[Tuple[Optional[List[Expr]], List[Cmd]]] = [(conds, self.block())]
+        while True:
+            before = self.i
+            keyword = self.keyword_ahead("ELSEIF", "ELSE", "E")
+            if keyword is None:
+                break
+            if keyword == "ELSEIF":
+                if not self.take(" "):
+                    raise syntax_error()
+                conds = self.comma_list(self.expr)
+                if not self.block_ahead():
+                    raise syntax_error()
+                branches.append((conds, self.block()))
+                continue
+            if not self.block_ahead():
+                if "\n" not in self.s[before : self.i]:
+                    raise syntax_error()  # ELSE right after an IF block needs its own block
+                self.i = before  # a legacy ELSE on a later line, not part of this IF
+                break
+            branches.append((None, self.block()))
+            break
+        return "IFBLOCK", branches, []
+
+    def cmd_else(self, name: str, has_args: bool) -> Parsed:
+        if has_args:
+            raise syntax_error()  # ELSE with a block only follows an IF block
+        return name, [], self.line()
+
+    def cmd_do(self, name: str, has_args: bool) -> Parsed:
+        if not has_args:
+            raise syntax_error()
+        if self.peek() == "{":
+            body = self.block()
+            if self.keyword_ahead("WHILE") is None or not self.take(" "):
+                raise syntax_error()
+            return "DOWHILE", self.comma_list(self.expr), body
+        return name, self.comma_list(self.entryref), []
+
+    def cmd_try(self, name: str, has_args: bool) -> Parsed:
+        if not self.block_ahead():
+            raise syntax_error()
+        body = self.block()
+        if self.keyword_ahead("CATCH") is None:
+            raise syntax_error()  # a TRY block must be followed by its CATCH block
+        var = None
+        self.skip_blanks()
+        if self.take("("):
+            var = self.lvalue()
+            self.expect(")")
+        elif NAME.match(self.s, self.i):
+            var = self.lvalue()
+        if not self.block_ahead():
+            raise syntax_error()
+        return name, [var, self.block()], body
+
+    def cmd_throw(self, name: str, has_args: bool) -> Parsed:
+        return name, ([self.expr()] if has_args else []), []
+
+
+_CACHE: Dict[str, Program] = {}
+_CACHE_SIZE = 2048
+
+
+def compile_input(source: str) -> Program:
+    """Compile a prompt input (CRLF, LF or CR line breaks); repeated inputs come from a cache."""
+    program = _CACHE.get(source)
+    if program is None:
+        text = source.replace("\r\n", "\n").replace("\r", "\n") if "\r" in source else source
+        program = LineParser(text).program()
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[source] = program
+    return program
 
 
 def parse_line(line: str) -> List[Cmd]:
     """Compile one line (raises ObjectScriptError("SYNTAX"/"COMMAND") before anything runs)."""
-    return LineParser(line).line()
+    program = compile_input(line)
+    if program.error is not None:
+        raise program.fresh_error()
+    return [cmd for cmds in program.lines for cmd in cmds]

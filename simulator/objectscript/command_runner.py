@@ -1,21 +1,23 @@
-"""Running parsed commands against a session, yielding the events the driver serves (see ``events``)."""
+"""Running parsed commands against a session, yielding the events the driver serves (see ``events``).
+
+Flow control (loops, blocks, TRY/CATCH, XECUTE) lives in ``flow``; this module holds the plain commands and
+the dispatch table.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, List
 
 from ..render import CRLF
 from .command_parser import Cmd
-from .errors import QuitSignal
-from .events import TICK, Halt, Hang, ReadRequest, Run
-from .expressions import Special, Var
-from .values import DECIMAL_CONTEXT, to_num, to_str, truth, zwrite_quote
+from .events import Halt, Hang, ReadRequest, Run
+from .expressions import Ref, Special, Var
+from .objects import Oref
+from .values import to_num, to_str, truth, zwrite_quote
 
 if TYPE_CHECKING:
     from .session import Session
-
-_TICK_EVERY = 1000  # loop iterations between TICK events, so a busy loop stays interruptible
 
 
 def run_block(s: Session, cmds: List[Cmd]) -> Run:
@@ -23,13 +25,17 @@ def run_block(s: Session, cmds: List[Cmd]) -> Run:
     for cmd in cmds:
         if cmd.cond is not None and not truth(cmd.cond.eval(s)):
             continue
-        yield from _RUNNERS[cmd.name](s, cmd)
+        yield from RUNNERS[cmd.name](s, cmd)
+        if s.side_output:  # output written by a method call (DisplayError, Compile)
+            out = s.emit("")
+            if out:
+                yield out
 
 
 # -- output --
 def _write(s: Session, cmd: Cmd) -> Run:
     if not cmd.args:
-        yield from _list_locals(s, None)
+        yield from _list_locals(s)
         return
     for kind, node in cmd.args:
         if kind == "format":
@@ -65,17 +71,39 @@ def _format(s: Session, items: list) -> Run:
         yield out
 
 
+def shown_value(value: object) -> str:
+    """A value as ZWRITE shows it; an object reference as ``<OBJECT REFERENCE>[1@Class]``."""
+    if isinstance(value, Oref):
+        return f"<OBJECT REFERENCE>[{value}]"
+    return zwrite_quote(value)  # type: ignore[arg-type]
+
+
 def _zwrite(s: Session, cmd: Cmd) -> Run:
-    yield from _list_locals(s, cmd.args or None)
+    """ZWRITE: variables (and their descendants) as ``name=value`` lines; other expressions as values."""
+    if not cmd.args:
+        yield from _list_locals(s)
+        return
+    lines: List[str] = []
+    for expr in cmd.args:
+        if isinstance(expr, Ref):
+            name, subs = expr.key(s)
+            for node_subs, value in expr.store(s).walk(name, subs):
+                lines.append(expr.shown(node_subs) + "=" + shown_value(value))
+        else:
+            lines.append(shown_value(expr.eval(s)))
+    yield from _emit_lines(s, lines)
 
 
-def _list_locals(s: Session, names: Optional[List[Var]]) -> Run:
-    wanted = None if names is None else {v.name for v in names}
+def _list_locals(s: Session) -> Run:
     lines = []
-    for (name, subs), value in sorted(s.locals.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        if wanted is None or name in wanted:
+    for name in s.locals.names():
+        for subs, value in s.locals.walk(name):
             shown = name + ("(" + ",".join(zwrite_quote(sub) for sub in subs) + ")" if subs else "")
-            lines.append(shown + "=" + zwrite_quote(value))
+            lines.append(shown + "=" + shown_value(value))
+    yield from _emit_lines(s, lines)
+
+
+def _emit_lines(s: Session, lines: List[str]) -> Run:
     if lines:
         out = s.emit(("" if s.column == 0 else CRLF) + CRLF.join(lines) + CRLF)
         if out:
@@ -89,8 +117,11 @@ def _set(s: Session, cmd: Cmd) -> Run:
         for target in targets:
             if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11)
                 s.namespace = s.resolve_namespace(to_str(value))
+            elif type(target) is Var and not target.subs:  # the hot path: a plain local
+                s.locals.set(target.name, (), value)
             else:
-                s.locals[target.key(s)] = value
+                name, subs = target.key(s)
+                target.store(s).set(name, subs, value)
     return
     yield  # pragma: no cover - makes this a generator
 
@@ -98,10 +129,23 @@ def _set(s: Session, cmd: Cmd) -> Run:
 def _kill(s: Session, cmd: Cmd) -> Run:
     if not cmd.args:
         s.locals.clear()
-    for var in cmd.args:
-        name, subs = var.key(s)
-        for key in [k for k in s.locals if k[0] == name and k[1][: len(subs)] == subs]:
-            del s.locals[key]
+    for ref in cmd.args:
+        name, subs = ref.key(s)
+        ref.store(s).kill(name, subs)
+    return
+    yield  # pragma: no cover
+
+
+def _merge(s: Session, cmd: Cmd) -> Run:
+    """MERGE target=source: copy the source node and its descendants under the target."""
+    for target, source in cmd.args:
+        source_name, source_subs = source.key(s)
+        target_name, target_subs = target.key(s)
+        nodes = list(source.store(s).walk(source_name, source_subs))
+        store = target.store(s)
+        depth = len(source_subs)
+        for subs, value in nodes:
+            store.set(target_name, target_subs + subs[depth:], value)
     return
     yield  # pragma: no cover
 
@@ -125,14 +169,14 @@ def _read(s: Session, cmd: Cmd) -> Run:
         else:
             _, target, timeout_expr = item
             timeout = float(to_num(timeout_expr.eval(s))) if timeout_expr is not None else None
-            key = target.key(s)
+            name, subs = target.key(s)
             reply = yield ReadRequest(timeout)
             s.test = reply is not None
             text = reply or ""
             if kind == "char":
-                s.locals[key] = Decimal(ord(text[0])) if text else Decimal(-1)
+                target.store(s).set(name, subs, Decimal(ord(text[0])) if text else Decimal(-1))
             else:
-                s.locals[key] = text
+                target.store(s).set(name, subs, text)
                 s.typed_input(text)
 
 
@@ -149,59 +193,24 @@ def _halt(s: Session, cmd: Cmd) -> Run:
 
 def _do(s: Session, cmd: Cmd) -> Run:
     for ref in cmd.args:
-        ref.eval(s)  # always an error: there is no routine or class code here
-    return
-    yield  # pragma: no cover
+        ref.eval(s)  # a method call runs; a routine call fails: there is no routine code here
+        if s.side_output:
+            out = s.emit("")
+            if out:
+                yield out
 
 
-# -- flow control --
-def _quit(s: Session, cmd: Cmd) -> Run:
-    raise QuitSignal()
-    yield  # pragma: no cover
-
-
-def _if(s: Session, cmd: Cmd) -> Run:
-    if cmd.args:
-        s.test = all(truth(cond.eval(s)) for cond in cmd.args)
-    if s.test:
-        yield from run_block(s, cmd.body)
-
-
-def _else(s: Session, cmd: Cmd) -> Run:
-    if not s.test:
-        yield from run_block(s, cmd.body)
-
-
-def _for(s: Session, cmd: Cmd) -> Run:
-    count = 0
-    try:
-        if not cmd.args:
-            while True:
-                yield from run_block(s, cmd.body)
-                count += 1
-                if count % _TICK_EVERY == 0:
-                    yield TICK
-        var, params = cmd.args
-        for start_expr, inc_expr, end_expr in params:
-            start = start_expr.eval(s)
-            if inc_expr is None:
-                s.locals[var.key(s)] = start
-                yield from run_block(s, cmd.body)
-                continue
-            value, inc = to_num(start), to_num(inc_expr.eval(s))
-            end = to_num(end_expr.eval(s)) if end_expr is not None else None
-            while end is None or (value <= end if inc >= 0 else value >= end):
-                s.locals[var.key(s)] = value
-                yield from run_block(s, cmd.body)
-                count += 1
-                if count % _TICK_EVERY == 0:
-                    yield TICK
-                value = DECIMAL_CONTEXT.add(to_num(s.locals.get(var.key(s), value)), inc)
-    except QuitSignal:
-        return
-
-
-_RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {
-    "WRITE": _write, "ZWRITE": _zwrite, "SET": _set, "KILL": _kill, "ZN": _zn, "READ": _read,
-    "HANG": _hang, "HALT": _halt, "DO": _do, "QUIT": _quit, "IF": _if, "ELSE": _else, "FOR": _for,
+RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {
+    "WRITE": _write, "ZWRITE": _zwrite, "SET": _set, "KILL": _kill, "MERGE": _merge, "ZN": _zn,
+    "READ": _read, "HANG": _hang, "HALT": _halt, "DO": _do,
 }  # fmt: skip
+
+
+
+def _add_flow_control() -> None:
+    from .flow import RUNNERS as FLOW  # flow needs run_block from this module
+
+    RUNNERS.update(FLOW)
+
+
+_add_flow_control()

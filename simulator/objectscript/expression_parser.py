@@ -1,8 +1,8 @@
 """Parsing expressions (and the cursor helpers the command parser shares).
 
 Expressions are strictly left to right (no precedence). Calls into code that only a real server has
-(``$$label^routine``, ``##class(X).M()``, ``DO ^routine``) parse fine and fail when evaluated, as they would
-on an IRIS without that code.
+(``$$label^routine``, ``DO ^routine``) parse fine and fail when evaluated, as they would on an IRIS without
+that code; ``##class(X).M()`` and ``$SYSTEM.X.M()`` reach the simulated classes (``classes/``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,22 @@ from decimal import Decimal
 from typing import Callable, List, Optional
 
 from .errors import syntax_error
-from .expressions import Bin, Call, Expr, Global, Lit, Missing, Special, Unary, Var
+from .expressions import (
+    Bin,
+    ByRef,
+    Call,
+    ClassCall,
+    Expr,
+    Global,
+    Lit,
+    Member,
+    Missing,
+    Omitted,
+    Ref,
+    Special,
+    Unary,
+    Var,
+)
 from .intrinsics import FUNCTIONS, SPECIALS
 from .operators import BINARY_OPS
 
@@ -20,6 +35,9 @@ NAME = re.compile(r"%?[A-Za-z][A-Za-z0-9]*|%")
 ROUTINE = re.compile(r"%?[A-Za-z0-9][A-Za-z0-9.]*|%")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[A-Za-z]+")
+_CLASS_NAME = re.compile(r"%?[A-Za-z][A-Za-z0-9]*(?:\.%?[A-Za-z][A-Za-z0-9]*)*")
+_DOT_NUMBER = re.compile(r"\.\d")
+_MEMBER = re.compile(r"%?[A-Za-z][A-Za-z0-9]*")
 
 
 class ExpressionParser:
@@ -81,6 +99,16 @@ class ExpressionParser:
         return self.atom()
 
     def atom(self) -> Expr:
+        node = self.primary()
+        while self.peek() == "." and _MEMBER.match(self.s, self.i + 1):  # obj.Prop, obj.Method(...)
+            self.i += 1
+            name = self.regex(_MEMBER)
+            assert name is not None
+            args = self.method_args() if self.peek() == "(" else None
+            node = Member(node, name, args)
+        return node
+
+    def primary(self) -> Expr:
         char = self.peek()
         if not char:
             raise syntax_error()
@@ -99,16 +127,34 @@ class ExpressionParser:
             return self.intrinsic()
         if self.take("##class("):
             return self.class_call()
-        if self.take("^"):
-            name = self.regex(ROUTINE)
-            if name is None:
-                raise syntax_error()
-            if self.peek() == "(":
-                self.call_args()
-            return Global(name)
+        if char == "^":
+            return self.ref()
         if NAME.match(self.s, self.i):
             return self.lvalue()
         raise syntax_error()
+
+    def ref(self) -> Ref:
+        """A local ``x(…)`` or a global ``^x(…)``, ``^|"NS"|x(…)``, ``^["NS"]x(…)``, ``^||x(…)``."""
+        if not self.take("^"):
+            return self.lvalue()
+        namespace: Optional[Expr] = None
+        private = False
+        if self.take("||"):
+            private = True
+        elif self.take("|"):
+            namespace = self.unary()  # not expr(): "]" would read as the follows operator
+            self.expect("|")
+        elif self.take("["):
+            namespace = self.unary()
+            self.expect("]")
+        name = self.regex(NAME)
+        if name is None:
+            raise syntax_error()
+        subs: List[Expr] = []
+        if self.take("("):
+            subs = self.comma_list(self.expr)
+            self.expect(")")
+        return Global(name, subs, namespace, private)
 
     def lvalue(self) -> Var:
         name = self.regex(NAME)
@@ -139,6 +185,8 @@ class ExpressionParser:
         if word is None:
             raise syntax_error()
         name = word.upper()
+        if name == "SYSTEM" and self.peek() == ".":
+            return self.system_call()
         if self.peek() == "(":
             fn = FUNCTIONS.get(name)
             if fn is None:
@@ -159,8 +207,13 @@ class ExpressionParser:
 
     # -- calls into server-side code --
     def entryref(self) -> Expr:
-        if self.take("##class("):
-            return self.class_call()
+        """A DO argument: ``label^routine(args)``, or a method call (``##class(X).M()``, ``$SYSTEM.X.M()``,
+        ``obj.M()``)."""
+        if self.s.startswith("##class(", self.i) or self.peek() == "$" or self._object_ahead():
+            node = self.expr_atom_only()
+            if not isinstance(node, (ClassCall, Member)):
+                raise syntax_error()
+            return node
         label = self.regex(NAME) or ""
         if self.take("+"):
             self.regex(re.compile(r"\d+"))
@@ -176,6 +229,13 @@ class ExpressionParser:
             return Missing("NOROUTINE", "*" + routine, args)
         return Missing("NOLINE", "", args)
 
+    def _object_ahead(self) -> bool:
+        match = NAME.match(self.s, self.i)
+        return match is not None and self.s.startswith(".", match.end())
+
+    def expr_atom_only(self) -> Expr:
+        return self.atom()
+
     def entryref_call(self) -> Expr:
         node = self.entryref()
         if self.peek() == "(":
@@ -183,12 +243,45 @@ class ExpressionParser:
         return node
 
     def class_call(self) -> Expr:
-        name = self.regex(re.compile(r"[%A-Za-z0-9.]+"))
+        """``##class(Name).Method(args)`` (the ``##class(`` is taken)."""
+        name = self.regex(_CLASS_NAME)
         if name is None:
             raise syntax_error()
         self.expect(")")
         self.expect(".")
-        if self.regex(re.compile(r"[%A-Za-z0-9]+")) is None:
+        method = self.regex(_MEMBER)
+        if method is None:
             raise syntax_error()
-        args = self.call_args() if self.peek() == "(" else []
-        return Missing("CLASS DOES NOT EXIST", "*" + name, args)
+        args = self.method_args() if self.peek() == "(" else []
+        return ClassCall(name, method, args)
+
+    def system_call(self) -> Expr:
+        """``$SYSTEM.Class.Method(args)`` is ``##class(%SYSTEM.Class).Method(args)``."""
+        parts = []
+        while self.take("."):
+            part = self.regex(_MEMBER)
+            if part is None:
+                raise syntax_error()
+            parts.append(part)
+        if len(parts) < 2:
+            raise syntax_error()
+        args = self.method_args() if self.peek() == "(" else []
+        return ClassCall("%SYSTEM." + ".".join(parts[:-1]), parts[-1], args, system=True)
+
+    def method_args(self) -> List[Expr]:
+        """``(a,,.b)``: omitted arguments and ``.var`` by reference are allowed in method calls."""
+        self.expect("(")
+        if self.take(")"):
+            return []
+        args: List[Expr] = []
+        while True:
+            if self.peek() in (",", ")"):
+                args.append(Omitted())
+            elif self.peek() == "." and not _DOT_NUMBER.match(self.s, self.i):
+                self.i += 1
+                args.append(ByRef(self.ref()))
+            else:
+                args.append(self.expr())
+            if self.take(")"):
+                return args
+            self.expect(",")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
 from .errors import ObjectScriptError
+from .objects import Oref, as_oref
 from .operators import apply_binary
 from .values import Value, as_bool, to_num, to_str, truth, zwrite_quote
 
 if TYPE_CHECKING:
     from .session import Session
+    from .storage import Store
 
-Key = Tuple[str, Tuple[str, ...]]  # a local variable's name and its subscripts (as canonical strings)
+Key = Tuple[str, Tuple[str, ...]]  # a variable's name and its subscripts (as canonical strings)
 
 
 class Expr:
@@ -27,41 +29,89 @@ class Lit(Expr):
         return self.value
 
 
-class Var(Expr):
+class Ref(Expr):
+    """A variable reference: a local (``Var``) or a global (``Global``), optionally subscripted."""
+
+    name: str
+    subs: List[Expr]
+
+    def store(self, s: Session) -> Store:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def key(self, s: Session) -> Key:
+        subs = tuple([to_str(sub.eval(s)) for sub in self.subs])
+        if "" in subs:
+            raise ObjectScriptError("SUBSCRIPT", self.display(subs))
+        return self.name, subs
+
+    def order_key(self, s: Session) -> Key:
+        """``$ORDER``'s reference: its last subscript may be "" (start from the first / last)."""
+        subs = tuple([to_str(sub.eval(s)) for sub in self.subs])
+        if "" in subs[:-1]:
+            raise ObjectScriptError("SUBSCRIPT", self.display(subs))
+        return self.name, subs
+
+    def shown(self, subs: Tuple[str, ...]) -> str:
+        """The reference as ZWRITE writes it: ``x(1,"a")``, ``^G(2)``."""
+        return self.name if not subs else self.name + "(" + ",".join(zwrite_quote(sub) for sub in subs) + ")"
+
+    def display(self, subs: Tuple[str, ...]) -> str:
+        """Error detail form: ``*x`` / ``*x(1,"a")``."""
+        return "*" + self.shown(subs)
+
+    def eval(self, s: Session) -> Value:
+        name, subs = self.key(s)
+        value = self.store(s).get(name, subs)
+        if value is None:
+            raise ObjectScriptError("UNDEFINED", self.display(subs))
+        return value
+
+
+class Var(Ref):
     """A local variable, optionally subscripted: ``x``, ``x(1,"a")``."""
 
     def __init__(self, name: str, subs: Sequence[Expr] = ()) -> None:
         self.name = name
         self.subs = list(subs)
 
-    def key(self, s: Session) -> Key:
-        subs = tuple(to_str(sub.eval(s)) for sub in self.subs)
-        if any(sub == "" for sub in subs):
-            raise ObjectScriptError("SUBSCRIPT", self.display(subs))
-        return self.name, subs
+    def store(self, s: Session) -> Store:
+        return s.locals
+
+    def eval(self, s: Session) -> Value:
+        if not self.subs:  # the hot path: a plain local
+            node = s.locals.roots.get(self.name)
+            if node is not None and node.value is not None:
+                return node.value
+            raise ObjectScriptError("UNDEFINED", "*" + self.name)
+        return Ref.eval(self, s)
+
+
+class Global(Ref):
+    """``^name(subs)``: kept per namespace for the simulator's life; ``^|"NS"|name`` names another
+    namespace, ``^||name`` is process-private (docs/simulator-objectscript.md §4)."""
+
+    def __init__(
+        self, name: str, subs: Sequence[Expr] = (), namespace: Optional[Expr] = None, private: bool = False
+    ) -> None:
+        self.name = name
+        self.subs = list(subs)
+        self.namespace = namespace
+        self.private = private
+
+    def store(self, s: Session) -> Store:
+        if self.private:
+            return s.private_globals
+        if self.namespace is None:
+            return s.globals_of(s.namespace)
+        return s.globals_of(s.resolve_namespace(to_str(self.namespace.eval(s))))
+
+    def shown(self, subs: Tuple[str, ...]) -> str:
+        return ("^||" if self.private else "^") + Ref.shown(self, subs)
 
     def display(self, subs: Tuple[str, ...]) -> str:
-        """Error detail form: ``*x`` / ``*x(1,"a")``."""
-        shown = self.name if not subs else self.name + "(" + ",".join(zwrite_quote(sub) for sub in subs) + ")"
-        return "*" + shown
-
-    def eval(self, s: Session) -> Value:
-        key = self.key(s)
-        if key not in s.locals:
-            raise ObjectScriptError("UNDEFINED", self.display(key[1]))
-        return s.locals[key]
-
-
-class Global(Expr):
-    """``^name``: there is no database here, so every global is undefined."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def eval(self, s: Session) -> Value:
-        raise ObjectScriptError("UNDEFINED", "*^" + self.name)
-
-
+        """An undefined global is reported without the ``*`` locals get: ``<UNDEFINED> ^TestData``
+        (docs/simulator-objectscript.md §8)."""
+        return self.shown(subs)
 class Unary(Expr):
     def __init__(self, op: str, operand: Expr) -> None:
         self.op = op
@@ -117,3 +167,55 @@ class Missing(Expr):
         for arg in self.args:
             arg.eval(s)
         raise ObjectScriptError(self.error, self.detail)
+
+
+class Omitted(Expr):
+    """An argument left out of a method call: ``%New("n",1,,"d")``."""
+
+    def eval(self, s: Session) -> Value:  # pragma: no cover - methods see None instead
+        return ""
+
+
+class ByRef(Expr):
+    """``.var`` in a method call's arguments: the method gets the reference and may set it."""
+
+    def __init__(self, ref: Ref) -> None:
+        self.ref = ref
+
+
+def eval_args(s: Session, args: List[Expr]) -> List[Any]:
+    return [None if isinstance(a, Omitted) else a.ref if isinstance(a, ByRef) else a.eval(s) for a in args]
+
+
+class ClassCall(Expr):
+    """``##class(Name).Method(args)`` and ``$SYSTEM.Name.Method(args)`` (``system``: the class name
+    matches case-insensitively, as the $SYSTEM special variable resolves it)."""
+
+    def __init__(self, class_name: str, method: str, args: List[Expr], system: bool = False) -> None:
+        self.class_name = class_name
+        self.method = method
+        self.args = args
+        self.system = system
+
+    def eval(self, s: Session) -> Value:
+        from .classes import lookup
+
+        cls = lookup(self.class_name, self.system)
+        if cls is None:
+            raise ObjectScriptError("CLASS DOES NOT EXIST", "*" + self.class_name)
+        return cls.call(s, self.method, eval_args(s, self.args))
+
+
+class Member(Expr):
+    """``obj.Prop`` or ``obj.Method(args)`` (``args`` None for a property)."""
+
+    def __init__(self, target: Expr, name: str, args: Optional[List[Expr]]) -> None:
+        self.target = target
+        self.name = name
+        self.args = args
+
+    def eval(self, s: Session) -> Value:
+        oref: Oref = as_oref(self.target.eval(s))
+        if self.args is None:
+            return oref.get(self.name)
+        return oref.call(s, self.name, eval_args(s, self.args))

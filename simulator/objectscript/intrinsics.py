@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Dict, List
 
 from .errors import ObjectScriptError, syntax_error
-from .expressions import Expr, Var
+from .expressions import Expr, Ref
 from .values import ZERO, Value, as_bool, to_num, to_str
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ def _arity(low: int, high: int) -> Callable[[Function], Function]:
     return wrap
 
 
-def _var_arg(arg: Expr) -> Var:
-    if not isinstance(arg, Var):
+def _var_arg(arg: Expr) -> Ref:
+    if not isinstance(arg, Ref):
         raise syntax_error()
     return arg
 
@@ -112,18 +112,41 @@ def _f_piece(s: Session, a: List[Expr]) -> Value:
 
 @_arity(1, 2)
 def _f_get(s: Session, a: List[Expr]) -> Value:
-    key = _var_arg(a[0]).key(s)
-    if key in s.locals:
-        return s.locals[key]
+    ref = _var_arg(a[0])
+    name, subs = ref.key(s)
+    value = ref.store(s).get(name, subs)
+    if value is not None:
+        return value
     return a[1].eval(s) if len(a) > 1 else ""
 
 
 @_arity(1, 1)
 def _f_data(s: Session, a: List[Expr]) -> Value:
-    name, subs = _var_arg(a[0]).key(s)
-    has_value = (name, subs) in s.locals
-    has_children = any(k[0] == name and len(k[1]) > len(subs) and k[1][: len(subs)] == subs for k in s.locals)
-    return Decimal((1 if has_value else 0) + (10 if has_children else 0))
+    ref = _var_arg(a[0])
+    name, subs = ref.key(s)
+    return Decimal(ref.store(s).data(name, subs))
+
+
+@_arity(1, 2)
+def _f_order(s: Session, a: List[Expr]) -> Value:
+    """``$ORDER(ref(…,sub),dir)``: the next (1) or previous (-1) sibling subscript; "" starts and ends."""
+    ref = _var_arg(a[0])
+    direction = int(to_num(a[1].eval(s))) if len(a) > 1 else 1
+    if direction not in (1, -1):
+        raise ObjectScriptError("FUNCTION")
+    name, subs = ref.order_key(s)
+    return ref.store(s).order(name, subs, direction)
+
+
+@_arity(1, 2)
+def _f_increment(s: Session, a: List[Expr]) -> Value:
+    ref = _var_arg(a[0])
+    name, subs = ref.key(s)
+    store = ref.store(s)
+    step = to_num(a[1].eval(s)) if len(a) > 1 else Decimal(1)
+    value = to_num(store.get(name, subs) or ZERO) + step
+    store.set(name, subs, value)
+    return value
 
 
 @_arity(2, 3)
@@ -195,6 +218,8 @@ FUNCTIONS: Dict[str, Function] = _by_every_name(
         (("P", "PIECE"), _f_piece),
         (("G", "GET"), _f_get),
         (("D", "DATA"), _f_data),
+        (("O", "ORDER"), _f_order),
+        (("I", "INCREMENT"), _f_increment),
         (("J", "JUSTIFY"), _f_justify),
         (("R", "RANDOM"), _f_random),
         (("F", "FIND"), _f_find),
@@ -223,5 +248,6 @@ SPECIALS: Dict[str, SpecialVariable] = _by_every_name(
         (("X",), lambda s: Decimal(s.column)),
         (("ZH", "ZHOROLOG"), lambda s: Decimal(repr(round(time.monotonic(), 6)))),
         (("IO", "PRINCIPAL", "P"), lambda s: "|TRM|:|" + str(s.job)),
+        (("ZE", "ZERROR"), lambda s: s.zerror),
     )
 )

@@ -1,27 +1,30 @@
 """``Session``: the state of one JOBbed terminal process and the entry point that runs a prompt input.
 
-Local variables and the namespace live here, one session per socket, as they live in the JOBbed IRIS
-process (docs/protocol.md §1). Output bookkeeping ($X, "at a fresh line") lives here too, because where an
-error report starts depends on what was written before it (docs/protocol.md §8).
+Local variables, ``$TEST``, ``$ZERROR`` and the namespace live here, one session per socket, as they live in
+the JOBbed IRIS process (docs/protocol.md §1); globals live in the ``Host`` all sessions of a server
+share. Output bookkeeping ($X, "at a fresh line") lives here too, because where an error report starts
+depends on what was written before it (docs/protocol.md §8).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from ..render import CRLF, error_report
-from .command_parser import parse_line
+from .command_parser import compile_input
 from .command_runner import run_block
-from .errors import ObjectScriptError, QuitSignal
+from .errors import ContinueSignal, ObjectScriptError, QuitSignal, ReturnSignal
 from .events import Output, Run
-from .expressions import Key
+from .host import Host
+from .objects import ClassDef, Oref
+from .storage import Store
 from .values import Value
 
 
 class Session:
-    """The state of one JOBbed terminal process: $JOB, namespace, locals, rawMode (docs/protocol.md §1,
-    docs/protocol.md §6.2)."""
+    """The state of one JOBbed terminal process: $JOB, namespace, locals, rawMode
+    (docs/protocol.md §1, §6.2)."""
 
     def __init__(
         self,
@@ -30,26 +33,65 @@ class Session:
         namespaces: Sequence[str],
         version: str,
         raw: bool = False,
+        host: Optional[Host] = None,
     ) -> None:
         self.job = job
         self.namespace = namespace
         self.namespaces: List[str] = list(namespaces)
         self.version = version
         self.raw = raw
-        self.locals: Dict[Key, Value] = {}
+        self.host = host if host is not None else Host()
+        self.locals = Store()
+        self.private_globals = Store()  # ^||name: process-private globals
         self.test = False  # $TEST
+        self.zerror = ""  # $ZERROR
         self.column = 0  # $X
+        self.side_output: List[str] = []  # written by method calls while an expression is evaluated
+        self.xecute_depth = 0
+        self._next_oid = 1
         self._fresh = False
         self._first_output = True
         self._leading_crlf = False
 
+    # -- the server this process runs on --
+    def setting(self, name: str, default: Any) -> Any:
+        return self.host.setting(name, default)
+
+    def globals_of(self, namespace: str) -> Store:
+        return self.host.globals_of(namespace)
+
+    def class_known(self, name: str) -> bool:
+        """Would ``$SYSTEM.OBJ.Compile(name)`` find it: a simulated class, a configured one, a loaded one."""
+        from .classes import lookup
+
+        return (
+            lookup(name) is not None
+            or name in tuple(self.setting("classes", ()))
+            or name in self.host.loaded.get(self.namespace, set())
+        )
+
+    def remember_class(self, name: str) -> None:
+        self.host.loaded.setdefault(self.namespace, set()).add(name)
+
+    def new_object(self, cls: ClassDef, props: Dict[str, Value]) -> Oref:
+        oref = Oref(self._next_oid, cls, props)
+        self._next_oid += 1
+        return oref
+
     # -- output bookkeeping --
+    def write(self, text: str) -> None:
+        """Output from inside an expression (a method that writes); the running command sends it."""
+        self.side_output.append(text)
+
     def emit(self, text: str) -> Optional[Output]:
         """Record ``text`` as written (tracks $X and line starts); ``None`` when there is nothing to send."""
+        if self.side_output:
+            text = "".join(self.side_output) + text
+            self.side_output.clear()
         if not text:
             return None
         if self._first_output and self._leading_crlf:
-            text = CRLF + text  # docs/protocol.md §8: some captures/claims show a leading \r\n (switchable)
+            text = CRLF + text  # docs/protocol.md §8: captures/claims differ on a leading \r\n (switch)
         self._first_output = False
         newline = text.rfind("\n")
         self.column = len(text) - newline - 1 if newline >= 0 else self.column + len(text)
@@ -64,12 +106,15 @@ class Session:
     def error_output(self, error: ObjectScriptError) -> Output:
         """An error report on a fresh line (docs/protocol.md §8 emulator default: a \\r\\n unless already at
         one)."""
+        pending = self.emit("")  # what a method wrote before failing comes first
         report = error_report(error.name, error.detail, self.raw)
+        if error.name == "SYNTAX" and self.setting("syntax_echo", True):
+            report = syntax_echo(error) + report
         if not (self._first_output and self._leading_crlf) and not self._fresh:
             report = CRLF + report
         out = self.emit(report)
         assert out is not None
-        return out
+        return Output(pending.text + out.text) if pending else out
 
     def resolve_namespace(self, name: str) -> str:
         """The configured spelling of ``name`` (case-insensitive), else ``<NAMESPACE>``."""
@@ -80,18 +125,51 @@ class Session:
 
     # -- running --
     def run(self, source: str, leading_crlf: bool = False) -> Run:
-        """Execute a prompt input: lines separated by \\r\\n run one after the other (
-        docs/protocol.md §11)."""
-        self._fresh = False  # docs/protocol.md §8 default [I]: an error report still starts with its own \r\n
+        """Execute a prompt input: its lines (CRLF or LF separated) run one after the other
+        (docs/protocol.md §11); a line that opens a ``{`` block runs to the line that closes it."""
+        self._fresh = False  # docs/protocol.md §8 default [I]: an error report starts with its own \r\n
         self.column = 0  # the client printed \r\n after the input (docs/protocol.md §8), so $X starts at 0
         self._first_output = True
         self._leading_crlf = leading_crlf
+        self.xecute_depth = 0
+        program = compile_input(source)
         try:
-            for line in re.split(r"\r\n|\n|\r", source):
-                cmds = parse_line(line)
-                try:
-                    yield from run_block(self, cmds)
-                except QuitSignal:
-                    pass
+            try:
+                for line in program.lines:
+                    try:
+                        yield from run_block(self, line)
+                    except (QuitSignal, ReturnSignal):
+                        pass
+                    except ContinueSignal:
+                        raise ObjectScriptError("COMMAND") from None  # CONTINUE outside a loop
+                if program.error is not None:
+                    raise program.fresh_error()
+            except RecursionError:
+                raise ObjectScriptError("FRAMESTACK") from None
         except ObjectScriptError as error:
+            self.zerror = error.zerror
             yield self.error_output(error)
+        else:
+            if self.side_output:
+                out = self.emit("")
+                if out:
+                    yield out
+
+
+_COMMAND_WORD = re.compile(r"[A-Za-z]+")
+
+
+def syntax_echo(error: ObjectScriptError) -> str:
+    """The terminal's ``<SYNTAX>`` detail: the line in error (its first command word upper-cased) and a
+    caret line under its start, as InterSystems' documentation and public transcripts show it
+    (docs/simulator-objectscript.md §8)."""
+    if error.source is None or error.position is None:
+        return ""
+    start = error.source.rfind("\n", 0, error.position) + 1
+    end = error.source.find("\n", error.position)
+    line = error.source[start : len(error.source) if end < 0 else end]
+    stripped = line.lstrip(" \t")
+    word = _COMMAND_WORD.match(stripped)
+    if word is not None:
+        stripped = word.group(0).upper() + stripped[word.end() :]
+    return stripped + CRLF + "^" + CRLF

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
-Value = Union[str, Decimal]
+if TYPE_CHECKING:
+    from .objects import Oref
+
+Value = Union[str, Decimal, "Oref"]
 DECIMAL_CONTEXT = Context(prec=19, rounding=ROUND_HALF_EVEN)  # IRIS decimals carry 18-19 significant digits
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -23,6 +26,8 @@ def to_num(value: Value) -> Decimal:
     """ObjectScript numeric interpretation: the longest numeric prefix, else 0 (``+"12ab"`` is 12)."""
     if isinstance(value, Decimal):
         return value
+    if not isinstance(value, str):  # an object reference: its number (IRIS: +oref is the oref's integer)
+        return Decimal(value.oid)
     match = _NUM_PREFIX.match(value)
     assert match is not None
     if not match.group(2):
@@ -35,6 +40,8 @@ def to_str(value: Value) -> str:
     """Canonical form: ``.5`` not ``0.5``, no trailing zeros, integers without a point."""
     if isinstance(value, str):
         return value
+    if not isinstance(value, Decimal):  # an object reference: "1@%Exception.General"
+        return str(value)
     if value == value.to_integral_value():
         return str(int(value))
     text = format(value.normalize(), "f")
@@ -55,9 +62,28 @@ def as_bool(flag: bool) -> Decimal:
     return ONE if flag else ZERO
 
 
+def is_canonical(text: str) -> bool:
+    """A canonical number (``12``, ``-.5``): subscripts collate it numerically, ZWRITE shows it bare."""
+    return _CANONICAL.fullmatch(text) is not None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def zwrite_quote(value: Value) -> str:
-    """ZWRITE form: canonical numbers bare, strings quoted with doubled quotes."""
+    """ZWRITE form (docs/simulator-objectscript.md §4): canonical numbers bare, strings quoted with doubled
+    quotes, non-printing characters as ``$c(n)`` pieces joined with ``_``: ``"a"_$c(7)_"b"``."""
     text = to_str(value)
     if _CANONICAL.fullmatch(text):
         return text
-    return '"' + text.replace('"', '""') + '"'
+    if not _CONTROL.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    parts = []
+    for piece in re.split(r"([\x00-\x1f\x7f]+)", text):
+        if not piece:
+            continue
+        if _CONTROL.match(piece):
+            parts.append("$c(" + ",".join(str(ord(c)) for c in piece) + ")")
+        else:
+            parts.append('"' + piece.replace('"', '""') + '"')
+    return "_".join(parts)

@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import List, Optional
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sim_interp import new_session, run
 
-from simulator.objectscript import TICK, Halt, Hang, Output, ReadRequest, Session, to_num, to_str
-
-
-def new_session(raw: bool = True) -> Session:
-    return Session(job=4242, namespace="USER", namespaces=["USER", "%SYS"], version="IRIS test", raw=raw)
-
-
-def run(source: str, session: Optional[Session] = None, reads: Optional[List[Optional[str]]] = None) -> str:
-    """Output text, with ``[READ]``, ``[HANG n]`` and ``[HALT]`` markers for the other events."""
-    session = session or new_session()
-    pending = list(reads or [])
-    events = session.run(source)
-    out, reply = [], None
-    while True:
-        try:
-            event = events.send(reply)
-        except StopIteration:
-            return "".join(out)
-        reply = None
-        if isinstance(event, Output):
-            out.append(event.text)
-        elif isinstance(event, ReadRequest):
-            out.append("[READ]")
-            reply = pending.pop(0)
-        elif isinstance(event, Hang):
-            out.append(f"[HANG {event.seconds:g}]")
-        elif isinstance(event, Halt):
-            out.append("[HALT]")
-        else:
-            assert event is TICK
+from simulator.objectscript import TICK, to_num, to_str
 
 
 @pytest.mark.parametrize(
@@ -90,21 +61,11 @@ def test_expressions_and_commands(source, output):
         ("w 5#0", "<DIVIDE>"),
         ("w x", "<UNDEFINED> *x"),
         ('w x(1,"a")', '<UNDEFINED> *x(1,"a")'),
-        ("w ^Global", "<UNDEFINED> *^Global"),
+        ("w ^Global", "<UNDEFINED> ^Global"),  # no "*" for globals, as IRIS shows it
         ("do ^Foo", "<NOROUTINE> *Foo"),
         ("do lbl^Bar(1)", "<NOROUTINE> *Bar"),
         ("w $$fn^Baz()", "<NOROUTINE> *Baz"),
         ("do ##class(My.Cls).Run()", "<CLASS DOES NOT EXIST> *My.Cls"),
-        ("w (", "<SYNTAX>"),
-        ('w "unterminated', "<SYNTAX>"),
-        ("w $nosuch", "<SYNTAX>"),
-        ("w $nosuch(1)", "<SYNTAX>"),
-        ("w 1,", "<SYNTAX>"),
-        ('w"x"', "<SYNTAX>"),
-        ("set =1", "<SYNTAX>"),
-        ("halt 1", "<SYNTAX>"),
-        ("123", "<SYNTAX>"),
-        ("bogus", "<COMMAND>"),
         ('zn "NOWHERE"', "<NAMESPACE> *NOWHERE"),
         ('set $namespace="NOWHERE"', "<NAMESPACE> *NOWHERE"),
         ('set x("")=1', '<SUBSCRIPT> *x("")'),
@@ -112,6 +73,27 @@ def test_expressions_and_commands(source, output):
 )
 def test_errors_start_on_a_fresh_line(source, error):
     assert run(source) == "\r\n" + error
+
+
+@pytest.mark.parametrize(
+    ("source", "echo"),
+    [
+        ("w (", "W ("),
+        ('w "unterminated', 'W "unterminated'),
+        ("w $nosuch", "W $nosuch"),
+        ("w $nosuch(1)", "W $nosuch(1)"),
+        ("w 1,", "W 1,"),
+        ('w"x"', 'W"x"'),
+        ("set =1", "SET =1"),
+        ("halt 1", "HALT 1"),
+        ("123", "123"),
+        ("bogus", "BOGUS"),  # an unknown command is <SYNTAX>, as IRIS reports `zpm` where it is not installed
+        ('Set S2=""Hello"" Write S2', 'SET S2=""Hello"" Write S2'),  # only the first word is upper-cased
+    ],
+)
+def test_syntax_errors_repeat_the_line_with_a_caret_under_its_start(source, echo):
+    """InterSystems' docs and public transcripts: the line in error, ``^`` at column 0, then <SYNTAX>."""
+    assert run(source) == "\r\n" + echo + "\r\n^\r\n<SYNTAX>"
 
 
 def test_error_after_a_newline_needs_no_extra_line_break():

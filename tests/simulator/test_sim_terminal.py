@@ -38,8 +38,6 @@ def test_each_socket_has_its_own_job_number(sim, open_terminal):
         ("w 1/0", "<DIVIDE>"),
         ("w x", "<UNDEFINED> *x"),
         ("do ^NoSuchRoutine", "<NOROUTINE> *NoSuchRoutine"),
-        ("w (", "<SYNTAX>"),
-        ("frobnicate 1", "<COMMAND>"),
         ('zn "NOPE"', "<NAMESPACE> *NOPE"),
     ],
 )
@@ -56,7 +54,12 @@ def test_an_error_stops_the_rest_of_the_input_and_follows_output(sim, open_termi
 
 
 def test_a_syntax_error_anywhere_on_the_line_stops_the_whole_line(sim, open_terminal):
-    assert open_terminal(sim).run('w "never" w (') == f"\r\n{RED}<SYNTAX>{RESET}"
+    assert open_terminal(sim).run('w "never" w (') == f'\r\nW "never" w (\r\n^\r\n{RED}<SYNTAX>{RESET}'
+
+
+def test_syntax_errors_without_the_echo_when_switched_off(make_sim, open_terminal):
+    sim = make_sim(syntax_echo=False)
+    assert open_terminal(sim).run("frobnicate 1") == f"\r\n{RED}<SYNTAX>{RESET}"
 
 
 def test_raw_mode_has_no_ansi(sim, open_terminal):

@@ -1,0 +1,43 @@
+"""The registry of simulated classes: ``##class(Name)`` and ``$SYSTEM.Name`` resolve here.
+
+Each module in this package defines ``CLASSES``, a list of ``ClassDef``; every module is picked up, so adding
+a class is one small module (docs/simulator-objectscript.md §6).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Dict, Optional
+
+from ..objects import ClassDef
+
+_BY_NAME: Dict[str, ClassDef] = {}
+_BY_UPPER: Dict[str, ClassDef] = {}
+
+
+def _load() -> None:
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for cls in getattr(module, "CLASSES", ()):
+            register(cls)
+
+
+def register(cls: ClassDef) -> None:
+    _BY_NAME[cls.name] = cls
+    _BY_UPPER[cls.name.upper()] = cls
+
+
+def lookup(name: str, system: bool = False) -> Optional[ClassDef]:
+    """The class called ``name`` (exact, as ``##class`` needs; any case for ``$SYSTEM.Name``)."""
+    if not _BY_NAME:
+        _load()
+    if system:
+        return _BY_UPPER.get(name.upper())
+    return _BY_NAME.get(name)
+
+
+def names() -> list:
+    if not _BY_NAME:
+        _load()
+    return sorted(_BY_NAME)

@@ -1,0 +1,36 @@
+"""``%SYSTEM.Mirror``: this server's mirror role, per simulated server (SimulatorConfig.mirror_member,
+mirror_primary, mirror_name), so fleet health checks can be tested against several simulators."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..objects import Args, ClassDef
+from ..values import Value, as_bool
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+
+def is_member(s: Session, args: Args) -> Value:
+    return as_bool(bool(s.setting("mirror_member", False)))
+
+
+def is_primary(s: Session, args: Args) -> Value:
+    return as_bool(bool(s.setting("mirror_member", False)) and bool(s.setting("mirror_primary", False)))
+
+
+def is_backup(s: Session, args: Args) -> Value:
+    return as_bool(bool(s.setting("mirror_member", False)) and not s.setting("mirror_primary", False))
+
+
+def mirror_name(s: Session, args: Args) -> Value:
+    return str(s.setting("mirror_name", "")) if s.setting("mirror_member", False) else ""
+
+
+CLASSES = [
+    ClassDef(
+        "%SYSTEM.Mirror",
+        {"IsMember": is_member, "IsPrimary": is_primary, "IsBackup": is_backup, "MirrorName": mirror_name},
+    )
+]
