@@ -9,7 +9,7 @@ import argparse
 import signal
 import sys
 import threading
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from .config import SimulatorConfig
 from .harness import Simulator
@@ -33,7 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--leading-crlf", action="store_true", help="plain writes start with \\r\\n")
     p.add_argument("--startup-output", default="", help="output sent before the first prompt")
     p.add_argument("--version-string", help="$ZVERSION to report")
+    p.add_argument("--mirror", choices=("none", "primary", "backup"), default="none",
+                   help="this server's role for $SYSTEM.Mirror (IsMember, IsPrimary)")
+    p.add_argument("--mirror-name", default="MIRROR", help="$SYSTEM.Mirror.MirrorName() when a member")
+    p.add_argument("--classes", default="", help="comma-separated classes $SYSTEM.OBJ.Compile finds")
+    p.add_argument("--loadable-files", default="", help="comma-separated files $SYSTEM.OBJ.Load reads")
+    p.add_argument("--spaced-json", action="store_true", help="JSON frames with blanks (not as IRIS sends)")
     return p
+
+
+def _names(text: str) -> Tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def config_from_args(argv: Optional[List[str]] = None) -> SimulatorConfig:
@@ -54,6 +64,12 @@ def config_from_args(argv: Optional[List[str]] = None) -> SimulatorConfig:
         random_chunks_seed=args.random_chunks,
         leading_crlf=args.leading_crlf,
         startup_output=args.startup_output,
+        mirror_member=args.mirror != "none",
+        mirror_primary=args.mirror == "primary",
+        mirror_name=args.mirror_name if args.mirror != "none" else "",
+        classes=_names(args.classes),
+        loadable_files=_names(args.loadable_files),
+        frame_json="spaced" if args.spaced_json else "compact",
         **extra,
     )
 

@@ -82,6 +82,21 @@ class SimulatorConfig:
     # cap on incoming frames (docs/protocol.md §12: none known); closes 1009
     max_frame_bytes: Optional[int] = None
 
+    # --- ObjectScript fidelity: each switch is explained in docs/simulator-objectscript.md ---
+    # <SYNTAX> repeats the line in error and a caret line first (docs/simulator-objectscript.md §8)
+    syntax_echo: bool = True
+    # "compact" JSON as captured from IRIS; "spaced" = json.dumps default (docs/simulator-objectscript.md §9)
+    frame_json: str = "compact"
+    # user classes this server has: $SYSTEM.OBJ.Compile finds them (docs/simulator-objectscript.md §6.4)
+    classes: Tuple[str, ...] = ()
+    # files $SYSTEM.OBJ.Load reads; Foo.Bar.cls is class Foo.Bar (docs/simulator-objectscript.md §6.4)
+    loadable_files: Tuple[str, ...] = ()
+    # this server's mirror role for $SYSTEM.Mirror.IsMember/IsPrimary/MirrorName
+    # (docs/simulator-objectscript.md §6.6); primary and name count only for a member
+    mirror_member: bool = False
+    mirror_primary: bool = False
+    mirror_name: str = ""
+
     # --- protocol edge cases (docs/protocol.md §7, §12, §16) ---
     out_of_state: str = "ignore"  # "ignore" | "error" (error frame, close 1011): docs/protocol.md §7 unknown
     # close an idle terminal after N s (docs/protocol.md §4.5, §12 #1301)
@@ -113,6 +128,10 @@ class SimulatorConfig:
         if prefix and not prefix.startswith("/"):
             prefix = "/" + prefix  # docs/protocol.md §5: VS Code prepends a missing "/"
         object.__setattr__(self, "path_prefix", prefix)
+        if self.frame_json not in ("compact", "spaced"):
+            raise ValueError("frame_json must be 'compact' or 'spaced'")
+        object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "loadable_files", tuple(self.loadable_files))
         if self.out_of_state not in ("ignore", "error"):
             raise ValueError("out_of_state must be 'ignore' or 'error'")
         if self.chunk_size is not None and self.chunk_size < 1:

@@ -24,6 +24,7 @@ from .auth import (
     session_cookie_name,
 )
 from .config import ExecutedCommand, SimulatorConfig
+from .objectscript.host import Host
 from .terminal import TerminalConnection
 
 #: docs/protocol.md §5: ``…/api/atelier/v{N}/%25SYS/terminal``; the namespace segment is always the encoded
@@ -45,6 +46,8 @@ class ServerState:
         self.executed: List[ExecutedCommand] = []
         self.spans: List[Tuple[float, float]] = []  # (start, end) of each finished command
         self.terminals: Set[TerminalConnection] = set()
+        # globals per namespace and loaded classes, shared by every terminal, for the simulator's life
+        self.host = Host(lambda: self.config)
         self._jobs = itertools.count(_FIRST_JOB)
 
     def configure(self, **changes: Any) -> SimulatorConfig:

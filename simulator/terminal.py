@@ -131,7 +131,8 @@ class TerminalConnection:
             await self.close(ERROR_CLOSE_CODE)
             return
         raw = bool(msg.get("rawMode", False))
-        self.session = Session(self.job, namespace, cfg.namespaces, cfg.version, raw=raw)
+        host = self.state.host
+        self.session = Session(self.job, namespace, cfg.namespaces, cfg.version, raw=raw, host=host)
         self.phase = "eval"
         if cfg.startup_output:  # ^%ZSTART JOB output before the first prompt (docs/protocol.md §1, §7)
             await self._send_output(cfg.startup_output, cfg)
@@ -363,7 +364,7 @@ class TerminalConnection:
         if self.ws.closed:
             raise ConnectionResetError("terminal socket closed")
         async with self._send_lock:
-            await self.ws.send_str(json.dumps(frame))
+            await self.ws.send_str(encode_frame(frame, cfg.frame_json))
         self._touch()
 
     # ----------------------------------------------------------------------------------------------- idle ---
@@ -388,4 +389,20 @@ class TerminalConnection:
             await asyncio.sleep(min(cfg.idle_close_after - idle, 0.1) + 0.001)
 
 
-__all__ = ["TerminalConnection", "ObjectScriptError", "ERROR_CLOSE_CODE"]
+def encode_frame(frame: Dict[str, Any], style: str = "compact") -> str:
+    """A frame's JSON text. IRIS sends compact JSON: no blanks after separators, non-ASCII as UTF-8, control
+    characters as ``\\u001b`` escapes (docs/simulator-objectscript.md §9); ``"spaced"`` is Python's default.
+    Text that UTF-8 cannot carry (a lone surrogate from ``$CHAR(55296)``) is escaped instead of failing."""
+    if style == "spaced":
+        return json.dumps(frame)
+    text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(frame, separators=(",", ":"))
+    return text
+
+
+__all__ = ["TerminalConnection", "ObjectScriptError", "ERROR_CLOSE_CODE", "encode_frame"]
