@@ -20,6 +20,7 @@ import datetime  # noqa: E402
 from intersystems_pyprod import InboundAdapter, IRISLog, IRISProperty, Status  # noqa: E402
 
 from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.schedule import read_schedule_settings  # noqa: E402
 from adapters.settings import config_name  # noqa: E402
 
@@ -62,5 +63,6 @@ class ScheduledCommandAdapter(InboundAdapter):
             status = result[0] if isinstance(result, (tuple, list)) else result
             if not is_ok(status):
                 # Carry on with the next command rather than stop the batch.
-                IRISLog.Warning(f"scheduled command did not complete: {command[:200]}: {status_text(status)}")
+                IRISLog.Warning(escape_controls(
+                    f"scheduled command did not complete: {command[:200]}: {status_text(status)}"))
         return Status.OK()

@@ -24,6 +24,7 @@ iris_package_name = "LiteTerminal"
 
 from intersystems_pyprod import IRISLog, IRISProperty, OutboundAdapter, Status  # noqa: E402
 
+from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.settings import config_name  # noqa: E402
 from adapters.terminal_core import AdapterSettings, TerminalAdapterCore, credentials_exist  # noqa: E402
 
@@ -41,7 +42,7 @@ def start_adapter(self, iris_host_object):
     values = {name: getattr(self, name) for name in SETTING_NAMES}
     item = config_name(iris_host_object, "LiteTerminal.TerminalOutboundAdapter")
     settings = AdapterSettings.from_values(values, item=item, credentials_exist=credentials_exist)
-    self._core = TerminalAdapterCore(settings, warn=IRISLog.Warning)
+    self._core = TerminalAdapterCore(settings, warn=lambda text: IRISLog.Warning(escape_controls(text)))
 
 
 class TerminalOutboundAdapter(OutboundAdapter):

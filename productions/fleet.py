@@ -27,6 +27,7 @@ from intersystems_pyprod import BusinessProcess, IRISLog, IRISProperty, Status  
 
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.fleet import FleetSchedule  # noqa: E402
+from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402,F401
 from productions.fleet_logic import (  # noqa: E402
@@ -116,7 +117,7 @@ class TerminalFleetProcess(BusinessProcess):
                 raise FleetRefusal("invalid", problem, targets)
         except FleetRefusal as refusal:
             log = IRISLog.Warning if refusal.status == "denied" else IRISLog.Error
-            log(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}")
+            log(escape_controls(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}"))
             return Status.OK(), FleetCommandResponse(**refusal_fields(command, refusal))
         run = FleetRun(
             schedule=FleetSchedule(targets, concurrency, max_errors),

@@ -16,7 +16,6 @@ and every refusal or failure says why.
 iris_package_name = "LiteTerminal"
 
 import json  # noqa: E402
-import os  # noqa: E402
 import re  # noqa: E402
 from typing import Any, Dict, List, Optional, Tuple  # noqa: E402
 
@@ -38,10 +37,12 @@ from intersystems_pyprod import (  # noqa: E402
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
 from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.settings import SettingsReader, config_name  # noqa: E402
 from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import STATUSES, TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
+from productions.command_files import ScriptFile, read_command_file  # noqa: E402
 from productions.fleet_logic import WHOLE_CHECK, alert_changes, load_alert_state, split_names  # noqa: E402
 from productions.policy import check_command  # noqa: E402
 
@@ -340,11 +341,11 @@ class TerminalCommandProcess(BusinessProcess):
         command = str(field(request, "Command"))
         if wanted and wanted not in allowed:
             reason = f"target {wanted!r} is not one of AllowedTargets ({', '.join(sorted(allowed))})"
-            IRISLog.Warning(f"denied command {command[:200]!r}: {reason}")
+            IRISLog.Warning(escape_controls(f"denied command {command[:200]!r}: {reason}"))
             return Status.OK(), response_for(request, "denied", reason, wanted)
         reason = policy_refusal(self, request)
         if reason:
-            IRISLog.Warning(f"denied command {command[:200]!r}: {reason}")
+            IRISLog.Warning(escape_controls(f"denied command {command[:200]!r}: {reason}"))
             return Status.OK(), response_for(request, "denied", reason, target)
         status, response = send_to_target(self, target, request)
         if response is None:
@@ -472,16 +473,19 @@ class ScheduledCommandService(BusinessService):
         if not state[command]:
             del state[command]
         for text in alerts:
-            IRISLog.Alert(text)
+            IRISLog.Alert(escape_controls(text))
         self.AlertState = json.dumps(state)
 
 
 class CommandFileService(BusinessService):
     """Runs each file IRIS's EnsLib.File.InboundAdapter picks up as one script (one request per file).
 
-    Refused, reported in the Event Log and not sent: a symbolic link (wherever it points: the service runs
-    only files that really are in its folder), a file that is too large, cannot be read, is binary or holds
-    bytes invalid in the adapter's Charset. The service still returns OK, so the file adapter archives or
+    The file is opened once, relative to its folder (WorkPath when set, else FilePath) and without following
+    links, checked through the open descriptor and read from it (``productions.command_files``). Refused,
+    reported in the Event Log (file name escaped) and not sent: a symbolic link (wherever it points) or a
+    linked subfolder, a FIFO, device or folder, a file with other hard links, one that is too large, cannot
+    be read, is binary, holds bytes invalid in the adapter's Charset, or whose lines could be read two ways
+    (``adapters.lite_terminal.lines``). The service still returns OK, so the file adapter archives or
     deletes the file instead of retrying it forever.
     """
 
@@ -504,44 +508,29 @@ class CommandFileService(BusinessService):
         check_file_service_settings(self)
 
     def on_process_input(self, pInput):
-        name = str(getattr(pInput, "Filename", "") or "(unnamed file)")
+        filename = str(getattr(pInput, "Filename", "") or "(unnamed file)")
+        name = escape_controls(filename)  # a name with a line break must not forge Event Log lines
         limit = int(field(self, "MaxFileChars", 1000000) or 1000000)
-        refusal = file_refusal(name, _adapter_setting(self, "FilePath"), _adapter_setting(self, "WorkPath"))
-        if refusal:
-            IRISLog.Error(f"file {name} not run: {refusal}")
-            return Status.OK()
         try:
-            size = int(getattr(pInput, "Size", 0) or 0)
-            if size > limit:
-                IRISLog.Error(f"file {name} not run: {size} characters is over MaxFileChars={limit}")
-                return Status.OK()
-            chunks, total = [], 0
-            while not pInput.AtEnd:
-                chunk = pInput.Read(32000)
-                if chunk is None or chunk == "":
-                    break
-                chunks.append(str(chunk))
-                total += len(chunks[-1])
-                if total > limit:
-                    IRISLog.Error(f"file {name} not run: more than MaxFileChars={limit} characters")
-                    return Status.OK()
-            script = "".join(chunks)
-        except Exception as exc:  # noqa: BLE001  report any read failure instead of crashing the service
-            IRISLog.Error(f"file {name} not run: cannot read it: {exc}")
+            found = read_command_file(
+                filename, _adapter_setting(self, "FilePath"), _adapter_setting(self, "WorkPath"), limit,
+                _adapter_setting(self, "Charset") or "Default",
+            )
+        except Exception as exc:  # noqa: BLE001  report any failure instead of crashing the service
+            found = ScriptFile(refusal=f"cannot read it: {escape_controls(exc)}")
+        if found.refusal:
+            IRISLog.Error(f"file {name} not run: {escape_controls(found.refusal)}")
             return Status.OK()
-        problem = script_problem(script)
-        if problem:
-            IRISLog.Error(f"file {name} not run: {problem}")
-            return Status.OK()
-        if not script.strip():
+        if not found.script.strip():
             IRISLog.Warning(f"file {name} is empty: nothing to run")
             return Status.OK()
         request = TerminalCommandRequest(
-            Command=script, Namespace=str(field(self, "Namespace")), Description=f"file {name}"
+            Command=found.script, Namespace=str(field(self, "Namespace")), Description=f"file {name}"
         )
         status, _response = send_to_target(self, str(field(self, "Target")), request)
         if not is_ok(status):
-            IRISLog.Warning(f"file {name}: the script did not complete: {status_text(status)}")
+            why = escape_controls(status_text(status))
+            IRISLog.Warning(f"file {name}: the script did not complete: {why}")
         return Status.OK()
 
 
@@ -566,39 +555,6 @@ def check_file_service_settings(host: Any) -> None:
         reader.folder("ArchivePath", required=False, write=True)
         reader.folder("WorkPath", required=False, write=True)
     reader.check()
-
-
-#: C0 control characters other than tab, LF, FF and CR: a text script has none (NUL marks a binary file).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def file_refusal(filename: str, folder: str = "", work_folder: str = "") -> str:
-    """Why a picked-up file must not run, or "": it is a symbolic link, or resolves outside its folders.
-
-    EnsLib.File hands over the file's path; a link (to anywhere) is refused rather than followed, so what
-    runs is always a file that was put into the folder itself.
-    """
-    if not filename or filename == "(unnamed file)":
-        return ""
-    if os.path.islink(filename):
-        return "it is a symbolic link; only regular files in the folder are run (the link was not followed)"
-    folders = [os.path.realpath(f) for f in (folder, work_folder) if str(f or "").strip()]
-    if folders and os.path.exists(filename):
-        real = os.path.realpath(filename)
-        if not any(os.path.commonpath([real, f]) == f for f in folders):
-            return f"it resolves to {real}, outside FilePath; only files in the folder are run"
-    return ""
-
-
-def script_problem(script: str) -> str:
-    """Why ``script`` is not a text script, or "": binary content or bytes invalid in the Charset."""
-    if "\ufffd" in script:
-        return ("it holds bytes that are not valid in the adapter's Charset (shown as U+FFFD); "
-                "save it in that character set or change the Charset setting")
-    match = _CONTROL.search(script)
-    if match:
-        return f"it looks binary (control character {ord(match.group(0)):#04x}); only text scripts are run"
-    return ""
 
 
 def _adapter_setting(host: Any, name: str) -> str:

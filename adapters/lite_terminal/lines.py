@@ -19,11 +19,12 @@ name or a command holding a line break cannot forge lines in the Event Log, the 
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from typing import List
 
-__all__ = ["UnsafeCommandText", "command_lines", "escape_controls", "LINE_END"]
+__all__ = ["UnsafeCommandText", "command_lines", "escape_controls", "EscapeControlsFilter", "LINE_END"]
 
 #: What ends a line, on the wire and in the policy.
 LINE_END = re.compile(r"\r\n|\r|\n")
@@ -90,3 +91,26 @@ def escape_controls(text: object) -> str:
     a trace text or a log line, so nothing in it can start a forged line.
     """
     return _ESCAPE.sub(_escape_one, str(text))
+
+
+class EscapeControlsFilter(logging.Filter):
+    """A logging filter that makes each record's message one printable line (:func:`escape_controls`).
+
+    Installed on the client's logger (``adapters.lite_terminal``, the one logger its modules share), so a
+    server's text, a host name or a file name in a log line cannot start a forged line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        escaped = escape_controls(message)
+        if escaped != message:
+            record.msg, record.args = escaped, None
+        return True
+
+
+def _install(logger: logging.Logger) -> None:
+    if not any(isinstance(f, EscapeControlsFilter) for f in logger.filters):
+        logger.addFilter(EscapeControlsFilter())
+
+
+_install(logging.getLogger("adapters.lite_terminal"))

@@ -16,11 +16,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def pytest_collection_modifyitems(items):
-    """The runtime warns that several items import productions.terminal in one process (IRIS gives each job
-    its own copy). That module keeps only constants, so sharing it changes nothing here."""
+    """The runtime warns that several items import productions.terminal (or adapters.terminal_outbound, with
+    two operations) in one process (IRIS gives each job its own copy). Those modules keep only constants
+    (each adapter keeps its state on its own instance), so sharing them changes nothing here."""
     for item in items:
         if str(item.fspath).startswith(HERE):
-            item.add_marker(pytest.mark.filterwarnings("ignore:offline IRIS. module 'productions.terminal'"))
+            for module in ("productions.terminal", "adapters.terminal_outbound"):
+                item.add_marker(pytest.mark.filterwarnings(f"ignore:offline IRIS. module '{module}'"))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ policy (``denied``, with the character named) before anything is sent.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import unicodedata
 
@@ -102,6 +103,12 @@ def test_escape_controls_makes_any_text_one_printable_line():
     assert escaped == "job.cos\\nERROR [LiteTerminal] forged entry\\r\\x1b[31mred\\u2028\\ttab\\x00"
     assert escaped.isprintable()
     assert escape_controls('write "naïve ☃"') == 'write "naïve ☃"'  # ordinary text untouched
+
+
+def test_the_clients_log_lines_are_escaped_so_server_text_cannot_forge_a_line(caplog):
+    with caplog.at_level(logging.DEBUG, logger="adapters.lite_terminal"):
+        logging.getLogger("adapters.lite_terminal").warning("server said %s", "ok\n2026-01-01 ERROR forged")
+    assert [r.getMessage() for r in caplog.records] == ["server said ok\\n2026-01-01 ERROR forged"]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,199 @@
+"""Reading a Command Files script safely: the file the service checks is the file it reads.
+
+EnsLib.File.InboundAdapter hands the service a stream for a file it found in FilePath (moved to WorkPath
+first when that is set, docs/offline-runtime.md §8). Reading that stream, or reopening the name after
+checking it, follows symbolic links and leaves a gap between the check and the read: a link swapped in
+between made the service run a file from outside its folder. So the service opens the file itself, once:
+
+* the folder (FilePath, or WorkPath when set, because the adapter moved the file there) is opened, and the
+  file's name is opened *relative to that folder's descriptor* with ``O_NOFOLLOW``: a symbolic link as the
+  file, or as any subfolder on the way, is refused by the kernel, not by a check that can go stale;
+* the open descriptor is then checked: a regular file (not a FIFO, device or folder), one name only (a
+  hard link is a second name for a file that may live elsewhere), no larger than MaxFileChars allows, and
+  (where ``/proc`` exists) really below the folder;
+* the script is read from that same descriptor, at most ``4 * MaxFileChars`` bytes (UTF-8's widest), and
+  decoded strictly in the adapter's Charset.
+
+Then the text must be a script: no NUL or other control bytes (a binary file), and lines the client and the
+policy read the same way (``adapters.lite_terminal.lines``: a form feed or U+2028 is refused here, as in a
+command). Every refusal is a sentence for the Event Log; the caller escapes the file name there.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import re
+import stat
+from dataclasses import dataclass
+from typing import Callable, List, Optional
+
+from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
+
+#: Test seam: called with "before-open" (the folder is open, the file not yet) and "after-open" (the file
+#: is open, nothing read), so a test can swap the file for a link at exactly those moments.
+RACE_HOOK: Optional[Callable[[str], None]] = None
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+_FILE_FLAGS = _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_DIR_FLAGS = _OPEN_FLAGS | getattr(os, "O_DIRECTORY", 0)
+#: Raw bytes no text script holds: C0 controls other than TAB, LF, VT, FF, CR, and DEL (VT and FF are
+#: refused later with the line rule's own words).
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+_READ_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class ScriptFile:
+    """A file's script, or why it must not run (``refusal`` is "" when ``script`` may be sent)."""
+
+    script: str = ""
+    refusal: str = ""
+
+
+def read_command_file(filename: str, folder: str, work_folder: str, max_chars: int,
+                      charset: str = "Default") -> ScriptFile:
+    """Open ``filename`` once (no link followed), check the open file, read it, and check the text."""
+    where = _location(filename, folder, work_folder)
+    if isinstance(where, str):
+        return ScriptFile(refusal=where)
+    base, parts = where
+    limit = max(0, int(max_chars))
+    fds: List[int] = []
+    try:
+        try:
+            fds.append(os.open(base, _DIR_FLAGS))
+            for part in parts[:-1]:
+                fds.append(os.open(part, _DIR_FLAGS | getattr(os, "O_NOFOLLOW", 0), dir_fd=fds[-1]))
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+                return ScriptFile(refusal="it is reached through a symbolic link to a folder; only files in "
+                                          "the folder itself are run (the link was not followed)")
+            return ScriptFile(refusal=f"cannot read it: cannot open its folder: {_why(exc)}")
+        if RACE_HOOK is not None:
+            RACE_HOOK("before-open")
+        try:
+            fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fds[-1])
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):
+                return ScriptFile(refusal="it is a symbolic link; only regular files in the folder are run "
+                                          "(the link was not followed)")
+            return ScriptFile(refusal=f"cannot read it: {_why(exc)}")
+        fds.append(fd)
+        if RACE_HOOK is not None:
+            RACE_HOOK("after-open")
+        problem = _check_open_file(fd, base, limit)
+        if problem:
+            return ScriptFile(refusal=problem)
+        try:
+            raw = _read_at_most(fd, 4 * limit + 1)
+        except OSError as exc:
+            return ScriptFile(refusal=f"cannot read it: {_why(exc)}")
+    finally:
+        for opened in reversed(fds):
+            os.close(opened)
+    if len(raw) > 4 * limit:
+        return ScriptFile(refusal=f"more than MaxFileChars={limit} characters")
+    return _script_from(raw, limit, charset)
+
+
+def _location(filename: str, folder: str, work_folder: str):
+    """(folder to open, path parts below it) for the file, or why it is not a file of this service.
+
+    With WorkPath set, the adapter has moved the file there before the service runs, so that is the only
+    place it is read from (a new file of the same name in FilePath is not it).
+    """
+    name = str(filename or "")
+    if not name or name == "(unnamed file)":
+        return "the adapter gave no file name"
+    root = str(work_folder or "").strip() or str(folder or "").strip()
+    if not root:  # no folder setting to hold it to (e.g. the service used without EnsLib.File)
+        base, leaf = os.path.split(name)
+        return (base or ".", [leaf]) if leaf not in ("", ".", "..") else "it is not a file name"
+    rel = os.path.relpath(os.path.abspath(name), os.path.abspath(root))
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        if str(work_folder or "").strip():
+            rel = os.path.basename(name)  # the adapter's name from FilePath; the file is in WorkPath now
+        elif os.path.realpath(os.path.dirname(name)) == os.path.realpath(root):
+            rel = os.path.basename(name)  # the same folder spelled another way
+        else:
+            real = os.path.realpath(name)
+            return f"it resolves to {real}, outside FilePath; only files in the folder are run"
+    parts = [p for p in rel.split(os.sep) if p not in ("", ".")]
+    if not parts or os.pardir in parts:
+        return "it is not a file in the folder"
+    return root, parts
+
+
+def _check_open_file(fd: int, base: str, limit: int) -> str:
+    """Why the open file must not be read ("" when it may): its type, links, size and place."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else \
+            "a device or socket"
+        return f"it is {kind}, not a regular file"
+    if st.st_nlink > 1:
+        return (f"it has {st.st_nlink} names (hard links); a file linked into the folder may live anywhere, "
+                "so only files with one name are run")
+    if st.st_size > 4 * limit:
+        return f"{st.st_size} bytes is over MaxFileChars={limit} characters"
+    proc = f"/proc/self/fd/{fd}"
+    if os.path.exists(proc):
+        real, folder = os.path.realpath(proc), os.path.realpath(base)
+        if os.path.commonpath([real, folder]) != folder:
+            return f"it resolves to {real}, outside FilePath; only files in the folder are run"
+    return ""
+
+
+def _read_at_most(fd: int, most: int) -> bytes:
+    """Up to ``most`` bytes from ``fd``: the limit holds while reading, not after."""
+    chunks, total = [], 0
+    while total < most:
+        chunk = os.read(fd, min(_READ_CHUNK, most - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _script_from(raw: bytes, limit: int, charset: str) -> ScriptFile:
+    binary = _BINARY.search(raw)
+    if binary:
+        return ScriptFile(refusal=f"it looks binary (control character {binary.group(0)[0]:#04x}); only text "
+                                  "scripts are run")
+    encoding = _encoding(charset)
+    if encoding is None:
+        return ScriptFile(refusal=f"the adapter's Charset {charset!r} is not one this service can decode")
+    try:
+        script = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return ScriptFile(refusal=f"it holds bytes that are not valid {encoding} (the adapter's Charset) at "
+                                  f"byte {exc.start}; save it in that character set or change the Charset "
+                                  "setting")
+    if len(script) > limit:
+        return ScriptFile(refusal=f"{len(script)} characters is over MaxFileChars={limit}")
+    try:
+        command_lines(script)
+    except UnsafeCommandText as exc:
+        return ScriptFile(refusal=f"its text cannot be sent as it is: {exc}")
+    return ScriptFile(script=script)
+
+
+def _encoding(charset: str) -> Optional[str]:
+    """Python's codec for an EnsLib.File Charset value (``Default``/``Native``/empty read as UTF-8)."""
+    name = str(charset or "").strip().lower()
+    if name in ("", "default", "native", "@utf8"):
+        return "utf-8"
+    if name == "binary":
+        return None
+    try:
+        return codecs.lookup(name.lstrip("@")).name
+    except LookupError:
+        return None
+
+
+def _why(exc: OSError) -> str:
+    """An OSError as words, without the path (the caller names the file once, escaped)."""
+    return exc.strerror or type(exc).__name__
