@@ -224,6 +224,7 @@ def test_the_swap_race_through_the_production_never_runs_the_outside_file(rt, si
 
 def test_with_workpath_a_good_script_runs_from_the_work_folder(rt, sim, start, tmp_path):
     work = tmp_path / "work"
+    work.mkdir()  # the service checks its folders when it starts
     inbox, done = start(sim, {(FILES, "Adapter", "WorkPath"): str(work)})
     (inbox / "ok.cos").write_text("write 6*7\n")
     rt.wait_for(lambda: "write 6*7" in "".join(executed(sim)), timeout=WAIT)
@@ -233,6 +234,7 @@ def test_with_workpath_a_good_script_runs_from_the_work_folder(rt, sim, start, t
 def test_with_workpath_a_symlink_moved_there_is_still_refused(rt, sim, start, tmp_path):
     """Before: the check looked at the old path in FilePath (gone after the move) and let the link through."""
     work = tmp_path / "work"
+    work.mkdir()  # the service checks its folders when it starts
     inbox, done = start(sim, {(FILES, "Adapter", "WorkPath"): str(work)})
     secret = tmp_path / "secret.cos"
     secret.write_text('write "outside the folder"\n')
