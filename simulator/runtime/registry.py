@@ -23,6 +23,7 @@ class ClassRegistry:
         self._lock = threading.RLock()
         self.classes: Dict[str, ClassDef] = {c.name: c for c in builtin_classes()}
         self.loaded_order: List[str] = []
+        self._mro_cache: Dict[str, List[ClassDef]] = {}  # cleared whenever a class is (re)loaded
 
     # -- loading ---------------------------------------------------------------------------------
     def load_text(self, text: str) -> ClassDef:
@@ -31,6 +32,7 @@ class ClassRegistry:
         cdef = parse_cls(text)
         with self._lock:
             self.classes[cdef.name] = cdef
+            self._mro_cache.clear()
             if cdef.name not in self.loaded_order:
                 self.loaded_order.append(cdef.name)
         return cdef
@@ -50,6 +52,9 @@ class ClassRegistry:
 
     def mro(self, name: str) -> List[ClassDef]:
         """Depth-first, primary-superclass-first linearisation (ObjectScript's rule)."""
+        cached = self._mro_cache.get(name)
+        if cached is not None:
+            return cached
         out: List[ClassDef] = []
         seen = set()
 
@@ -65,6 +70,8 @@ class ClassRegistry:
                 walk(sup)
 
         walk(name)
+        if name in self.classes:
+            self._mro_cache[name] = out
         return out
 
     def extends(self, name: str, base: str) -> bool:
