@@ -359,7 +359,7 @@ def test_d_passthrough_service_sends_each_file_as_a_stream_container(tmp_path):
             )
         )
         (inbox / "greeting.txt").write_text("Hello world")
-        rt.wait_for(lambda: len(rt.messages()) == 2)
+        rt.wait_for(lambda: len(rt.messages()) == 2 and rt.messages()[0]["StatusName"] == "Completed")
         request, response = rt.messages()
         assert (request["SourceConfigName"], request["TargetConfigName"]) == (
             "EnsLib.File.PassthroughService",
@@ -370,7 +370,7 @@ def test_d_passthrough_service_sends_each_file_as_a_stream_container(tmp_path):
         assert request["StatusName"] == "Completed"
         body = rt.ns.open("Ens.StreamContainer", request["MessageBodyId"])
         assert body.Stream.getvalue() == "Hello world" and body.OriginalFilename.endswith("greeting.txt")
-        assert not os.listdir(inbox)
+        rt.wait_for(lambda: not os.listdir(inbox))  # the adapter deletes it after the service handled it
 
 
 # -- asynchronous calls that fail: OnError (inherited) or OnResponse -------------------------------
