@@ -170,3 +170,71 @@ def test_disabling_tls_verification_is_logged_as_a_warning():
     quiet = []
     make_core(warnings=quiet, UseTLS=1, VerifyTLS=1)
     assert quiet == []
+
+
+class LimitingTerminal(FakeTerminal):
+    """A client that enforces max_output_chars itself and reports what it dropped (R's execute API)."""
+
+    def execute(self, command, namespace=None, timeout=None, input_lines=(), max_output_chars=None):
+        self.limit = max_output_chars
+        full = "x" * 50
+        kept = full[:max_output_chars] if max_output_chars else full
+        return CommandResult(command=command, output=kept, raw_output="", status="ok", error="",
+                             namespace=namespace, elapsed=0.0, output_dropped=len(full) - len(kept))
+
+
+def test_max_output_chars_goes_to_a_client_that_takes_it_and_its_drop_is_marked():
+    import dataclasses
+
+    if "output_dropped" not in {f.name for f in dataclasses.fields(CommandResult)}:
+        pytest.skip("this client has no CommandResult.output_dropped yet")
+    settings = AdapterSettings.from_values(dict(DEFAULTS, MaxOutputChars=10))
+    core = TerminalAdapterCore(settings, warn=[].append, credentials_resolver=lambda cid: ("u", SECRET),
+                               terminal_class=LimitingTerminal)
+    resp, _ = run(core, Command="write 1")
+    assert FakeTerminal.instances[0].limit == 10
+    assert resp["OutputTruncated"] == 1 and resp["Output"].startswith("x" * 10 + "\n[output truncated by "
+                                                                      "MaxOutputChars=10: 40 of 50")
+
+
+def test_a_client_without_max_output_chars_is_cut_by_the_adapter():
+    from adapters.terminal_core import accepts_keyword
+
+    assert not accepts_keyword(FakeTerminal, "max_output_chars")
+    assert accepts_keyword(LimitingTerminal, "max_output_chars")
+
+
+def test_the_default_session_is_reset_before_each_later_request_and_named_ones_are_not():
+    core = make_core(Credentials="LiteTerminal")
+    run(core, Command="set a=1")
+    run(core, Command="write a", Namespace="%SYS")
+    run(core, Command="set b=1", Session="s")
+    run(core, Command="write b", Session="s")
+    default, named = FakeTerminal.instances
+    assert default.ran == [("set a=1", "USER"), ("kill", "%SYS"), ("write a", "%SYS")]
+    assert named.ran == [("set b=1", "USER"), ("write b", "USER")]
+
+
+@pytest.mark.parametrize("request_fields, says", [
+    ({"Command": ""}, "empty command"),
+    ({"Command": 42}, "Command must be text"),
+    ({"Command": "w 1", "Namespace": "a b"}, "Namespace 'a b' is not a valid IRIS namespace name"),
+    ({"Command": "w 1", "Timeout": "soon"}, "Timeout 'soon' is not a number"),
+    ({"Command": "w 1", "Timeout": -5}, "Timeout '-5' is out of range"),
+    ({"Command": "w 1", "Timeout": True}, "is not a number"),
+    ({"Command": "w 1", "InputLines": "yes"}, "InputLines must be a list"),
+    ({"Command": "w 1", "InputLines": ["a", 1]}, "every InputLines entry must be text"),
+    ({"Command": "w 1", "Session": "a\nb"}, "is not a usable session name"),
+    ({"Command": "w 1", "Session": " s"}, "is not a usable session name"),
+])
+def test_a_wrong_request_is_invalid_and_nothing_connects(request_fields, says):
+    core = make_core(Credentials="LiteTerminal")
+    resp, failure = run(core, **request_fields)
+    assert resp["Status"] == "invalid" and says in resp["Error"]
+    assert resp["Error"].endswith("nothing was sent")
+    assert FakeTerminal.instances == []
+
+
+def test_the_response_names_the_server_as_host_and_port():
+    resp, _ = run(make_core(Server="iris.example.com", Port=1972), Command="write 1")
+    assert resp["Server"] == "iris.example.com:1972"
