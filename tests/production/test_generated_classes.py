@@ -194,3 +194,10 @@ def test_load_sh_iris_mode_names_missing_environment_variables():
     assert proc.returncode != 0
     assert "IRISUSERNAME IRISPASSWORD IRISNAMESPACE" in proc.stderr
     assert "IRISINSTALLDIR" not in proc.stderr.splitlines()[0]
+
+
+def test_the_response_is_searchable_by_status_target_and_server(classes):
+    text = classes["TerminalCommandResponse"]
+    for column in ("Status", "Target", "Server"):
+        assert re.search(rf"^Property {column} As %VarString", text, re.M)
+        assert f"INDEX {column}IDX ON {column};" in text

@@ -238,3 +238,41 @@ def test_a_wrong_request_is_invalid_and_nothing_connects(request_fields, says):
 def test_the_response_names_the_server_as_host_and_port():
     resp, _ = run(make_core(Server="iris.example.com", Port=1972), Command="write 1")
     assert resp["Server"] == "iris.example.com:1972"
+
+
+@pytest.mark.parametrize("raised, status", [
+    ("InvalidArgument", "invalid"),
+    ("ConnectError", "unreachable"),
+    ("AuthError", "unreachable"),
+    ("ServerUnavailable", "unreachable"),
+    ("NamespaceError", "unreachable"),
+    ("SessionClosed", "unreachable"),
+    ("RemoteProtocolError", "lost"),
+    ("RemoteError", "lost"),
+    ("ConnectionLost", "lost"),
+])
+def test_each_client_exception_maps_to_the_status_that_says_whether_the_command_was_sent(raised, status):
+    from adapters.lite_terminal import errors
+
+    class Raising(FakeTerminal):
+        def execute(self, command, namespace=None, timeout=None, input_lines=()):
+            raise getattr(errors, raised)(f"{raised} happened")
+
+    settings = AdapterSettings.from_values(DEFAULTS)
+    core = TerminalAdapterCore(settings, warn=[].append, credentials_resolver=lambda cid: ("u", SECRET),
+                               terminal_class=Raising)
+    resp, failure = run(core, Command="write 1")
+    assert failure == SESSION_FAILURE and resp["Status"] == status
+    assert f"{raised} happened" in resp["Error"]
+    if status == "unreachable":
+        assert resp["Error"].startswith(f"{raised} from ws://localhost:52773: ")
+        assert resp["Error"].endswith("the command was not sent")
+    if status == "lost":
+        assert "may or may not have run" in resp["Error"]
+
+
+def test_a_full_named_session_table_is_unreachable():
+    core = make_core(MaxSessions=1)
+    run(core, Command="write 1", Session="a")
+    resp, _ = run(core, Command="write 1", Session="b")
+    assert resp["Status"] == "unreachable" and "MaxSessions=1" in resp["Error"]
