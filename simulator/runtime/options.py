@@ -39,7 +39,7 @@ class Options:
     # How an error status from an asynchronous call's target reaches a business process. Ens delivers it
     # to OnError(request, response, callrequest, errorStatus, completionKey), not to OnResponse; pyprod
     # generates no OnError, so the inherited one runs, which returns the error: the process ends with it
-    # (docs/pyprod-runtime.md §9, docs/offline-runtime.md §22). "on_error" does that; "on_response" hands
-    # the failed call to OnResponse instead (call_response is the error reply's body, or ""). The default is
-    # "on_response" only until the fleet process stops relying on it (see docs/offline-runtime.md §22).
-    async_error_delivery: str = "on_response"
+    # (docs/pyprod-runtime.md §9, docs/offline-runtime.md §22). "on_error" (default) does that;
+    # "on_response" hands the failed call to OnResponse instead (call_response is the error reply's body,
+    # or "").
+    async_error_delivery: str = "on_error"
