@@ -47,8 +47,7 @@ class ScheduledCommandAdapter(InboundAdapter):
             {"Commands": self.Commands, "TimesOfDay": self.TimesOfDay,
              "CallInterval": getattr(host, "CallInterval", "")},
         )
-        if not self._schedule.commands:
-            IRISLog.Info("Commands is empty: this item runs nothing until commands are added")
+        IRISLog.Info(self._schedule.describe())
 
     def on_task(self):
         schedule = self._schedule

@@ -38,6 +38,16 @@ class Schedule:
     def due(self, since: _dt.datetime, now: _dt.datetime) -> List[_dt.datetime]:
         return due_times(list(self.times), since, now)
 
+    def describe(self) -> str:
+        """What the item will do, for the Event Log when it starts (an empty TimesOfDay is never silent)."""
+        if not self.commands:
+            return "Commands is empty: this item runs nothing until commands are added"
+        what = f"{len(self.commands)} command{'s' if len(self.commands) != 1 else ''}"
+        if not self.times:
+            return f"runs {what} every CallInterval={self.call_interval:g} s (TimesOfDay is empty)"
+        at = ",".join(t.strftime("%H:%M") for t in self.times)
+        return f"runs {what} at {at} each day (checked every CallInterval={self.call_interval:g} s)"
+
 
 def read_schedule_settings(item: str, values: Mapping[str, Any]) -> Schedule:
     """Commands, TimesOfDay and CallInterval, strictly; ``SettingsError`` names every bad one."""

@@ -70,3 +70,15 @@ def test_split_commands_skips_blank_and_comment_lines():
 def test_split_commands_breaks_only_at_cr_and_lf():
     """A U+2028 or form feed stays inside its command (the policy then refuses it), never two commands."""
     assert split_commands("write 1\u2028halt\fwrite 3") == ["write 1\u2028halt\fwrite 3"]
+
+
+def test_the_schedule_says_what_it_will_do_when_the_item_starts():
+    def describe(**values):
+        base = {"Commands": "write 1", "TimesOfDay": "", "CallInterval": 300}
+        return read_schedule_settings("S", dict(base, **values)).describe()
+
+    assert describe() == "runs 1 command every CallInterval=300 s (TimesOfDay is empty)"
+    assert describe(Commands="w 1\nw 2", TimesOfDay="14:30,02:00", CallInterval="0.5") == (
+        "runs 2 commands at 02:00,14:30 each day (checked every CallInterval=0.5 s)")
+    assert describe(Commands="# nothing") == (
+        "Commands is empty: this item runs nothing until commands are added")
