@@ -476,33 +476,48 @@ def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], 
                 end = text.find("*/", pos + 2)
                 if end < 0:
                     return pos, commas, problem or f"column {pos + 1}: a /* comment is not closed", True
-                if depth == 0 and not _blank_continues(text, pos, end + 2, lenient):
-                    break
-                pos = end + 2
+                if depth == 0:
+                    pos = _continuation(text, pos, end + 2, lenient)
+                    if pos < 0:
+                        pos = end + 2  # the comment is skipped; the blank it stands for ends the argument
+                        break
+                else:
+                    pos = end + 2
             else:
                 pos += 1
         else:  # a blank
             blanks = _BLANKS.match(text, pos)
-            if depth > 0 or _blank_continues(text, pos, blanks.end(), lenient):
+            if depth > 0:
                 pos = blanks.end()
-            else:
+                continue
+            after = _continuation(text, pos, blanks.end(), lenient)
+            if after < 0:
                 break
+            pos = after
     if depth > 0:
         problem = problem or f"column {start + 1}: a parenthesis or brace opened here is not closed"
     return pos, commas, problem, depth > 0
 
 
-def _blank_continues(text: str, start: int, after: int, lenient: bool) -> bool:
-    """In the lenient reading, blanks (or a comment) between ``start`` and ``after`` next to an operator
-    do not end the argument."""
+def _continuation(text: str, start: int, after: int, lenient: bool) -> int:
+    """Where the argument goes on after the blanks (or comment) at ``start:after``, or -1 where it ends.
+
+    Only the lenient reading goes on, and only next to an operator; it skips further blanks and ``/* */``
+    comments at once, so each is passed over once."""
     if not lenient:
-        return False
-    while after < len(text) and text[after] in _BLANK:
-        after += 1
-    if after >= len(text) or _comment_at(text, after):
-        return False
+        return -1
+    n = len(text)
+    while after < n:  # past blanks and /* */ comments (a comment inside an argument is a blank)
+        if text[after] in _BLANK:
+            after += 1
+        elif text.startswith("/*", after) and text.find("*/", after + 2) >= 0:
+            after = text.find("*/", after + 2) + 2
+        else:
+            break
+    if after >= n or _comment_at(text, after):
+        return -1
     before = text[start - 1] if start > 0 else ""
-    return before in _OPERATOR_PREV or text[after] in _OPERATOR_NEXT
+    return after if before in _OPERATOR_PREV or text[after] in _OPERATOR_NEXT else -1
 
 
 def _token_end(text: str, pos: int) -> int:

@@ -60,6 +60,7 @@ SHAPES: Dict[str, Callable[[int], str]] = {
     "many XECUTE literals": lambda size: fill(lambda i: f'x "write {i}"\n', size),
     "deep parentheses": lambda size: "write " + "(" * ((size - 7) // 2) + "1" + ")" * ((size - 7) // 2),
     "lines joined by operators": lambda size: "set x=1" + fill(lambda i: "\n+1", size - 7),
+    "comments between operators": lambda size: "set x=1" + fill(lambda i: " /* c */ +1", size - 7),
 }
 
 
