@@ -95,6 +95,7 @@ def test_xecute_literals_nested_deeper_than_the_policy_follows_are_denied_not_al
     "command, why",
     [
         ("foo 1", "'foo' is not an ObjectScript command this policy knows"),
+        ("zmycmd 1", "'zmycmd' is not an ObjectScript command"),  # a user-defined Z command
         ('write "abc', "a string literal is not closed"),
         ('write (1 zn "%SYS"', "parenthesis or brace opened here is not closed"),
         ("write 1)", "')' closes no parenthesis"),
@@ -128,7 +129,7 @@ def test_unsafe_text_is_denied_before_reading():
         'set o={"a":1} write o.%ToJSON()', "set a=[1,2,3]", 'write $zu(5)', 'write $zu(12,"x")',
         "if 1 {\n write 1\n}", "&sql(select 1 into :x from t)", 'x "write 1"', 'x ("(a) write a",1)',
         "write $lb(1,\n2)", 'write $xecute("quit 1")', "set x = 1 + 2", "for i=1:1:3 { write i }",
-        'write "a" /* c */, "b"', "set x=1  // note", "kill ^X(1) ; done",
+        'write "a" /* c */, "b"', "set x=1  // note", "kill ^X(1) ; done", "write 1 ##; zn", "w 1 #; h",
     ],
 )
 def test_ordinary_commands_are_still_allowed_by_the_default_list(command):

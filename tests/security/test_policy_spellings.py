@@ -98,7 +98,8 @@ def test_what_the_policy_cannot_see_is_allowed_by_the_default_list(command):
 
 
 def test_the_documented_stricter_deny_list_catches_run_time_code():
-    stricter = "\n".join([DEFAULT_DENY, r"^XECUTE\b", r"@", r"\$CLASSMETHOD\(", r"\$XECUTE\(", r"^JOB\b"])
+    stricter = "\n".join([DEFAULT_DENY, r"^XECUTE\b", r"@", r"\$CLASSMETHOD\(", r"\$XECUTE\(", r"^JOB\b",
+                          r"\^[|\[]"])
     for command in ('x "z"_"n ""%SYS"""', 'set c="zn" xecute c', "write @x", 'd $classmethod("A","B")',
-                    "job ^X", 'w $xecute("q 1")'):
+                    "job ^X", 'w $xecute("q 1")', 'write ^|"%SYS"|X(1)', 'set ^["%SYS"]X=1'):
         assert denied(command, stricter), normalize(command)
