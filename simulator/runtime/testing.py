@@ -119,7 +119,14 @@ class ProductionTester:
         if not modules:
             raise ValueError("name at least one module, e.g. load(*LITE_TERMINAL_MODULES, 'mypkg.hosts')")
         classes: List[str] = []
-        for report in self._runtime.load(list(modules), source_root=source_root):
+        try:
+            reports = self._runtime.load(list(modules), source_root=source_root)
+        except LoadError:
+            raise
+        except Exception as exc:  # the loader imports the module: any import-time error
+            raise LoadError(f"pyprod's loader could not load {', '.join(modules)}: "
+                            f"{type(exc).__name__}: {exc}") from exc
+        for report in reports:
             if report.warnings:
                 raise LoadError(f"pyprod's loader warned for {report.module}: {'; '.join(report.warnings)}")
             classes.extend(report.classes)
