@@ -162,6 +162,64 @@ def test_every_offline_runtime_switch_has_a_documented_reason():
     )
 
 
+def switch_rows(doc: str, *numbers: str) -> Dict[str, str]:
+    """``{switch: default cell}`` from the tables whose second column is headed "default" (rows naming one
+    switch only), under the given top-level sections of a doc (all when none are given)."""
+    rows: Dict[str, str] = {}
+    current, has_default = None, False
+    if not (DOCS / doc).exists():
+        return rows
+    for _, line in text_lines(DOCS / doc):
+        heading = re.match(r"^##\s+(\d+)\.?\s", line)
+        if heading:
+            current = heading.group(1)
+            continue
+        cells = line.split("|")
+        if line.startswith("|") and len(cells) > 3 and not line.startswith("| `") and "---" not in line:
+            has_default = cells[2].strip().lower() == "default"  # a header row
+        elif has_default and (not numbers or current in numbers) and line.startswith("| `"):
+            names = re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", cells[1])
+            if len(names) == 1:
+                rows[names[0]] = cells[2]
+    return rows
+
+
+def default_is_stated(default: object, cell: str) -> bool:
+    """Whether a table's default cell says ``default`` (on/off for booleans, the value otherwise)."""
+    text = cell.lower().replace("`", "").replace('"', "").replace("'", "")
+    words = set(re.findall(r"[a-z0-9_.%-]+", text))
+    if isinstance(default, bool):
+        return bool(words & ({"on", "true", "yes"} if default else {"off", "false", "no"}))
+    if default is None:
+        return bool(words & {"none", "off", "unset", "no", "null"}) or text.strip() in ("", "-")
+    if isinstance(default, (int, float)):
+        number = float(default)
+        return repr(default) in words or (number.is_integer() and str(int(number)) in words)
+    if isinstance(default, str):
+        return default.lower() in text if default else ("empty" in text or '""' in cell or text.strip() == "")
+    return True  # tuples, dicts: not checked
+
+
+def test_documented_switch_defaults_match_the_code():
+    from simulator.config import SimulatorConfig
+    from simulator.runtime.options import Options
+
+    stale = []
+    for cls, tables in (
+        (SimulatorConfig, [("simulator.md", "5", "6"), ("simulator-objectscript.md",)]),
+        (Options, [("offline-runtime.md", "11")]),
+    ):
+        rows: Dict[str, str] = {}
+        for doc, *numbers in tables:
+            rows.update(switch_rows(doc, *numbers))
+        for f in dataclasses.fields(cls):
+            if f.name in rows and f.default is not dataclasses.MISSING:
+                if not default_is_stated(f.default, rows[f.name]):
+                    said = rows[f.name].strip()
+                    stale.append(f"{cls.__name__}.{f.name} = {f.default!r}, the docs say {said!r}")
+    assert not stale, "switch defaults in docs/ that no longer match the code:\n" + "\n".join(stale)
+
+
 # --- the checker itself -------------------------------------------------------------------------------------
 
 _FAKE_SECTIONS = {"protocol.md": {"4", "4.5", "12"}, "settings.md": {"3"}}
@@ -199,6 +257,18 @@ def test_checker_reports_bad_citations(line, complaint):
 def test_checker_reads_bare_sections_inside_a_doc_as_that_doc():
     inside = citation_problems(Path("docs/protocol.md"), iter([(3, "as §4.5 says; not §7")]), _FAKE_SECTIONS)
     assert inside == ["docs/protocol.md:3: docs/protocol.md has no section §7"]
+
+
+@pytest.mark.parametrize(
+    ("default", "cell", "stated"),
+    [
+        (True, " on ", True), (False, " on ", False), (None, " none ", True), (30.0, " 30 s ", True),
+        (8, " 8 ", True), (5, " 8 ", False), ("on_error", " `on_response` ", False),
+        ("ignore", " `ignore` ", True),
+    ],
+)
+def test_checker_reads_default_cells(default, cell, stated):
+    assert default_is_stated(default, cell) is stated
 
 
 def test_outside_patterns_match_what_they_must():
