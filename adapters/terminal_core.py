@@ -337,7 +337,7 @@ class TerminalAdapterCore:
         )
         if status == "ok":
             return response, None
-        if status == "error":
+        if status in ("error", "mismatch"):  # it ran; FailOnCommandError decides (README "Statuses")
             return response, COMMAND_FAILURE
         return response, SESSION_FAILURE
 
