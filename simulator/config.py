@@ -79,6 +79,10 @@ class SimulatorConfig:
     random_chunks_seed: Optional[int] = None  # random splits (inside ANSI sequences and \r\n too)
     natural_batch_chars: int = 8192  # a natural batch is flushed when it grows past this many characters
     frame_delay: float = 0.0  # sleep before each server frame
+    # per-direction link latency of the terminal socket (a slow WAN link; docs/protocol.md §10, §12): every
+    # frame, WebSocket pings and pongs included, is delivered this many seconds after it was sent, in order
+    latency_up: float = 0.0  # client -> server
+    latency_down: float = 0.0  # server -> client
     # cap on incoming frames (docs/protocol.md §12: none known); closes 1009
     max_frame_bytes: Optional[int] = None
 
@@ -134,6 +138,8 @@ class SimulatorConfig:
         object.__setattr__(self, "loadable_files", tuple(self.loadable_files))
         if self.out_of_state not in ("ignore", "error"):
             raise ValueError("out_of_state must be 'ignore' or 'error'")
+        if self.latency_up < 0 or self.latency_down < 0:
+            raise ValueError("latency_up and latency_down are seconds >= 0")
         if self.chunk_size is not None and self.chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
         if bool(self.tls_certfile) != bool(self.tls_keyfile):

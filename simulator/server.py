@@ -222,7 +222,7 @@ async def _terminal(request: web.Request, state: ServerState, cfg: SimulatorConf
     if not is_upgrade:
         # docs/protocol.md §4.4: plain GET on a WebSocket route → 500 [O S27]
         return _error(request, 500, cfg)
-    ws = web.WebSocketResponse(max_msg_size=max_size, compress=False)
+    ws = web.WebSocketResponse(max_msg_size=max_size, compress=False, autoping=False)  # pongs: terminal.py
     if is_new:
         _set_session_cookies(ws, state, cfg, sid)
     await ws.prepare(request)

@@ -55,6 +55,7 @@ class TerminalConnection:
         self._ignore_interrupts = False
         self._rng: Optional[random.Random] = None
         self._rng_seed: Optional[int] = None
+        self._link = _Link(self)  # latency_up / latency_down
 
     # ------------------------------------------------------------------------------------------ lifecycle ---
     async def serve(self) -> None:
@@ -67,18 +68,26 @@ class TerminalConnection:
             await self._send({"type": "init", "protocol": 1, "version": cfg.version}, cfg)
             async for msg in self.ws:
                 self._touch()
-                if msg.type == WSMsgType.TEXT:
-                    await self._on_text(msg.data)
-                # Binary frames are ignored, like non-JSON text: VS Code drops non-JSON frames
-                # (docs/protocol.md §6.1) and no source knows a binary use: the simulator is as forgiving as
-                # the reference client.
+                if self.state.config.latency_up > 0 or self._link.busy:
+                    self._link.inbound(msg)
+                    continue
+                await self._on_message(msg)
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
             self.closed = True
             watchdog.cancel()
+            self._link.stop()
             if self._command is not None:
                 self._command.cancel()
+
+    async def _on_message(self, msg: Any) -> None:
+        if msg.type == WSMsgType.TEXT:
+            await self._on_text(msg.data)
+        elif msg.type == WSMsgType.PING:
+            await self._send_frame(lambda: self.ws.pong(msg.data), self.state.config)
+        # Binary frames are ignored, like non-JSON text: VS Code drops non-JSON frames
+        # (docs/protocol.md §6.1) and no binary use is known: the simulator is as forgiving as VS Code.
 
     def abort(self) -> None:
         """Drop the TCP connection without a close frame (Web Gateway restart, docs/protocol.md §4.5/§12
@@ -91,6 +100,7 @@ class TerminalConnection:
 
     async def close(self, code: int) -> None:
         self.closed = True
+        await self._link.drain()  # frames still on the slow link go out before the close
         await self.ws.close(code=code)
 
     # -------------------------------------------------------------------------------------- client frames ---
@@ -361,10 +371,18 @@ class TerminalConnection:
     async def _send(self, frame: Dict[str, Any], cfg: SimulatorConfig) -> None:
         if cfg.frame_delay > 0:
             await asyncio.sleep(cfg.frame_delay)
+        text = encode_frame(frame, cfg.frame_json)
+        await self._send_frame(lambda: self.ws.send_str(text), cfg)
+
+    async def _send_frame(self, write: Any, cfg: SimulatorConfig) -> None:
+        """Write now, or (latency_down) hand the write to the link, which delivers it later, in order."""
         if self.ws.closed:
             raise ConnectionResetError("terminal socket closed")
-        async with self._send_lock:
-            await self.ws.send_str(encode_frame(frame, cfg.frame_json))
+        if cfg.latency_down > 0:
+            self._link.outbound(write, cfg.latency_down)
+        else:
+            async with self._send_lock:
+                await write()
         self._touch()
 
     # ----------------------------------------------------------------------------------------------- idle ---
@@ -387,6 +405,62 @@ class TerminalConnection:
                     await self.close(cfg.idle_close_code)
                 return
             await asyncio.sleep(min(cfg.idle_close_after - idle, 0.1) + 0.001)
+
+
+class _Link:
+    """Per-direction latency (``latency_up``/``latency_down``): each frame is handled or written ``latency``
+    seconds after it was received or sent, in order, without holding up the frames behind it."""
+
+    def __init__(self, conn: TerminalConnection) -> None:
+        self.conn = conn
+        self._in: Optional[asyncio.Queue] = None
+        self._out: Optional[asyncio.Queue] = None
+        self._tasks: List[asyncio.Task] = []
+
+    @property
+    def busy(self) -> bool:
+        return self._in is not None and not self._in.empty()
+
+    def inbound(self, msg: Any) -> None:
+        if self._in is None:
+            self._in = asyncio.Queue()
+            self._tasks.append(asyncio.ensure_future(self._run_in()))
+        self._in.put_nowait((self.conn._loop.time() + self.conn.state.config.latency_up, msg))
+
+    def outbound(self, write: Any, latency: float) -> None:
+        if self._out is None:
+            self._out = asyncio.Queue()
+            self._tasks.append(asyncio.ensure_future(self._run_out()))
+        self._out.put_nowait((self.conn._loop.time() + latency, write))
+
+    async def _run_in(self) -> None:
+        assert self._in is not None
+        while True:
+            due, msg = await self._in.get()
+            await asyncio.sleep(max(0.0, due - self.conn._loop.time()))
+            await self.conn._on_message(msg)
+
+    async def _run_out(self) -> None:
+        assert self._out is not None
+        while True:
+            due, write = await self._out.get()
+            await asyncio.sleep(max(0.0, due - self.conn._loop.time()))
+            try:
+                if not self.conn.ws.closed:
+                    async with self.conn._send_lock:
+                        await write()
+            except ConnectionError:
+                pass
+            finally:
+                self._out.task_done()
+
+    async def drain(self) -> None:
+        if self._out is not None:
+            await self._out.join()
+
+    def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
 
 
 def encode_frame(frame: Dict[str, Any], style: str = "compact") -> str:

@@ -8,7 +8,9 @@ Public API::
         result.status   # "ok" | "error" | "timeout" | "interrupted" | "lost"
 
 Layers (each module one job): ``frames`` (JSON frames), ``protocol`` (sans-IO state machine),
-``output`` (ANSI/error/namespace helpers), ``login`` (Atelier REST), ``transport`` (websocket-client),
+``output`` (ANSI/error/namespace helpers), ``login`` (Atelier REST),
+``wire`` (sans-IO WebSocket codec), ``transport`` (socket + deadlines),
+``httpguard`` (wall-clock bound for requests),
 ``client`` (LiteTerminal), ``errors`` (the exception tree), ``__main__`` (the CLI).
 """
 

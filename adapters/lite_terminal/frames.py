@@ -191,6 +191,9 @@ def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
     return UnknownFrame(ftype, obj)
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once, not per frame
+
+
 def encode(frame: ClientFrame) -> str:
     """Serialise a client frame to the JSON text the server expects (docs/protocol.md §6.2)."""
     if isinstance(frame, ConfigFrame):
@@ -205,4 +208,4 @@ def encode(frame: ClientFrame) -> str:
         obj = {"type": "color", "input": frame.input}
     else:
         raise LocalProtocolError(f"not a client frame: {type(frame).__name__}")
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return _encode_json(obj)

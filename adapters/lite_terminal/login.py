@@ -16,13 +16,14 @@ exception, whose ``request`` attribute holds the prepared ``Authorization`` head
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import ssl
 import unicodedata
 import urllib.parse
 import warnings
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import Callable, Iterable, List, Optional, Tuple, Union
 
 import requests
 import requests.auth
@@ -38,12 +39,14 @@ from .errors import (
     TerminalError,
     UnsupportedServer,
 )
+from .httpguard import BodyTooLarge, Deadline, guarded_session, read_capped
 
 __all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_authorization",
            "redirect_error", "MIN_API"]
 
 log = logging.getLogger("adapters.lite_terminal")
 
+LOGIN_BODY_LIMIT = 1024 * 1024  # a GetServer answer is a few hundred bytes; more is refused as it arrives
 MIN_API = 7  # the terminal route was "added in Atelier API v7" = IRIS 2023.2 (docs/protocol.md §2)
 
 Verify = Union[bool, str]
@@ -184,10 +187,10 @@ def _printable(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
-def _json_body(response: requests.Response, url: str) -> dict:
+def _json_body(response: requests.Response, content: bytes, url: str) -> dict:
     body: object = _NOT_JSON
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError:
         pass  # raised below, outside the handler: no chained JSONDecodeError holding the body
     if body is _NOT_JSON:
@@ -263,17 +266,15 @@ def login(
     url = endpoint.rest_base
     authorization = basic_authorization(username, password)
     secrets = (password, urllib.parse.quote(password, safe=""), authorization.split(" ", 1)[1])
-    session = requests.Session()
+    session = guarded_session()
     session.verify = verify
     try:
-        response, failure = _get(session, url, endpoint, _BasicAuth(authorization), verify, timeout)
-        if failure is None:
-            assert response is not None
-            failure = _status_error(response, url, username, secrets)
+        response, content, failure = _get(session, url, endpoint, _BasicAuth(authorization), verify, timeout,
+                                          lambda answer: _status_error(answer, url, username, secrets))
         if failure is not None:
             raise failure
         assert response is not None
-        info = _parse_info(_json_body(response, url), url)
+        info = _parse_info(_json_body(response, content, url), url)
     except BaseException:
         session.close()
         raise
@@ -296,23 +297,36 @@ def login(
     return session, info
 
 
-_Answer = Tuple[Optional[requests.Response], Optional[ConnectError]]
+_Answer = Tuple[Optional[requests.Response], bytes, Optional[TerminalError]]
 
 
 def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests.auth.AuthBase,
-         verify: Verify, timeout: Optional[float]) -> _Answer:
-    """The login GET, never following a redirect: (response, None) or (None, the error to raise).
+         verify: Verify, timeout: Optional[float],
+         check: Callable[[requests.Response], Optional[TerminalError]]) -> _Answer:
+    """The login GET, never following a redirect: (response, body, None) or (None, b"", the error).
 
-    The error is returned, not raised in the handler, so it carries no ``__context__``: a requests
-    exception holds the PreparedRequest, Authorization header included.
+    The whole request, body included, ends within ``timeout`` however slowly the server answers (a
+    watchdog shuts the socket, see ``httpguard``); the body is read only if ``check`` finds the status
+    fine, and stops at LOGIN_BODY_LIMIT bytes. The error is returned, not raised in the handler, so it
+    carries no ``__context__``: a requests exception holds the PreparedRequest, Authorization included.
     """
-    failure: Optional[ConnectError] = None
+    failure: Optional[TerminalError] = None
+    deadline = Deadline(timeout)
     try:
-        with warnings.catch_warnings():
+        with deadline, warnings.catch_warnings():
             if verify is False:  # the transport logs our own WARNING; skip urllib3's repeats
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
             # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
-            return session.get(url, auth=auth, timeout=timeout, verify=verify, allow_redirects=False), None
+            response = session.get(url, auth=auth, timeout=timeout, verify=verify, allow_redirects=False,
+                                   stream=True)
+            failure = check(response)
+            if failure is not None:
+                response.close()
+                return None, b"", failure
+            return response, read_capped(response, LOGIN_BODY_LIMIT), None
+    except BodyTooLarge as exc:
+        failure = ConnectError(f"{url} answered with a body of more than {LOGIN_BODY_LIMIT} bytes "
+                               f"({exc.args[0]} seen); that is not an Atelier answer")
     except requests.exceptions.SSLError as exc:
         failure = ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}")
     except requests.exceptions.Timeout:
@@ -321,7 +335,9 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
         failure = ConnectError(f"cannot reach {url}: {_reason(exc)}")
     except OSError as exc:  # requests raises a bare OSError for a missing CA bundle
         failure = ConnectError(f"cannot connect to {url}: {exc.strerror or type(exc).__name__}")
-    return None, failure
+    if deadline.expired:  # the watchdog cut a request that was still dripping in
+        failure = ConnectError(f"no complete answer from {url} within {timeout} s")
+    return None, b"", failure
 
 
 def cookie_header(session: requests.Session, url: str) -> str:
@@ -345,7 +361,7 @@ def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[floa
     (docs/protocol.md §3.3)."""
     try:
         if len(session.cookies):
-            with warnings.catch_warnings():
+            with Deadline(timeout), warnings.catch_warnings():
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 session.head(endpoint.rest_base, params={"CacheLogout": "end"}, timeout=timeout,
                              verify=session.verify, allow_redirects=False)

@@ -8,6 +8,7 @@ whole protocol can be read (and tested) in one place::
     AWAIT_INIT --init--> SEND_CONFIG --config()--> CONFIGURING --output*, prompt--> PROMPT
     PROMPT --start_command()--> EVAL --output--> EVAL --read--> READ --answer_read()--> EVAL
     EVAL/READ --prompt--> PROMPT          PROMPT/EVAL/READ --interrupt()--> EVAL (a prompt always follows)
+    PROMPT/EVAL/READ --begin_sync()--> SYNC --output*, prompt*, read*--> SYNC --end_sync()--> PROMPT
     any live state --error frame--> FAILED (Fatal)     --connection_closed()--> CLOSED
     a malformed or out-of-order frame --> FAILED (RemoteProtocolError)
 
@@ -17,11 +18,14 @@ unknown types are ignored (docs/protocol.md §6.1, §7); the server always answe
 (docs/protocol.md §7, §10). Tolerated although undocumented [I]: output or an extra prompt while idle (seen as
 late output in issue #1280, docs/protocol.md §12) become ``StrayOutput``/``PromptRefreshed`` instead of
 killing the session.
+SYNC is the client's way back in step after such doubt: it sends a marker command and reads until it has
+seen the marker's output and the prompt after it; in SYNC nothing ends a command.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import logging
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Type, Union
@@ -71,12 +75,14 @@ class State(enum.Enum):
     PROMPT = "prompt"  # idle: a command may be sent
     EVAL = "eval"  # a command (or an interrupt) is running; waiting for output/read/prompt
     READ = "read"  # the running code waits for a line: answer_read() or interrupt()
+    SYNC = "sync"  # a marker command was sent to get back in step; frames are read until end_sync()
     CLOSED = "closed"  # the socket is gone
     FAILED = "failed"  # fatal error frame or protocol violation; the session is unusable
 
 
 LIVE_STATES = frozenset({State.AWAIT_INIT, State.SEND_CONFIG, State.CONFIGURING, State.PROMPT,
-                         State.EVAL, State.READ})
+                         State.EVAL, State.READ, State.SYNC})
+_RUNNING = (State.EVAL, State.READ)
 
 
 # --- events (frozen, like h11's) -------------------------------------------------------------------
@@ -169,6 +175,9 @@ RECEIVE_TRANSITIONS: Dict[Tuple[State, Type[object]], State] = {
     (State.EVAL, PromptFrame): State.PROMPT,
     (State.READ, OutputFrame): State.READ,
     (State.READ, PromptFrame): State.PROMPT,
+    (State.SYNC, OutputFrame): State.SYNC,
+    (State.SYNC, PromptFrame): State.SYNC,
+    (State.SYNC, ReadFrame): State.SYNC,
 }
 
 # (client frame class) -> (states it may be sent in, next state). docs/protocol.md §6.2.
@@ -205,8 +214,27 @@ class TerminalProtocol:
         Raises RemoteProtocolError (and moves to FAILED) on a malformed or out-of-order frame.
         Frames arriving after CLOSED/FAILED are ignored: the session is already over.
         """
-        if self.state not in LIVE_STATES:
+        state = self.state
+        if state not in LIVE_STATES:
             return []
+        if state in _RUNNING and type(text) is str:  # fast path for the frames of a running command
+            try:
+                obj = json.loads(text)
+            except (ValueError, RecursionError):
+                obj = None
+            if type(obj) is dict:
+                kind = obj.get("type")
+                value = obj.get("text")
+                if kind == "output" and type(value) is str:
+                    return [Output(value)]
+                ns = obj.get("ns")
+                if kind == "prompt" and type(value) is str and (ns is None or type(ns) is str):
+                    self.state = State.PROMPT
+                    self.prompt = value
+                    ns = ns or namespace_from_prompt(value)
+                    if ns:
+                        self.namespace = ns
+                    return [CommandDone(value, ns)]
         try:
             frame = parse_server_frame(text)
         except RemoteProtocolError:
@@ -261,7 +289,7 @@ class TerminalProtocol:
         if previous is State.CONFIGURING:
             banner, self._banner = "".join(self._banner), []
             return [Ready(frame.text, ns, banner)]
-        if previous is State.PROMPT:
+        if previous in (State.PROMPT, State.SYNC):
             return [PromptRefreshed(frame.text, ns)]
         return [CommandDone(frame.text, ns)]
 
@@ -300,6 +328,21 @@ class TerminalProtocol:
         if not isinstance(line, str):
             raise LocalProtocolError(f"a READ answer must be a str, not {type(line).__name__}")
         return self._send(ReadReplyFrame(line))
+
+    def begin_sync(self, command: str) -> str:
+        """Send the marker command that brings the session back in step; legal whenever a command could
+        be running or has just ended (PROMPT, EVAL, READ, SYNC). Until :meth:`end_sync` no frame ends a
+        command: the caller decides, from the marker's output, which prompt is the current one."""
+        if self.state not in (State.PROMPT, State.EVAL, State.READ, State.SYNC):
+            raise LocalProtocolError(f"cannot resynchronise while the terminal is in state {self.state.name}")
+        self.state = State.SYNC
+        return encode(InputFrame(command))
+
+    def end_sync(self) -> None:
+        """The marker's prompt was seen: the session is idle and in step again."""
+        if self.state is not State.SYNC:
+            raise LocalProtocolError(f"not resynchronising (state {self.state.name})")
+        self.state = State.PROMPT
 
     def interrupt(self) -> str:
         """Ctrl-C; afterwards wait for the prompt the server always sends (docs/protocol.md §10)."""
