@@ -18,12 +18,19 @@ _TABLES = [
     (re.compile(r"\bEns\.Util\.Log\b", re.I), "Ens_Util_Log"),
 ]
 _TOP = re.compile(r"^\s*SELECT\s+TOP\s+(\?|\d+)\s+", re.I)
+# TimeCreated has millisecond precision, so a request and its response often share it; IRIS walks its
+# TimeCreated index, whose entries under one time are in ID order, so ties come out by ID in the same
+# direction [our reading]. SQLite would return them in any order.
+_ORDER_BY_TIME = re.compile(r"\bORDER\s+BY\s+(\w+\.)?(TimeCreated|TimeLogged)(\s+(?:ASC|DESC))?\s*$", re.I)
 
 
 def translate(sql: str, params: Sequence[Any]) -> tuple:
     params = list(params)
     for rx, repl in _TABLES:
         sql = rx.sub(repl, sql)
+    sql = _ORDER_BY_TIME.sub(
+        lambda o: f"{o.group(0).rstrip()}, {o.group(1) or ''}ID{o.group(3) or ''}", sql.rstrip().rstrip(";")
+    )
     m = _TOP.match(sql)
     if m:
         top = m.group(1)

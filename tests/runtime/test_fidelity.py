@@ -405,3 +405,15 @@ def test_an_async_call_that_fails_reaches_the_process_as_the_switch_says(tmp_pat
             assert primary[0]["StatusName"] == "Completed"
         assert len(answers) <= 1  # the process is completed once, whatever arrives after
         rt.stop_production()
+
+
+def test_messages_created_in_the_same_millisecond_come_back_newest_first(fid):
+    """director.get_host_messages orders by TimeCreated DESC: ties (a request and its response in one
+    millisecond) come back by ID in the same direction, the newest first."""
+    store = fid.ns.store
+    first = store.new_header(TimeCreated="2026-01-01 00:00:00.000", SourceConfigName="A", Type=1)
+    second = store.new_header(TimeCreated="2026-01-01 00:00:00.000", SourceConfigName="A", Type=2)
+    rows = fid.ns.sql.exec(
+        "SELECT TOP 2 ID FROM Ens.MessageHeader WHERE SourceConfigName = ? ORDER BY TimeCreated DESC", "A"
+    )
+    assert [r[0] for r in rows] == [second, first]
