@@ -99,6 +99,11 @@ def complete(
     with ns.store.transaction():  # request closed, response body and header: one commit
         out = _complete_rows(engine, item, work, status, response, final_state)
     alert_on_error(engine, item.host, status)
+    _answer(engine, item.name, work, status, out)
+
+
+def _answer(engine: EngineView, source: str, work: Work, status: Any, out: Any) -> None:
+    """Hand the outcome to whoever waits: the sync caller, or the BusinessProcess that made the call."""
     if work.reply is not None:
         work.reply.set(status, out)
     elif work.bp_waiting is not None:
@@ -110,7 +115,7 @@ def complete(
                 "response",
                 bp.work.header_id,
                 None,
-                item.name,
+                source,
                 work.session,
                 bp_ctx=bp,
                 completion_key=work.completion_key,
@@ -133,33 +138,15 @@ def deliver(engine: EngineView, name: str, work: Work) -> None:
 
 def fail_queued(engine: EngineView, name: str, work: Work, text: str) -> None:
     """A kept request whose target is gone at the next start: its header ends in Error with ``text``,
-    an Event Log error says so, and a BusinessProcess waiting for it gets OnResponse with no response."""
+    an Event Log error says so, and its caller gets the error (a waiting BusinessProcess: OnError, or
+    OnResponse with no response, per ``Options.async_error_delivery``)."""
     ns = engine.ns
     status = st.ErrorStatus(5001, text)
     ns.store.update_header(
         work.header_id, Status=ERROR, IsError=1, ErrorStatus=st.error_text(status), TimeProcessed=now()
     )
     ns.log("Error", "Ens.Queue", "Restore", f"Message {work.header_id} queued for '{name}': {text}")
-    if work.reply is not None:
-        work.reply.set(status, None)
-    elif work.bp_waiting is not None:
-        bp = work.bp_waiting
-        deliver(
-            engine,
-            bp.item.name,
-            Work(
-                "response",
-                bp.work.header_id,
-                None,
-                name,
-                work.session,
-                bp_ctx=bp,
-                completion_key=work.completion_key,
-                call_request=work.call_request,
-                call_response="",
-                call_status=status,
-            ),
-        )
+    _answer(engine, name, work, status, None)
 
 
 def _complete_rows(

@@ -3,21 +3,12 @@ Event Log levels that their Visual Traces taken on real IRIS show (docs/offline-
 pyprod's quickstart page and README HelloWorld)."""
 
 import pytest
-from runtime_helpers import HERE
+from runtime_helpers import HERE, TOUR_ITEMS, production_xml
 
 from simulator.runtime import OfflineIRIS
 from simulator.runtime.status import is_ok
 
-TOUR = """<Production Name="Tour.Production">
-  <Item Name="Counter" ClassName="Tour.Counter" PoolSize="1" Enabled="true">
-    <Setting Target="Host" Name="target">Chooser</Setting>
-    <Setting Target="Adapter" Name="CallInterval">0.1</Setting>
-  </Item>
-  <Item Name="Chooser" ClassName="Tour.Chooser" PoolSize="1" Enabled="true">
-    <Setting Target="Host" Name="target">Packer</Setting>
-  </Item>
-  <Item Name="Packer" ClassName="Tour.Packer" PoolSize="1" Enabled="true"/>
-</Production>"""
+TOUR = production_xml("Tour.Production", TOUR_ITEMS)
 
 
 def _run_tour(tmp_path, **options):

@@ -14,7 +14,7 @@ import subprocess
 from html.parser import HTMLParser
 
 import pytest
-from runtime_helpers import HERE
+from runtime_helpers import HERE, TOUR_ITEMS, production_xml
 
 from simulator.runtime import OfflineIRIS
 from simulator.runtime.visual_trace import ERROR_COLOUR, LEVEL_FILL, REQUEST_COLOUR, RESPONSE_COLOUR
@@ -27,15 +27,10 @@ if CHROMIUM is None:
 
 WINDOW = (1400, 2600)
 
-TOUR = """<Production Name="Tour.Production">
-  <Item Name="Counter" ClassName="Tour.Counter" PoolSize="1" Enabled="true">
-    <Setting Target="Host" Name="target">Chooser</Setting>
-    <Setting Target="Adapter" Name="CallInterval">0.1</Setting>
-  </Item>
-  <Item Name="Chooser" ClassName="Tour.Chooser" PoolSize="1" Enabled="true">
-    <Setting Target="Host" Name="target">Packer</Setting>
-  </Item>
-  <Item Name="Packer" ClassName="Tour.Packer" PoolSize="1" Enabled="true"/>
+TOUR = production_xml(
+    "Tour.Production",
+    TOUR_ITEMS
+    + """
   <Item Name="Sender" ClassName="Fid.Sender" PoolSize="1" Enabled="true">
     <Setting Target="Host" Name="Target">Grumpy</Setting>
   </Item>
@@ -43,7 +38,8 @@ TOUR = """<Production Name="Tour.Production">
     <Setting Target="Host" Name="AlertOnError">1</Setting>
   </Item>
   <Item Name="Ens.Alert" ClassName="Fid.AlertSink" PoolSize="1" Enabled="true"/>
-</Production>"""
+""",
+)
 
 
 def _hex(colour):
