@@ -1,105 +1,386 @@
-"""Command line: run ObjectScript commands through the Lite Terminal and print their output.
+"""Command line: run ObjectScript commands through the Lite Terminal, for people and for scripts.
 
-    IRIS_PASSWORD=SYS python -m adapters.lite_terminal --host localhost --port 52773 \\
-        --namespace USER --user _SYSTEM 'write $zv' 'write 1+1'
+    IRIS_PASSWORD=... python -m adapters.lite_terminal --host iris.example --namespace USER 'write $zv'
+    python -m adapters.lite_terminal --json --file check.script      # one JSON object per command
+    echo 'read x write x' | python -m adapters.lite_terminal --input yes -
 
-Exit status: 0 all commands ok; 1 an IRIS error, timeout or interrupt; 2 a connection or usage error.
-Several commands share one session (locals survive between them). No traceback is ever shown.
+The layers, so that more servers (and more output formats) are small additions: ``read_commands`` turns
+the arguments into command texts; a runner (``run_on_server``) turns commands into :class:`Response`
+records carrying the production response's field names; a printer per format (``print_text``,
+``print_json``) writes one response; :func:`exit_code` folds the statuses into one exit status.
+No traceback and no password ever reaches the output.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
+import math
 import os
 import sys
-from typing import List, Optional, Sequence
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
 from .client import LiteTerminal
-from .errors import TerminalError
+from .errors import ConnectError, InvalidArgument, NamespaceError, TerminalError
 
-EXIT_OK, EXIT_COMMAND_FAILED, EXIT_USAGE = 0, 1, 2
+# Exit statuses. Several commands: the highest that applies (a later timeout outranks an earlier error).
+EXIT_OK = 0  # every command ok
+EXIT_IRIS_ERROR = 1  # a command ran and IRIS reported an error
+EXIT_USAGE = 2  # bad options or input: nothing was sent for it
+EXIT_UNREACHABLE = 3  # connect, TLS, login or namespace failed: the command was never sent
+EXIT_INCOMPLETE = 4  # timeout, interrupted or lost: the command may not have completed
+EXIT_CTRL_C = 130  # stopped with Ctrl-C (128 + SIGINT, the shell convention)
+
+EXIT_FOR_STATUS: Dict[str, int] = {
+    "ok": EXIT_OK,
+    "error": EXIT_IRIS_ERROR,
+    "invalid": EXIT_USAGE,
+    "unreachable": EXIT_UNREACHABLE,
+    "timeout": EXIT_INCOMPLETE,
+    "interrupted": EXIT_INCOMPLETE,
+    "lost": EXIT_INCOMPLETE,
+    "skipped": EXIT_OK,  # not run because an earlier command failed: that failure sets the exit status
+}
+
+#: Longest command read from a file or stdin (the command file service's MaxFileChars default).
+MAX_COMMAND_CHARS = 1_000_000
+DEFAULT_MAX_OUTPUT_CHARS = 1_000_000
+
+EPILOG = f"""\
+commands:
+  Each COMMAND is one ObjectScript command line (or block); several share one session, so locals
+  survive from one to the next. "-" reads one command from standard input, --file F from a file
+  (UTF-8; several lines are sent as one block). At most {MAX_COMMAND_CHARS:,} characters each.
+  After an unreachable server or a lost command the remaining commands are not run (status "skipped").
+
+password:
+  From the IRIS_PASSWORD environment variable, else a prompt on the terminal. Without a terminal and
+  without IRIS_PASSWORD the command fails (exit {EXIT_USAGE}). Never as an argument: arguments are visible
+  to other users in the process list.
+
+output:
+  Text (default): what each command wrote goes to stdout; a failure is one line on stderr
+  ("<status>: <why>"), and an IRIS error line is printed there only, not also on stdout.
+  --json: one JSON object per line and command, with the production response's field names:
+  Command, Server, Status, Output, Error, Namespace, ElapsedMs, ServerVersion, OutputDropped.
+  Status is ok, error, timeout, interrupted, lost, unreachable, invalid or skipped.
+
+exit status (the highest that applies when there are several commands):
+  {EXIT_OK}    every command ok
+  {EXIT_IRIS_ERROR}    IRIS error: a command ran and IRIS reported an error (e.g. <UNDEFINED>)
+  {EXIT_USAGE}    usage: bad option, unreadable or empty command, no password, a command the client refuses
+  {EXIT_UNREACHABLE}    unreachable: connection, TLS, login (401), licence (503) or namespace failed; not sent
+  {EXIT_INCOMPLETE}    timeout, interrupted or lost: the command may not have completed (lost: it may or may
+       not have run; do not blindly run it again)
+  {EXIT_CTRL_C}  stopped with Ctrl-C
+"""
+
+
+# -------------------------------------------------------------------------------------------- arguments
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number of seconds: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, not {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m adapters.lite_terminal",
-        description="Run ObjectScript commands on InterSystems IRIS through the Lite Terminal WebSocket. "
-        "The password comes from the IRIS_PASSWORD environment variable, or a prompt.",
+        description="Run ObjectScript commands on InterSystems IRIS through the Lite Terminal WebSocket\n"
+        "(IRIS 2023.2+, through the /api/atelier web application).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("commands", nargs="+", metavar="COMMAND", help="ObjectScript command line(s)")
-    parser.add_argument("--host", default="localhost")
-    parser.add_argument("--port", type=int, default=52773)
-    parser.add_argument("--namespace", default="USER")
-    parser.add_argument("--user", default="_SYSTEM")
-    parser.add_argument("--tls", action="store_true", help="use https/wss")
-    parser.add_argument("--ca-file", help="CA bundle to verify the server certificate")
-    parser.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
-    parser.add_argument("--prefix", default="", help="web server path prefix, e.g. /iris")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="seconds to wait for each command (negative: no limit)")
-    parser.add_argument("--connect-timeout", type=float, default=10.0)
-    parser.add_argument("--verbose", "-v", action="store_true", help="debug logs on stderr")
+    add = parser.add_argument
+    add("commands", nargs="*", metavar="COMMAND",
+        help='ObjectScript command line(s); "-" reads one from stdin')
+    add("--file", "-f", action="append", default=[], metavar="FILE",
+        help="read one command from FILE (repeatable; not together with COMMAND arguments)")
+    add("--input", "-i", action="append", default=[], metavar="LINE", dest="input_lines",
+        help="a line answered to a READ (repeatable, in order); each command gets the same lines; a READ "
+        "with none left is interrupted and the command fails")
+    add("--json", action="store_true", help="one JSON object per command on stdout instead of text")
+    add("--host", default="localhost", help="IRIS web server host name or address (default: %(default)s)")
+    add("--port", type=_port, default=52773, help="web server port (default: %(default)s)")
+    add("--namespace", default="USER", help="namespace the commands run in (default: %(default)s)")
+    add("--user", default="_SYSTEM", help="IRIS user name (default: %(default)s)")
+    add("--tls", action="store_true", help="use https/wss (implied by --ca-file and --insecure)")
+    add("--ca-file", metavar="PEM", help="CA bundle that verifies the server certificate (default: the "
+        "system's trusted CAs)")
+    add("--insecure", action="store_true", help="do not verify the TLS certificate (logs a warning)")
+    add("--prefix", default="", help="web server path prefix, e.g. /iris (default: none)")
+    add("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+        help="wait for each command; negative: no limit (default: %(default)s)")
+    add("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+        help="login, upgrade and handshake together; negative: no limit (default: %(default)s)")
+    add("--max-output-chars", type=_count, default=DEFAULT_MAX_OUTPUT_CHARS, metavar="N",
+        help="longest output kept per command: its start and end are kept, the rest dropped and counted "
+        "(OutputDropped); 0: no limit (default: %(default)s)")
+    add("--verbose", "-v", action="store_true", help="debug logs on stderr")
     return parser
 
 
-def _password() -> Optional[str]:
-    password = os.environ.get("IRIS_PASSWORD")
-    if password is not None:
-        return password
+class UsageError(Exception):
+    """A problem with the arguments or their input; the message is for the user."""
+
+
+def read_commands(commands: Sequence[str], files: Sequence[str], stdin: TextIO) -> List[str]:
+    """The command texts, in order: the COMMAND arguments ("-" is stdin) or the --file contents."""
+    if commands and files:
+        raise UsageError("give commands as arguments or with --file, not both")
+    if not commands and not files:
+        raise UsageError('no command given (a COMMAND argument, "-" for stdin, or --file FILE)')
+    if list(commands).count("-") > 1:
+        raise UsageError('"-" (standard input) can be given once')
+    texts: List[str] = []
+    for command in commands:
+        texts.append(_read_stream(stdin, "standard input") if command == "-" else command)
+    for path in files:
+        try:
+            with open(path, encoding="utf-8-sig", errors="strict", newline="") as stream:
+                texts.append(_read_stream(stream, path))
+        except UnicodeDecodeError:
+            raise UsageError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise UsageError(f"{path}: {exc.strerror or type(exc).__name__}") from None
+    for number, text in enumerate(texts, 1):
+        if not text.strip():
+            raise UsageError(f"command {number} is empty")
+    return texts
+
+
+def _read_stream(stream: TextIO, name: str) -> str:
+    """At most MAX_COMMAND_CHARS characters: a larger input is refused as it arrives, not after."""
     try:
-        return getpass.getpass("IRIS password: ")
-    except (EOFError, KeyboardInterrupt):
-        return None
+        text = stream.read(MAX_COMMAND_CHARS + 1)
+    except UnicodeDecodeError:
+        raise UsageError(f"{name}: not UTF-8 text") from None
+    if len(text) > MAX_COMMAND_CHARS:
+        raise UsageError(f"{name}: longer than {MAX_COMMAND_CHARS:,} characters")
+    return text[1:] if name == "standard input" and text.startswith("\ufeff") else text
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+# -------------------------------------------------------------------------------------------- password
+
+
+def read_password(environ: Dict[str, str]) -> str:
+    """IRIS_PASSWORD, else a prompt on the controlling terminal; never a silent read of stdin."""
+    password = environ.get("IRIS_PASSWORD")
+    if password is not None:
+        if not password:
+            raise UsageError("IRIS_PASSWORD is set but empty")
+        return password
+    if not _have_terminal():
+        raise UsageError("no password: set IRIS_PASSWORD (there is no terminal to prompt on)")
+    with warnings.catch_warnings():
+        # getpass falls back to reading stdin, with a GetPassWarning, when it cannot use the terminal:
+        # turned into an error here, so a piped command is never taken for the password
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            password = getpass.getpass("IRIS password: ")
+        except getpass.GetPassWarning:
+            raise UsageError("no password: set IRIS_PASSWORD (the terminal cannot be used for a prompt)") \
+                from None
+        except EOFError:
+            raise UsageError("no password: the prompt was closed") from None
+    if not password:
+        raise UsageError("no password typed")
+    return password
+
+
+def _have_terminal() -> bool:
+    if os.name == "nt":
+        return sys.stdin is not None and sys.stdin.isatty()
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+# -------------------------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class Response:
+    """One command's outcome on one server, with TerminalCommandResponse's field names in ``fields``."""
+
+    command: str
+    server: str
+    status: str
+    output: str = ""
+    error: str = ""
+    namespace: str = ""
+    elapsed: float = 0.0
+    server_version: str = ""
+    output_dropped: int = 0
+
+    def fields(self) -> Dict[str, object]:
+        return {
+            "Command": self.command,
+            "Server": self.server,
+            "Status": self.status,
+            "Output": self.output,
+            "Error": self.error,
+            "Namespace": self.namespace,
+            "ElapsedMs": int(round(self.elapsed * 1000)),
+            "ServerVersion": self.server_version,
+            "OutputDropped": self.output_dropped,
+        }
+
+
+def status_of(exc: TerminalError) -> str:
+    """The response status for an exception from ``execute`` (the agreed vocabulary): refused arguments
+    are ``invalid``, a failure to connect ``unreachable`` (never sent); anything else ``lost``, the safe
+    reading (it may or may not have run)."""
+    if isinstance(exc, InvalidArgument):
+        return "invalid"
+    if isinstance(exc, (ConnectError, NamespaceError)):
+        return "unreachable"
+    return "lost"
+
+
+#: After these, the remaining commands are not run: the session state they rely on is gone or unknown.
+STOPS = ("unreachable", "lost")
+
+
+def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[str]) -> Iterator[Response]:
+    """Run the commands in order on one session; one Response each (``skipped`` after a stop)."""
+    server = _label(args.host, args.port)
+    term = LiteTerminal(
+        args.host, args.port, username=args.user, password=password, namespace=args.namespace,
+        tls=args.tls or bool(args.ca_file) or args.insecure,
+        verify=False if args.insecure else (args.ca_file or True),
+        path_prefix=args.prefix, connect_timeout=args.connect_timeout, response_timeout=args.timeout,
+    )
+    stopped = ""
+    try:
+        for command in commands:
+            if stopped:
+                yield Response(command, server, "skipped", error=f"not run: {stopped}")
+                continue
+            response = _run_one(term, command, server, args)
+            if response.status in STOPS:
+                stopped = f"an earlier command was {response.status}"
+            yield response
+    finally:
+        term.close()
+
+
+def _run_one(term: LiteTerminal, command: str, server: str, args: argparse.Namespace) -> Response:
+    began = time.monotonic()
+    try:
+        result = term.execute(command, timeout=args.timeout, input_lines=list(args.input_lines),
+                              max_output_chars=args.max_output_chars or None)
+    except TerminalError as exc:
+        return Response(command, server, status_of(exc), error=str(exc), elapsed=time.monotonic() - began)
+    return Response(command, server, result.status, result.output, result.error, result.namespace,
+                    result.elapsed, result.server_version, result.output_dropped)
+
+
+def _label(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+# -------------------------------------------------------------------------------------------- printing
+
+
+def print_text(response: Response, out: TextIO, err: TextIO) -> None:
+    """Output on ``out``; a failure as one ``<status>: <why>`` line on ``err`` (an IRIS error only there)."""
+    output = response.output.replace("\r\n", "\n").replace("\r", "\n")
+    if response.status == "error" and response.error:
+        output = _without_last_line(output, response.error)
+    if output:
+        out.write(output if output.endswith("\n") else output + "\n")
+        out.flush()
+    if response.output_dropped:
+        err.write(f"note: {response.output_dropped} characters of output dropped (--max-output-chars)\n")
+    if response.status != "ok":
+        err.write(f"{response.status}: {response.error}\n")
+    err.flush()
+
+
+def _without_last_line(output: str, line: str) -> str:
+    """``output`` without its last line when that line is ``line`` (IRIS shows the error there)."""
+    body, _, last = output.rstrip("\n").rpartition("\n")
+    return body if last.strip() == line.strip() else output
+
+
+def print_json(response: Response, out: TextIO, err: TextIO) -> None:
+    """One JSON object per line, ASCII only (any consumer can read it, whatever its locale)."""
+    out.write(json.dumps(response.fields(), ensure_ascii=True) + "\n")
+    out.flush()
+
+
+Printer = Callable[[Response, TextIO, TextIO], None]
+
+
+def exit_code(statuses: Iterable[str]) -> int:
+    return max((EXIT_FOR_STATUS.get(status, EXIT_INCOMPLETE) for status in statuses), default=EXIT_OK)
+
+
+# -------------------------------------------------------------------------------------------- main
+
+
+def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]] = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed the usage message
+    except SystemExit as exc:  # argparse already printed the usage message (or the help)
         return EXIT_USAGE if exc.code else EXIT_OK
-    if args.insecure and args.ca_file:
-        print("error: --insecure and --ca-file exclude each other", file=sys.stderr)
-        return EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    password = _password()
-    if password is None:
-        print("error: no password (set IRIS_PASSWORD or type it at the prompt)", file=sys.stderr)
-        return EXIT_USAGE
-    verify = False if args.insecure else (args.ca_file or True)
-    worst = EXIT_OK
+    if not args.json and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")  # any output prints, whatever the locale
+    printer: Printer = print_json if args.json else print_text
+    statuses: List[str] = []
     try:
-        with LiteTerminal(args.host, args.port, username=args.user, password=password,
-                          namespace=args.namespace, tls=args.tls or bool(args.ca_file) or args.insecure,
-                          verify=verify, path_prefix=args.prefix, connect_timeout=args.connect_timeout,
-                          response_timeout=args.timeout) as term:
-            for command in args.commands:
-                result = term.execute(command)
-                _print_output(result.output)
-                if result.status == "lost":
-                    print(f"error: {result.error}", file=sys.stderr)
-                    return EXIT_USAGE
-                if result.status != "ok":
-                    print(f"{result.status}: {result.error}", file=sys.stderr)
-                    worst = EXIT_COMMAND_FAILED
-    except TerminalError as exc:
+        if args.insecure and args.ca_file:
+            raise UsageError("--insecure and --ca-file exclude each other")
+        commands = read_commands(args.commands, args.file, sys.stdin)
+        password = read_password(dict(os.environ if environ is None else environ))
+        for response in run_on_server(args, password, commands):
+            statuses.append(response.status)
+            printer(response, sys.stdout, sys.stderr)
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_USAGE
-    return worst
-
-
-def _print_output(text: str) -> None:
-    lines: List[str] = text.replace("\r\n", "\n").split("\n")
-    out = "\n".join(lines)
-    if out:
-        sys.stdout.write(out if out.endswith("\n") else out + "\n")
-        sys.stdout.flush()
+        print("stopped: Ctrl-C", file=sys.stderr)
+        return EXIT_CTRL_C
+    return exit_code(statuses)
 
 
 if __name__ == "__main__":
