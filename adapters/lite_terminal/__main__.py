@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import json
 import logging
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -94,6 +96,24 @@ def _port(text: str) -> int:
     return value
 
 
+def _host(text: str) -> str:
+    """A host name or an IP address, nothing else: a scheme, port, path or user part is refused with
+    a hint of where it goes (a wrong --host must not silently reach another server)."""
+    host = text.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if "://" in host:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the host name only (--tls for https/wss)")
+    if any(ch in host for ch in "/@?#") or any(ch.isspace() for ch in host) or not host:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a host name or address (a path goes in --prefix)")
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: give the port with --port, not in --host") from None
+    return host
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -131,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a line answered to a READ (repeatable, in order); each command gets the same lines; a READ "
         "with none left is interrupted and the command fails")
     add("--json", action="store_true", help="one JSON object per command on stdout instead of text")
-    add("--host", default="localhost", help="IRIS web server host name or address (default: %(default)s)")
+    add("--host", type=_host, default="localhost",
+        help="IRIS web server host name or address (default: %(default)s)")
     add("--port", type=_port, default=52773, help="web server port (default: %(default)s)")
     add("--namespace", default="USER", help="namespace the commands run in (default: %(default)s)")
     add("--user", default="_SYSTEM", help="IRIS user name (default: %(default)s)")
@@ -318,18 +339,45 @@ def _label(host: str, port: int) -> str:
 
 
 def print_text(response: Response, out: TextIO, err: TextIO) -> None:
-    """Output on ``out``; a failure as one ``<status>: <why>`` line on ``err`` (an IRIS error only there)."""
+    """Output on ``out``; a failure as one ``<status>: <why>`` line on ``err`` (an IRIS error only there).
+
+    On a terminal, control characters left in the output (ANSI sequences are already removed) are shown
+    escaped, so a command or a hostile server cannot drive the user's terminal; a pipe gets them as is.
+    The ``err`` line is always one line, its control characters escaped.
+    """
     output = response.output.replace("\r\n", "\n").replace("\r", "\n")
     if response.status == "error" and response.error:
         output = _without_last_line(output, response.error)
+    if output and _is_terminal(out):
+        output = _visible(output, keep="\t\n")
     if output:
         out.write(output if output.endswith("\n") else output + "\n")
         out.flush()
     if response.output_dropped:
         err.write(f"note: {response.output_dropped} characters of output dropped (--max-output-chars)\n")
     if response.status != "ok":
-        err.write(f"{response.status}: {response.error}\n")
+        err.write(f"{response.status}: {_visible(response.error)}\n")
     err.flush()
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _visible(text: str, keep: str = "") -> str:
+    """``text`` with its control characters (but those in ``keep``) written as ``\\xNN`` / ``\\uNNNN``."""
+    def escape(match: re.Match) -> str:
+        ch = match.group()
+        if ch in keep:
+            return ch
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    return _CONTROLS.sub(escape, text)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _without_last_line(output: str, line: str) -> str:

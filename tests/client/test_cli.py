@@ -7,6 +7,7 @@ statuses are process-level behaviour); the exit-status table is checked in-proce
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import select
@@ -29,7 +30,9 @@ from adapters.lite_terminal.__main__ import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     MAX_COMMAND_CHARS,
+    Response,
     exit_code,
+    print_text,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +151,10 @@ def test_stdin_longer_than_the_limit_is_refused_before_connecting(sim):
 
 
 @pytest.mark.parametrize("args", [["--port", "notaport"], ["--port", "70000"], ["--timeout", "nan"],
-                                  ["--connect-timeout", "inf"], ["--max-output-chars", "-1"]])
+                                  ["--connect-timeout", "inf"], ["--max-output-chars", "-1"],
+                                  ["--host", "http://iris.example"], ["--host", "iris.example:1972"],
+                                  ["--host", "iris.example/iris"], ["--host", ""], ["--host", "a b"],
+                                  ["--host", "user@iris.example"]])
 def test_bad_option_values_exit_two(sim, args):
     done = run_cli(sim, *args, "write 1")
     assert done.returncode == EXIT_USAGE
@@ -323,3 +329,41 @@ def test_help_shows_defaults_and_exit_statuses(sim):
 ])
 def test_the_exit_status_is_the_highest_that_applies(statuses, code):
     assert exit_code(statuses) == code
+
+
+# -------------------------------------------------------------------------------------------- printing
+
+
+class Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_text_output_escapes_control_characters_only_on_a_terminal(tty):
+    out, err = Stream(tty), Stream(False)
+    raw = "title\x1b]0;pwned\x07 bell\x07 csi\x9b2J tab\tend"
+    print_text(Response("c", "h:1", "ok", output=raw + "\r\nline 2"), out, err)
+    if tty:
+        assert out.getvalue() == "title\\x1b]0;pwned\\x07 bell\\x07 csi\\x9b2J tab\tend\nline 2\n"
+    else:
+        assert out.getvalue() == raw + "\nline 2\n"
+    assert err.getvalue() == ""
+
+
+def test_the_failure_line_is_one_line_whatever_the_error_text():
+    out, err = Stream(False), Stream(False)
+    print_text(Response("c", "h:1", "lost", error="gone\nok: forged line\x1b[2J"), out, err)
+    assert err.getvalue() == "lost: gone\\x0aok: forged line\\x1b[2J\n"
+    assert out.getvalue() == ""
+
+
+def test_an_iris_error_line_is_not_repeated_on_stdout():
+    out, err = Stream(False), Stream(False)
+    response = Response("c", "h:1", "error", output="1\r\n2\r\n<UNDEFINED> *x", error="<UNDEFINED> *x")
+    print_text(response, out, err)
+    assert (out.getvalue(), err.getvalue()) == ("1\n2\n", "error: <UNDEFINED> *x\n")
