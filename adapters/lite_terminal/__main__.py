@@ -29,6 +29,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 
 from .client import LiteTerminal
 from .errors import ConnectError, InvalidArgument, NamespaceError, TerminalError
+from .fleet import ServerResult
 
 # Exit statuses. Several commands: the highest that applies (a later timeout outranks an earlier error).
 EXIT_OK = 0  # every command ok
@@ -256,28 +257,28 @@ def _have_terminal() -> bool:
 
 @dataclass(frozen=True)
 class Response:
-    """One command's outcome on one server, with TerminalCommandResponse's field names in ``fields``."""
+    """One command's outcome on one server: the fleet's per-server record, plus the command and the count of
+    output characters not kept. ``fields()`` has TerminalCommandResponse's field names."""
 
     command: str
-    server: str
-    status: str
-    output: str = ""
-    error: str = ""
-    namespace: str = ""
-    elapsed: float = 0.0
-    server_version: str = ""
+    result: ServerResult
     output_dropped: int = 0
 
+    @property
+    def status(self) -> str:
+        return self.result.status
+
     def fields(self) -> Dict[str, object]:
+        r = self.result
         return {
             "Command": self.command,
-            "Server": self.server,
-            "Status": self.status,
-            "Output": self.output,
-            "Error": self.error,
-            "Namespace": self.namespace,
-            "ElapsedMs": int(round(self.elapsed * 1000)),
-            "ServerVersion": self.server_version,
+            "Server": r.server,
+            "Status": r.status,
+            "Output": r.output,
+            "Error": r.error,
+            "Namespace": r.namespace,
+            "ElapsedMs": int(round(r.elapsed * 1000)),
+            "ServerVersion": r.server_version,
             "OutputDropped": self.output_dropped,
         }
 
@@ -310,7 +311,7 @@ def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[st
     try:
         for command in commands:
             if stopped:
-                yield Response(command, server, "skipped", error=f"not run: {stopped}")
+                yield Response(command, ServerResult(server, "skipped", error=f"not run: {stopped}"))
                 continue
             response = _run_one(term, command, server, args)
             if response.status in STOPS:
@@ -326,9 +327,11 @@ def _run_one(term: LiteTerminal, command: str, server: str, args: argparse.Names
         result = term.execute(command, timeout=args.timeout, input_lines=list(args.input_lines),
                               max_output_chars=args.max_output_chars or None)
     except TerminalError as exc:
-        return Response(command, server, status_of(exc), error=str(exc), elapsed=time.monotonic() - began)
-    return Response(command, server, result.status, result.output, result.error, result.namespace,
-                    result.elapsed, result.server_version, result.output_dropped)
+        failed = ServerResult(server, status_of(exc), error=str(exc), elapsed=time.monotonic() - began)
+        return Response(command, failed)
+    done = ServerResult(server, result.status, result.output, result.error, result.namespace, result.elapsed,
+                        result.server_version)
+    return Response(command, done, result.output_dropped)
 
 
 def _label(host: str, port: int) -> str:
@@ -345,9 +348,10 @@ def print_text(response: Response, out: TextIO, err: TextIO) -> None:
     escaped, so a command or a hostile server cannot drive the user's terminal; a pipe gets them as is.
     The ``err`` line is always one line, its control characters escaped.
     """
-    output = response.output.replace("\r\n", "\n").replace("\r", "\n")
-    if response.status == "error" and response.error:
-        output = _without_last_line(output, response.error)
+    result = response.result
+    output = result.output.replace("\r\n", "\n").replace("\r", "\n")
+    if result.status == "error" and result.error:
+        output = _without_last_line(output, result.error)
     if output and _is_terminal(out):
         output = _visible(output, keep="\t\n")
     if output:
@@ -355,8 +359,8 @@ def print_text(response: Response, out: TextIO, err: TextIO) -> None:
         out.flush()
     if response.output_dropped:
         err.write(f"note: {response.output_dropped} characters of output dropped (--max-output-chars)\n")
-    if response.status != "ok":
-        err.write(f"{response.status}: {_visible(response.error)}\n")
+    if result.status != "ok":
+        err.write(f"{result.status}: {_visible(result.error)}\n")
     err.flush()
 
 

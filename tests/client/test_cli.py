@@ -34,6 +34,7 @@ from adapters.lite_terminal.__main__ import (
     exit_code,
     print_text,
 )
+from adapters.lite_terminal.fleet import ServerResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -347,7 +348,7 @@ class Stream(io.StringIO):
 def test_text_output_escapes_control_characters_only_on_a_terminal(tty):
     out, err = Stream(tty), Stream(False)
     raw = "title\x1b]0;pwned\x07 bell\x07 csi\x9b2J tab\tend"
-    print_text(Response("c", "h:1", "ok", output=raw + "\r\nline 2"), out, err)
+    print_text(Response("c", ServerResult("h:1", "ok", output=raw + "\r\nline 2")), out, err)
     if tty:
         assert out.getvalue() == "title\\x1b]0;pwned\\x07 bell\\x07 csi\\x9b2J tab\tend\nline 2\n"
     else:
@@ -357,13 +358,14 @@ def test_text_output_escapes_control_characters_only_on_a_terminal(tty):
 
 def test_the_failure_line_is_one_line_whatever_the_error_text():
     out, err = Stream(False), Stream(False)
-    print_text(Response("c", "h:1", "lost", error="gone\nok: forged line\x1b[2J"), out, err)
+    print_text(Response("c", ServerResult("h:1", "lost", error="gone\nok: forged line\x1b[2J")), out, err)
     assert err.getvalue() == "lost: gone\\x0aok: forged line\\x1b[2J\n"
     assert out.getvalue() == ""
 
 
 def test_an_iris_error_line_is_not_repeated_on_stdout():
     out, err = Stream(False), Stream(False)
-    response = Response("c", "h:1", "error", output="1\r\n2\r\n<UNDEFINED> *x", error="<UNDEFINED> *x")
+    response = Response("c", ServerResult("h:1", "error", output="1\r\n2\r\n<UNDEFINED> *x",
+                                          error="<UNDEFINED> *x"))
     print_text(response, out, err)
     assert (out.getvalue(), err.getvalue()) == ("1\n2\n", "error: <UNDEFINED> *x\n")

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-import pytest
 from lite_terminal_helpers import PASSWORD, USERS
-from wire_peers import Peer, atelier_ok, response, switching_protocols
+from wire_peers import Peer, atelier_ok, connect_failure, response, switching_protocols
 
 from adapters.lite_terminal import ConnectError, LiteTerminal
 from simulator import Simulator, SimulatorConfig
@@ -44,13 +43,7 @@ def login_then_record_upgrade(cookies: List[str]):
 
 
 def try_connect(peer: Peer, **options) -> None:
-    term = LiteTerminal(peer.host, peer.port, username="_SYSTEM", password=PASSWORD, namespace="USER",
-                        connect_timeout=3.0, **options)
-    try:
-        with pytest.raises(ConnectError):
-            term.connect()
-    finally:
-        term.close()
+    connect_failure(peer.host, peer.port, ConnectError, connect_timeout=3.0, **options)
 
 
 def test_over_plain_ws_only_the_cookies_allowed_there_are_sent():

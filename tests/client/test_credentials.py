@@ -16,7 +16,7 @@ from typing import Iterable, List
 
 import pytest
 from lite_terminal_helpers import PASSWORD
-from wire_peers import Peer, atelier_ok, response
+from wire_peers import Peer, atelier_ok, connect_failure, response
 
 from adapters.lite_terminal import (
     AuthError,
@@ -84,14 +84,7 @@ def leaks(exc: BaseException, secrets: Iterable[str]) -> List[str]:
 
 
 def failure(host: str, port: int, password: str = PASSWORD, **options) -> TerminalError:
-    term = LiteTerminal(host, port, username="_SYSTEM", password=password, namespace="USER",
-                        connect_timeout=options.pop("connect_timeout", 2.0), **options)
-    try:
-        with pytest.raises(TerminalError) as caught:
-            term.connect()
-    finally:
-        term.close()
-    return caught.value
+    return connect_failure(host, port, password=password, **options)
 
 
 def free_port() -> int:
@@ -138,27 +131,18 @@ def test_a_wrong_unicode_password_is_an_auth_error_that_keeps_nothing(password):
 ])
 def test_credentials_basic_auth_cannot_carry_are_refused_before_anything_is_sent(user, password, what):
     with Peer(lambda request: response("401 Unauthorized")) as server:
-        term = LiteTerminal(server.host, server.port, username=user, password=password, connect_timeout=2.0)
-        try:
-            with pytest.raises(InvalidArgument) as caught:
-                term.connect()
-        finally:
-            term.close()
+        error = connect_failure(server.host, server.port, InvalidArgument, username=user, password=password)
     assert server.connections == 0
-    text = str(caught.value)
+    text = str(error)
     assert f"the {what} contains a control character" in text
     assert all(password[i:i + 3] not in text for i in range(len(password) - 2))
-    assert leaks(caught.value, [password]) == []
+    assert leaks(error, [password]) == []
 
 
 def test_a_user_name_with_a_colon_is_refused():
     with Peer(lambda request: response("401 Unauthorized")) as server:
-        term = LiteTerminal(server.host, server.port, username="dom:ops", password=PASSWORD)
-        try:
-            with pytest.raises(InvalidArgument, match="contains ':'"):
-                term.connect()
-        finally:
-            term.close()
+        error = connect_failure(server.host, server.port, InvalidArgument, username="dom:ops")
+    assert "contains ':'" in str(error)
     assert server.connections == 0
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 from lite_terminal_helpers import PASSWORD
-from wire_peers import Peer, atelier_ok, response
+from wire_peers import Peer, atelier_ok, connect_failure, response
 
-from adapters.lite_terminal import ConnectError, LiteTerminal
+from adapters.lite_terminal import ConnectError
 
 
 @pytest.fixture
@@ -20,20 +20,8 @@ def recorder():
         yield peer
 
 
-def terminal(peer: Peer, **options) -> LiteTerminal:
-    settings = dict(username="_SYSTEM", password=PASSWORD, namespace="USER", connect_timeout=3.0,
-                    response_timeout=3.0)
-    settings.update(options)
-    return LiteTerminal(peer.host, peer.port, **settings)
-
-
-def connect_error(term: LiteTerminal) -> ConnectError:
-    try:
-        with pytest.raises(ConnectError) as caught:
-            term.connect()
-    finally:
-        term.close()
-    return caught.value
+def connect_error(peer: Peer, **options) -> ConnectError:
+    return connect_failure(peer.host, peer.port, ConnectError, connect_timeout=3.0, **options)
 
 
 def login_redirect(status: str, location: str):
@@ -56,7 +44,7 @@ def upgrade_redirect(location: str, status: str = "302 Found"):
 def test_a_login_redirect_is_refused_and_names_its_target(recorder, status):
     target = f"http://{recorder.address}/api/atelier/"
     with Peer(login_redirect(status, target)) as server:
-        error = connect_error(terminal(server))
+        error = connect_error(server)
     text = str(error)
     assert f"HTTP {status.split()[0]}" in text
     assert target in text and "not followed" in text
@@ -65,14 +53,14 @@ def test_a_login_redirect_is_refused_and_names_its_target(recorder, status):
 
 def test_a_relative_login_redirect_names_the_resolved_address(recorder):
     with Peer(login_redirect("302 Found", "/csp/elsewhere/")) as server:
-        error = connect_error(terminal(server))
+        error = connect_error(server)
         assert f"http://{server.address}/csp/elsewhere/" in str(error)
         assert len(server.requests) == 1  # asked once, never again at the new place
 
 
 def test_a_redirect_without_location_is_refused_too():
     with Peer(lambda request: response("302 Found")) as server:
-        error = connect_error(terminal(server))
+        error = connect_error(server)
     assert "no Location header" in str(error)
 
 
@@ -81,7 +69,7 @@ def test_the_named_target_holds_no_secret_and_no_control_characters(recorder):
     # the message shows scheme://host:port/path only, the password masked, the ESC percent-encoded.
     location = (f"http://_SYSTEM:{PASSWORD}@{recorder.address}/steal/{PASSWORD}/\x1b[2J?p={PASSWORD}#x")
     with Peer(login_redirect("302 Found", location)) as server:
-        error = connect_error(terminal(server))
+        error = connect_error(server)
     text = str(error)
     assert PASSWORD not in text
     assert "\x1b" not in text and "%1B[2J" in text
@@ -95,7 +83,7 @@ def test_the_named_target_holds_no_secret_and_no_control_characters(recorder):
 def test_an_upgrade_redirect_is_refused_and_the_cookie_never_leaves(recorder, status):
     target = f"ws://{recorder.address}/api/atelier/v8/%25SYS/terminal"
     with Peer(upgrade_redirect(target, status)) as server:
-        error = connect_error(terminal(server))
+        error = connect_error(server)
         upgrades = [r for r in server.requests if r.is_upgrade]
     text = str(error)
     assert "redirected" in text and f"HTTP {status.split()[0]}" in text
@@ -108,7 +96,7 @@ def test_an_upgrade_redirect_from_wss_to_plain_ws_is_refused(recorder, tls_files
     # The TLS server would move the session (cookie, then every command) onto an unencrypted socket.
     target = f"ws://{recorder.address}/api/atelier/v8/%25SYS/terminal"
     with Peer(upgrade_redirect(target), tls=tls_files) as server:
-        error = connect_error(terminal(server, tls=True, verify=tls_files["ca"]))
+        error = connect_error(server, tls=True, verify=tls_files["ca"])
         assert any(r.is_upgrade for r in server.requests)  # TLS worked; the upgrade was answered 302
     assert target in str(error)
     assert recorder.connections == 0 and recorder.received == b""
@@ -116,6 +104,6 @@ def test_an_upgrade_redirect_from_wss_to_plain_ws_is_refused(recorder, tls_files
 
 def test_an_upgrade_redirect_to_another_https_host_is_refused(recorder, tls_files):
     with Peer(upgrade_redirect(f"wss://{recorder.address}/x"), tls=tls_files) as server:
-        error = connect_error(terminal(server, tls=True, verify=tls_files["ca"]))
+        error = connect_error(server, tls=True, verify=tls_files["ca"])
     assert f"wss://{recorder.address}/x" in str(error)
     assert recorder.connections == 0

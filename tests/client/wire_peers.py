@@ -14,7 +14,12 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Type
+
+import pytest
+from lite_terminal_helpers import PASSWORD
+
+from adapters.lite_terminal import LiteTerminal, TerminalError
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
 
@@ -173,3 +178,17 @@ class Peer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def connect_failure(host: str, port: int, expected: Type[TerminalError] = TerminalError, *,
+                    username: str = "_SYSTEM", password: str = PASSWORD, **options) -> TerminalError:
+    """Connect once (namespace USER, 2 s connect timeout unless given); the ``expected`` error it raises."""
+    settings = dict(namespace="USER", connect_timeout=2.0, response_timeout=3.0)
+    settings.update(options)
+    term = LiteTerminal(host, port, username=username, password=password, **settings)
+    try:
+        with pytest.raises(expected) as caught:
+            term.connect()
+    finally:
+        term.close()
+    return caught.value
