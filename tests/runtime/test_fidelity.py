@@ -31,7 +31,7 @@ def fid(tmp_path):
         rt.load(FID_MODULES, source_root=HERE)
         import toy.fidelity as fidelity
 
-        for lst in (fidelity.ALERTS, fidelity.HANDLED, fidelity.RELAYED):
+        for lst in (fidelity.ALERTS, fidelity.HANDLED, fidelity.RELAYED, fidelity.FANNED):
             del lst[:]
         fidelity.GATE.set()
         rt.toy = fidelity
@@ -417,3 +417,35 @@ def test_messages_created_in_the_same_millisecond_come_back_newest_first(fid):
         "SELECT TOP 2 ID FROM Ens.MessageHeader WHERE SourceConfigName = ? ORDER BY TimeCreated DESC", "A"
     )
     assert [r[0] for r in rows] == [second, first]
+
+
+def test_a_process_waiting_on_async_calls_across_a_stop_completes_after_the_next_start(fid):
+    prod = _prod("Fid.Fan", _item("Fan", "Fid.Fan"), _item("Slow", "Fid.Slow", ("Host", "Pause", "0.05")))
+    fid.start_production(xml=prod)
+    fid.toy.GATE.clear()
+    answers = []
+    caller = threading.Thread(target=lambda: answers.append(fid.send_sync("Fan", fid.toy.Note(text="job"))))
+    caller.start()
+    fid.wait_for(
+        lambda: [
+            m for m in fid.messages() if m["TargetConfigName"] == "Slow" and m["StatusName"] == "Delivered"
+        ]
+    )
+    stopper = threading.Thread(target=fid.stop_production)
+    stopper.start()
+    time.sleep(0.2)
+    fid.toy.GATE.set()
+    stopper.join(10)
+    caller.join(10)
+    assert "ErrProductionStopped" in answers[0][0]  # the caller did not wait out its 10 s
+    assert fid.toy.FANNED == []  # the process's job had stopped: the first reply is kept for it
+    fid.start_production(xml=prod)
+    fid.wait_for(lambda: len(fid.toy.FANNED) == 2)
+    assert sorted(fid.toy.FANNED) == ["left", "right"]
+    fid.wait_for(
+        lambda: [m for m in fid.messages() if m["SourceConfigName"] == "Fan" and m["TypeName"] == "Response"]
+    )
+    primary = [m for m in fid.messages() if m["TargetConfigName"] == "Fan" and m["TypeName"] == "Request"][0]
+    assert primary["StatusName"] == "Completed"
+    reply = [m for m in fid.messages() if m["SourceConfigName"] == "Fan" and m["TypeName"] == "Response"][0]
+    assert fid.body(reply)["json"]["text"] == "both: left,right"

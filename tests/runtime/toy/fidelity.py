@@ -5,6 +5,7 @@ import time
 
 from intersystems_pyprod import (
     BusinessOperation,
+    BusinessProcess,
     BusinessService,
     IRISLog,
     IRISParameter,
@@ -103,4 +104,25 @@ class Orphan(BusinessOperation):
     MessageMap = {"Fid.Note": "on_note"}
 
     def on_note(self, request):
+        return Status.OK()
+
+
+FANNED = []  # what the Fan process's OnResponse saw
+
+
+class Fan(BusinessProcess):
+    """Sends two notes to Slow asynchronously and answers when both came back (state in IRISProperty)."""
+
+    Seen = IRISProperty("", settings="")
+
+    def on_request(self, request):
+        for key in ("left", "right"):
+            self.send_request_async("Slow", Note(text=request.text + "-" + key), completion_key=key)
+        return Status.OK()
+
+    def on_response(self, request, response, call_request, call_response, completion_key):
+        FANNED.append(completion_key)
+        self.Seen = (self.Seen + "," if self.Seen else "") + completion_key
+        if len(self.Seen.split(",")) == 2:
+            return Status.OK(), Note(text="both: " + self.Seen)
         return Status.OK()
