@@ -203,7 +203,7 @@ def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[
     """SendRequestSync with an explanation when no target is configured."""
     if not (target or "").strip():
         return Status.ERROR("no Target configured: set this item's Target setting"), None
-    description = str(field(request, "Description"))
+    description = escape_controls(str(field(request, "Description")))  # shown in the trace
     return split_send_result(host.SendRequestSync(target.strip(), request, -1, description))
 
 

@@ -164,3 +164,11 @@ def test_a_request_sent_straight_to_the_operation_is_refused_as_invalid_not_sent
     status, resp = rt.send_sync(OP, TerminalCommandRequest(Command="write 1\x0chalt"))
     assert resp.Status == "invalid" and "U+000C" in resp.Error
     assert executed(sim) == []
+
+
+def test_a_request_description_with_a_line_break_is_escaped_in_the_trace(rt, sim, start):
+    start(sim)
+    status, resp = call(rt, json.dumps({"Command": "write 1", "Description": "nightly\nFORGED header"}))
+    assert resp.Status == "ok"
+    descriptions = [str(h.get("Description", "")) for h in rt.messages()]
+    assert "nightly\\nFORGED header" in descriptions and not any("\n" in d for d in descriptions)

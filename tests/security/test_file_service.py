@@ -187,21 +187,25 @@ def swap_at(monkeypatch):
     return arm
 
 
-def test_a_link_swapped_in_just_before_the_open_is_refused_by_the_open_itself(tmp_path, swap_at):
+@pytest.fixture
+def job_and_secret(tmp_path):
+    """A folder holding job.cos ("write 1"), and a script outside it."""
     inbox, secret = tmp_path / "in", tmp_path / "secret.cos"
     inbox.mkdir()
     secret.write_text('write "outside"\n')
     (inbox / "job.cos").write_text("write 1\n")
+    return inbox, secret
+
+
+def test_a_link_swapped_in_just_before_the_open_is_refused_by_the_open_itself(job_and_secret, swap_at):
+    inbox, secret = job_and_secret
     swap_at("before-open", inbox / "job.cos", secret)
     found = read_command_file(str(inbox / "job.cos"), str(inbox), "", 100)
     assert found.script == "" and "symbolic link" in found.refusal
 
 
-def test_a_link_swapped_in_after_the_open_changes_nothing_the_checked_file_is_read(tmp_path, swap_at):
-    inbox, secret = tmp_path / "in", tmp_path / "secret.cos"
-    inbox.mkdir()
-    secret.write_text('write "outside"\n')
-    (inbox / "job.cos").write_text("write 1\n")
+def test_a_link_swapped_in_after_the_open_changes_nothing_the_checked_file_is_read(job_and_secret, swap_at):
+    inbox, secret = job_and_secret
     swap_at("after-open", inbox / "job.cos", secret)
     assert read_command_file(str(inbox / "job.cos"), str(inbox), "", 100) == ScriptFile("write 1\n")
 
