@@ -89,6 +89,7 @@ _JSON_OPENERS = frozenset("=+-*/\\_&<>[],':(")
 DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
 
 _BLANK = " \t\n"
+_AFTER_NAME = frozenset(" \t\n:{}")  # what may follow a command name
 _BLANKS = re.compile(r"[ \t\n]+")
 _SKIP = re.compile(r"[ \t\n.{}]+")  # between commands: blanks, line ends, dots of DO blocks, braces
 #: What may stand where a command starts, after blanks, line ends, dots and braces.
@@ -320,7 +321,7 @@ class _Reader:
                 problem = problem or (f"column {name_match.start('name') + 1}: {name_match.group('name')!r} "
                                       "is not an ObjectScript command this policy knows")
                 full = name
-            if pos < n and text[pos] not in _BLANK + ":{}":
+            if pos < n and text[pos] not in _AFTER_NAME:
                 begin = name_match.start("name")
                 end = _token_end(text, pos)
                 self._emit(_collapse(text[begin:end]))
@@ -342,9 +343,12 @@ class _Reader:
                 if arg_problem:
                     problem = problem or arg_problem
                 still_open = still_open or arg_open
-                bounds = [pos] + commas + [end]
-                args = [text[bounds[i] + 1:bounds[i + 1]] for i in range(len(bounds) - 1)]
-                args = [a for a in args if a.strip()]
+                if commas:
+                    bounds = [pos] + commas + [end]
+                    args = [text[bounds[i] + 1:bounds[i + 1]] for i in range(len(bounds) - 1)]
+                    args = [a for a in args if a.strip()]
+                else:
+                    args = [text[pos + 1:end]]
                 pos = end
             if name == "H" and args:
                 full = "HANG"  # ``h`` is HALT without an argument, HANG with one
@@ -355,13 +359,14 @@ class _Reader:
     def _statements(self, name: str, postcond: str, args: List[str], depth: int) -> str:
         cond = ":" + _collapse(postcond) if postcond else ""
         problem = self._functions(cond, depth) if "$" in cond else ""
+        statements = self.statements
         if not args:
-            self._emit(f"{name}{cond}")
+            statements[f"{name}{cond}"] = None
             return problem
         for raw in args:
             arg = _collapse(raw)
-            self._emit(f"{name}{cond} {arg}")
-            if name == "SET":
+            statements[f"{name}{cond} {arg}"] = None
+            if name == "SET" and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
                 target, _, value = arg.partition("=")
                 targets = target.strip("()").split(",")
                 if value and any(t in _NAMESPACE_VARS for t in targets):
