@@ -28,6 +28,7 @@ from intersystems_pyprod import BusinessProcess, IRISLog, IRISProperty, Status  
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.fleet import FleetSchedule  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
+from adapters.terminal_core import read_request  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402,F401
 from productions.fleet_logic import (  # noqa: E402
@@ -176,15 +177,14 @@ def _description(request: Any, target: str) -> str:
 
 
 def _request_problem(request: Any) -> str:
-    """A request field the operation would refuse for every target, said once here instead (``invalid``)."""
-    from adapters.lite_terminal.checks import expect_problem
+    """What the operation would refuse on every target (``invalid``), said once here instead.
 
-    expect = field(request, "Expect")
-    if not isinstance(expect, str):
-        return f"Expect must be text, not {type(expect).__name__}"
-    if not str(field(request, "Command")).strip():
-        return "empty command: nothing was sent"
-    return expect_problem(expect)
+    The same check the operation applies (adapters.terminal_core.read_request), so nothing is sent.
+    """
+    fields = {name: field(request, name, None) for name in ("Command", "Namespace", "Timeout", "InputLines",
+                                                             "Expect")}
+    _checked, problem = read_request({k: v for k, v in fields.items() if v is not None})
+    return problem
 
 
 def _int(value: Any, default: int) -> int:

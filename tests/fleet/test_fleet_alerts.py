@@ -50,6 +50,21 @@ def test_a_mismatch_on_one_target_is_alerted_once(rt, start):
 
 
 
+def test_without_targets_the_single_target_is_alerted_on_change_too(rt, start):
+    command = 'write "zzone"'
+    with simulators(1, {0: {"close_mid_output_on": "zzone"}}) as sims:
+        start({"iris1": (sims[0].host, sims[0].port)},
+              check={"Target": "iris1"}, check_adapter={"Commands": command, "CallInterval": "0.1"})
+        rt.wait_for(lambda: runs(sims[0], command) >= 3, timeout=WAIT)
+        assert len(alerts(rt)) == 1 and "on iris1 failed: lost" in alerts(rt)[0]
+        sims[0].configure(close_mid_output_on=None)
+        rt.wait_for(lambda: len(alerts(rt)) >= 2, timeout=WAIT)
+        seen = runs(sims[0], command)
+        rt.wait_for(lambda: runs(sims[0], command) >= seen + 2, timeout=WAIT)
+    texts = alerts(rt)
+    assert len(texts) == 2 and "iris1 recovered" in texts[1]
+
+
 # --- the plain state machine ------------------------------------------------------------------------------
 
 

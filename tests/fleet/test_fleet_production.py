@@ -142,6 +142,9 @@ def test_the_policy_is_applied_once_before_any_target_is_reached(rt, start, fiel
         ({"Command": "write 1"}, {"MaxErrors": "lots"}, "setting MaxErrors"),
         ({"Command": "write 1", "Expect": "(["}, {}, "not a valid regular expression"),
         ({"Command": "   "}, {}, "empty command"),
+        ({"Command": "write 1", "Timeout": "soon"}, {}, "Timeout"),
+        ({"Command": "write 1", "InputLines": "yes"}, {}, "InputLines must be a list"),
+        ({"Command": "write 1", "Namespace": "NO SUCH"}, {}, "not a valid IRIS namespace name"),
         ({"Command": "write 1"}, {"Targets": ""}, "no targets"),
     ],
 )
@@ -203,3 +206,18 @@ def test_expect_on_a_single_request_to_the_operation(rt, start):
         assert resp.Status == "invalid" and "not a valid regular expression" in resp.Error
         ran = [e.input for e in sims[0].executed if e.input != "kill"]  # kill: the session reset
         assert ran == ["write 6*7", "write 6*9"]  # the invalid Expect sent nothing
+
+
+def test_is_every_mirror_member_healthy(rt, start):
+    """The issue's first use case: the mirror role of every server, grouped, with a check."""
+    roles = {0: {"mirror_member": True, "mirror_primary": True}, 1: {"mirror_member": True},
+             2: {"mirror_member": True}, 3: {}}
+    with simulators(4, roles) as sims:
+        start(ops(sims))
+        resp = run(rt, Command='write $SYSTEM.Mirror.IsMember(),",",$SYSTEM.Mirror.IsPrimary()', Expect="^1,")
+    assert resp.Groups == [
+        {"Status": "ok", "Output": "1,1", "Targets": ["iris1"]},
+        {"Status": "ok", "Output": "1,0", "Targets": ["iris2", "iris3"]},
+        {"Status": "mismatch", "Output": "0,0", "Targets": ["iris4"]},
+    ]
+    assert (resp.Status, resp.Counts) == ("partial", {"ok": 3, "mismatch": 1})
