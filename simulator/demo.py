@@ -143,6 +143,13 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
                  f"(Targets, through the {FLEET}), {cycles} cycles")
             wait(lambda: sum(1 for e in sim.executed if e.input == SCHEDULED) >= cycles, f"{cycles} cycles")
 
+            # The alert follows the fleet response to the service: wait for both, not just the command.
+            def checks_done() -> int:
+                return sum(1 for h in rt.messages()
+                           if h["MessageBodyClassName"] == "LiteTerminal.FleetCommandResponse"
+                           and h["TargetConfigName"] == "Scheduled Commands")
+
+            wait(lambda: rt.event_log("Alert") and checks_done() >= cycles, f"{cycles} checks and an alert")
             alerts = [e["Text"] for e in rt.event_log("Alert")]
             for text in alerts:
                 print(f"   ALERT: {text}")
