@@ -449,3 +449,66 @@ def test_a_process_waiting_on_async_calls_across_a_stop_completes_after_the_next
     assert primary["StatusName"] == "Completed"
     reply = [m for m in fid.messages() if m["SourceConfigName"] == "Fan" and m["TypeName"] == "Response"][0]
     assert fid.body(reply)["json"]["text"] == "both: left,right"
+
+
+HAND_WRITTEN_PRODUCTION = """Class Fid.TcpProduction Extends Ens.Production
+{
+
+XData ProductionDefinition
+{
+<Production Name="Fid.TcpProduction" LogGeneralTraceEvents="false">
+  <Description>Lines in on one loopback port, out on another</Description>
+  <ActorPoolSize>2</ActorPoolSize>
+  <Item Name="Lines In" ClassName="Fid.LineService" PoolSize="1" Enabled="true" Foreground="false">
+    <Setting Target="Host" Name="Target">Lines Out</Setting>
+    <Setting Target="Adapter" Name="AllowedIPAddresses">127.0.0.1</Setting>
+    <Setting Target="Adapter" Name="Port">{in_port}</Setting>
+  </Item>
+  <Item Name="Lines Out" ClassName="Fid.LineOperation" PoolSize="1" Enabled="true" Foreground="false">
+    <Setting Target="Adapter" Name="IPAddress">127.0.0.1</Setting>
+    <Setting Target="Adapter" Name="Port">{out_port}</Setting>
+    <Setting Target="Adapter" Name="GetReply">1</Setting>
+  </Item>
+</Production>
+}
+
+}
+"""
+
+
+def test_d_a_hand_written_production_class_with_tcp_items_starts_by_name(fid):
+    """As pyprod's mixed ObjectScript/Python CI fixture does: a Production class written by hand (only
+    XData), Python hosts on IRIS's TCP text-line adapters; here the outbound side also reads a reply."""
+    in_port, out_port = _free_port(), _free_port()
+    echo = socket.socket()
+    echo.bind(("127.0.0.1", out_port))
+    echo.listen(1)
+    echo.settimeout(10)
+    fid.load_cls(
+        HAND_WRITTEN_PRODUCTION.replace("{in_port}", str(in_port)).replace("{out_port}", str(out_port))
+    )
+    fid.start_production("Fid.TcpProduction")
+
+    def answer_one_line():
+        conn, _ = echo.accept()
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            while not data.endswith(b"\n"):
+                data += conn.recv(100)
+            conn.sendall(b"ack " + data)
+
+    responder = threading.Thread(target=answer_one_line)
+    responder.start()
+    with socket.create_connection(("127.0.0.1", in_port), timeout=5) as client:
+        client.sendall(b"ping\n")
+    responder.join(10)
+    echo.close()
+    fid.wait_for(
+        lambda: [
+            m
+            for m in fid.messages()
+            if m["TargetConfigName"] == "Lines Out" and m["StatusName"] == "Completed"
+        ]
+    )
+    assert fid.toy.RELAYED == ["ping"]
