@@ -84,6 +84,7 @@ LOGOUT_TIMEOUT = 1.0
 FAILED_LOGOUT = 0.5
 CLOSE_BOUND = CLOSE_WAIT + LOGOUT_TIMEOUT
 TAIL_CHARS = 2000  # with max_output_chars, the last characters kept (IRIS prints its error last)
+CHECK_CHARS = 1024  # with max_output_chars, the last raw characters the error check sees in any case
 SYNC_COMMAND = 'write "LT-SYNC-","{token}"'  # the marker command; prints LT-SYNC-<token>
 RTT_FLOOR_FACTOR = 0.5
 RTT_WAIT = 1.0  # how long connect / a resynchronisation waits for the pong of its round-trip ping
@@ -167,7 +168,7 @@ class _Sink:
     """Collects a command's raw output: all of it, or the head and a short tail of ``limit`` characters,
     dropping the middle as it arrives (so memory follows the limit, not the peer)."""
 
-    __slots__ = ("limit", "head", "head_room", "tail", "tail_len", "tail_limit", "dropped")
+    __slots__ = ("limit", "head", "head_room", "tail", "tail_len", "tail_limit", "dropped", "window")
 
     def __init__(self, limit: Optional[int]) -> None:
         self.limit = limit
@@ -177,11 +178,13 @@ class _Sink:
         self.dropped = 0
         self.tail_limit = 0 if limit is None else min(TAIL_CHARS, limit // 4)
         self.head_room = 0 if limit is None else limit - self.tail_limit
+        self.window = ""  # the last CHECK_CHARS raw characters, kept for the error check whatever the limit
 
     def add(self, text: str) -> None:
         if self.limit is None:
             self.head.append(text)
             return
+        self.window = (self.window + text)[-CHECK_CHARS:]
         if self.head_room > 0:
             if len(text) <= self.head_room:
                 self.head.append(text)
@@ -206,6 +209,13 @@ class _Sink:
     def raw(self) -> str:
         head = "".join(self.head)
         return head + "".join(self.tail) if self.tail else head
+
+    def checked(self, raw: str) -> str:
+        """What the error check reads: all of it, or (when some was dropped) the head and the last
+        CHECK_CHARS characters, so an error IRIS printed last is seen even past a small limit."""
+        if not self.dropped:
+            return raw
+        return "".join(self.head) + "\r\n" + self.window
 
 
 class _Run:
@@ -611,8 +621,9 @@ class LiteTerminal:
         rtt = transport.rtt
         floor = start + rtt * RTT_FLOOR_FACTOR if rtt is not None and rtt >= RTT_FLOOR_MIN else 0.0
 
-        def result(status: str, error: str, drop: bool = False) -> CommandResult:
-            raw = sink.raw()
+        def result(status: str, error: str, drop: bool = False, raw: Optional[str] = None) -> CommandResult:
+            if raw is None:
+                raw = sink.raw()
             if run.set_aside and status == "timeout":
                 transport.rtt = None  # frames were set aside and the answer never came: distrust the floor
             if drop or status == "lost":
@@ -690,7 +701,9 @@ class LiteTerminal:
                         self._doubt = self._doubt or "frames arrived right behind a command's prompt"
                     if run.input_missing:
                         self._doubt = self._doubt or "a READ was interrupted"
-                    return result(*self._classify(sink.raw(), limit, run))
+                    raw = sink.raw()  # joined once, scanned by the error check once
+                    status, error = self._classify(sink.checked(raw), limit, run)
+                    return result(status, error, raw=raw)
                 elif kind is ReadRequested:
                     if not self._answer_read(transport, proto, lines, run):
                         return result("lost", f"{LOST_TEXT} (answering READ failed)")

@@ -361,6 +361,8 @@ def logout(session: requests.Session, endpoint: Endpoint, timeout: Optional[floa
     (docs/protocol.md §3.3)."""
     try:
         if len(session.cookies):
+            for adapter in session.adapters.values():
+                adapter.close()  # a fresh connection, so the deadline's watchdog holds its socket
             with Deadline(timeout), warnings.catch_warnings():
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 session.head(endpoint.rest_base, params={"CacheLogout": "end"}, timeout=timeout,

@@ -1,15 +1,18 @@
 """Benchmark: the Lite Terminal client against the simulator (not part of the test run).
 
-    .venv/bin/python tests/benchmarks/bench_client.py [--commands 2000] [--fresh 200] [--bare 2000]
+    .venv/bin/python tests/benchmarks/bench_client.py [--rounds 20] [--batch 100] [--fresh 200]
+                                                       [--sizes 10,50,400] [--limit 100000]
 
-Measured side by side in one run, against one simulator started in a separate process (so the server does
-not share this process's GIL):
+Against one simulator started in a separate process (so the server does not share our GIL):
 
-1. commands per second through one kept ``LiteTerminal`` session;
-2. commands per second with a new login and socket per command, the community script's way
-   (``GET /api/atelier/`` with Basic auth, upgrade, ``init``/``config``/``prompt``, one command, close);
-3. the client's round trip per command versus a bare ``websocket-client`` send/receive loop on the same
-   socket (the client's overhead: state machine, ANSI stripping, error classification).
+1. round trip of the client versus a bare ``websocket-client`` send/receive loop, **interleaved**: the
+   same command alternately through a kept ``LiteTerminal`` session and through a bare websocket-client
+   connection of its own (login, upgrade, handshake done by hand), in ``--rounds`` rounds of ``--batch``
+   commands each, so both see the same machine load; prints the medians and their ratio;
+2. commands per second with a new login and socket per command, the community script's way;
+3. peak RSS of a client that receives 10, 50 and 400 MB of output with ``max_output_chars=--limit``,
+   each size in a fresh subprocess (``ru_maxrss`` is a high-water mark per process), against the same
+   client's resident size before the command.
 
 It prints figures and ratios; nothing here asserts a timing.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -37,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.lite_terminal import LiteTerminal  # noqa: E402
 
 USER, PASSWORD = "_SYSTEM", "SYS"
+CHUNK = 8000  # characters per write in the big-output command
 
 
 def free_port() -> int:
@@ -87,8 +92,8 @@ def recv_until_prompt(ws: websocket.WebSocket) -> str:
             raise RuntimeError(frame.get("text"))
 
 
-def community_way(port: int, command: str) -> str:
-    """One command with a fresh login and socket, as the community article's script does."""
+def bare_connection(port: int) -> Tuple[websocket.WebSocket, requests.Session]:
+    """Login, upgrade, ``init``/``config``/first ``prompt`` by hand with websocket-client."""
     base = f"http://127.0.0.1:{port}"
     session = requests.Session()
     info = session.get(f"{base}/api/atelier/", auth=(USER, PASSWORD), timeout=10).json()
@@ -97,26 +102,21 @@ def community_way(port: int, command: str) -> str:
     ws = websocket.create_connection(
         f"ws://127.0.0.1:{port}/api/atelier/v{api}/%25SYS/terminal", cookie=cookie, timeout=10
     )
+    json.loads(ws.recv())  # init
+    ws.send(json.dumps({"type": "config", "namespace": "USER", "rawMode": False}))
+    recv_until_prompt(ws)
+    return ws, session
+
+
+def community_way(port: int, command: str) -> str:
+    """One command with a fresh login and socket, as the community article's script does."""
+    ws, session = bare_connection(port)
     try:
-        json.loads(ws.recv())  # init
-        ws.send(json.dumps({"type": "config", "namespace": "USER", "rawMode": False}))
-        recv_until_prompt(ws)
         ws.send(json.dumps({"type": "prompt", "input": command}))
         return recv_until_prompt(ws)
     finally:
         ws.close()
         session.close()
-
-
-def timed(n: int, fn) -> Tuple[float, List[float]]:  # noqa: ANN001
-    """Run ``fn(i)`` n times; return total seconds and per-call seconds."""
-    laps: List[float] = []
-    start = time.perf_counter()
-    for i in range(n):
-        t0 = time.perf_counter()
-        fn(i)
-        laps.append(time.perf_counter() - t0)
-    return time.perf_counter() - start, laps
 
 
 def describe(laps: List[float]) -> str:
@@ -126,56 +126,115 @@ def describe(laps: List[float]) -> str:
     return f"p50 {p50:8.0f} us   p99 {p99:8.0f} us"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--commands", type=int, default=2000, help="commands through the kept session")
-    parser.add_argument("--fresh", type=int, default=200, help="commands with a new login+socket each")
-    parser.add_argument("--bare", type=int, default=2000, help="round trips of the bare loop")
-    args = parser.parse_args()
-
-    with simulator_process() as port:
-        with LiteTerminal("127.0.0.1", port, username=USER, password=PASSWORD, namespace="USER") as term:
-            for i in range(50):  # warm up both paths
-                term.execute(f"write {i}")
-            kept_total, kept_laps = timed(
-                args.commands, lambda i: check(term.execute(f"write {i}").output, i)
-            )
-
-            ws = term._transport._ws  # the same socket, driven bare (benchmark only: a private attribute)
-
-            def bare(i: int) -> None:
-                ws.send(json.dumps({"type": "prompt", "input": f"write {i}"}))
-                check(recv_until_prompt(ws), i)
-
-            bare_total, bare_laps = timed(args.bare, bare)
-
-        community_way(port, "write 0")  # warm up
-        fresh_total, fresh_laps = timed(args.fresh, lambda i: check(community_way(port, f"write {i}"), i))
-
-    kept_rate = args.commands / kept_total
-    fresh_rate = args.fresh / fresh_total
-    bare_rate = args.bare / bare_total
-    kept_p50, bare_p50 = statistics.median(kept_laps), statistics.median(bare_laps)
-    uname = os.uname()
-    rows = [
-        ("kept LiteTerminal session", kept_rate, "commands/s", kept_laps, args.commands),
-        ("new login+socket per command", fresh_rate, "commands/s", fresh_laps, args.fresh),
-        ("bare websocket-client loop", bare_rate, "round trips/s", bare_laps, args.bare),
-    ]
-    print(f"Python {sys.version.split()[0]} on {uname.sysname} {uname.machine}; simulator in a subprocess")
-    for name, rate, unit, laps, n in rows:
-        print(f"{name:<30} {rate:9.1f} {unit:<14} {describe(laps)}   (n={n})")
-    print(f"ratio kept / new-per-command:   {kept_rate / fresh_rate:6.1f}x faster")
-    print(
-        f"client round trip / bare loop:  {kept_p50 / bare_p50:6.2f}x "
-        f"(median {kept_p50 * 1e6:.0f} us vs {bare_p50 * 1e6:.0f} us)"
-    )
-    return 0
-
-
 def check(output: str, i: int) -> None:
     if output.strip() != str(i):
         raise SystemExit(f"wrong output for command {i}: {output!r}")
+
+
+def round_trips(port: int, rounds: int, batch: int) -> None:
+    client_laps: List[float] = []
+    bare_laps: List[float] = []
+    ws, session = bare_connection(port)
+    clock = time.perf_counter
+    with LiteTerminal("127.0.0.1", port, username=USER, password=PASSWORD, namespace="USER") as term:
+        for i in range(100):  # warm up both paths
+            check(term.execute(f"write {i}").output, i)
+            ws.send(json.dumps({"type": "prompt", "input": f"write {i}"}))
+            check(recv_until_prompt(ws), i)
+        for r in range(rounds):
+            first_client = r % 2 == 0  # alternate which path goes first in a round
+            for path in ((0, 1) if first_client else (1, 0)):
+                for i in range(batch):
+                    if path == 0:
+                        t0 = clock()
+                        output = term.execute(f"write {i}").output
+                        client_laps.append(clock() - t0)
+                    else:
+                        t0 = clock()
+                        ws.send(json.dumps({"type": "prompt", "input": f"write {i}"}))
+                        output = recv_until_prompt(ws)
+                        bare_laps.append(clock() - t0)
+                    check(output, i)
+    ws.close()
+    session.close()
+    client_p50, bare_p50 = statistics.median(client_laps), statistics.median(bare_laps)
+    print(f"kept LiteTerminal session      {1 / statistics.mean(client_laps):9.1f} commands/s     "
+          f"{describe(client_laps)}   (n={len(client_laps)})")
+    print(f"bare websocket-client loop     {1 / statistics.mean(bare_laps):9.1f} round trips/s  "
+          f"{describe(bare_laps)}   (n={len(bare_laps)})")
+    print(f"client round trip / bare loop:  {client_p50 / bare_p50:6.2f}x median "
+          f"({client_p50 * 1e6:.0f} us vs {bare_p50 * 1e6:.0f} us), "
+          f"{statistics.mean(client_laps) / statistics.mean(bare_laps):.2f}x mean; interleaved, "
+          f"{rounds} rounds of {batch}")
+
+
+def fresh_per_command(port: int, n: int) -> None:
+    community_way(port, "write 0")  # warm up
+    laps = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        check(community_way(port, f"write {i}"), i)
+        laps.append(time.perf_counter() - t0)
+    print(f"new login+socket per command   {n / sum(laps):9.1f} commands/s     {describe(laps)}   (n={n})")
+
+
+def rss_child(port: int, megabytes: int, limit: int) -> None:
+    """In a fresh process: connect, note the peak RSS, receive ``megabytes`` MB, print both peaks (KiB)."""
+    writes = megabytes * 1024 * 1024 // CHUNK
+    with LiteTerminal("127.0.0.1", port, username=USER, password=PASSWORD, response_timeout=600) as term:
+        term.execute(f'set s=$justify("",{CHUNK}) write $length(s)')
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        result = term.execute(f'set s=$justify("",{CHUNK}) for i=1:1:{writes} {{ write s }}',
+                              max_output_chars=limit)
+        seconds = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kept = len(result.output)
+    print(json.dumps({"before": before, "after": after, "status": result.status, "kept": kept,
+                      "dropped": result.output_dropped, "seconds": seconds}))
+
+
+def peak_rss(port: int, sizes: List[int], limit: int) -> None:
+    print(f"peak RSS with max_output_chars={limit} (each size in a fresh process; KiB = ru_maxrss):")
+    for size in sizes:
+        done = subprocess.run([sys.executable, __file__, "--rss-child", str(size), "--port", str(port),
+                               "--limit", str(limit)], capture_output=True, text=True, cwd=ROOT,
+                              timeout=1800)
+        if done.returncode != 0:
+            print(f"  {size:4d} MB: child failed: {done.stderr[-500:]}")
+            continue
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        growth = (figures["after"] - figures["before"]) / 1024
+        print(f"  {size:4d} MB output: peak {figures['after'] / 1024:7.1f} MiB, before the command "
+              f"{figures['before'] / 1024:7.1f} MiB, growth {growth:6.1f} MiB; kept {figures['kept']} chars, "
+              f"dropped {figures['dropped']}; status {figures['status']}; {figures['seconds']:.1f} s "
+              f"({size / figures['seconds']:.0f} MB/s)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds")
+    parser.add_argument("--batch", type=int, default=100, help="commands per path per round")
+    parser.add_argument("--fresh", type=int, default=200, help="commands with a new login+socket each")
+    parser.add_argument("--sizes", default="10,50,400", help="MB of output for the peak-RSS runs ('' = skip)")
+    parser.add_argument("--limit", type=int, default=100000, help="max_output_chars for the RSS runs")
+    parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child is not None:
+        rss_child(args.port, args.rss_child, args.limit)
+        return 0
+
+    uname = os.uname()
+    print(f"Python {sys.version.split()[0]} on {uname.sysname} {uname.machine}; simulator in a subprocess")
+    with simulator_process() as port:
+        round_trips(port, args.rounds, args.batch)
+        if args.fresh:
+            fresh_per_command(port, args.fresh)
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        if sizes:
+            peak_rss(port, sizes, args.limit)
+    return 0
 
 
 if __name__ == "__main__":
