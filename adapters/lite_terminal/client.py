@@ -22,13 +22,15 @@ timeout's interrupt can cross the command's own prompt; servers also send late o
 prompt while idle, frames right behind a prompt), the next ``execute`` first sends a marker command
 (``write`` of a random token) and reads until it has seen that token and the prompt after it, so stale
 frames are consumed; if that fails the session is replaced. Frames that arrive sooner after a command
-than half the link's round trip are set aside as an earlier command's: the round trip is a WebSocket ping
-measured at connect and after each resynchronisation while the server is idle and nothing else is in
-flight, and an answer cannot come faster than the link [I]. Round trips under 20 ms are not used (there,
-scheduling noise is as large as the link); if a command with set-aside frames times out, the measure is
-dropped. A late frame that crosses the next command later than that cannot be told from its output by
-any client of this protocol (frames carry no command id); it is noticed when the extra prompt arrives,
-and the next command resynchronises. A result that may have been affected says so in ``warning``.
+than half the link's round trip are held; when a frame comes in time after them, they are set aside as an
+earlier command's (an answer cannot come faster than the link [I]); when nothing follows them for
+max(1 s, 4 round trips) (or until the timeout), they are taken as the command's after all and the measure
+is dropped. The round trip is the smaller of two WebSocket pings, measured at connect and after each
+resynchronisation while the server is idle and nothing else is in flight; under 20 ms it is not used
+(there, scheduling noise is as large as the link). A late frame that crosses the next command later than
+that cannot be told from its output by any client of this protocol (frames carry no command id); it is
+noticed when the extra prompt arrives, and the next command resynchronises. A result that may have been
+affected says so in ``warning``.
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ TAIL_CHARS = 2000  # with max_output_chars, the last characters kept (IRIS print
 CHECK_CHARS = 1024  # with max_output_chars, the last raw characters the error check sees in any case
 SYNC_COMMAND = 'write "LT-SYNC-","{token}"'  # the marker command; prints LT-SYNC-<token>
 RTT_FLOOR_FACTOR = 0.5
-RTT_WAIT = 1.0  # how long connect / a resynchronisation waits for the pong of its round-trip ping
+HOLD_FACTOR, HOLD_MIN = 4.0, 1.0  # early frames with nothing after them are taken after max(1 s, 4 RTT)
+RTT_WAIT = 1.0  # how long connect / a resynchronisation waits for the pongs of its round-trip pings
+RTT_PINGS = 2
 RTT_FLOOR_MIN = 0.02  # below 20 ms, scheduling noise (GIL, a busy host) can be as large as the round trip
 
 _TIMEOUT, _CLOSED = Signal.TIMEOUT, Signal.CLOSED
@@ -221,13 +225,15 @@ class _Sink:
 class _Run:
     """Mutable state of one running command."""
 
-    __slots__ = ("timed_out", "input_missing", "grace_deadline", "set_aside")
+    __slots__ = ("timed_out", "input_missing", "grace_deadline", "set_aside", "held", "taken")
 
     def __init__(self) -> None:
         self.timed_out = False
         self.input_missing = False
         self.grace_deadline: Optional[float] = None
         self.set_aside = 0  # how many such frames were set aside as an earlier command's
+        self.held: List[str] = []  # frames that came too soon; set aside when a later one comes
+        self.taken = 0  # held frames taken as this command's after all (nothing came after them)
 
 
 class LiteTerminal:
@@ -409,15 +415,11 @@ class LiteTerminal:
     def _handshake(self, transport: WebSocketTransport, proto: TerminalProtocol, deadline: Optional[float]
                    ) -> str:
         """``init`` -> ``config`` -> first ``prompt`` by the deadline (docs/protocol.md §7, §15.1 step 5).
-        A WebSocket ping goes out first: its round trip is the floor below which a frame cannot be an
-        answer to a command (see the module docstring)."""
+        Then, the server idle, one WebSocket ping measures the link's round trip (module docstring)."""
         limit = self.connect_timeout
         try:
             while True:
-                try:
-                    message = transport.recv(deadline=deadline)
-                except RemoteProtocolError as exc:
-                    raise ConnectError(f"the server broke the protocol during the handshake: {exc}") from None
+                message = transport.recv(deadline=deadline)
                 if message is _TIMEOUT:
                     stage = "init" if proto.state is State.AWAIT_INIT else "the first prompt"
                     raise ConnectError(f"no {stage} from {self.endpoint.authority} within {limit} s after "
@@ -441,11 +443,11 @@ class LiteTerminal:
                     elif isinstance(event, Ready):
                         self._measure_rtt(transport, proto, deadline)
                         return event.banner_output
-        except TerminalError as exc:
-            if isinstance(exc, (ConnectError, NamespaceError, RemoteError, ProtocolError)):
-                raise
-            raise ConnectError(f"the terminal handshake with {self.endpoint.authority} failed: "
-                               f"{exc}") from None
+        except (ConnectError, NamespaceError, RemoteError, ProtocolError):
+            raise
+        except TerminalError as exc:  # ConnectionLost while sending config: reported as a failed connect
+            failure = ConnectError(f"the terminal handshake with {self.endpoint.authority} failed: {exc}")
+        raise failure  # outside the handler: nothing chained
 
     def _disconnect(self, quick: bool = False) -> None:
         """Drop the current connection (interrupting a running command first) and log out."""
@@ -514,15 +516,16 @@ class LiteTerminal:
         until = time.monotonic() + RTT_WAIT
         if deadline is not None:
             until = min(until, deadline)
-        samples = transport.samples
-        transport.ping(until)
-        while transport.samples == samples:
-            message = transport.recv(deadline=until, until_pong=True)
-            if not isinstance(message, str):
-                return
-            for event in proto.receive(message):
-                if isinstance(event, (StrayOutput, PromptRefreshed)):
-                    self._doubt = self._doubt or "output or a prompt arrived while the session was idle"
+        for _ in range(RTT_PINGS):  # the smallest of a few: one scheduling hiccup does not set the floor
+            samples = transport.samples
+            transport.ping(until)
+            while transport.samples == samples:
+                message = transport.recv(deadline=until, until_pong=True)
+                if not isinstance(message, str):
+                    return
+                for event in proto.receive(message):
+                    if isinstance(event, (StrayOutput, PromptRefreshed)):
+                        self._doubt = self._doubt or "output or a prompt arrived while the session was idle"
 
     def _resync(self) -> bool:
         """Send a marker command; read until its output and the prompt after it. True when in step."""
@@ -620,18 +623,22 @@ class LiteTerminal:
         deadline = None if limit is None else start + limit
         rtt = transport.rtt
         floor = start + rtt * RTT_FLOOR_FACTOR if rtt is not None and rtt >= RTT_FLOOR_MIN else 0.0
+        hold_until = start + max(HOLD_MIN, HOLD_FACTOR * rtt) if floor else 0.0
+        if deadline is not None and hold_until > deadline:
+            hold_until = deadline
 
         def result(status: str, error: str, drop: bool = False, raw: Optional[str] = None) -> CommandResult:
             if raw is None:
                 raw = sink.raw()
-            if run.set_aside and status == "timeout":
-                transport.rtt = None  # frames were set aside and the answer never came: distrust the floor
             if drop or status == "lost":
                 self._disconnect(quick=True)
             note = warning
             if run.set_aside:
                 note = _join(note, f"{run.set_aside} frame(s) came sooner than the server could have "
                              "answered this command and were set aside as an earlier command's")
+            if run.taken:
+                note = _join(note, f"{run.taken} frame(s) came sooner than the measured round trip and, as "
+                             "nothing followed them, were taken as this command's")
             output = strip_leading_crlf(raw)
             return CommandResult(command=command, output=strip_ansi(output) if "\x1b" in output else output,
                                  raw_output=raw, status=status, error=error, namespace=self._namespace,
@@ -644,12 +651,24 @@ class LiteTerminal:
             return result("lost", f"{LOST_TEXT} (sending failed: {exc})")
         while True:
             wait_until = run.grace_deadline if run.grace_deadline is not None else deadline
+            if run.held and (wait_until is None or hold_until < wait_until):
+                wait_until = hold_until
             try:
                 message = transport.recv(deadline=wait_until)
             except RemoteProtocolError as exc:
                 return result("timeout" if run.timed_out else "lost", f"{LOST_TEXT} ({exc})", drop=True)
             now = time.monotonic()
             if message is _TIMEOUT:
+                if run.held and now >= hold_until:
+                    # nothing came after the early frames: the round trip was measured too long; they
+                    # are this command's after all, and the measure is dropped
+                    held, run.held = run.held, []
+                    run.taken += len(held)
+                    transport.rtt = None
+                    outcome = self._feed(held, proto, transport, sink, lines, run, limit, result)
+                    if outcome is not None:
+                        return outcome
+                    continue
                 if run.grace_deadline is None and deadline is not None and now >= deadline:
                     run.timed_out = True
                     run.grace_deadline = now + self.grace
@@ -673,10 +692,13 @@ class LiteTerminal:
                     return result("lost", f"{LOST_TEXT} (close() was called during the command)")
                 return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
             if now < floor:  # sent before the server could have seen this command: an earlier one's
-                run.set_aside += 1
-                log.debug("set aside a frame that came %.3f s after sending (round trip %.3f s)",
+                run.held.append(message)
+                log.debug("holding a frame that came %.3f s after sending (round trip %.3f s)",
                           now - start, rtt)
                 continue
+            if run.held:  # a frame came in time after the early ones: those were an earlier command's
+                run.set_aside += len(run.held)
+                run.held = []
             outcome = self._feed((message,), proto, transport, sink, lines, run, limit, result)
             if outcome is not None:
                 return outcome

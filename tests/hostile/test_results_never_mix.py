@@ -58,18 +58,18 @@ def test_hundreds_of_commands_with_crossing_timeouts_keep_their_own_output(up, d
 
 @pytest.mark.parametrize("late", ["output", "prompt"])
 def test_late_frames_on_a_slow_link_do_not_join_the_next_result(late):
-    """The server sends one more frame 5 ms after every prompt; with 50 ms each way it crosses the
+    """The server sends one more frame 5 ms after every prompt; with 100 ms each way it crosses the
     next command on the wire (frames sooner than half a round trip after sending are set aside)."""
     with FakeIris(late_frames=late, late_delay=0.005) as iris, \
-            LatencyProxy(iris.host, iris.port, up=0.05, down=0.05) as link, \
+            LatencyProxy(iris.host, iris.port, up=0.1, down=0.1) as link, \
             LiteTerminal(link.host, link.port, USER, PASSWORD) as term:
         outputs = []
-        for i in range(60):
+        for i in range(40):
             result = term.execute(f'write "w{i}"')
             assert result.status == "ok", result
             outputs.append(result.output)
-    assert outputs == [f"w{i}" for i in range(60)]
-    assert [c for c in iris.executed if not c.startswith(MARKER)] == [f'write "w{i}"' for i in range(60)]
+    assert outputs == [f"w{i}" for i in range(40)]
+    assert [c for c in iris.executed if not c.startswith(MARKER)] == [f'write "w{i}"' for i in range(40)]
 
 
 @pytest.mark.parametrize("late", ["output", "prompt"])
