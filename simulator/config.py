@@ -89,6 +89,9 @@ class SimulatorConfig:
     # --- ObjectScript fidelity: each switch is explained in docs/simulator-objectscript.md ---
     # <SYNTAX> repeats the line in error and a caret line first (docs/simulator-objectscript.md §8)
     syntax_echo: bool = True
+    # other errors repeat the line and a caret under the failing command first, as the classic shell does;
+    # no Lite Terminal capture shows it, so off (docs/simulator-objectscript.md §8)
+    error_echo: bool = False
     # "compact" JSON as captured from IRIS; "spaced" = json.dumps default (docs/simulator-objectscript.md §9)
     frame_json: str = "compact"
     # user classes this server has: $SYSTEM.OBJ.Compile finds them (docs/simulator-objectscript.md §6.4)

@@ -22,6 +22,8 @@ class Cmd(NamedTuple):
     cond: Optional[Expr]  # postconditional
     args: list  # command-specific argument nodes
     body: List[Cmd]  # FOR / IF / ELSE: the rest of the line; block forms: the block
+    at: int = 0  # where the command starts in ``source`` (an error report may point at it)
+    source: str = ""  # the compiled text (shared, not copied)
 
 
 class Program(NamedTuple):
@@ -155,6 +157,7 @@ class LineParser(ExpressionParser):
         return None
 
     def command(self) -> Cmd:
+        start = self.i
         word = self.word()
         if word is None:
             raise syntax_error()
@@ -167,7 +170,7 @@ class LineParser(ExpressionParser):
             name = "HANG" if has_args else "HALT"
         parse = getattr(self, "cmd_" + name.lower())
         name, args, body = parse(name, has_args)
-        return Cmd(name, cond, args, body)
+        return Cmd(name, cond, args, body, start, self.s)
 
     def has_args(self) -> bool:
         """One space then arguments; argumentless commands are followed by two spaces or the end."""

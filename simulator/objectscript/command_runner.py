@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List
 
 from ..render import CRLF
 from .command_parser import Cmd
+from .errors import ObjectScriptError
 from .events import Halt, Hang, ReadRequest, Run
 from .expressions import Ref, Special, Var
 from .objects import Oref
@@ -23,9 +24,14 @@ if TYPE_CHECKING:
 def run_block(s: Session, cmds: List[Cmd]) -> Run:
     """Run commands in order, skipping those whose postconditional is false."""
     for cmd in cmds:
-        if cmd.cond is not None and not truth(cmd.cond.eval(s)):
-            continue
-        yield from RUNNERS[cmd.name](s, cmd)
+        try:
+            if cmd.cond is not None and not truth(cmd.cond.eval(s)):
+                continue
+            yield from RUNNERS[cmd.name](s, cmd)
+        except ObjectScriptError as error:
+            if error.position is None:  # the innermost command that failed (an error report may echo it)
+                error.source, error.position = cmd.source, cmd.at
+            raise
         if s.side_output:  # output written by a method call (DisplayError, Compile)
             out = s.emit("")
             if out:

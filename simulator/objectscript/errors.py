@@ -12,7 +12,8 @@ class ObjectScriptError(Exception):
     """An IRIS error such as ``<UNDEFINED> *x``; stops the rest of the input unless a CATCH takes it.
 
     ``thrown`` is the exception object of a THROW (``None`` for a system error until a CATCH asks for
-    one). ``source``/``position`` locate a ``<SYNTAX>`` error in the text the parser was given.
+    one). ``source``/``position`` locate the error: where the parser stopped for a ``<SYNTAX>``, else the
+    start of the innermost command that failed.
     """
 
     def __init__(self, name: str, detail: str = "", thrown: Optional[Oref] = None) -> None:

@@ -28,7 +28,7 @@ from .expressions import (
     Unary,
     Var,
 )
-from .intrinsics import FUNCTIONS, SPECIALS
+from .intrinsics import FUNCTIONS, SPECIALS, select
 from .operators import BINARY_OPS
 
 NAME = re.compile(r"%?[A-Za-z][A-Za-z0-9]*|%")
@@ -187,6 +187,8 @@ class ExpressionParser:
         name = word.upper()
         if name == "SYSTEM" and self.peek() == ".":
             return self.system_call()
+        if name in ("S", "SELECT") and self.peek() == "(":
+            return Call(select, self.select_pairs())
         if self.peek() == "(":
             fn = FUNCTIONS.get(name)
             if fn is None:
@@ -196,6 +198,19 @@ class ExpressionParser:
         if special is None:
             raise syntax_error()
         return Special(special)
+
+    def select_pairs(self) -> list:
+        """``$SELECT(cond:value,…)``: the pairs, each parsed as two expressions."""
+        self.expect("(")
+
+        def pair() -> tuple:
+            cond = self.expr()
+            self.expect(":")
+            return cond, self.expr()
+
+        pairs = self.comma_list(pair)
+        self.expect(")")
+        return pairs
 
     def call_args(self) -> List[Expr]:
         self.expect("(")

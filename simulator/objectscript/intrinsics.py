@@ -149,6 +149,14 @@ def _f_increment(s: Session, a: List[Expr]) -> Value:
     return value
 
 
+def select(s: Session, pairs: list) -> Value:
+    """``$SELECT``: the value of the first pair whose condition is true; none true is ``<SELECT>``."""
+    for cond, value in pairs:
+        if to_num(cond.eval(s)) != 0:
+            return value.eval(s)
+    raise ObjectScriptError("SELECT")
+
+
 @_arity(2, 3)
 def _f_justify(s: Session, a: List[Expr]) -> Value:
     width = int(to_num(a[1].eval(s)))

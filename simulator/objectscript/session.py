@@ -108,8 +108,11 @@ class Session:
         one)."""
         pending = self.emit("")  # what a method wrote before failing comes first
         report = error_report(error.name, error.detail, self.raw)
-        if error.name == "SYNTAX" and self.setting("syntax_echo", True):
-            report = syntax_echo(error) + report
+        if error.name == "SYNTAX":
+            if self.setting("syntax_echo", True):
+                report = echo_line(error, caret_at_start=True) + report
+        elif self.setting("error_echo", False):
+            report = echo_line(error, caret_at_start=False) + report
         if not (self._first_output and self._leading_crlf) and not self._fresh:
             report = CRLF + report
         out = self.emit(report)
@@ -159,17 +162,18 @@ class Session:
 _COMMAND_WORD = re.compile(r"[A-Za-z]+")
 
 
-def syntax_echo(error: ObjectScriptError) -> str:
-    """The terminal's ``<SYNTAX>`` detail: the line in error (its first command word upper-cased) and a
-    caret line under its start, as InterSystems' documentation and public transcripts show it
-    (docs/simulator-objectscript.md §8)."""
+def echo_line(error: ObjectScriptError, caret_at_start: bool) -> str:
+    """The shell's error detail: the line in error (its first command word upper-cased) and a caret line,
+    under the line's start for ``<SYNTAX>``, under the failing command for other errors, as InterSystems'
+    documentation and public transcripts show it (docs/simulator-objectscript.md §8)."""
     if error.source is None or error.position is None:
         return ""
     start = error.source.rfind("\n", 0, error.position) + 1
     end = error.source.find("\n", error.position)
     line = error.source[start : len(error.source) if end < 0 else end]
     stripped = line.lstrip(" \t")
+    column = 0 if caret_at_start else max(error.position - start - (len(line) - len(stripped)), 0)
     word = _COMMAND_WORD.match(stripped)
     if word is not None:
         stripped = word.group(0).upper() + stripped[word.end() :]
-    return stripped + CRLF + "^" + CRLF
+    return stripped + CRLF + " " * column + "^" + CRLF

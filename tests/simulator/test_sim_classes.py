@@ -124,6 +124,16 @@ def test_mirror_role_comes_from_the_server_settings(settings, expected):
     assert run(source, s) == expected
 
 
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [({}, "Not Member|0"), ({"mirror_member": True, "mirror_primary": True}, "Primary|0"),
+     ({"mirror_member": True}, "Backup|0")],
+)
+def test_mirror_member_type(settings, expected):
+    source = 'w $system.Mirror.GetMemberType(),"|",$system.Mirror.IsAsyncMember()'
+    assert run(source, session_on(**settings)) == expected
+
+
 def test_method_output_comes_before_the_error_that_follows_it():
     s = session_on()
     out = run('d $system.Status.DisplayError($system.Status.Error(5001,"boom")) w nope', s)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sim_interp import new_session, run
+from sim_interp import host_with, new_session, run
 
 from simulator.objectscript import TICK, to_num, to_str
 
@@ -43,6 +43,7 @@ from simulator.objectscript import TICK, to_num, to_str
         ("set (a,b)=5 w a+b", "10"),
         ("set x(1)=\"one\",x(2)=2 w $d(x),$d(x(1)),$g(x(3),\"dflt\")", "101dflt"),
         ("w $zv,!,$namespace,!,$j", "IRIS test\r\nUSER\r\n4242"),
+        ('w $select(0:"a",1:"b"),$s(1:"c",1:"d")', "bc"),
         ("w 1 ; a comment", "1"),
         ("w 1 // another", "1"),
         ("", ""),
@@ -69,6 +70,7 @@ def test_expressions_and_commands(source, output):
         ('zn "NOWHERE"', "<NAMESPACE> *NOWHERE"),
         ('set $namespace="NOWHERE"', "<NAMESPACE> *NOWHERE"),
         ('set x("")=1', '<SUBSCRIPT> *x("")'),
+        ("w $select(0:1)", "<SELECT>"),
     ],
 )
 def test_errors_start_on_a_fresh_line(source, error):
@@ -167,3 +169,14 @@ def test_string_literals_round_trip(text):
 
 def test_to_num_of_decimal_is_identity():
     assert to_num(Decimal("1.5")) == Decimal("1.5")
+
+
+def test_runtime_errors_echo_the_line_with_a_caret_under_the_failing_command_when_switched_on():
+    """The classic shell's form (InterSystems' error processing page), off for the Lite Terminal."""
+    session = new_session(host=host_with(error_echo=True))
+    source = 'WRITE "hello",! SET x="world" SET y=zzz WRITE x,!'
+    assert run(source, session) == "hello\r\n" + source + "\r\n" + " " * 30 + "^\r\n<UNDEFINED> *zzz"
+    assert run("write ^TestData", session) == "\r\nWRITE ^TestData\r\n^\r\n<UNDEFINED> ^TestData"
+    block = "for i=1:1:2 {\r\n  w i\r\n  w:i=2 nope\r\n}"
+    assert run(block, session) == "12\r\nW:i=2 nope\r\n^\r\n<UNDEFINED> *nope"
+    assert run("w nope") == "\r\n<UNDEFINED> *nope"  # default: no echo
