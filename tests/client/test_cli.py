@@ -369,3 +369,13 @@ def test_an_iris_error_line_is_not_repeated_on_stdout():
                                           error="<UNDEFINED> *x"))
     print_text(response, out, err)
     assert (out.getvalue(), err.getvalue()) == ("1\n2\n", "error: <UNDEFINED> *x\n")
+
+
+def test_a_command_the_client_refuses_is_invalid_and_never_sent(sim, tmp_path):
+    # a vertical tab or U+2028 would let the client and the command policy read different lines
+    (tmp_path / "vt").write_text("write 1\x0bhalt\n")
+    done = run_cli(sim, "--json", "--file", str(tmp_path / "vt"))
+    assert done.returncode == EXIT_USAGE
+    (response,) = json_lines(done)
+    assert response["Status"] == "invalid" and "U+000B" in response["Error"]
+    assert sim.executed == [] and sim.logins == 0
