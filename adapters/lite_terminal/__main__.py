@@ -29,7 +29,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 
 from .client import LiteTerminal
 from .errors import ConnectError, InvalidArgument, NamespaceError, TerminalError
-from .fleet import ServerResult
+from .fleet import Server, ServerResult
 
 # Exit statuses. Several commands: the highest that applies (a later timeout outranks an earlier error).
 EXIT_OK = 0  # every command ok
@@ -300,13 +300,18 @@ STOPS = ("unreachable", "lost")
 
 def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[str]) -> Iterator[Response]:
     """Run the commands in order on one session; one Response each (``skipped`` after a stop)."""
-    server = _label(args.host, args.port)
-    term = LiteTerminal(
-        args.host, args.port, username=args.user, password=password, namespace=args.namespace,
-        tls=args.tls or bool(args.ca_file) or args.insecure,
-        verify=False if args.insecure else (args.ca_file or True),
-        path_prefix=args.prefix, connect_timeout=args.connect_timeout, response_timeout=args.timeout,
-    )
+    server = Server(args.host, args.port).label
+    try:
+        term = LiteTerminal(
+            args.host, args.port, username=args.user, password=password, namespace=args.namespace,
+            tls=args.tls or bool(args.ca_file) or args.insecure,
+            verify=False if args.insecure else (args.ca_file or True),
+            path_prefix=args.prefix, connect_timeout=args.connect_timeout, response_timeout=args.timeout,
+        )
+    except TerminalError as exc:  # settings the client refuses: every command gets that status
+        for command in commands:
+            yield Response(command, ServerResult(server, status_of(exc), error=str(exc)))
+        return
     stopped = ""
     try:
         for command in commands:
@@ -332,10 +337,6 @@ def _run_one(term: LiteTerminal, command: str, server: str, args: argparse.Names
     done = ServerResult(server, result.status, result.output, result.error, result.namespace, result.elapsed,
                         result.server_version)
     return Response(command, done, result.output_dropped)
-
-
-def _label(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 # -------------------------------------------------------------------------------------------- printing

@@ -379,3 +379,10 @@ def test_a_command_the_client_refuses_is_invalid_and_never_sent(sim, tmp_path):
     (response,) = json_lines(done)
     assert response["Status"] == "invalid" and "U+000B" in response["Error"]
     assert sim.executed == [] and sim.logins == 0
+
+
+def test_settings_the_client_refuses_give_invalid_for_every_command(sim):
+    done = run_cli(sim, "--json", "--timeout", "1e300", "write 1", "write 2")
+    assert done.returncode == EXIT_USAGE, done.stderr
+    assert [r["Status"] for r in json_lines(done)] == ["invalid", "invalid"]
+    assert "Traceback" not in done.stderr and sim.executed == []
