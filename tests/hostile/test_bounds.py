@@ -79,7 +79,7 @@ class Drip(FakeIris):
             while not conn.wait(0.0005):
                 conn.send(server_frame(b"p", 0x9))
         elif self.where == "trickle-frame":
-            conn.send(server_frame(b"", 0x1, length=10_000_000)[:4])
+            conn.send(server_frame(b"", 0x1, length=10_000_000))  # the whole header, then a byte at a time
             while not conn.wait(0.05):
                 conn.send(b"x")
         elif self.where == "fragments":
