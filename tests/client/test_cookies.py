@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Dict, List
 
+import pytest
 from lite_terminal_helpers import PASSWORD, USERS
 from wire_peers import Peer, atelier_ok, connect_failure, response, switching_protocols
 
@@ -92,5 +93,15 @@ def test_the_secure_session_cookie_of_a_tls_simulator_is_sent_and_works(tls_file
                                    tls_keyfile=tls_files["key"])) as sim:
         with LiteTerminal(sim.host, sim.port, username="_SYSTEM", password=PASSWORD, tls=True,
                           verify=tls_files["ca"], connect_timeout=3.0) as term:
+            assert term.execute("write 6*7").output == "42"
+        assert sim.logins == 1
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_the_session_cookie_reaches_the_upgrade_for_every_kind_of_host(host):
+    # the simulator refuses Basic on the upgrade here, so the terminal opens only if the cookie went along
+    # (the cookie policy treats IP addresses, dotless names and IPv6 literals differently)
+    with Simulator(SimulatorConfig(users=USERS, host=host, basic_on_upgrade=False)) as sim:
+        with LiteTerminal(host, sim.port, username="_SYSTEM", password=PASSWORD, connect_timeout=3.0) as term:
             assert term.execute("write 6*7").output == "42"
         assert sim.logins == 1
