@@ -3,18 +3,13 @@ counts, one alert when it goes bad and one when it recovers (the demo checks eac
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from simulator import demo
 
 
-def test_the_demo_shows_a_fleet_run_grouped_with_counts_and_alerts_on_change():
-    proc = subprocess.run([sys.executable, "-m", "simulator.demo", "--cycles", "2", "--interval", "0.2"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = proc.stdout
+def test_the_demo_shows_a_fleet_run_grouped_with_counts_and_alerts_on_change(tmp_path, capsys):
+    code = demo.main(["--cycles", "2", "--interval", "0.2", "--trace-html", str(tmp_path / "trace.html")])
+    out, err = capsys.readouterr()
+    assert code == 0, out[-3000:] + err[-3000:]
     assert "---------------- Terminal Operation, Terminal Operation 2 (ok)" in out
     assert "---------------- Terminal Operation 3 (unreachable)" in out
     assert "3 targets: 2 ok, 1 unreachable in" in out and "fleet Status=partial" in out
