@@ -7,7 +7,9 @@ between made the service run a file from outside its folder. So the service open
 
 * the folder (FilePath, or WorkPath when set, because the adapter moved the file there) is opened, and the
   file's name is opened *relative to that folder's descriptor* with ``O_NOFOLLOW``: a symbolic link as the
-  file, or as any subfolder on the way, is refused by the kernel, not by a check that can go stale;
+  file, or as any subfolder on the way, is refused by the kernel, not by a check that can go stale (where
+  the OS has no such open, on Windows, the name is checked with ``lstat`` and the open file must be that
+  same file, same device and file number, or it is refused);
 * the open descriptor is then checked: a regular file (not a FIFO, device or folder), one name only (a
   hard link is a second name for a file that may live elsewhere), no larger than MaxFileChars allows, and
   (where ``/proc`` exists) really below the folder;
@@ -34,6 +36,10 @@ from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
 #: Test seam: called with "before-open" (the folder is open, the file not yet) and "after-open" (the file
 #: is open, nothing read), so a test can swap the file for a link at exactly those moments.
 RACE_HOOK: Optional[Callable[[str], None]] = None
+
+#: POSIX can open a name relative to a folder's descriptor without following links; where it cannot
+#: (Windows: no dir_fd, no O_NOFOLLOW), the name is checked with lstat and the open file compared with it.
+AT_OPEN = os.open in os.supports_dir_fd and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 _FILE_FLAGS = _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -62,40 +68,89 @@ def read_command_file(filename: str, folder: str, work_folder: str, max_chars: i
     limit = max(0, int(max_chars))
     fds: List[int] = []
     try:
-        try:
-            fds.append(os.open(base, _DIR_FLAGS))
-            for part in parts[:-1]:
-                fds.append(os.open(part, _DIR_FLAGS | getattr(os, "O_NOFOLLOW", 0), dir_fd=fds[-1]))
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-                return ScriptFile(refusal="it is reached through a symbolic link to a folder; only files in "
-                                          "the folder itself are run (the link was not followed)")
-            return ScriptFile(refusal=f"cannot read it: cannot open its folder: {_why(exc)}")
-        if RACE_HOOK is not None:
-            RACE_HOOK("before-open")
-        try:
-            fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fds[-1])
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.EMLINK):
-                return ScriptFile(refusal="it is a symbolic link; only regular files in the folder are run "
-                                          "(the link was not followed)")
-            return ScriptFile(refusal=f"cannot read it: {_why(exc)}")
-        fds.append(fd)
+        opened = (_open_at if AT_OPEN else _open_checked)(base, parts, fds)
+        if isinstance(opened, str):
+            return ScriptFile(refusal=opened)
         if RACE_HOOK is not None:
             RACE_HOOK("after-open")
-        problem = _check_open_file(fd, base, limit)
+        problem = _check_open_file(opened, base, limit)
         if problem:
             return ScriptFile(refusal=problem)
         try:
-            raw = _read_at_most(fd, 4 * limit + 1)
+            raw = _read_at_most(opened, 4 * limit + 1)
         except OSError as exc:
             return ScriptFile(refusal=f"cannot read it: {_why(exc)}")
     finally:
-        for opened in reversed(fds):
-            os.close(opened)
+        for fd in reversed(fds):
+            os.close(fd)
     if len(raw) > 4 * limit:
         return ScriptFile(refusal=f"more than MaxFileChars={limit} characters")
     return _script_from(raw, limit, charset)
+
+
+_LINK_REFUSAL = "it is a symbolic link; only regular files in the folder are run (the link was not followed)"
+_LINKED_FOLDER_REFUSAL = ("it is reached through a symbolic link to a folder; only files in the folder "
+                          "itself are run (the link was not followed)")
+
+
+def _open_at(base: str, parts: List[str], fds: List[int]):
+    """POSIX: open each part relative to the previous folder's descriptor, never following a link.
+
+    Returns the file's descriptor (also appended to ``fds``, which the caller closes) or a refusal."""
+    try:
+        fds.append(os.open(base, _DIR_FLAGS))
+        for part in parts[:-1]:
+            fds.append(os.open(part, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fds[-1]))
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+            return _LINKED_FOLDER_REFUSAL
+        return f"cannot read it: cannot open its folder: {_why(exc)}"
+    if RACE_HOOK is not None:
+        RACE_HOOK("before-open")
+    try:
+        fds.append(os.open(parts[-1], _FILE_FLAGS, dir_fd=fds[-1]))
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            return _LINK_REFUSAL
+        return f"cannot read it: {_why(exc)}"
+    return fds[-1]
+
+
+def _open_checked(base: str, parts: List[str], fds: List[int]):
+    """Where the OS cannot open relative to a folder without following links (Windows): look at the name
+    with lstat (no link, a regular file), open it, and refuse unless the open file is the one looked at
+    (same device and file number), so a swap between the look and the open is caught, not followed."""
+    path = base
+    for part in parts[:-1]:
+        path = os.path.join(path, part)
+        try:
+            st = os.lstat(path)
+        except OSError as exc:
+            return f"cannot read it: cannot open its folder: {_why(exc)}"
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+            return _LINKED_FOLDER_REFUSAL
+    path = os.path.join(path, parts[-1])
+    try:
+        before = os.lstat(path)
+    except OSError as exc:
+        return f"cannot read it: {_why(exc)}"
+    if stat.S_ISLNK(before.st_mode):
+        return _LINK_REFUSAL
+    if not stat.S_ISREG(before.st_mode):
+        return _not_regular(before)  # before opening: a FIFO would block the open
+    if RACE_HOOK is not None:
+        RACE_HOOK("before-open")
+    try:  # O_NOFOLLOW where the OS has it; on Windows the comparison below is what catches a link
+        fds.append(os.open(path, _FILE_FLAGS | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)))
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            return _LINK_REFUSAL
+        return f"cannot read it: {_why(exc)}"
+    after = os.fstat(fds[-1])
+    if (before.st_dev, before.st_ino) != (after.st_dev, after.st_ino):
+        return ("it was replaced between the check and the open (perhaps by a link); only the file that was "
+                "checked is run, so it was not run")
+    return fds[-1]
 
 
 def _location(filename: str, folder: str, work_folder: str):
@@ -130,9 +185,7 @@ def _check_open_file(fd: int, base: str, limit: int) -> str:
     """Why the open file must not be read ("" when it may): its type, links, size and place."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else \
-            "a device or socket"
-        return f"it is {kind}, not a regular file"
+        return _not_regular(st)
     if st.st_nlink > 1:
         return (f"it has {st.st_nlink} names (hard links); a file linked into the folder may live anywhere, "
                 "so only files with one name are run")
@@ -144,6 +197,12 @@ def _check_open_file(fd: int, base: str, limit: int) -> str:
         if os.path.commonpath([real, folder]) != folder:
             return f"it resolves to {real}, outside FilePath; only files in the folder are run"
     return ""
+
+
+def _not_regular(st: os.stat_result) -> str:
+    kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else \
+        "a device or socket"
+    return f"it is {kind}, not a regular file"
 
 
 def _read_at_most(fd: int, most: int) -> bytes:

@@ -122,7 +122,7 @@ def test_an_unreadable_file_is_reported_and_archived_once(rt, sim, start, tmp_pa
                 os.chmod(candidate, 0o600)
 
 
-def test_a_file_reached_through_a_linked_subfolder_is_refused(tmp_path):
+def test_a_file_reached_through_a_linked_subfolder_is_refused(tmp_path, open_way):
     inbox, outside = tmp_path / "in", tmp_path / "outside"
     inbox.mkdir()
     outside.mkdir()
@@ -136,7 +136,7 @@ def test_a_file_reached_through_a_linked_subfolder_is_refused(tmp_path):
     assert "outside FilePath" in outside_name.refusal
 
 
-def test_a_real_subfolder_is_read_through_without_following_anything(tmp_path):
+def test_a_real_subfolder_is_read_through_without_following_anything(tmp_path, open_way):
     inbox = tmp_path / "in"
     (inbox / "sub").mkdir(parents=True)
     (inbox / "sub" / "x.cos").write_text("write 2\n")
@@ -172,6 +172,16 @@ def test_a_read_failure_inside_the_service_is_reported_and_returns_ok(rt, monkey
 # The file checked is the file read: no gap between check and read
 
 
+@pytest.fixture(params=["open-at", "lstat-then-compare"])
+def open_way(request, monkeypatch):
+    """Both ways the service opens a file: relative to the folder with O_NOFOLLOW (POSIX), and the
+    portable one (Windows): lstat the name, open, and compare the open file with what lstat saw."""
+    monkeypatch.setattr(command_files, "AT_OPEN", request.param == "open-at")
+    if request.param == "lstat-then-compare":  # as on Windows: no O_NOFOLLOW either
+        monkeypatch.setattr(command_files, "_FILE_FLAGS", command_files._FILE_FLAGS & ~os.O_NOFOLLOW)
+    return request.param
+
+
 @pytest.fixture
 def swap_at(monkeypatch):
     """swap_at(stage, path, target): at ``stage`` of read_command_file, replace ``path`` by a link."""
@@ -197,14 +207,26 @@ def job_and_secret(tmp_path):
     return inbox, secret
 
 
-def test_a_link_swapped_in_just_before_the_open_is_refused_by_the_open_itself(job_and_secret, swap_at):
+def test_a_symlink_is_refused_whichever_way_the_file_is_opened(job_and_secret, open_way):
     inbox, secret = job_and_secret
-    swap_at("before-open", inbox / "job.cos", secret)
-    found = read_command_file(str(inbox / "job.cos"), str(inbox), "", 100)
+    os.symlink(secret, inbox / "link.cos")
+    found = read_command_file(str(inbox / "link.cos"), str(inbox), "", 100)
     assert found.script == "" and "symbolic link" in found.refusal
 
 
-def test_a_link_swapped_in_after_the_open_changes_nothing_the_checked_file_is_read(job_and_secret, swap_at):
+def test_a_link_swapped_in_just_before_the_open_is_refused(job_and_secret, swap_at, open_way):
+    inbox, secret = job_and_secret
+    swap_at("before-open", inbox / "job.cos", secret)
+    found = read_command_file(str(inbox / "job.cos"), str(inbox), "", 100)
+    assert found.script == ""
+    if open_way == "open-at":
+        assert "symbolic link" in found.refusal  # O_NOFOLLOW: the kernel refused to follow it
+    else:
+        assert "replaced between the check and the open" in found.refusal  # not the file lstat saw
+
+
+def test_a_link_swapped_in_after_the_open_changes_nothing(job_and_secret, swap_at, open_way):
+    """The file checked is the one read."""
     inbox, secret = job_and_secret
     swap_at("after-open", inbox / "job.cos", secret)
     assert read_command_file(str(inbox / "job.cos"), str(inbox), "", 100) == ScriptFile("write 1\n")
@@ -248,7 +270,7 @@ def test_with_workpath_a_symlink_moved_there_is_still_refused(rt, sim, start, tm
     assert executed(sim) == [] and "outside the folder" not in rt.trace_text()
 
 
-def test_with_workpath_a_new_file_of_the_same_name_in_filepath_is_not_what_is_read(tmp_path):
+def test_with_workpath_a_new_file_of_the_same_name_in_filepath_is_not_what_is_read(tmp_path, open_way):
     inbox, work = tmp_path / "in", tmp_path / "work"
     inbox.mkdir()
     work.mkdir()
@@ -261,7 +283,7 @@ def test_with_workpath_a_new_file_of_the_same_name_in_filepath_is_not_what_is_re
 # What the open descriptor must be
 
 
-def test_a_hard_link_to_a_file_elsewhere_is_refused(tmp_path):
+def test_a_hard_link_to_a_file_elsewhere_is_refused(tmp_path, open_way):
     inbox, secret = tmp_path / "in", tmp_path / "secret.cos"
     inbox.mkdir()
     secret.write_text('write "outside"\n')
@@ -270,7 +292,7 @@ def test_a_hard_link_to_a_file_elsewhere_is_refused(tmp_path):
     assert found.script == "" and "2 names (hard links)" in found.refusal
 
 
-def test_a_fifo_is_refused_without_blocking(tmp_path):
+def test_a_fifo_is_refused_without_blocking(tmp_path, open_way):
     inbox = tmp_path / "in"
     inbox.mkdir()
     os.mkfifo(inbox / "pipe.cos")  # nobody writes: a blocking open would hang here
@@ -278,14 +300,14 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     assert "a FIFO, not a regular file" in found.refusal
 
 
-def test_a_folder_is_refused(tmp_path):
+def test_a_folder_is_refused(tmp_path, open_way):
     inbox = tmp_path / "in"
     (inbox / "dir.cos").mkdir(parents=True)
     found = read_command_file(str(inbox / "dir.cos"), str(inbox), "", 9)
     assert "a folder, not a regular file" in found.refusal
 
 
-def test_size_is_checked_on_the_descriptor_before_reading_and_again_in_characters(tmp_path):
+def test_size_is_checked_on_the_descriptor_before_reading_and_again_in_characters(tmp_path, open_way):
     inbox = tmp_path / "in"
     inbox.mkdir()
     (inbox / "big.cos").write_bytes(b"w 1\n" * 100)  # 400 bytes > 4 * 10
