@@ -398,7 +398,8 @@ class LineParser(ExpressionParser):
 
 
 _CACHE: Dict[str, Program] = {}
-_CACHE_SIZE = 2048
+_CACHE_SIZE = 2048  # inputs kept compiled
+_CACHE_MAX_CHARS = 4096  # longer inputs are compiled every time rather than kept
 
 
 def compile_input(source: str) -> Program:
@@ -406,10 +407,14 @@ def compile_input(source: str) -> Program:
     program = _CACHE.get(source)
     if program is None:
         text = source.replace("\r\n", "\n").replace("\r", "\n") if "\r" in source else source
-        program = LineParser(text).program()
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[source] = program
+        try:
+            program = LineParser(text).program()
+        except RecursionError:  # nesting deeper than the parser can follow: refused before anything runs
+            program = Program((), ObjectScriptError("SYNTAX"))
+        if len(source) <= _CACHE_MAX_CHARS:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.clear()
+            _CACHE[source] = program
     return program
 
 

@@ -16,6 +16,7 @@ from .expressions import (
     Bin,
     ByRef,
     Call,
+    Chain,
     ClassCall,
     Expr,
     Global,
@@ -23,6 +24,7 @@ from .expressions import (
     Member,
     Missing,
     Omitted,
+    Prefix,
     Ref,
     Special,
     Unary,
@@ -83,20 +85,31 @@ class ExpressionParser:
 
     # -- expressions --
     def expr(self) -> Expr:
-        node = self.unary()
+        """Operands and binary operators, applied strictly left to right (one flat node, evaluated in a loop,
+        so a long expression needs no deep recursion)."""
+        first = self.unary()
+        rest = []
         while True:
             op = next((o for o in BINARY_OPS if self.s.startswith(o, self.i)), None)
             if op is None:
-                return node
+                break
             self.i += len(op)
-            node = Bin(op, node, self.unary())
+            rest.append((op, self.unary()))
+        if not rest:
+            return first
+        if len(rest) == 1:
+            return Bin(rest[0][0], first, rest[0][1])
+        return Chain(first, rest)
 
     def unary(self) -> Expr:
-        char = self.peek()
-        if char in ("'", "-", "+") and char:
+        start = self.i
+        while self.peek() in ("'", "-", "+"):
             self.i += 1
-            return Unary(char, self.unary())
-        return self.atom()
+        prefix = self.s[start : self.i]
+        node = self.atom()
+        if not prefix:
+            return node
+        return Unary(prefix, node) if len(prefix) == 1 else Prefix(prefix, node)
 
     def atom(self) -> Expr:
         node = self.primary()

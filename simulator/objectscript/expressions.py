@@ -124,6 +124,40 @@ class Unary(Expr):
         return -to_num(value) if self.op == "-" else to_num(value)
 
 
+def apply_unary(op: str, value: Value) -> Value:
+    if op == "'":
+        return as_bool(not truth(value))
+    return -to_num(value) if op == "-" else to_num(value)
+
+
+class Prefix(Expr):
+    """Several unary operators in a row (``-'-x``), applied right to left without recursion."""
+
+    def __init__(self, ops: str, operand: Expr) -> None:
+        self.ops = ops
+        self.operand = operand
+
+    def eval(self, s: Session) -> Value:
+        value = self.operand.eval(s)
+        for op in reversed(self.ops):
+            value = apply_unary(op, value)
+        return value
+
+
+class Chain(Expr):
+    """``a op b op c …`` strictly left to right, as a loop."""
+
+    def __init__(self, first: Expr, rest: List[Tuple[str, Expr]]) -> None:
+        self.first = first
+        self.rest = rest
+
+    def eval(self, s: Session) -> Value:
+        value = self.first.eval(s)
+        for op, operand in self.rest:
+            value = apply_binary(op, value, operand.eval(s))
+        return value
+
+
 class Bin(Expr):
     def __init__(self, op: str, left: Expr, right: Expr) -> None:
         self.op = op

@@ -8,6 +8,7 @@ depends on what was written before it (docs/protocol.md §8).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -135,9 +136,9 @@ class Session:
         self._first_output = True
         self._leading_crlf = leading_crlf
         self.xecute_depth = 0
-        program = compile_input(source)
         try:
             try:
+                program = compile_input(source)
                 for line in program.lines:
                     try:
                         yield from run_block(self, line)
@@ -149,6 +150,11 @@ class Session:
                     raise program.fresh_error()
             except RecursionError:
                 raise ObjectScriptError("FRAMESTACK") from None
+            except ObjectScriptError:
+                raise
+            except Exception as exc:  # a simulator bug: still an error report and a prompt, never a hang
+                _log.exception("simulator: the ObjectScript interpreter failed on input %.200r", source)
+                raise ObjectScriptError("SYSTEM", "simulator " + type(exc).__name__) from None
         except ObjectScriptError as error:
             self.zerror = error.zerror
             yield self.error_output(error)
@@ -160,6 +166,7 @@ class Session:
 
 
 _COMMAND_WORD = re.compile(r"[A-Za-z]+")
+_log = logging.getLogger(__name__)
 
 
 def echo_line(error: ObjectScriptError, caret_at_start: bool) -> str:
