@@ -49,6 +49,7 @@ class TerminalConnection:
         self._last_traffic = self._loop.time()
         self._send_lock = asyncio.Lock()
         self._command: Optional[asyncio.Task] = None
+        self._command_began: Optional[float] = None  # start of the running command's span, until recorded
         self._read_future: Optional[asyncio.Future] = None
         self._interrupt_requested = False
         self._started = False
@@ -187,11 +188,18 @@ class TerminalConnection:
     # ------------------------------------------------------------------------------------------- commands ---
     async def _run_command(self, source: str) -> None:
         assert self.session is not None
-        began = self._loop.time()
+        self._command_began = self._loop.time()
         try:
             await self._run_command_body(source)
         finally:  # however it ended (prompt, error, close): tests count the commands running at once
-            self.state.record_span(began, self._loop.time())
+            self._end_span()
+
+    def _end_span(self) -> None:
+        """Record the running command's span once: before its prompt goes out (a client that has the prompt
+        must find the span), or when it ends without one."""
+        if self._command_began is not None:
+            self.state.record_span(self._command_began, self._loop.time())
+            self._command_began = None
 
     async def _run_command_body(self, source: str) -> None:
         assert self.session is not None
@@ -325,6 +333,7 @@ class TerminalConnection:
         """``prompt{text, ns}``: bold unless rawMode; ``ns`` only in 2025.3+ mode (docs/protocol.md §6.1,
         docs/protocol.md §13)."""
         assert self.session is not None
+        self._end_span()
         self.phase = "prompt"
         ns = self.session.namespace
         text = prompt_text(ns, self.session.raw, cfg.prompt_template)
