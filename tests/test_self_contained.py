@@ -109,6 +109,19 @@ def test_docs_exist_with_numbered_sections():
         assert sections[name], f"docs/{name} has no numbered sections to cite"
 
 
+def test_each_section_number_is_used_once_per_doc():
+    twice = []
+    for doc in sorted(DOCS.glob("*.md")):
+        seen: Set[str] = set()
+        for number, line in text_lines(doc):
+            m = _HEADING.match(line)
+            if m and m.group(1) in seen:
+                twice.append(f"docs/{doc.name}:{number}: §{m.group(1)} is already a heading above")
+            elif m:
+                seen.add(m.group(1))
+    assert not twice, "a citation could mean either heading:\n" + "\n".join(twice)
+
+
 def test_no_file_cites_notes_outside_the_repository():
     hits = [
         f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()[:120]}"
