@@ -332,15 +332,20 @@ def as_server(spec: ServerSpec, default_port: int = 52773) -> Server:
     return Server(host, int(port) if port else default_port)
 
 
+#: Added to the error of a ``lost`` result: the command may have run.
+LOST_DETAIL = "the command may or may not have run and was not re-sent"
+
+
 def _status_for(exc: BaseException) -> str:
+    """``invalid`` (refused before sending), ``unreachable`` (never delivered), else ``lost``: a failure
+    after connecting may come after the command was sent, so it is in doubt, never a plain ``error``
+    (which means IRIS reported one)."""
     invalid = getattr(errors, "InvalidArgument", None)
     if invalid is not None and isinstance(exc, invalid):
         return "invalid"
-    if isinstance(exc, (errors.ConnectError, errors.NamespaceError)):
+    if isinstance(exc, (errors.ConnectError, errors.NamespaceError, errors.SessionClosed)):
         return "unreachable"
-    if isinstance(exc, errors.ConnectionLost):
-        return "lost"
-    return "error"
+    return "lost"
 
 
 def run_on_servers(
@@ -399,7 +404,9 @@ def run_on_servers(
             ) as term:
                 result = term.execute(command, timeout=timeout, input_lines=list(input_lines))
         except errors.TerminalError as exc:
-            return ServerResult(server.label, _status_for(exc), error=f"{type(exc).__name__}: {exc}",
+            status = _status_for(exc)
+            detail = f"; {LOST_DETAIL}" if status == "lost" else ""
+            return ServerResult(server.label, status, error=f"{type(exc).__name__}: {exc}{detail}",
                                 elapsed=time.monotonic() - began)
         status, error = str(result.status), str(result.error or "")
         if status == "ok":
@@ -420,7 +427,7 @@ def run_on_servers(
             try:
                 outcome = run_one(by_label[label])
             except Exception as exc:  # noqa: BLE001  one server's bug must not lose the others' results
-                outcome = ServerResult(label, "error", error=f"{type(exc).__name__}: {exc}")
+                outcome = ServerResult(label, "lost", error=f"{type(exc).__name__}: {exc}; {LOST_DETAIL}")
             with lock:
                 results[label] = outcome
                 schedule.finish(label, outcome.status)

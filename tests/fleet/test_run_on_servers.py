@@ -124,3 +124,22 @@ def test_every_session_is_opened_used_and_closed_by_one_thread():
         assert sum(s.open_terminals() for s in sims) == 0  # every session closed
     assert fleet.status == "ok"
     assert len({terminal for terminal, _ in seen}) == 5 and all(same for _, same in seen)
+
+
+def test_a_failure_after_connecting_is_lost_not_error():
+    class Breaks(LiteTerminal):
+        def execute(self, *args, **kwargs):
+            raise RuntimeError("the client broke")
+
+    class Closed(LiteTerminal):
+        def execute(self, *args, **kwargs):
+            from adapters.lite_terminal.errors import ProtocolError
+
+            raise ProtocolError("unexpected frame")
+
+    with simulators(1) as sims:
+        server = [(sims[0].host, sims[0].port)]
+        broke = run_on_servers(server, "write 1", terminal_factory=Breaks, **OPTIONS).results[0]
+        closed = run_on_servers(server, "write 1", terminal_factory=Closed, **OPTIONS).results[0]
+    assert (broke.status, closed.status) == ("lost", "lost")
+    assert "may or may not have run" in broke.error and "ProtocolError" in closed.error
