@@ -13,6 +13,7 @@ OK = "1"
 
 #: The messages the simulated classes produce; ``%1``… are the parameters.
 MESSAGES = {
+    83: "Error code = %1",
     5001: "%1",
     5002: "ObjectScript error: %1",
     5012: "File '%1' does not exist",

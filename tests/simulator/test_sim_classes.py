@@ -49,6 +49,16 @@ def test_status_methods():
     )
 
 
+def test_user_errors_and_appended_statuses():
+    s = session_on()
+    run('set a=$system.Status.Error(83,"mine"),b=$system.Status.Error(5001,"also mine")', s)
+    assert run("w $system.Status.GetErrorText(a)", s) == "ERROR #83: Error code = mine"
+    both = "ERROR #83: Error code = mine\r\nERROR #5001: also mine"
+    assert run("w $system.Status.GetErrorText($system.Status.AppendStatus(a,b))", s) == both
+    source = "w $system.Status.AppendStatus(1,1),$system.Status.IsOK($system.Status.AppendStatus(1,b))"
+    assert run(source, s) == "10"
+
+
 def test_compile_of_an_unknown_class_prints_error_5351_and_returns_the_status():
     s = session_on()
     out = run('set sc=$system.OBJ.Compile("No.Such")', s)
@@ -89,6 +99,7 @@ def test_load_of_a_known_file_makes_its_class_known_in_that_namespace():
     out = run('set sc=$system.OBJ.Load("/src/App/Thing.cls","ck") w !,sc', s)
     assert out.startswith("\r\nLoad started on ") and "\r\nLoading file /src/App/Thing.cls as udl" in out
     assert "Compiling class Thing" in out and out.endswith("Load finished successfully.\r\n1")
+    assert "Imported" not in out  # a UDL load logs no import line (docs/simulator-objectscript.md §6.4)
     assert "finished successfully" in run('d $system.OBJ.Compile("Thing")', s)
     assert "does not exist" in run('zn "APP" d $system.OBJ.Compile("Thing")', s)
 

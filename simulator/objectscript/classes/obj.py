@@ -80,7 +80,6 @@ def load(s: Session, args: Args) -> Value:
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
     s.remember_class(name)
-    lines.append(f"Imported class: {name}")
     errors = _compile(s, [name], qspec, lines) if "c" in qspec.lower() else []
     lines.append(f"Detected {len(errors)} errors during load." if errors else "Load finished successfully.")
     _finish(s, lines, qspec)

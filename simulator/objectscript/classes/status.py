@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..objects import Args, ClassDef, arg_num, arg_str
-from ..status import OK, error_status, error_text, errors_of
+from ..status import OK, combine, error_status, error_text, errors_of
 from ..values import Value, as_bool, to_num
 
 if TYPE_CHECKING:
@@ -37,6 +37,12 @@ def display_error(s: Session, args: Args) -> Value:
     return Decimal(1)
 
 
+def append_status(s: Session, args: Args) -> Value:
+    """AppendStatus(sc1, sc2): one status holding the errors of both (success when neither failed)."""
+    entries = errors_of(arg_str(args, 0, OK)) + errors_of(arg_str(args, 1, OK))
+    return combine(entries) if entries else OK
+
+
 def ok(s: Session, args: Args) -> Value:
     return OK
 
@@ -49,6 +55,6 @@ CLASSES = [
     ClassDef(
         "%SYSTEM.Status",
         {"IsOK": is_ok, "IsError": is_error, "GetErrorText": get_error_text, "GetErrorCodes": get_error_codes,
-         "DisplayError": display_error, "OK": ok, "Error": error},
+         "DisplayError": display_error, "OK": ok, "Error": error, "AppendStatus": append_status},
     )
 ]
