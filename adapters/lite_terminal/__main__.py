@@ -3,11 +3,12 @@
     IRIS_PASSWORD=... python -m adapters.lite_terminal --host iris.example --namespace USER 'write $zv'
     python -m adapters.lite_terminal --json --file check.script      # one JSON object per command
     echo 'read x write x' | python -m adapters.lite_terminal --input yes -
+    python -m adapters.lite_terminal --host iris1 --host iris2:1972 --expect '^2025' 'write $zv'
 
-The layers, so that more servers (and more output formats) are small additions: ``read_commands`` turns
-the arguments into command texts; a runner (``run_on_server``) turns commands into :class:`Response`
-records carrying the production response's field names; a printer per format (``print_text``,
-``print_json``) writes one response; :func:`exit_code` folds the statuses into one exit status.
+The layers: ``read_commands`` turns the arguments into command texts and ``read_servers`` into servers;
+one server runs the commands on one session (``run_on_server`` yields a :class:`Response` per command),
+several run each command through ``fleet.run_on_servers`` (a ``FleetResult`` per command); a printer per
+format and mode writes each; :func:`exit_code` folds every per-server status into one exit status.
 No traceback and no password ever reaches the output.
 """
 
@@ -25,11 +26,19 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple, Union
 
+from .checks import expect_problem, mismatch_reason
 from .client import LiteTerminal
 from .errors import ConnectError, InvalidArgument, NamespaceError, TerminalError
-from .fleet import Server, ServerResult
+from .fleet import (
+    DEFAULT_MAX_CONCURRENCY,
+    FleetResult,
+    Server,
+    ServerResult,
+    compress_names,
+    run_on_servers,
+)
 
 # Exit statuses. Several commands: the highest that applies (a later timeout outranks an earlier error).
 EXIT_OK = 0  # every command ok
@@ -42,16 +51,19 @@ EXIT_CTRL_C = 130  # stopped with Ctrl-C (128 + SIGINT, the shell convention)
 EXIT_FOR_STATUS: Dict[str, int] = {
     "ok": EXIT_OK,
     "error": EXIT_IRIS_ERROR,
+    "mismatch": EXIT_IRIS_ERROR,  # ran, but the output did not match --expect
     "invalid": EXIT_USAGE,
     "unreachable": EXIT_UNREACHABLE,
     "timeout": EXIT_INCOMPLETE,
     "interrupted": EXIT_INCOMPLETE,
     "lost": EXIT_INCOMPLETE,
-    "skipped": EXIT_OK,  # not run because an earlier command failed: that failure sets the exit status
+    "skipped": EXIT_OK,  # not run because of an earlier failure (or --max-errors): that failure sets it
 }
 
 #: Longest command read from a file or stdin (the command file service's MaxFileChars default).
 MAX_COMMAND_CHARS = 1_000_000
+#: Longest --hosts-file.
+MAX_HOSTS_FILE_CHARS = 1_000_000
 DEFAULT_MAX_OUTPUT_CHARS = 1_000_000
 
 EPILOG = f"""\
@@ -60,6 +72,13 @@ commands:
   survive from one to the next. "-" reads one command from standard input, --file F from a file
   (UTF-8; several lines are sent as one block). At most {MAX_COMMAND_CHARS:,} characters each.
   After an unreachable server or a lost command the remaining commands are not run (status "skipped").
+
+several servers (--host more than once, --hosts-file):
+  Each command runs on every server, each in a session of its own (locals do not carry over from one
+  command to the next), at most --max-concurrency at once; once --max-errors servers failed, the rest
+  are "skipped". Text output lists servers with the same status and output once (like dshbak -c:
+  iris[1-3]), then a summary line on stderr; --json prints one object per command with the fleet
+  response's fields (Command, Status ok|partial|failed, Counts, Results, Groups, ElapsedMs).
 
 password:
   From the IRIS_PASSWORD environment variable, else a prompt on the terminal. Without a terminal and
@@ -71,11 +90,12 @@ output:
   ("<status>: <why>"), and an IRIS error line is printed there only, not also on stdout.
   --json: one JSON object per line and command, with the production response's field names:
   Command, Server, Status, Output, Error, Namespace, ElapsedMs, ServerVersion, OutputDropped.
-  Status is ok, error, timeout, interrupted, lost, unreachable, invalid or skipped.
+  Status is ok, error, mismatch, timeout, interrupted, lost, unreachable, invalid or skipped.
+  --expect REGEX: an ok command whose output does not match (re.search, multi-line) is a "mismatch".
 
-exit status (the highest that applies when there are several commands):
+exit status (the highest that applies over every command and server):
   {EXIT_OK}    every command ok
-  {EXIT_IRIS_ERROR}    IRIS error: a command ran and IRIS reported an error (e.g. <UNDEFINED>)
+  {EXIT_IRIS_ERROR}    IRIS error: a command ran and IRIS reported an error (e.g. <UNDEFINED>), or a mismatch
   {EXIT_USAGE}    usage: bad option, unreadable or empty command, no password, a command the client refuses
   {EXIT_UNREACHABLE}    unreachable: connection, TLS, login (401), licence (503) or namespace failed; not sent
   {EXIT_INCOMPLETE}    timeout, interrupted or lost: the command may not have completed (lost: it may or may
@@ -97,22 +117,49 @@ def _port(text: str) -> int:
     return value
 
 
-def _host(text: str) -> str:
-    """A host name or an IP address, nothing else: a scheme, port, path or user part is refused with
-    a hint of where it goes (a wrong --host must not silently reach another server)."""
+def parse_host(text: str) -> Tuple[str, Optional[int]]:
+    """``host``, ``host:port``, ``[ipv6]``, ``[ipv6]:port`` or a bare IPv6 address -> (host, port or None).
+
+    A scheme, path, user part or blank is refused with a hint of where it goes: a wrong host must never
+    silently reach another server. Raises ValueError.
+    """
     host = text.strip()
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
     if "://" in host:
-        raise argparse.ArgumentTypeError(f"{text!r}: give the host name only (--tls for https/wss)")
-    if any(ch in host for ch in "/@?#") or any(ch.isspace() for ch in host) or not host:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a host name or address (a path goes in --prefix)")
-    if ":" in host:
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: give the port with --port, not in --host") from None
-    return host
+        raise ValueError(f"{text!r}: give the host name only (--tls for https/wss)")
+    if not host or any(ch in host for ch in "/@?#") or any(ch.isspace() for ch in host):
+        raise ValueError(f"{text!r} is not a host name or address (a path goes in --prefix)")
+    port: Optional[str] = None
+    if host.startswith("["):
+        inside, bracket, rest = host[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"{text!r}: write an IPv6 address as [address] or [address]:port")
+        host, port = inside, rest[1:] if rest else None
+        _ipv6(host, text)
+    elif host.count(":") > 1:
+        _ipv6(host, text)
+    elif ":" in host:
+        host, port = host.split(":")
+    if not host:
+        raise ValueError(f"{text!r} has no host name")
+    if port is None:
+        return host, None
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{text!r}: the port must be a number from 1 to 65535")
+    return host, int(port)
+
+
+def _ipv6(host: str, text: str) -> None:
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IPv6 address") from None
+
+
+def _host(text: str) -> Tuple[str, Optional[int]]:
+    try:
+        return parse_host(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seconds(text: str) -> float:
@@ -152,9 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a line answered to a READ (repeatable, in order); each command gets the same lines; a READ "
         "with none left is interrupted and the command fails")
     add("--json", action="store_true", help="one JSON object per command on stdout instead of text")
-    add("--host", type=_host, default="localhost",
-        help="IRIS web server host name or address (default: %(default)s)")
-    add("--port", type=_port, default=52773, help="web server port (default: %(default)s)")
+    add("--host", type=_host, action="append", dest="hosts", metavar="HOST[:PORT]",
+        help="IRIS web server host name or address, with its port or --port; repeat it for several servers "
+        "(default: localhost)")
+    add("--hosts-file", metavar="FILE",
+        help="more servers, one HOST[:PORT] per line (# starts a comment)")
+    add("--port", type=_port, default=52773, help="web server port of a HOST without one (default: "
+        "%(default)s)")
     add("--namespace", default="USER", help="namespace the commands run in (default: %(default)s)")
     add("--user", default="_SYSTEM", help="IRIS user name (default: %(default)s)")
     add("--tls", action="store_true", help="use https/wss (implied by --ca-file and --insecure)")
@@ -169,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-output-chars", type=_count, default=DEFAULT_MAX_OUTPUT_CHARS, metavar="N",
         help="longest output kept per command: its start and end are kept, the rest dropped and counted "
         "(OutputDropped); 0: no limit (default: %(default)s)")
+    add("--expect", metavar="REGEX", default="",
+        help="an ok command's output must match (re.search, multi-line), else its status is mismatch")
+    add("--max-concurrency", metavar="N|N%", default=str(DEFAULT_MAX_CONCURRENCY),
+        help="several servers: at most this many at once (default: %(default)s)")
+    add("--max-errors", metavar="N|N%",
+        help="several servers: start no new server once this many failed (default: no limit)")
     add("--verbose", "-v", action="store_true", help="debug logs on stderr")
     return parser
 
@@ -211,6 +268,40 @@ def _read_stream(stream: TextIO, name: str) -> str:
     if len(text) > MAX_COMMAND_CHARS:
         raise UsageError(f"{name}: longer than {MAX_COMMAND_CHARS:,} characters")
     return text[1:] if name == "standard input" and text.startswith("\ufeff") else text
+
+
+def read_servers(hosts: Optional[Sequence[Tuple[str, Optional[int]]]], hosts_file: Optional[str],
+                 port: int) -> List[Server]:
+    """The servers of --host and --hosts-file in order (a HOST without port gets ``port``); localhost if
+    neither is given. A server given twice is refused."""
+    entries = [(host, p, "--host") for host, p in hosts or []]
+    if hosts_file:
+        try:
+            with open(hosts_file, encoding="utf-8-sig", errors="strict") as stream:
+                text = stream.read(MAX_HOSTS_FILE_CHARS + 1)
+        except UnicodeDecodeError:
+            raise UsageError(f"{hosts_file}: not UTF-8 text") from None
+        except OSError as exc:
+            raise UsageError(f"{hosts_file}: {exc.strerror or type(exc).__name__}") from None
+        if len(text) > MAX_HOSTS_FILE_CHARS:
+            raise UsageError(f"{hosts_file}: longer than {MAX_HOSTS_FILE_CHARS:,} characters")
+        for number, line in enumerate(text.splitlines(), 1):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                try:
+                    host, p = parse_host(line)
+                except ValueError as exc:
+                    raise UsageError(f"{hosts_file} line {number}: {exc}") from None
+                entries.append((host, p, f"{hosts_file} line {number}"))
+        if not any(where != "--host" for *_, where in entries):
+            raise UsageError(f"{hosts_file}: no servers in it")
+    servers = [Server(host, port if p is None else p) for host, p, _ in entries]
+    servers = servers or [Server("localhost", port)]
+    labels = [server.label for server in servers]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:
+        raise UsageError(f"servers given twice: {', '.join(twice)}")
+    return servers
 
 
 # -------------------------------------------------------------------------------------------- password
@@ -298,14 +389,14 @@ def status_of(exc: TerminalError) -> str:
 STOPS = ("unreachable", "lost")
 
 
-def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[str]) -> Iterator[Response]:
+def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[str],
+                  target: Server) -> Iterator[Response]:
     """Run the commands in order on one session; one Response each (``skipped`` after a stop)."""
-    server = Server(args.host, args.port).label
+    server = target.label
     try:
         term = LiteTerminal(
-            args.host, args.port, username=args.user, password=password, namespace=args.namespace,
-            tls=args.tls or bool(args.ca_file) or args.insecure,
-            verify=False if args.insecure else (args.ca_file or True),
+            target.host, target.port, username=args.user, password=password, namespace=args.namespace,
+            tls=_tls(args), verify=_verify(args),
             path_prefix=args.prefix, connect_timeout=args.connect_timeout, response_timeout=args.timeout,
         )
     except TerminalError as exc:  # settings the client refuses: every command gets that status
@@ -334,9 +425,37 @@ def _run_one(term: LiteTerminal, command: str, server: str, args: argparse.Names
     except TerminalError as exc:
         failed = ServerResult(server, status_of(exc), error=str(exc), elapsed=time.monotonic() - began)
         return Response(command, failed)
-    done = ServerResult(server, result.status, result.output, result.error, result.namespace, result.elapsed,
+    status, error = result.status, result.error
+    if status == "ok" and args.expect:
+        reason = mismatch_reason(args.expect, result.output)
+        status, error = ("mismatch", reason) if reason else (status, error)
+    done = ServerResult(server, status, result.output, error, result.namespace, result.elapsed,
                         result.server_version)
     return Response(command, done, result.output_dropped)
+
+
+def run_on_fleet(args: argparse.Namespace, password: str, commands: Sequence[str],
+                 servers: Sequence[Server]) -> Iterator[FleetResult]:
+    """Each command on every server (``fleet.run_on_servers``), one FleetResult per command, in order."""
+    for command in commands:
+        try:
+            yield run_on_servers(
+                servers, command, username=args.user, password=password, namespace=args.namespace,
+                tls=_tls(args), verify=_verify(args), path_prefix=args.prefix,
+                connect_timeout=args.connect_timeout, response_timeout=args.timeout, timeout=args.timeout,
+                input_lines=list(args.input_lines), expect=args.expect,
+                max_concurrency=args.max_concurrency, max_errors=args.max_errors,
+                max_output_chars=args.max_output_chars or None)
+        except ValueError as exc:  # limits or servers: refused before any server is contacted
+            raise UsageError(str(exc)) from None
+
+
+def _tls(args: argparse.Namespace) -> bool:
+    return bool(args.tls or args.ca_file or args.insecure)
+
+
+def _verify(args: argparse.Namespace) -> Union[bool, str]:
+    return False if args.insecure else (args.ca_file or True)
 
 
 # -------------------------------------------------------------------------------------------- printing
@@ -397,7 +516,29 @@ def print_json(response: Response, out: TextIO, err: TextIO) -> None:
     out.flush()
 
 
+def print_fleet_text(result: FleetResult, out: TextIO, err: TextIO) -> None:
+    """Servers with the same status and output once (dshbak -c), then the summary line on ``err``."""
+    rule = "-" * 16
+    first_error = {r.status: r.error for r in reversed(result.results)}
+    for group in result.groups:
+        names = compress_names(list(group.servers))
+        text = group.output.replace("\r\n", "\n").replace("\r", "\n") or first_error.get(group.status, "")
+        text = _visible(text, keep="\t\n") if _is_terminal(out) else text
+        title = names if group.status == "ok" else f"{names} ({group.status})"
+        out.write(f"{rule}\n{_visible(title)}\n{rule}\n{text}{'' if text.endswith(chr(10)) else chr(10)}")
+    out.flush()
+    err.write(f"{_visible(result.command)[:80]}: {result.summary}\n")
+    err.flush()
+
+
+def print_fleet_json(result: FleetResult, out: TextIO, err: TextIO) -> None:
+    """One JSON object per command with the FleetCommandResponse field names, ASCII only."""
+    out.write(json.dumps(result.to_dict(), ensure_ascii=True) + "\n")
+    out.flush()
+
+
 Printer = Callable[[Response, TextIO, TextIO], None]
+FleetPrinter = Callable[[FleetResult, TextIO, TextIO], None]
 
 
 def exit_code(statuses: Iterable[str]) -> int:
@@ -417,16 +558,28 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]]
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.json and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # any output prints, whatever the locale
-    printer: Printer = print_json if args.json else print_text
     statuses: List[str] = []
     try:
         if args.insecure and args.ca_file:
             raise UsageError("--insecure and --ca-file exclude each other")
+        problem = expect_problem(args.expect)
+        if problem:
+            raise UsageError(f"--expect: {problem}")
+        servers = read_servers(args.hosts, args.hosts_file, args.port)
         commands = read_commands(args.commands, args.file, sys.stdin)
         password = read_password(dict(os.environ if environ is None else environ))
-        for response in run_on_server(args, password, commands):
-            statuses.append(response.status)
-            printer(response, sys.stdout, sys.stderr)
+        if len(servers) == 1:
+            printer: Printer = print_json if args.json else print_text
+            for response in run_on_server(args, password, commands, servers[0]):
+                statuses.append(response.status)
+                printer(response, sys.stdout, sys.stderr)
+        else:
+            fleet_printer: FleetPrinter = print_fleet_json if args.json else print_fleet_text
+            for result in run_on_fleet(args, password, commands, servers):
+                statuses += [r.status for r in result.results]
+                if len(commands) > 1 and not args.json:  # which command the groups below belong to
+                    sys.stdout.write(f"== {_visible(result.command)}\n")
+                fleet_printer(result, sys.stdout, sys.stderr)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -366,6 +366,7 @@ def run_on_servers(
     max_concurrency: Limit = DEFAULT_MAX_CONCURRENCY,
     max_errors: Limit = None,
     terminal_factory: Callable[..., Any] = LiteTerminal,
+    max_output_chars: Optional[int] = None,
 ) -> FleetResult:
     """Run ``command`` on every server, at most ``max_concurrency`` at once; one result per server.
 
@@ -373,6 +374,7 @@ def run_on_servers(
     never shared between threads). Once ``max_errors`` servers have failed no new server is started and
     the rest are ``skipped``. Failures to connect are ``unreachable``, a dropped connection ``lost`` (may or
     may not have run; never re-sent), an ``ok`` whose output does not match ``expect`` a ``mismatch``.
+    ``max_output_chars`` goes to each ``execute`` (start and end of a longer output kept).
     Bad arguments (servers, limits, ``expect``) raise ValueError before any server is contacted.
     """
     parsed = [as_server(s) for s in servers]
@@ -402,7 +404,8 @@ def run_on_servers(
                 tls=tls, verify=verify, path_prefix=path_prefix, connect_timeout=connect_timeout,
                 response_timeout=response_timeout,
             ) as term:
-                result = term.execute(command, timeout=timeout, input_lines=list(input_lines))
+                result = term.execute(command, timeout=timeout, input_lines=list(input_lines),
+                                      max_output_chars=max_output_chars)
         except errors.TerminalError as exc:
             status = _status_for(exc)
             detail = f"; {LOST_DETAIL}" if status == "lost" else ""

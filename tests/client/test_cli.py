@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from lite_terminal_helpers import PASSWORD, wait_until
+from lite_terminal_helpers import PASSWORD, USERS, wait_until
 
 from adapters.lite_terminal.__main__ import (
     EXIT_CTRL_C,
@@ -35,6 +35,7 @@ from adapters.lite_terminal.__main__ import (
     print_text,
 )
 from adapters.lite_terminal.fleet import ServerResult
+from simulator import Simulator, SimulatorConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -153,7 +154,8 @@ def test_stdin_longer_than_the_limit_is_refused_before_connecting(sim):
 
 @pytest.mark.parametrize("args", [["--port", "notaport"], ["--port", "70000"], ["--timeout", "nan"],
                                   ["--connect-timeout", "inf"], ["--max-output-chars", "-1"],
-                                  ["--host", "http://iris.example"], ["--host", "iris.example:1972"],
+                                  ["--host", "http://iris.example"], ["--host", "iris.example:99999"],
+                                  ["--host", "[::1"], ["--host", "[iris]:1"], ["--host", "a:b:c"],
                                   ["--host", "iris.example/iris"], ["--host", ""], ["--host", "a b"],
                                   ["--host", "user@iris.example"]])
 def test_bad_option_values_exit_two(sim, args):
@@ -386,3 +388,94 @@ def test_settings_the_client_refuses_give_invalid_for_every_command(sim):
     assert done.returncode == EXIT_USAGE, done.stderr
     assert [r["Status"] for r in json_lines(done)] == ["invalid", "invalid"]
     assert "Traceback" not in done.stderr and sim.executed == []
+
+
+# -------------------------------------------------------------------------------------------- several servers
+
+
+def fleet_cli(*args, password=PASSWORD, stdin_text=None):
+    command = [sys.executable, "-m", "adapters.lite_terminal", "--user", "_SYSTEM", "--connect-timeout", "3",
+               *args]
+    return subprocess.run(command, cwd=ROOT, env=cli_env(password), input=stdin_text,
+                          stdin=None if stdin_text is not None else subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=60, start_new_session=True)
+
+
+@pytest.fixture
+def second_sim():
+    with Simulator(SimulatorConfig(users=USERS)) as simulator:
+        yield simulator
+
+
+def test_one_command_on_two_servers_prints_identical_output_once(sim, second_sim):
+    done = fleet_cli("--host", f"{sim.host}:{sim.port}", "--host", f"{second_sim.host}:{second_sim.port}",
+                     "write 6*7")
+    assert done.returncode == EXIT_OK, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines.count("42") == 1  # one group for both servers
+    assert lines[0] == lines[2] == "-" * 16
+    assert str(sim.port) in lines[1] and str(second_sim.port) in lines[1]
+    assert done.stderr.startswith("write 6*7: 2 targets: 2 ok")
+    assert len(sim.executed) == len(second_sim.executed) == 1
+
+
+def test_a_server_that_is_down_is_its_own_group_and_exits_three(sim):
+    down = free_port()
+    done = fleet_cli("--host", f"{sim.host}:{sim.port}", "--host", f"127.0.0.1:{down}", "write 1")
+    assert done.returncode == EXIT_UNREACHABLE
+    assert f"127.0.0.1:{down} (unreachable)" in done.stdout and "refused" in done.stdout
+    assert "1 ok, 1 unreachable" in done.stderr
+
+
+def test_fleet_json_is_one_fleet_response_per_command(sim, second_sim):
+    done = fleet_cli("--json", "--host", f"{sim.host}:{sim.port}", "--host",
+                     f"{second_sim.host}:{second_sim.port}", "write 1", "write nope")
+    assert done.returncode == EXIT_IRIS_ERROR
+    first, second = json_lines(done)
+    assert set(first) >= {"Command", "Status", "Counts", "Results", "Groups", "ElapsedMs"}
+    assert (first["Status"], second["Status"]) == ("ok", "failed")
+    assert [r["Status"] for r in second["Results"]] == ["error", "error"]
+    assert second["Results"][0]["Error"] == "<UNDEFINED> *nope"
+
+
+def test_hosts_file_with_comments_and_the_port_default(sim, second_sim, tmp_path):
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"# our servers\n{sim.host}:{sim.port}   # first\n\n{second_sim.host}\n")
+    done = fleet_cli("--hosts-file", str(hosts), "--port", str(second_sim.port), "--json", "write 2")
+    assert done.returncode == EXIT_OK, done.stderr
+    (result,) = json_lines(done)
+    assert [r["Target"] for r in result["Results"]] == [f"{sim.host}:{sim.port}",
+                                                        f"{second_sim.host}:{second_sim.port}"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("iris1\nhttp://iris2\n", "line 2: 'http://iris2': give the host name only"),
+    ("# nothing\n\n", "no servers in it"),
+    ("iris1:1972\niris1:1972\n", "servers given twice: iris1:1972"),
+])
+def test_a_bad_hosts_file_is_a_usage_error(tmp_path, content, message):
+    hosts = tmp_path / "hosts"
+    hosts.write_text(content)
+    done = fleet_cli("--hosts-file", str(hosts), "write 1")
+    assert done.returncode == EXIT_USAGE
+    assert message in done.stderr
+
+
+def test_max_errors_skips_the_servers_not_yet_started():
+    down = [f"127.0.0.1:{free_port()}" for _ in range(3)]
+    done = fleet_cli("--json", "--max-concurrency", "1", "--max-errors", "1",
+                     *[arg for host in down for arg in ("--host", host)], "write 1")
+    assert done.returncode == EXIT_UNREACHABLE
+    (result,) = json_lines(done)
+    assert [r["Status"] for r in result["Results"]] == ["unreachable", "skipped", "skipped"]
+
+
+def test_expect_turns_an_unexpected_output_into_a_mismatch(sim):
+    ok = run_cli(sim, "--expect", "^4[0-9]$", "write 42")
+    assert ok.returncode == EXIT_OK, ok.stderr
+    bad = run_cli(sim, "--json", "--expect", "^4[0-9]$", "write 7")
+    assert bad.returncode == EXIT_IRIS_ERROR
+    (response,) = json_lines(bad)
+    assert response["Status"] == "mismatch" and response["Output"] == "7"
+    broken = run_cli(sim, "--expect", "(", "write 1")
+    assert broken.returncode == EXIT_USAGE and "--expect" in broken.stderr and sim.logins == 2
