@@ -95,7 +95,7 @@ class TerminalFleetProcess(BusinessProcess):
     AllowedNamespaces = IRISProperty(
         "", "str",
         "Namespaces a request may name in its Namespace field (comma-separated); empty allows any the "
-        "IRIS user may use. A request without a Namespace runs in each operation's Namespace",
+        "IRIS user may use. A request without a Namespace always runs in each operation's Namespace",
         "Policy",
     )
     #: The run in progress (JSON), kept on the persistent process object between callbacks; not a setting.
