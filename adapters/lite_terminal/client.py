@@ -90,7 +90,7 @@ CHECK_CHARS = 1024  # with max_output_chars, the last raw characters the error c
 SYNC_COMMAND = 'write "LT-SYNC-","{token}"'  # the marker command; prints LT-SYNC-<token>
 RTT_FLOOR_FACTOR = 0.5
 HOLD_FACTOR, HOLD_MIN = 4.0, 1.0  # early frames with nothing after them are taken after max(1 s, 4 RTT)
-RTT_WAIT = 1.0  # how long connect / a resynchronisation waits for the pongs of its round-trip pings
+RTT_WAIT = 0.5  # how long connect / a resynchronisation waits for the pongs of its round-trip pings
 RTT_PINGS = 2
 RTT_FLOOR_MIN = 0.02  # below 20 ms, scheduling noise (GIL, a busy host) can be as large as the round trip
 
@@ -513,6 +513,8 @@ class LiteTerminal:
         """Ping while the server is idle and wait (at most RTT_WAIT s, never past ``deadline``) for the pong:
         the link's round trip, below which no frame can answer a command (module docstring). Frames that
         come meanwhile were sent while idle: they leave the session in doubt."""
+        if transport.pongless:
+            return  # this server did not answer a ping: do not wait for one again
         until = time.monotonic() + RTT_WAIT
         if deadline is not None:
             until = min(until, deadline)
@@ -521,6 +523,8 @@ class LiteTerminal:
             transport.ping(until)
             while transport.samples == samples:
                 message = transport.recv(deadline=until, until_pong=True)
+                if message is _TIMEOUT and transport.samples == 0:
+                    transport.pongless = True
                 if not isinstance(message, str):
                     return
                 for event in proto.receive(message):

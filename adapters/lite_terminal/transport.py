@@ -91,6 +91,7 @@ class WebSocketTransport:
         self._error: Optional[RemoteProtocolError] = None  # raised once the messages before it are taken
         self.rtt: Optional[float] = None  # smallest WebSocket ping round trip seen, seconds
         self.samples = 0  # pongs measured
+        self.pongless = False  # set by the client when a ping went unanswered: no more waiting for pongs
         self._ping: Optional[bytes] = None
         self._ping_sent = 0.0
         self._recv_buf = bytearray(_READ_SIZE)

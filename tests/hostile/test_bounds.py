@@ -146,3 +146,34 @@ def test_close_from_another_thread_cuts_a_running_command_short():
     assert not worker.is_alive()
     assert results[0].status == "lost" and "may or may not have run" in results[0].error
     assert elapsed < CLOSE_BOUND + MARGIN
+
+
+class Pongless(FakeIris):
+    """Never answers a WebSocket ping (RFC 6455 requires it; a broken gateway might not)."""
+
+    pings = 0
+
+    def on_upgrade(self, conn: PeerConn, headers: dict) -> None:
+        read_frame = conn.read_frame
+
+        def no_pongs():  # noqa: ANN202
+            while True:
+                got = read_frame()
+                if got is None or got[0] != 0x9:
+                    return got
+                self.pings += 1
+
+        conn.read_frame = no_pongs  # type: ignore[method-assign]
+        super().on_upgrade(conn, headers)
+
+
+def test_a_server_that_never_answers_pings_still_works_and_is_not_pinged_again():
+    with Pongless() as peer:
+        term = LiteTerminal(peer.host, peer.port, USER, PASSWORD, connect_timeout=CONNECT)
+        _, elapsed = timed(term.connect)
+        assert elapsed < CONNECT + MARGIN
+        assert term.execute("hang 0.5", timeout=0.1).status == "timeout"  # leaves the session in doubt
+        result = term.execute('write "fine"')
+        term.close()
+    assert (result.status, result.output) == ("ok", "fine") and "brought back in step" in result.warning
+    assert peer.pings == 1  # one unanswered ping at connect; the resynchronisation did not wait for another
