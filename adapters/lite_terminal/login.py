@@ -152,7 +152,7 @@ def redirect_error(what: str, status: int, location: Optional[str], base_url: st
     if location is None or not location.strip():
         target = "nowhere (no Location header)"
     else:
-        target = _describe_url(urllib.parse.urljoin(base_url, location.strip()), secrets)
+        target = _describe_url(base_url, location.strip(), secrets)
     return ConnectError(
         f"{what} at {base_url} was redirected (HTTP {status}) to {target}; redirects are not followed, so "
         "neither the credentials nor the session cookie went there: if that is the right server, connect "
@@ -160,15 +160,16 @@ def redirect_error(what: str, status: int, location: Optional[str], base_url: st
     )
 
 
-def _describe_url(url: str, secrets: Iterable[str]) -> str:
+def _describe_url(base_url: str, location: str, secrets: Iterable[str]) -> str:
     try:
-        parts = urllib.parse.urlsplit(url)
+        parts = urllib.parse.urlsplit(urllib.parse.urljoin(base_url, location))
         host = parts.hostname or ""
         port = parts.port
-    except ValueError:
+    except ValueError:  # e.g. "http://[::1/x" (an unclosed IPv6 bracket) or a port out of range
         return "an address that is not a valid URL"
     host = f"[{host}]" if ":" in host else host
-    text = urllib.parse.unquote(f"{parts.scheme}://{host}{'' if port is None else f':{port}'}{parts.path}")
+    where = f"//{host}{'' if port is None else f':{port}'}" if parts.netloc else ""
+    text = urllib.parse.unquote(f"{parts.scheme}:{where}{parts.path}")
     shown = urllib.parse.quote(_scrub(text, secrets), safe="/:[]@!$&'()*+,;=-._~")
     return shown if len(shown) <= 200 else shown[:200] + "..."
 
@@ -318,12 +319,14 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
             # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
             response = session.get(url, auth=auth, timeout=timeout, verify=verify, allow_redirects=False,
-                                   stream=True)
+                                   stream=True, hooks={"response": _refuse_redirects(check)})
             failure = check(response)
             if failure is not None:
                 response.close()
                 return None, b"", failure
             return response, read_capped(response, LOGIN_BODY_LIMIT), None
+    except _Refused as refused:
+        failure = refused.failure
     except BodyTooLarge as exc:
         failure = ConnectError(f"{url} answered with a body of more than {LOGIN_BODY_LIMIT} bytes "
                                f"({exc.args[0]} seen); that is not an Atelier answer")
@@ -335,9 +338,35 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
         failure = ConnectError(f"cannot reach {url}: {_reason(exc)}")
     except OSError as exc:  # requests raises a bare OSError for a missing CA bundle
         failure = ConnectError(f"cannot connect to {url}: {exc.strerror or type(exc).__name__}")
+    except ValueError as exc:  # an answer requests/urllib3 cannot parse and do not wrap (a hostile peer)
+        failure = ConnectError(f"{url} sent an answer that cannot be read ({type(exc).__name__})")
     if deadline.expired:  # the watchdog cut a request that was still dripping in
         failure = ConnectError(f"no complete answer from {url} within {timeout} s")
     return None, b"", failure
+
+
+class _Refused(Exception):
+    """Carries the error for a 3xx answer out of the response hook (see _refuse_redirects)."""
+
+    def __init__(self, failure: TerminalError) -> None:
+        super().__init__("refused")
+        self.failure = failure
+
+
+def _refuse_redirects(check: Callable[[requests.Response], Optional[TerminalError]]) -> Callable[..., object]:
+    """A response hook that ends the request at a 3xx answer, before ``requests`` parses its Location to
+    prepare the next request even with allow_redirects=False (a malformed Location, such as
+    ``http://[::1/x``, then raised a ValueError outside our exception tree)."""
+
+    def hook(response: requests.Response, *args: object, **kwargs: object) -> requests.Response:
+        if 300 <= response.status_code < 400:
+            failure = check(response)
+            response.close()
+            if failure is not None:
+                raise _Refused(failure)
+        return response
+
+    return hook
 
 
 def cookie_header(session: requests.Session, url: str) -> str:

@@ -107,3 +107,19 @@ def test_an_upgrade_redirect_to_another_https_host_is_refused(recorder, tls_file
         error = connect_error(server, tls=True, verify=tls_files["ca"])
     assert f"wss://{recorder.address}/x" in str(error)
     assert recorder.connections == 0
+
+
+@pytest.mark.parametrize("location, shown", [
+    ("http://[::1/x", "an address that is not a valid URL"),  # unclosed IPv6 bracket: urljoin raises
+    ("http://iris.example:99999/", "an address that is not a valid URL"),
+    ("javascript:alert(1)", "javascript:alert(1)"),
+    ("//elsewhere.example/api/", "//elsewhere.example/api/"),  # http: or ws:, as the base URL was
+    ("x" * 20000, "xxx..."),
+])
+@pytest.mark.parametrize("where", ["login", "upgrade"])
+def test_any_location_ends_in_a_connect_error(location, shown, where):
+    handler = login_redirect("302 Found", location) if where == "login" else upgrade_redirect(location)
+    with Peer(handler) as server:
+        error = connect_error(server)
+    assert "redirected (HTTP 302) to " in str(error) and shown in str(error)
+    assert len(str(error)) < 700
