@@ -236,6 +236,8 @@ class ClassCall(Expr):
 
         cls = lookup(self.class_name, self.system)
         if cls is None:
+            if not self.system and s.class_known(self.class_name):  # a configured or loaded class: no code
+                raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{self.method},{self.class_name}")
             raise ObjectScriptError("CLASS DOES NOT EXIST", "*" + self.class_name)
         return cls.call(s, self.method, eval_args(s, self.args))
 

@@ -82,6 +82,12 @@ def test_compile_of_known_classes_succeeds_with_the_given_qualifiers():
     assert "Compiling class %SYSTEM.Status" in run('d $system.OBJ.Compile("%SYSTEM.Status")', s)
 
 
+def test_a_known_user_class_exists_but_has_no_methods_here():
+    s = session_on(classes=("App.Main",))
+    assert run("do ##class(App.Main).Run()", s) == "\r\n<METHOD DOES NOT EXIST> *Run,App.Main"
+    assert run("do ##class(App.Other).Run()", s) == "\r\n<CLASS DOES NOT EXIST> *App.Other"
+
+
 def test_compile_list_reports_every_unknown_class():
     s = session_on(classes=("App.A",))
     out = run('set sc=$system.OBJ.CompileList("App.A,App.B,App.C") w !,$system.Status.GetErrorCodes(sc)', s)
