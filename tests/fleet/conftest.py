@@ -29,8 +29,9 @@ def start(rt):
         fleet: Optional[Dict[str, Any]] = None,
         check: Optional[Dict[str, Any]] = None,
         check_adapter: Optional[Dict[str, Any]] = None,
+        extra_items: str = "",
     ) -> None:
-        rt.start_production(xml=fleet_production_xml(operations, fleet, check, check_adapter))
+        rt.start_production(xml=fleet_production_xml(operations, fleet, check, check_adapter, extra_items))
         started.append(1)
 
     yield _start

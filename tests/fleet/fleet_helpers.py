@@ -53,6 +53,7 @@ def fleet_production_xml(
     fleet: Optional[Dict[str, Any]] = None,
     check: Optional[Dict[str, Any]] = None,
     check_adapter: Optional[Dict[str, Any]] = None,
+    extra_items: str = "",
 ) -> str:
     """A production with the fleet process, one TerminalCommandOperation per ``name: (host, port)``, and,
     when ``check`` is given, a ScheduledCommandService named CHECK with those host settings."""
@@ -77,6 +78,7 @@ def fleet_production_xml(
             'Enabled="true">' + "".join(_setting("Host", k, v) for k, v in host_settings.items())
             + "".join(_setting("Adapter", k, v) for k, v in (check_adapter or {}).items()) + "</Item>"
         )
+    items.append(extra_items)
     return f'<Production Name="LiteTerminal.FleetTest" TestingEnabled="true">{"".join(items)}</Production>'
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fleet_helpers import CHECK, simulators
 
@@ -9,6 +11,7 @@ from productions.fleet_logic import WHOLE_CHECK, alert_changes, load_alert_state
 
 pytestmark = pytest.mark.filterwarnings("ignore:offline IRIS. module")
 WAIT = 30
+ALERT_ITEM = '<Item Name="Ens.Alert" ClassName="FleetSink.AlertSink" PoolSize="1" Enabled="true"/>'
 
 
 def alerts(rt):
@@ -63,6 +66,22 @@ def test_without_targets_the_single_target_is_alerted_on_change_too(rt, start):
         rt.wait_for(lambda: runs(sims[0], command) >= seen + 2, timeout=WAIT)
     texts = alerts(rt)
     assert len(texts) == 2 and "iris1 recovered" in texts[1]
+
+
+def test_the_alerts_reach_the_ens_alert_item_when_the_production_has_one(rt, start):
+    rt.load(["fleetsink.alerts"], source_root=str(Path(__file__).parent))
+    from fleetsink import alerts as sink
+
+    del sink.ALERTS[:]
+    command = 'write "zzsink"'
+    with simulators(2, {1: {"close_mid_output_on": "zzsink"}}) as sims:
+        start({"iris1": (sims[0].host, sims[0].port), "iris2": (sims[1].host, sims[1].port)},
+              check={"Targets": "iris1,iris2"}, check_adapter={"Commands": command, "CallInterval": "0.1"},
+              extra_items=ALERT_ITEM)
+        rt.wait_for(lambda: runs(sims[1], command) >= 3 and sink.ALERTS, timeout=WAIT)
+    assert len(sink.ALERTS) == 1
+    source, text = sink.ALERTS[0]
+    assert source == CHECK and "on iris2 failed: lost" in text
 
 
 # --- the plain state machine ------------------------------------------------------------------------------

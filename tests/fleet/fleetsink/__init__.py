@@ -1,0 +1,1 @@
+"""Test hosts for the fleet tests (loaded with the real pyprod loader)."""
