@@ -486,7 +486,8 @@ class CommandFileService(BusinessService):
     linked subfolder, a FIFO, device or folder, a file with other hard links, one that is too large, cannot
     be read, is binary, holds bytes invalid in the adapter's Charset, or whose lines could be read two ways
     (``adapters.lite_terminal.lines``). The service still returns OK, so the file adapter archives or
-    deletes the file instead of retrying it forever.
+    deletes the file instead of retrying it forever. A file of 0 bytes (maybe not written yet) gets an error
+    status instead, so the adapter leaves it and hands it over again once it has been modified.
     """
 
     ADAPTER = IRISParameter("EnsLib.File.InboundAdapter")
@@ -521,6 +522,10 @@ class CommandFileService(BusinessService):
         if found.refusal:
             IRISLog.Error(f"file {name} not run: {escape_controls(found.refusal)}")
             return Status.OK()
+        if found.script == "":
+            # 0 bytes: maybe created and not written yet. An error status makes EnsLib.File leave the file
+            # and take it again once it is modified (docs/offline-runtime.md §8.1).
+            return Status.ERROR(f"file {name} is empty (0 bytes): left in place, it runs once it has content")
         if not found.script.strip():
             IRISLog.Warning(f"file {name} is empty: nothing to run")
             return Status.OK()
@@ -601,6 +606,9 @@ class TerminalProduction(Production):
                 "FilePath": "/tmp/liteterminal/in/",
                 "FileSpec": "*.cos",
                 "ArchivePath": "/tmp/liteterminal/done/",
+                # Size: a file must keep its size for FileAccessTimeout (2 s) before it is run, so a 0-byte
+                # file the service left is changed in a later second (docs/offline-runtime.md §8.1)
+                "ConfirmComplete": 1,
             },
             comment="Each *.cos file dropped in FilePath runs as one script",
         ),

@@ -118,7 +118,7 @@ def builtin_classes() -> List[ClassDef]:
                 ("WorkPath", "%String", None),
                 ("SubdirectoryLevels", "%Integer", 0),
                 ("Charset", "%String", "Default"),
-                ("ConfirmComplete", "%Integer", 1),
+                ("ConfirmComplete", "%Integer", 4),  # Readable, IRIS's default (docs/offline-runtime.md §8.1)
                 ("FileAccessTimeout", "%Integer", 2),
                 ("AppendTimestamp", "%Boolean", 0),
             ],

@@ -9,18 +9,23 @@ import time
 from typing import Any, Callable, Dict, List, Tuple
 
 from .iris_module import ref
+from .status import is_error
 from .streams import FileCharacterStream
 
 
 class FileInboundMixin:
-    """EnsLib.File.InboundAdapter (docs/offline-runtime.md §8; [unverified] details): every file in FilePath
-    that matches FileSpec (``;``-separated globs) → ``BusinessHost.ProcessInput(stream)``, then moved to
-    ArchivePath or deleted. WorkPath, when set, holds the file while it is processed.
+    """EnsLib.File.InboundAdapter (docs/offline-runtime.md §8): every file in FilePath that matches FileSpec
+    (``;``-separated globs) → ``BusinessHost.ProcessInput(stream)``, then moved to ArchivePath or deleted.
+    WorkPath, when set, holds the file while it is processed.
 
-    ConfirmComplete (default 1, "Size") is honoured for its Size bit: a file is handed over only once a poll
-    finds it with the same size and modification time as the poll before, so a file that is still being
-    written (e.g. just created, still empty) is not picked up half-written. 0 hands a file over on the
-    poll that first sees it. The other bits (Rename, Readable, Writable) are not emulated [unverified].
+    As IRIS's class does (docs/offline-runtime.md §8.1):
+    - ConfirmComplete (default 4, Readable: a file we can open is complete) is honoured for its Size bit (1):
+      within the poll, the size is read again FileAccessTimeout seconds (default 2) later, and the file is
+      handed over once two reads that far apart agree; a file that grew is watched for one more interval.
+      The Rename, Readable and Writable bits are taken as met.
+    - When ProcessInput returns an error status the file is neither archived nor deleted: it stays where it is
+      (in WorkPath if it was moved there), the poll ends with that error, and later polls skip it (one Event
+      Log warning) until its modification time, in whole seconds, changes; then it is handed over again.
     """
 
     def OnTask(self) -> Any:  # noqa: N802
@@ -34,10 +39,25 @@ class FileInboundMixin:
             if os.path.isfile(os.path.join(path, n)) and any(fnmatch.fnmatch(n, s) for s in specs)
         )
         charset = str(self._o_props.get("Charset") or "Default")
-        if _confirm_size(self._o_props.get("ConfirmComplete")):
-            names = self._complete_files(path, names)
+        errored = self._errored_files(names)
         for n in names:
             full = os.path.join(path, n)
+            try:
+                st = os.stat(full)
+            except OSError:  # gone (or a broken link) since listdir: look again on the next poll
+                continue
+            modified = int(st.st_mtime)  # IRIS's file listing gives whole seconds
+            if n in errored and errored[n][0] == modified:
+                if not errored[n][1]:
+                    errored[n] = (modified, True)
+                    self._o_ns.log(
+                        "Warning", self._o_cdef.name, "OnTask",
+                        f"Skipping previously errored file '{full}' with timestamp '{_timestamp(modified)}'",
+                    )
+                continue
+            size_bit = _confirm_size(self._o_props.get("ConfirmComplete"))
+            if size_bit and not self._size_settled(full, st.st_size):
+                continue
             work = str(self._o_props.get("WorkPath") or "")
             current = full
             if work:
@@ -47,8 +67,11 @@ class FileInboundMixin:
             stream = FileCharacterStream(
                 filename=full, loader=_reader(current, charset), size=os.path.getsize(current)
             )
-            # Whatever the status, the file is archived or deleted below: it is picked up once [unverified].
-            self.BusinessHost.ProcessInput(stream, ref(""), ref(""))
+            status = self.BusinessHost.ProcessInput(stream, ref(""), ref(""))
+            if is_error(status):
+                errored[n] = (modified, False)  # left where it is, taken again once it is modified
+                return status
+            errored.pop(n, None)
             archive = str(self._o_props.get("ArchivePath") or "")
             if archive:
                 os.makedirs(archive, exist_ok=True)
@@ -60,32 +83,53 @@ class FileInboundMixin:
                 os.remove(current)
         return 1
 
-    def _complete_files(self, path: str, names: List[str]) -> List[str]:
-        """The names whose (size, mtime) did not change since the previous poll; remembers the rest."""
-        previous: Dict[str, Tuple[int, int]] = getattr(self, "_o_file_signatures", None) or {}
-        seen: Dict[str, Tuple[int, int]] = {}
-        complete = []
-        for n in names:
+    def _errored_files(self, names: List[str]) -> Dict[str, Tuple[int, bool]]:
+        """Files whose ProcessInput failed: name -> (modification time, warned); gone files are forgotten."""
+        errored: Dict[str, Tuple[int, bool]] = getattr(self, "_o_errored_files", None) or {}
+        errored = {n: v for n, v in errored.items() if n in names}
+        self._o_errored_files = errored
+        return errored
+
+    def _size_settled(self, full: str, listed: int) -> bool:
+        """ConfirmComplete=Size: True once two reads of the size FileAccessTimeout seconds apart agree (or
+        the file shrank: a new copy, taken as it is); False if it vanished or the item is stopping."""
+        wait = _seconds(self._o_props.get("FileAccessTimeout"), 2.0)
+        stop = getattr(self, "_o_stop", None)
+        previous, waited = listed, False
+        while True:
             try:
-                st = os.stat(os.path.join(path, n))
-            except OSError:  # gone (or a broken link) since listdir: look again on the next poll
-                continue
-            signature = (st.st_size, st.st_mtime_ns)
-            if previous.get(n) == signature:
-                complete.append(n)
-            else:
-                seen[n] = signature  # new, or still being written
-        self._o_file_signatures = seen
-        return complete
+                size = os.path.getsize(full)
+            except OSError:
+                return False  # gone or unreadable: the next poll looks again
+            if size < previous or (size == previous and (waited or wait <= 0)):
+                return True
+            previous = size  # grew, or the first read: wait one more interval
+            if stop is not None and stop.wait(wait):
+                return False
+            if stop is None:
+                time.sleep(wait)
+            waited = True
 
 
 def _confirm_size(setting: Any) -> bool:
-    """The Size bit (1) of ConfirmComplete; an empty or unreadable value means the default, 1."""
+    """The Size bit (1) of ConfirmComplete; an empty or unreadable value means the default, 4 (Readable)."""
     try:
         bits = int(float(str(setting)))
     except (TypeError, ValueError):
-        bits = 1
+        bits = 4
     return bool(bits & 1)
+
+
+def _seconds(setting: Any, default: float) -> float:
+    try:
+        value = float(str(setting))
+    except (TypeError, ValueError):
+        return default
+    return value if value >= 0 else default
+
+
+def _timestamp(seconds: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
 def _reader(path: str, charset: str) -> Callable[[], Any]:

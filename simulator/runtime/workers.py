@@ -39,6 +39,7 @@ def run_queue(engine: EngineView, item: Item) -> None:
 def run_inbound_adapter(engine: EngineView, item: Item) -> None:
     """OnTask every CallInterval seconds, minimum 0.1 (docs/settings.md §5)."""
     adapter = item.adapter
+    adapter._o_stop = item.stop  # an OnTask that waits (EnsLib.File's ConfirmComplete=Size) ends at a stop
     while not item.stop.is_set():
         with item.lock, engine.job_context(item.name):
             try:

@@ -125,6 +125,26 @@ def test_a_dropped_file_runs_once_as_one_script_and_is_archived(rt, sim, start):
     assert any("write a+1" in c for c in executed(sim))
 
 
+def test_a_file_created_empty_and_filled_after_a_poll_runs_once_and_is_archived_once(rt, sim, start):
+    """A 0-byte file may not be written yet: the service answers with an error status, so EnsLib.File leaves
+    it in FilePath (docs/offline-runtime.md §8.1); once written (ConfirmComplete=Size keeps that a later
+    second than the listing saw) the next poll hands it over, and it runs once."""
+    inbox, done = start({(FILES, "Adapter", "FileAccessTimeout"): "1"})
+    job = inbox / "job.cos"
+    job.touch()
+    rt.wait_for(lambda: any("job.cos is empty (0 bytes)" in e["Text"] for e in rt.event_log("Error")),
+                timeout=WAIT)
+    assert job.exists() and not os.listdir(done) and executed(sim) == []
+    job.write_text("set a=20\nwrite a+1\n")
+    rt.wait_for(lambda: any(b.get("Output") == "21" for b in bodies(rt)), timeout=WAIT)
+    rt.wait_for(lambda: not job.exists(), timeout=WAIT)
+    rt.run_for(2.5)  # more polls, each longer than FileAccessTimeout: nothing runs or is archived again
+    assert os.listdir(done) == ["job.cos"] and (done / "job.cos").read_text() == "set a=20\nwrite a+1\n"
+    assert sum("write a+1" in c for c in executed(sim)) == 1
+    assert len([h for h in rt.messages() if h["SourceConfigName"] == FILES]) == 1
+    assert sum("job.cos is empty" in e["Text"] for e in rt.event_log("Error")) == 1
+
+
 def test_a_too_large_file_is_reported_not_run_and_not_retried(rt, sim, start):
     inbox, _ = start({(FILES, "Host", "MaxFileChars"): "10"})
     (inbox / "big.cos").write_text('write "this script is longer than ten characters"\n')

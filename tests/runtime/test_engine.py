@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import threading
 
 import pytest
 from runtime_helpers import HERE, TOY_MODULES
@@ -215,41 +216,79 @@ FILES_ONLY_XML = """<Production Name="Toy.FilesOnly" TestingEnabled="true">
     <Setting Target="Adapter" Name="FilePath">{inbox}</Setting>
     <Setting Target="Adapter" Name="CallInterval">3600</Setting>
     <Setting Target="Adapter" Name="ConfirmComplete">{confirm}</Setting>
+    <Setting Target="Adapter" Name="FileAccessTimeout">1</Setting>
   </Item>
   <Item Name="Echo" ClassName="Toy.Echo" PoolSize="1" Enabled="true"/>
 </Production>"""
 
 
-@pytest.mark.parametrize("confirm", ["1", "0"])
-def test_file_adapter_does_not_hand_over_a_file_that_is_still_being_written(loaded, tmp_path, confirm):
-    """ConfirmComplete=1 (Size, the default): a file is handed over only when a poll finds the size and time
-    the previous poll saw, so a file created but not yet written is not run as an empty script (the cause of
-    rare 15 s wait timeouts in the file service tests). 0: the first poll that sees it hands it over."""
+def _polled_by_hand(rt, inbox, confirm):
+    """The Files item with its job stopped, and a function that runs one poll (OnTask) and returns
+    [(file name, content)] of every file handed over so far."""
     import toy.hosts
 
-    inbox = tmp_path / "in"
-    inbox.mkdir()
-    loaded.start_production(xml=FILES_ONLY_XML.format(inbox=inbox, confirm=confirm))
-    item = loaded.engine.item_by("Files")
+    rt.start_production(xml=FILES_ONLY_XML.format(inbox=inbox, confirm=confirm))
+    item = rt.engine.item_by("Files")
     item.stop.set()  # end the adapter's job (after at most one poll of the empty folder): the test polls
     item.thread.join(5)
     assert not item.thread.is_alive()
+    item.adapter._o_stop = threading.Event()  # a stop the hand-run polls never see
 
     def poll():
-        with item.lock, loaded.engine.job_context(item.name):
-            assert item.adapter.OnTask() == 1
-        return [(os.path.basename(name), content) for name, content, _size in toy.hosts.FILES]
+        with item.lock, rt.engine.job_context(item.name):
+            status = item.adapter.OnTask()
+        return status, [(os.path.basename(name), content) for name, content, _size in toy.hosts.FILES]
 
+    return poll
+
+
+@pytest.mark.parametrize("confirm", ["1", "0", "4"])
+def test_confirm_complete_size_waits_in_the_poll_until_the_size_settles(loaded, tmp_path, confirm):
+    """ConfirmComplete=1 (Size): in the poll, the size is read again FileAccessTimeout seconds later and the
+    file handed over once two reads agree, so a file filled during that wait is handed over whole.
+    0 (None) and 4 (Readable, IRIS's default): handed over as the poll finds it."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    poll = _polled_by_hand(loaded, inbox, confirm)
     with open(inbox / "job.txt", "w") as writer:  # the file exists, still empty, until the write
-        first = poll()
-        writer.write("hello file\n")
-    if confirm == "0":
-        assert first == [("job.txt", "")]  # picked up half-written
+        fill = threading.Timer(0.3, lambda: (writer.write("hello file\n"), writer.flush()))
+        fill.start()
+        status, seen = poll()
+        fill.join()
+    if confirm == "1":
+        assert is_ok(status) and seen == [("job.txt", "hello file\n")]
+        assert not (inbox / "job.txt").exists()  # deleted (no ArchivePath)
     else:
-        assert first == []
-        assert poll() == []  # it grew since the previous poll: maybe still being written
-        assert poll() == [("job.txt", "hello file\n")]
-    assert not (inbox / "job.txt").exists()
+        assert is_error(status) and seen == [("job.txt", "")]  # picked up empty; the toy service refuses it
+    loaded.stop_production()
+
+
+def test_a_file_the_service_fails_on_stays_and_runs_again_once_modified(loaded, tmp_path):
+    """ProcessInput returning an error status: the file is neither archived nor deleted, the poll ends with
+    that error, later polls skip it with ONE warning while its modification time (whole seconds, as IRIS
+    lists it) is unchanged, and hand it over again once it changes."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    poll = _polled_by_hand(loaded, inbox, "0")
+    job = inbox / "job.txt"
+    job.touch()
+    created = int(os.stat(job).st_mtime)
+    status, seen = poll()
+    assert is_error(status) and seen == [("job.txt", "")] and job.exists()
+
+    job.write_text("hello file\n")
+    os.utime(job, (created, created))  # filled within the same second: IRIS cannot tell it changed
+    for _ in range(3):
+        status, seen = poll()
+        assert is_ok(status) and seen == [("job.txt", "")] and job.exists()
+    skipped = [e["Text"] for e in loaded.event_log("Warning") if "previously errored" in e["Text"]]
+    assert len(skipped) == 1 and f"'{job}'" in skipped[0]
+
+    os.utime(job, (created + 2, created + 2))  # modified in a later second: handed over again, once
+    status, seen = poll()
+    assert is_ok(status) and seen == [("job.txt", ""), ("job.txt", "hello file\n")]
+    assert not job.exists()
+    assert poll()[1] == seen
     loaded.stop_production()
 
 

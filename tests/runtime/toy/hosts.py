@@ -49,6 +49,8 @@ class FileService(BusinessService):
     def on_process_input(self, pInput):
         content = pInput.Read(100000)
         FILES.append((pInput.Filename, content, pInput.Size))
+        if content == "":  # an error status: EnsLib.File leaves the file until it is modified
+            return Status.ERROR("empty file")
         return self.send_request_async(self.target, Ping(text=content.strip()))
 
 
