@@ -13,10 +13,12 @@ One pool lives in one IRIS job (the operation's), so it needs no cross-process s
 Idle expiry is checked whenever the pool is used (each message) and on ``close_all``: an IRIS adapter
 written in pyprod cannot hook ``OnKeepalive`` (the name is inherited), so no timer runs in between.
 
-Requests on the default session share nothing: each one names its namespace (the request's or the
-operation's), so a namespace never carries over, and from its second request on the pool first runs
-``reset_command`` (the adapter uses an argumentless ``kill``), so no request reads another's locals. A
-named session is the one way to keep state between requests.
+Requests on the default session share neither namespace nor locals: each one names its namespace (the
+request's or the operation's), so a namespace never carries over, and from its second request on the pool
+first runs ``reset_command`` (the adapter uses an argumentless ``kill``), so no request reads another's
+locals. That kill leaves process-private globals, $ZERROR, $ETRAP, locks and an open transaction in the
+server process (README "Sessions and namespaces"); ``stay_connected=0`` gives each request its own process.
+A named session is the one way to keep state between requests on purpose.
 
 A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the
 next message gets a fresh one. The pool never re-sends a command (a lost command may have run).

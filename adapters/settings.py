@@ -22,6 +22,7 @@ import ipaddress
 import math
 import os
 import re
+import socket
 from dataclasses import dataclass
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
@@ -68,22 +69,26 @@ def _show(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # Value rules (each returns the parsed value or records a Problem and returns None)
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+#: Written in ASCII digits only, matched whole (``fullmatch``): Python's ``\d`` also takes full-width and
+#: other Unicode digits, ``$`` a final line break, and ``int()``/``float()`` accept both.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+#: Longer than any value a setting takes (and within Python's int-from-text limit).
+_MAX_DIGITS = 100
 
 #: IRIS namespace names: 1 to 64 characters, a letter or % first, then letters, digits, "-" or "_"; not
 #: case-sensitive (InterSystems, "Configuring Namespaces" > "Rules for Namespace Names"; docs/settings.md §8).
-_NAMESPACE = re.compile(r"^[A-Za-z%][A-Za-z0-9_-]{0,63}$")
+_NAMESPACE = re.compile(r"[A-Za-z%][A-Za-z0-9_-]{0,63}")
 
 #: One label of a DNS host name (RFC 1123): letters, digits, hyphens; no hyphen at either end.
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
-_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
 def namespace_problem(value: str) -> str:
     """Why ``value`` is not an IRIS namespace name, or ""."""
-    if _NAMESPACE.match(value):
+    if _NAMESPACE.fullmatch(value):
         return ""
     if not value:
         return "is empty"
@@ -142,7 +147,22 @@ def server_problem(value: str) -> Tuple[str, str]:
     labels = value[:-1].split(".") if value.endswith(".") else value.split(".")
     if len(value) > 253 or not all(_LABEL.match(label) for label in labels) or value.startswith("["):
         return "is not a host name or IP address", host_fix
+    if _legacy_ipv4(value) or labels[-1].isdigit():
+        # 192.168.1 is no IP address, but the resolver reads it as 192.168.0.1 (inet_aton's short and hex
+        # forms): a mistyped address would silently reach another server. A host name's last label is
+        # never all digits (RFC 3696 §2).
+        return ("is neither an IP address written in full (four numbers 0-255, e.g. 10.0.0.7) nor a host "
+                "name (the resolver would read it as some other address)", host_fix)
     return "", ""
+
+
+def _legacy_ipv4(value: str) -> bool:
+    """Does the C resolver read ``value`` as an IPv4 address although it is not one written in full?"""
+    try:
+        socket.inet_aton(value)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def path_prefix_problem(value: str) -> Tuple[str, str]:
@@ -175,7 +195,7 @@ def times_of_day_problem(value: str) -> Tuple[str, str]:
         entry = part.strip()
         if not entry:
             return "has an empty entry (two commas, or a comma at an end)", fix
-        if not _TIME_OF_DAY.match(entry):
+        if not _TIME_OF_DAY.fullmatch(entry):
             if ";" in entry or " " in entry:
                 return f"has {entry!r}, not one time: separate times with commas only", fix
             return f"has {entry!r}, which is not a time from 00:00 to 23:59 written HH:MM", fix
@@ -241,7 +261,7 @@ class SettingsReader:
             number = float(value)
         else:
             text = str(value)
-            number = float(text) if _NUMBER.match(text) else None
+            number = float(text) if len(text) <= _MAX_DIGITS and _NUMBER.fullmatch(text) else None
         if number is None or not math.isfinite(number):
             self.problem(name, "is empty" if value == "" else "is not a number", fix)
             return None
@@ -322,7 +342,7 @@ def _as_integer(value: Any) -> Optional[int]:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = str(value)
-    return int(text) if _INTEGER.match(text) else None
+    return int(text) if len(text) <= _MAX_DIGITS and _INTEGER.fullmatch(text) else None
 
 
 def folder_problem(path: str, write: bool) -> str:
