@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from .errors import syntax_error
 from .expressions import (
@@ -160,16 +160,14 @@ class ExpressionParser:
         elif self.take("["):
             namespace = self.unary()
             self.expect("]")
-        name = self.regex(NAME)
-        if name is None:
-            raise syntax_error()
-        subs: List[Expr] = []
-        if self.take("("):
-            subs = self.comma_list(self.expr)
-            self.expect(")")
+        name, subs = self.name_and_subscripts()
         return Global(name, subs, namespace, private)
 
     def lvalue(self) -> Var:
+        name, subs = self.name_and_subscripts()
+        return Var(name, subs)
+
+    def name_and_subscripts(self) -> Tuple[str, List[Expr]]:
         name = self.regex(NAME)
         if name is None:
             raise syntax_error()
@@ -177,7 +175,7 @@ class ExpressionParser:
         if self.take("("):
             subs = self.comma_list(self.expr)
             self.expect(")")
-        return Var(name, subs)
+        return name, subs
 
     def string(self) -> str:
         self.expect('"')

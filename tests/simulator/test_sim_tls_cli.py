@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 import trustme
-from sim_wire import CREDS, WAIT, connect, cookie_header, login
+import websocket
+from sim_wire import CREDS, WAIT, Term, connect, cookie_header, login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,6 +71,43 @@ def test_cli_starts_prints_its_url_and_answers(tmp_path):
         response = requests.get(match.group(0), auth=("_SYSTEM", "cli-pass"), timeout=WAIT)
         assert response.json()["result"]["content"]["namespaces"] == ["USER", "%SYS", "APP"]
         assert "cli-pass" not in line + proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=WAIT)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == 0
+
+
+def test_cli_serves_blocks_globals_and_the_mirror_role(tmp_path):
+    """``python -m simulator`` runs the ObjectScript additions (docs/simulator-objectscript.md §2, §6.6)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "--port", "0", "--password", "cli-pass", "--mirror", "backup"],
+        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/api/atelier/", proc.stdout.readline())
+        assert match
+        session = requests.Session()
+        assert session.get(match.group(0), auth=("_SYSTEM", "cli-pass"), timeout=WAIT).status_code == 200
+        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+        url = match.group(1).replace("http", "ws", 1) + "/api/atelier/v8/%25SYS/terminal"
+        ws = websocket.create_connection(url, cookie=cookie, timeout=WAIT)
+        try:
+            term = Term(ws)
+            assert term.recv()["type"] == "init"
+            term.configure()
+            block = "set ^Hits=0\r\nfor i=1:1:3 {\r\n  set ^Hits=^Hits+i\r\n}\r\nwrite ^Hits"
+            assert term.run(block) == "6"
+            assert term.run('write $SYSTEM.Mirror.IsMember(),",",$SYSTEM.Mirror.IsPrimary()') == "1,0"
+        finally:
+            ws.close(timeout=1)
+        session.close()
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
