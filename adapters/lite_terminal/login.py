@@ -142,12 +142,13 @@ class _BasicAuth(requests.auth.AuthBase):
 
 
 def redirect_error(what: str, status: int, location: Optional[str], base_url: str,
-                   secrets: Iterable[str] = ()) -> ConnectError:
+                   secrets: Optional[Iterable[str]] = None) -> ConnectError:
     """A ConnectError for a 3xx answer, naming where it pointed (redirects are never followed).
 
-    The target is shown as scheme://host:port/path: no user info, query or fragment, anything in
-    ``secrets`` masked, characters that are not printable ASCII percent-encoded (a hostile Location can
-    neither echo a secret into our logs nor forge log lines), at most 200 characters.
+    The target is shown as scheme://host:port, plus its path when the caller passes the ``secrets`` to
+    mask in it (a hostile server got the password in the login's Basic header and could echo it back in
+    the path); never user info, query or fragment. Characters that are not printable ASCII are
+    percent-encoded (no forged log lines); at most 200 characters.
     """
     if location is None or not location.strip():
         target = "nowhere (no Location header)"
@@ -160,7 +161,7 @@ def redirect_error(what: str, status: int, location: Optional[str], base_url: st
     )
 
 
-def _describe_url(base_url: str, location: str, secrets: Iterable[str]) -> str:
+def _describe_url(base_url: str, location: str, secrets: Optional[Iterable[str]]) -> str:
     try:
         parts = urllib.parse.urlsplit(urllib.parse.urljoin(base_url, location))
         host = parts.hostname or ""
@@ -169,8 +170,9 @@ def _describe_url(base_url: str, location: str, secrets: Iterable[str]) -> str:
         return "an address that is not a valid URL"
     host = f"[{host}]" if ":" in host else host
     where = f"//{host}{'' if port is None else f':{port}'}" if parts.netloc else ""
-    text = urllib.parse.unquote(f"{parts.scheme}:{where}{parts.path}")
-    shown = urllib.parse.quote(_scrub(text, secrets), safe="/:[]@!$&'()*+,;=-._~")
+    path = "" if secrets is None else parts.path
+    text = _scrub(urllib.parse.unquote(f"{parts.scheme}:{where}{path}"), secrets or ())
+    shown = urllib.parse.quote(text, safe="/:[]@!$&'()*+,;=-._~")
     return shown if len(shown) <= 200 else shown[:200] + "..."
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
 import urllib.parse
 from typing import Iterable, List
 
 import pytest
 from lite_terminal_helpers import PASSWORD
-from wire_peers import Peer, atelier_ok, connect_failure, response
+from wire_peers import Peer, atelier_ok, connect_failure, response, switching_protocols
 
 from adapters.lite_terminal import (
     AuthError,
@@ -151,8 +152,9 @@ def silent(request):
     raise OSError("no answer")
 
 
-@pytest.fixture(params=["refused", "tls-unknown-ca", "no-answer", "redirect", "http-500", "not-json",
-                        "no-envelope", "wrong-password", "no-namespace", "upgrade-403"])
+@pytest.fixture(params=["refused", "tls-unknown-ca", "no-answer", "redirect", "bad-redirect", "http-500",
+                        "not-json", "no-envelope", "wrong-password", "no-namespace", "upgrade-403",
+                        "upgrade-garbage", "upgrade-silent", "closed-before-init", "upgrade-redirect"])
 def failing_server(request, tls_files):
     """(host, port, extra options) of a server that makes the connect fail in one particular way."""
     kind = request.param
@@ -164,6 +166,12 @@ def failing_server(request, tls_files):
         "wrong-password": lambda r: response("401 Unauthorized"),
         "no-namespace": lambda r: atelier_ok(namespaces=["%SYS"]),
         "upgrade-403": lambda r: response("403 Forbidden") if r.is_upgrade else atelier_ok(),
+        "bad-redirect": lambda r: response("302 Found", {"Location": f"http://[::1/{PASSWORD}"}),
+        "upgrade-garbage": lambda r: b"SSH-2.0-OpenSSH\r\n\r\n" if r.is_upgrade else atelier_ok(),
+        "upgrade-silent": lambda r: (time.sleep(2.5), b"")[1] if r.is_upgrade else atelier_ok(),
+        "closed-before-init": lambda r: switching_protocols(r) if r.is_upgrade else atelier_ok(),
+        "upgrade-redirect": lambda r: (response("307 Temporary Redirect", {"Location": f"ws://x/{PASSWORD}"})
+                                       if r.is_upgrade else atelier_ok()),
     }
     if kind == "refused":
         yield "127.0.0.1", free_port(), {}
@@ -173,6 +181,9 @@ def failing_server(request, tls_files):
     elif kind == "no-answer":
         with Peer(None) as peer:
             yield peer.host, peer.port, {"connect_timeout": 0.5}
+    elif kind == "upgrade-silent":
+        with Peer(handlers[kind]) as peer:
+            yield peer.host, peer.port, {"connect_timeout": 1.0}
     else:
         with Peer(handlers[kind]) as peer:
             yield peer.host, peer.port, {}
@@ -183,4 +194,9 @@ def test_no_connect_failure_keeps_the_password_anywhere_in_its_exception_chain(f
     error = failure(host, port, **options)
     assert isinstance(error, (ConnectError, NamespaceError))
     assert leaks(error, [PASSWORD]) == []
-    assert error.__cause__ is None and error.__context__ is None
+    # nothing foreign in the chain: a requests, urllib3, ssl or socket exception may hold the request
+    chain, item = [], error
+    while item is not None:
+        chain.append(item)
+        item = item.__cause__ or item.__context__
+    assert all(type(e).__module__.startswith("adapters.lite_terminal") for e in chain), chain
