@@ -68,8 +68,8 @@ DEFAULT_MAX_OUTPUT_CHARS = 1_000_000
 
 EPILOG = f"""\
 commands:
-  Each COMMAND is one ObjectScript command line (or block); several share one session, so locals
-  survive from one to the next. "-" reads one command from standard input, --file F from a file
+  Each COMMAND is one ObjectScript command line (or block); on one server several share one session,
+  so locals survive from one to the next. "-" reads one command from standard input, --file F from a file
   (UTF-8; several lines are sent as one block). At most {MAX_COMMAND_CHARS:,} characters each.
   After an unreachable server or a lost command the remaining commands are not run (status "skipped").
 
