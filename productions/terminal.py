@@ -71,15 +71,14 @@ def split_send_result(result: Any) -> Tuple[Any, Optional[Any]]:
     return result, None
 
 
-_REQUEST_FIELDS = {name.lower(): name for name in TerminalCommandRequest._field_names}
-
-
-def request_from_input(value: Any, namespace: str = "", description: str = "") -> TerminalCommandRequest:
+def request_from_input(value: Any, namespace: str = "", description: str = "") -> Any:
     """A request from a command string, a JSON object string, a dict, or a request message.
 
-    JSON keys are the request's field names, case-insensitive, underscores ignored (``input_lines``).
+    JSON keys are the request's field names, case-insensitive, underscores ignored (``input_lines``). An
+    object with a ``Targets`` key is a FleetCommandRequest (one command on several operations); anything
+    else a TerminalCommandRequest.
     """
-    if isinstance(value, TerminalCommandRequest):
+    if isinstance(value, (TerminalCommandRequest, FleetCommandRequest)):
         return value
     text = getattr(value, "StringValue", value)  # Ens.StringRequest from ObjectScript callers
     data: Dict[str, Any]
@@ -101,25 +100,33 @@ def request_from_input(value: Any, namespace: str = "", description: str = "") -
             f"cannot make a TerminalCommandRequest from {type(text).__name__}: pass a command string, "
             "a JSON request or a LiteTerminal.TerminalCommandRequest"
         )
+    cls = TerminalCommandRequest
+    if any(_key(k) == "targets" for k in data):
+        cls = FleetCommandRequest
+    known = {_key(name): name for name in cls._field_names}
     fields: Dict[str, Any] = {}
     unknown = []
     for key, val in data.items():
-        name = _REQUEST_FIELDS.get(str(key).replace("_", "").lower())
+        name = known.get(_key(key))
         if name is None:
             unknown.append(str(key))
         else:
             fields[name] = val
     if unknown:
         raise ValueError(
-            f"unknown request field(s) {', '.join(sorted(unknown))}; known: "
-            f"{', '.join(TerminalCommandRequest._field_names)}"
+            f"unknown request field(s) {', '.join(sorted(unknown))}; known {cls.__name__} fields: "
+            f"{', '.join(cls._field_names)}"
         )
     if "InputLines" in fields:
         lines = fields["InputLines"]
         fields["InputLines"] = [lines] if isinstance(lines, str) else [str(x) for x in (lines or [])]
     fields.setdefault("Namespace", namespace or "")
     fields.setdefault("Description", description or "")
-    return TerminalCommandRequest(**fields)
+    return cls(**fields)
+
+
+def _key(name: Any) -> str:
+    return str(name).replace("_", "").lower()
 
 
 def response_for(request: Any, status: str, error: str, target: str = "") -> TerminalCommandResponse:
@@ -366,12 +373,18 @@ class TerminalCommandService(BusinessService):
     """Adapterless entry point: call it from ObjectScript or ``director.create_business_service``.
 
     Input: a command string, a JSON request (``{"Command": ..., "Namespace": ..., "InputLines": [...]}``),
-    or a LiteTerminal.TerminalCommandRequest. Output: the TerminalCommandResponse.
+    or a LiteTerminal.TerminalCommandRequest; output: the TerminalCommandResponse. A JSON request with
+    ``Targets`` (or a LiteTerminal.FleetCommandRequest) goes to FleetTarget; output: the FleetCommandResponse.
     """
 
     Target = IRISProperty(
         "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
         "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
+    )
+    FleetTarget = IRISProperty(
+        "Terminal Fleet Process", "str",
+        "Where fleet requests go (input with Targets, or a FleetCommandRequest): the Terminal Fleet Process",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
 
     def __init__(self, iris_host_object):
@@ -387,7 +400,8 @@ class TerminalCommandService(BusinessService):
             request = request_from_input(message, description="adapterless call")
         except ValueError as exc:
             return Status.ERROR(f"TerminalCommandService: {exc}")
-        status, response = send_to_target(self, str(field(self, "Target")), request)
+        target = "FleetTarget" if isinstance(request, FleetCommandRequest) else "Target"
+        status, response = send_to_target(self, str(field(self, target)), request)
         if response is None:
             return status
         return status, response

@@ -221,3 +221,26 @@ def test_is_every_mirror_member_healthy(rt, start):
         {"Status": "mismatch", "Output": "0,0", "Targets": ["iris4"]},
     ]
     assert (resp.Status, resp.Counts) == ("partial", {"ok": 3, "mismatch": 1})
+
+
+SERVICE_ITEM = ('<Item Name="Terminal Command Service" ClassName="LiteTerminal.TerminalCommandService" '
+                'PoolSize="0" Enabled="true"><Setting Target="Host" Name="Target">iris1</Setting></Item>')
+
+
+def test_the_adapterless_service_sends_a_json_request_with_targets_to_the_fleet(rt, start):
+    import json
+
+    with simulators(2) as sims:
+        start(ops(sims), extra_items=SERVICE_ITEM)
+        svc = rt.create_business_service("Terminal Command Service")
+        status, raw = svc.process_input(json.dumps({"Command": "write 6*7", "Targets": "iris1,iris2",
+                                                    "max_concurrency": "1"}))
+        fleet = rt.to_python(raw)
+        status_one, raw_one = svc.process_input("write 6*7")  # no Targets: one server, as before
+        one = rt.to_python(raw_one)
+    assert status == 1 and type(fleet).__name__ == "FleetCommandResponse"
+    assert fleet.Groups == [{"Status": "ok", "Output": "42", "Targets": ["iris1", "iris2"]}]
+    assert fleet.PeakConcurrency == 1
+    assert type(one).__name__ == "TerminalCommandResponse" and one.Output == "42"
+    status, raw = svc.process_input(json.dumps({"Command": "write 1", "Targets": "iris1", "Session": "s"}))
+    assert raw is None and "unknown request field(s) Session" in str(status)
