@@ -28,6 +28,14 @@ def _set(ref: Any, value: Any) -> None:
         ref.value = value
 
 
+def _send_sync(host: Any, target: Any, request: Any, response_ref: Any, timeout: Any, description: Any
+               ) -> Any:
+    """SendRequestSync for every host kind: the status, and the response (if any) put in ``response_ref``."""
+    status, response = _engine(host).send(host, target, request, True, timeout, description)
+    _set(response_ref, response)
+    return status
+
+
 class ServiceMixin:
     """Ens.BusinessService."""
 
@@ -46,9 +54,7 @@ class ServiceMixin:
         pDescription: Any = "",
         pSendSyncHandling: Any = None,
     ) -> Any:  # noqa: N803
-        status, resp = _engine(self).send(self, pTargetDispatchName, pRequest, True, pTimeout, pDescription)
-        _set(pResponse, resp)
-        return status
+        return _send_sync(self, pTargetDispatchName, pRequest, pResponse, pTimeout, pDescription)
 
     def SendRequestAsync(self, pTargetDispatchName: Any, pRequest: Any, pDescription: Any = "") -> Any:  # noqa: N802,N803
         return _engine(self).send(self, pTargetDispatchName, pRequest, False, -1, pDescription)[0]
@@ -65,9 +71,7 @@ class ProcessMixin:
         pTimeout: Any = -1,
         pDescription: Any = "",
     ) -> Any:  # noqa: N803
-        status, resp = _engine(self).send(self, pTargetDispatchName, pRequest, True, pTimeout, pDescription)
-        _set(pResponse, resp)
-        return status
+        return _send_sync(self, pTargetDispatchName, pRequest, pResponse, pTimeout, pDescription)
 
     def SendRequestAsync(
         self,

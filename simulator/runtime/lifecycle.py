@@ -92,14 +92,20 @@ def _restore_queues(engine: EngineView) -> None:
 
 def _fail_kept(engine: EngineView, name: str, text: str) -> None:
     """An item that did not start cannot deliver what was kept for it: those messages end in Error."""
-    item = engine.items[name]
+    for work in _drain(engine.items[name].queue):
+        fail_queued(engine, name, work, text)
+
+
+def _drain(q: queue.Queue) -> List[Any]:
+    """Everything queued now, in order, without the None a stop puts in to wake the job."""
+    works = []
     while True:
         try:
-            work = item.queue.get_nowait()
+            work = q.get_nowait()
         except queue.Empty:
-            break
+            return works
         if work is not None:
-            fail_queued(engine, name, work, text)
+            works.append(work)
 
 
 def _start_item(engine: EngineView, item: Item) -> None:
@@ -193,15 +199,8 @@ def _keep_queues(engine: EngineView) -> None:
     caller still waiting (its request was being handled when the jobs stopped) is answered the same way,
     so no caller waits out its own timeout."""
     for item in engine.items.values():
-        works = list(item.leftover)
+        works = list(item.leftover) + _drain(item.queue)
         item.leftover.clear()
-        while True:
-            try:
-                work = item.queue.get_nowait()
-            except queue.Empty:
-                break
-            if work is not None:
-                works.append(work)
         for work in works:
             if work.reply is not None:
                 work.reply.set(

@@ -10,16 +10,12 @@ import json
 import os
 
 import pytest
+from terminal_production import FILES, OP, PRODUCTION, SCHED, offline_iris, start_terminal_production
 
 from simulator import Simulator, SimulatorConfig
-from simulator.runtime import OfflineIRIS
 
-MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
-PRODUCTION = "LiteTerminal.TerminalProduction"
 PASSWORD = "Tr0ub4dor-zeta-77"  # distinctive, so "never appears anywhere" is a meaningful search
-OP, BP, SVC = "Terminal Operation", "Terminal Process", "Terminal Command Service"
-SCHED, FILES = "Scheduled Commands", "Command Files"
+BP, SVC = "Terminal Process", "Terminal Command Service"
 WAIT = 15  # seconds: upper bound for any wait, so nothing can hang
 
 # The runtime warns that several items import productions.terminal in one process (IRIS gives each job its
@@ -30,9 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:offline IRIS. module 'production
 @pytest.fixture
 def rt(tmp_path):
     """A fresh offline IRIS per test, so the trace and Event Log hold only that test's traffic."""
-    with OfflineIRIS(workdir=tmp_path / "iris") as runtime:
-        reports = runtime.load(MODULES)
-        assert all(not r.warnings for r in reports), [r.warnings for r in reports]
+    with offline_iris(tmp_path / "iris") as runtime:
         yield runtime
 
 
@@ -51,19 +45,7 @@ def start(rt, sim, tmp_path):
     started = []
 
     def _start(overrides=None, credentials=True):
-        rt.credentials.delete("LiteTerminal")
-        if credentials:
-            rt.credentials.set("LiteTerminal", "_SYSTEM", PASSWORD)
-        ov = {
-            (OP, "Adapter", "Server"): sim.host,
-            (OP, "Adapter", "Port"): str(sim.port),
-            (SCHED, "Adapter", "Commands"): "",  # quiet unless a test schedules something
-            (FILES, "Adapter", "FilePath"): str(inbox),
-            (FILES, "Adapter", "ArchivePath"): str(done),
-            (FILES, "Adapter", "CallInterval"): "0.1",
-        }
-        ov.update(overrides or {})
-        rt.start_production(PRODUCTION, overrides=ov)
+        start_terminal_production(rt, sim, inbox, done, overrides, PASSWORD if credentials else None)
         started.append(1)
         return inbox, done
 

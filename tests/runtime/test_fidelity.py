@@ -197,17 +197,23 @@ QUEUE_PROD = _prod(
 )
 
 
+def _stop_and_open_the_gate_meanwhile(fid):
+    """Stop the production while the toy's GATE holds a message in a job, and open the gate 0.2 s into the
+    stop, so that message finishes during the stop; returns once the stop is done."""
+    stopper = threading.Thread(target=fid.stop_production)
+    stopper.start()
+    time.sleep(0.2)
+    fid.toy.GATE.set()
+    stopper.join(10)
+
+
 def test_queued_requests_are_kept_at_stop_and_delivered_after_the_next_start(fid):
     fid.start_production(xml=QUEUE_PROD)
     fid.toy.GATE.clear()  # the operation holds its first message until the gate opens
     for text in ("one", "two", "three"):
         assert is_ok(fid.send_sync("Sender", "async " + text)[0])
     fid.wait_for(lambda: [m for m in fid.messages() if m["StatusName"] == "Delivered"])
-    stopper = threading.Thread(target=fid.stop_production)
-    stopper.start()
-    time.sleep(0.2)
-    fid.toy.GATE.set()  # "one" finishes during the stop; "two" and "three" stay queued
-    stopper.join(10)
+    _stop_and_open_the_gate_meanwhile(fid)  # "one" finishes during the stop; "two" and "three" stay queued
     assert fid.toy.HANDLED == ["one"]
     queued = [m for m in fid.messages() if m["Type"] == 1 and m["StatusName"] == "Queued"]
     assert len(queued) == 2
@@ -226,11 +232,7 @@ def test_a_sync_caller_is_answered_at_stop_instead_of_waiting_out_its_timeout(fi
     caller.start()  # its request queues behind "first"; its own timeout is 20 s
     fid.wait_for(lambda: len(fid.messages()) >= 2)
     started = time.monotonic()
-    stopper = threading.Thread(target=fid.stop_production)
-    stopper.start()
-    time.sleep(0.2)
-    fid.toy.GATE.set()
-    stopper.join(10)
+    _stop_and_open_the_gate_meanwhile(fid)
     caller.join(10)
     assert time.monotonic() - started < 5
     status, _ = answers[0]
@@ -245,11 +247,7 @@ def test_a_kept_request_whose_item_is_gone_ends_in_error(fid):
     for text in ("one", "two"):
         fid.send_sync("Sender", "async " + text)
     fid.wait_for(lambda: [m for m in fid.messages() if m["StatusName"] == "Delivered"])
-    stopper = threading.Thread(target=fid.stop_production)
-    stopper.start()
-    time.sleep(0.2)
-    fid.toy.GATE.set()
-    stopper.join(10)
+    _stop_and_open_the_gate_meanwhile(fid)
     fid.start_production(xml=_prod("Fid.Other", _item("Sender", "Fid.Sender")))
     failed = [m for m in fid.messages() if m["StatusName"] == "Error"]
     assert len(failed) == 1 and "is not in the restarted production" in failed[0]["ErrorStatus"]
@@ -358,7 +356,8 @@ def test_d_passthrough_service_sends_each_file_as_a_stream_container(tmp_path):
                 _item("Tour.Hello", "Tour.Hello"),
             )
         )
-        (inbox / "greeting.txt").write_text("Hello world")
+        (tmp_path / "greeting.txt").write_text("Hello world")  # written elsewhere, then moved in whole:
+        os.replace(tmp_path / "greeting.txt", inbox / "greeting.txt")  # ConfirmComplete=0 takes it as found
         rt.wait_for(lambda: len(rt.messages()) == 2 and rt.messages()[0]["StatusName"] == "Completed")
         request, response = rt.messages()
         assert (request["SourceConfigName"], request["TargetConfigName"]) == (
@@ -431,11 +430,7 @@ def test_a_process_waiting_on_async_calls_across_a_stop_completes_after_the_next
             m for m in fid.messages() if m["TargetConfigName"] == "Slow" and m["StatusName"] == "Delivered"
         ]
     )
-    stopper = threading.Thread(target=fid.stop_production)
-    stopper.start()
-    time.sleep(0.2)
-    fid.toy.GATE.set()
-    stopper.join(10)
+    _stop_and_open_the_gate_meanwhile(fid)
     caller.join(10)
     assert "ErrProductionStopped" in answers[0][0]  # the caller did not wait out its 10 s
     assert fid.toy.FANNED == []  # the process's job had stopped: the first reply is kept for it

@@ -7,10 +7,10 @@ import contextlib
 import os
 
 import pytest
-from security_helpers import FILES, MODULES, OP, PASSWORD, PRODUCTION, SCHED
+from security_helpers import OP, PASSWORD
+from terminal_production import offline_iris, start_terminal_production
 
 from simulator import Simulator, SimulatorConfig
-from simulator.runtime import OfflineIRIS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,9 +27,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def rt(tmp_path):
-    with OfflineIRIS(workdir=tmp_path / "iris") as runtime:
-        reports = runtime.load(MODULES)
-        assert all(not r.warnings for r in reports), [r.warnings for r in reports]
+    with offline_iris(tmp_path / "iris") as runtime:
         yield runtime
 
 
@@ -61,20 +59,8 @@ def start(rt, tmp_path):
     started = []
 
     def _start(sim, overrides=None, password=PASSWORD):
-        rt.credentials.delete("LiteTerminal")
-        if password is not None:
-            rt.credentials.set("LiteTerminal", "_SYSTEM", password)
-        ov = {
-            (OP, "Adapter", "Server"): sim.host,
-            (OP, "Adapter", "Port"): str(sim.port),
-            (OP, "Adapter", "ConnectTimeout"): "3",
-            (SCHED, "Adapter", "Commands"): "",  # quiet unless a test schedules something
-            (FILES, "Adapter", "FilePath"): str(inbox),
-            (FILES, "Adapter", "ArchivePath"): str(done),
-            (FILES, "Adapter", "CallInterval"): "0.1",
-        }
-        ov.update(overrides or {})
-        rt.start_production(PRODUCTION, overrides=ov)
+        quick = {(OP, "Adapter", "ConnectTimeout"): "3"}
+        start_terminal_production(rt, sim, inbox, done, {**quick, **(overrides or {})}, password)
         started.append(1)
         return inbox, done
 

@@ -6,9 +6,6 @@ import json
 import os
 from typing import Any, List, Tuple
 
-MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
-PRODUCTION = "LiteTerminal.TerminalProduction"
 OP, BP, SVC = "Terminal Operation", "Terminal Process", "Terminal Command Service"
 SCHED, FILES = "Scheduled Commands", "Command Files"
 #: Distinctive, so "it appears nowhere" is a meaningful search; the wrong one is a mistyped store entry.
