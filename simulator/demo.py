@@ -2,12 +2,13 @@
 
 It loads the components with the real pyprod loader into the offline IRIS runtime, starts the Lite Terminal
 simulator as the server, and runs the production: a few scheduled cycles, a script dropped into the file
-service's folder, a command the policy denies, and adapterless calls (a plain command and a JSON request
-that answers a READ). Three simulated IRIS servers form a fleet, the third refusing the production's login:
-the scheduled command runs on all three through the fleet process (one alert when the third goes bad, one
-when it recovers, not one per cycle), and a fleet run of ``write $zversion`` shows its results grouped as
-``dshbak -c`` does, with the counts. It then prints the message trace the way IRIS's Visual Trace lists it,
-and the Event Log. Exit status 0 only if every step did what it should, so the demo doubles as a smoke test.
+service's folder (and an empty file, left there until it is written, then run), a command the policy denies,
+and adapterless calls (a plain command and a JSON request that answers a READ). Three simulated IRIS servers
+form a fleet, the third refusing the production's login: the scheduled command runs on all three through the
+fleet process (one alert when the third goes bad, one when it recovers, not one per cycle), and a fleet run of
+``write $zversion`` shows its results grouped as ``dshbak -c`` does, with the counts. It then prints the
+message trace the way IRIS's Visual Trace lists it, and the Event Log. Exit status 0 only if every step did
+what it should, so the demo doubles as a smoke test.
 
 It also writes the Visual Trace as a picture (a self-contained HTML page, docs/offline-runtime.md §23) and
 prints its path.
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional
 
 if __package__ in (None, ""):  # run as a file: make the repository root importable, not simulator/
@@ -63,11 +65,25 @@ def wait(predicate: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> A
 
 
 def show(resp: Any) -> None:
-    print(f"   status={resp.Status}  namespace={resp.Namespace}  elapsed={resp.ElapsedMs} ms")
+    namespace = resp.Namespace or "(not run)"
+    print(f"   status={resp.Status}  namespace={namespace}  elapsed={resp.ElapsedMs} ms")
     if resp.Output:
         print("   output: " + resp.Output.replace("\n", "\n           "))
     if resp.Error:
         print(f"   error:  {resp.Error}")
+
+
+def wait_for_file_response(rt: Any, output: str, name: str) -> Any:
+    """The response Command Files got for the file whose script printed ``output``."""
+
+    def found() -> Any:
+        for header in rt.messages():
+            body = rt.body(header).get("json") or {}
+            if header["TargetConfigName"] == "Command Files" and output in body.get("Output", ""):
+                return body
+        return None
+
+    return SimpleNamespace(**wait(found, f"{name}'s script to run"))
 
 
 def with_third_operation(xml: str, host: str, port: int) -> str:
@@ -134,6 +150,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             ("Command Files", "Adapter", "FilePath"): inbox,
             ("Command Files", "Adapter", "ArchivePath"): done,
             ("Command Files", "Adapter", "CallInterval"): "0.2",
+            ("Command Files", "Adapter", "FileAccessTimeout"): "1",  # Size (ConfirmComplete) waits 1 s
         }
         step(f"starting {PRODUCTION}")
         xml = with_third_operation(rt.classes[PRODUCTION].xdata["ProductionDefinition"], sim3.host, sim3.port)
@@ -177,11 +194,20 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             if "recovered" not in recovered or FLEET_OPS[2] not in recovered:
                 raise DemoFailure(f"the second alert is not the recovery: {recovered}")
 
-            step("file service: dropping job.cos into the watched folder")
+            step("file service: dropping job.cos into the watched folder, and later.cos still empty")
             with open(os.path.join(inbox, "job.cos"), "w", encoding="utf-8") as f:
                 f.write(SCRIPT)
-            wait(lambda: any("sum 1..10" in (rt.body(h).get("json") or {}).get("Output", "")
-                             for h in rt.messages()), "the file's script to run")
+            later = os.path.join(inbox, "later.cos")
+            open(later, "w").close()  # created, not written yet: left in the folder until it is
+            show(wait_for_file_response(rt, "sum 1..10", "job.cos"))
+            wait(lambda: os.path.exists(os.path.join(done, "job.cos")), "job.cos to be archived")
+            print(f"   job.cos archived to {done}")
+            wait(lambda: any("later.cos is empty" in e["Text"] for e in rt.event_log("Error")),
+                 "the empty file to be left")
+            print("   later.cos is empty: left in the folder (Event Log error); writing it now")
+            with open(later, "w", encoding="utf-8") as f:
+                f.write('write "written later"\n')
+            show(wait_for_file_response(rt, "written later", "later.cos"))
 
             from messages.terminal import TerminalCommandResponse  # noqa: F401  (response class for to_python)
 
