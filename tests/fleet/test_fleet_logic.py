@@ -160,3 +160,31 @@ def test_a_bad_expect_is_refused_before_anything_runs():
     assert expect_problem("ok") == ""
     with pytest.raises(ExpectError):
         compile_expect("a" * 5000)
+
+
+# --- the production's run state ----------------------------------------------------------------------------
+
+
+def test_the_run_state_stays_within_an_iris_string_however_large_the_outputs():
+    from productions.fleet_logic import STATE_BUDGET, FleetRun
+
+    targets = [f"op{i}" for i in range(1000)]
+    run = FleetRun(FleetSchedule(targets, max_concurrency=1000), "write x", output_chars=10 ** 9)
+    assert run.output_chars == STATE_BUDGET // 1000
+    for target in run.schedule.take_all():
+        run.record(target, {"Status": "ok", "Output": "x" * 50000 + target})
+    state = run.to_json()
+    assert len(state) < 3_641_144  # IRIS's longest string
+    again = FleetRun.from_json(state)
+    fields = again.response_fields()
+    assert fields["Status"] == "ok" and fields["TargetCount"] == 1000
+    assert len(fields["Groups"]) == 1000  # whole outputs differ (their ends), so no false grouping
+    assert "fleet response keeps the first 3000 of 50003 characters" in fields["Results"][0]["Output"]
+
+
+def test_a_reply_without_a_response_is_an_error_that_says_so():
+    from productions.fleet_logic import result_from_response
+
+    for missing in (None, ""):
+        result = result_from_response(missing, "op1")
+        assert result["Status"] == "error" and "op1 returned no response" in result["Error"]

@@ -244,3 +244,27 @@ def test_the_adapterless_service_sends_a_json_request_with_targets_to_the_fleet(
     assert type(one).__name__ == "TerminalCommandResponse" and one.Output == "42"
     status, raw = svc.process_input(json.dumps({"Command": "write 1", "Targets": "iris1", "Session": "s"}))
     assert raw is None and "unknown request field(s) Session" in str(status)
+
+
+def test_two_fleet_requests_at_once_keep_their_own_state(rt, start):
+    import threading
+
+    from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: F401
+
+    results = {}
+
+    def ask(word):
+        results[word] = rt.send_sync(FLEET, FleetCommandRequest(Command=f'hang 0.2 write "{word}"',
+                                                                MaxConcurrency="1"), timeout=WAIT)[1]
+
+    with simulators(3) as sims:
+        start(ops(sims))
+        threads = [threading.Thread(target=ask, args=(w,)) for w in ("alpha", "beta")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(WAIT)
+    for word in ("alpha", "beta"):
+        resp = results[word]
+        assert resp.Command == f'hang 0.2 write "{word}"' and resp.Counts == {"ok": 3}
+        assert resp.Groups == [{"Status": "ok", "Output": word, "Targets": ["iris1", "iris2", "iris3"]}]
