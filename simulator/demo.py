@@ -86,6 +86,22 @@ def wait_for_file_response(rt: Any, output: str, name: str) -> Any:
     return SimpleNamespace(**wait(found, f"{name}'s script to run"))
 
 
+def print_trace(rt: Any) -> None:
+    """Every session as the Visual Trace lists it, but the scheduled service's first session only: its later
+    ones repeat it (they are all in the Visual Trace page)."""
+    first_source: Dict[Any, str] = {}
+    for header in rt.messages():
+        first_source.setdefault(header["SessionId"], header["SourceConfigName"])
+    scheduled = [s for s, source in first_source.items() if source == "Scheduled Commands"]
+    for session in first_source:
+        if session in scheduled[1:]:
+            continue
+        print(rt.trace_text(session))
+        if scheduled[1:] and session == scheduled[0]:
+            later = ", ".join(str(s) for s in scheduled[1:])
+            print(f"  (sessions {later}: the same scheduled command, one per CallInterval: not shown)")
+
+
 def with_third_operation(xml: str, host: str, port: int) -> str:
     """The production with one more operation, as one adds it on the Production Configuration page."""
     item = (
@@ -242,7 +258,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             rt.stop_production()
 
         step("message trace (as the Visual Trace lists it: session, hop, body class, status, columns)")
-        print(rt.trace_text())
+        print_trace(rt)
 
         step("Event Log")
         for entry in rt.event_log():
