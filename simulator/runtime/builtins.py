@@ -5,8 +5,8 @@ CallInterval "default 5 seconds, minimum 0.1", ReplyCodeActions/RetryInterval/Fa
 ``%CredentialsObj`` + ``CredentialsSet``), docs/pyprod-runtime.md §1.4 (message classes extend
 ``(%Persistent, Ens.Request)``). Defaults the sources do not give are marked ``[unverified]``.
 ``EnsLib.File.InboundAdapter`` has the settings docs/offline-runtime.md §8 lists (FilePath, FileSpec,
-ArchivePath, WorkPath, CallInterval, Charset, ConfirmComplete and FileAccessTimeout with IRIS's defaults:
-§8.1) and is ``[unverified]`` beyond that.
+ArchivePath, WorkPath, CallInterval, Charset, ConfirmComplete and FileAccessTimeout with IRIS's defaults,
+docs/offline-runtime.md §8.1) and is ``[unverified]`` beyond that.
 """
 
 from __future__ import annotations
