@@ -27,8 +27,9 @@ def offline_iris(workdir: Any) -> Iterator[OfflineIRIS]:
 def start_terminal_production(rt: OfflineIRIS, sim: Any, inbox: Any, done: Any,
                               overrides: Optional[Overrides] = None, password: Optional[str] = None) -> None:
     """Start TerminalProduction with its operation on ``sim``, the Credentials entry "LiteTerminal" holding
-    ``_SYSTEM``/``password`` (none when ``password`` is None), Command Files polling ``inbox`` every 0.1 s and
-    archiving to ``done``, and the scheduled commands quiet; ``overrides`` win."""
+    ``_SYSTEM``/``password`` (none when ``password`` is None), Command Files polling ``inbox`` every 0.1 s,
+    waiting 1 s for a file's size to settle and archiving to ``done``, and the scheduled commands quiet;
+    ``overrides`` win."""
     rt.credentials.delete("LiteTerminal")
     if password is not None:
         rt.credentials.set("LiteTerminal", "_SYSTEM", password)
@@ -39,6 +40,9 @@ def start_terminal_production(rt: OfflineIRIS, sim: Any, inbox: Any, done: Any,
         (FILES, "Adapter", "FilePath"): str(inbox),
         (FILES, "Adapter", "ArchivePath"): str(done),
         (FILES, "Adapter", "CallInterval"): "0.1",
+        # ConfirmComplete=Size waits 1 s per file, not 2: still a whole second, so a file the service left
+        # empty and a test then writes is always seen as modified (docs/offline-runtime.md §8.1)
+        (FILES, "Adapter", "FileAccessTimeout"): "1",
     }
     settings.update(overrides or {})
     rt.start_production(PRODUCTION, overrides=settings)
