@@ -9,7 +9,7 @@ Public API::
 
 Layers (each module one job): ``frames`` (JSON frames), ``protocol`` (sans-IO state machine),
 ``output`` (ANSI/error/namespace helpers), ``login`` (Atelier REST),
-``wire`` (sans-IO WebSocket codec), ``transport`` (socket + deadlines),
+``transport`` (websocket-client on our socket, deadlines), ``guarded`` (the socket it reads through),
 ``httpguard`` (wall-clock bound for requests),
 ``client`` (LiteTerminal), ``errors`` (the exception tree), ``__main__`` (the CLI).
 """

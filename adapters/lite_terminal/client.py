@@ -241,7 +241,7 @@ class LiteTerminal:
 
     Timeouts are seconds; None or a negative number means no limit; anything else must be a finite
     number up to :data:`MAX_TIMEOUT` (``connect_timeout`` more than 0). ``max_frame_bytes`` caps one
-    WebSocket message (a larger one ends the session as a protocol error before it is read). The
+    WebSocket message (a larger one ends the session as a protocol error while it arrives). The
     wall-clock bounds are listed in the module docstring. Thread safety: one thread at a time; a lock
     serialises concurrent misuse, and ``close()`` from another thread cuts a running command short.
     """

@@ -1,12 +1,15 @@
-"""The thin I/O layer: one WebSocket on one socket, every call under a wall-clock deadline.
+"""The thin I/O layer: one WebSocket (websocket-client) on one socket, every call under a wall-clock deadline.
 
-The RFC 6455 codec is sans-IO (``wire``); this module only moves bytes and owns the clock. Each call
-takes a deadline for the whole call (not per socket read): connecting (TCP, TLS, upgrade answer), sending
-and receiving return or fail by it, whether the peer trickles a byte at a time, floods pings or stops
-mid-frame. Everything ``socket``/``ssl`` can raise is translated into the TerminalError tree.
-``recv`` never raises for the two ordinary outcomes: it returns :data:`Signal.TIMEOUT` when the deadline
-passes and :data:`Signal.CLOSED` when the server closed or dropped the socket. Binary messages are
-skipped: the protocol is JSON text only (docs/protocol.md §6.1).
+websocket-client does the opening handshake and the framing (RFC 6455); this module opens the TCP (and
+TLS) socket itself, hands websocket-client a :class:`~.guarded.GuardedSocket` around it and owns the clock:
+each call takes a deadline for the whole call (not per socket read), and every byte websocket-client reads
+or writes — handshake answer, frames, pings it answers, fragments — goes through that wrapper, which stops
+at the deadline and refuses a message over the cap while it arrives. Everything ``socket``/``ssl``/
+``websocket`` can raise is translated into the TerminalError tree. ``recv`` never raises for the two
+ordinary outcomes: it returns :data:`Signal.TIMEOUT` when the deadline passes and :data:`Signal.CLOSED`
+when the server closed or dropped the socket. Binary messages are skipped: the protocol is JSON text only
+(docs/protocol.md §6.1). Text is decoded strictly in C (``bytes.decode``), not by websocket-client's
+Python UTF-8 validator (``skip_utf8_validation=True``: 14 s for a 50 MB frame there).
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from __future__ import annotations
 import enum
 import logging
 import secrets
+import select
 import socket
 import ssl
+import struct
 import time
 from collections import deque
-from typing import Deque, List, Optional, Tuple, Union
+from typing import Deque, List, Optional, Union
 from urllib.parse import urlsplit
 
-from . import wire
+import websocket
+
 from .errors import (
     AuthError,
     ConnectError,
@@ -30,6 +36,7 @@ from .errors import (
     ServerUnavailable,
     UnsupportedServer,
 )
+from .guarded import BudgetExceeded, DeadlineExpired, GuardedSocket
 from .login import redirect_error
 
 __all__ = ["Signal", "WebSocketTransport", "ssl_context", "MAX_FRAME_BYTES", "CLOSE_WAIT"]
@@ -40,8 +47,52 @@ Verify = Union[bool, str]
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024  # default cap on one WebSocket message (docs/protocol.md §12: none known)
 CLOSE_WAIT = 1.0  # close(): at most this long for the close handshake, then the socket is dropped
-_READ_SIZE = 262144
-_MAX_WAIT = 86400.0  # one socket wait is at most a day; longer deadlines loop (settimeout overflows)
+MAX_HEADER_BYTES = 65536  # the upgrade answer (headers and any error body) larger than this is refused
+_FRAME_HEAD = 14  # the largest frame header: the cap counts bytes on the wire, one header allowed for
+_MAX_WAIT = 86400.0
+
+OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x2, 0x8, 0x9, 0xA
+# RFC 6455 sections 7.4.1 and 7.4.2: codes a peer may send in a close frame.
+_VALID_CLOSE = frozenset(range(1000, 1004)) | frozenset(range(1007, 1012)) | frozenset({1012, 1013, 1014})
+
+# websocket-client's protocol errors, in our words (its texts differ between versions; matched by part)
+_FRAMING_ERRORS = (
+    ("rsv is not implemented", "the server set reserved WebSocket bits (RSV1-3) without an extension"),
+    ("Invalid opcode", "the server sent a WebSocket frame with a reserved opcode"),
+    ("Invalid close opcode", "the server sent a close frame with an invalid code"),
+    ("Invalid close frame", "the server sent a malformed close frame (a 1-byte payload or over 125 bytes)"),
+    ("Ping message is too long", "the server sent a WebSocket control frame longer than 125 bytes"),
+    ("Invalid ping frame", "the server sent a fragmented WebSocket control frame"),
+    ("Illegal frame", "the server sent a continuation frame with no message to continue, or a new message "
+                      "inside a fragmented one"),
+)
+
+
+class _NoSharedCookies:
+    """Replaces websocket-client's process-wide handshake cookie jar (``websocket._handshake.CookieJar``).
+
+    That jar keeps every ``Set-Cookie`` with a ``Domain`` attribute from any server's 101 or redirect
+    answer and adds it to every later upgrade to a matching host, so one hostile server could plant a
+    session cookie for another. The upgrade's cookies come only from login.cookie_header.
+    """
+
+    def add(self, set_cookie: object) -> None:
+        pass
+
+    def set(self, set_cookie: object) -> None:
+        pass
+
+    def get(self, host: object) -> str:
+        return ""
+
+
+def _isolate_handshake_cookies() -> None:
+    handshake = getattr(websocket, "_handshake", None)
+    if handshake is not None and hasattr(handshake, "CookieJar"):
+        handshake.CookieJar = _NoSharedCookies()
+
+
+_isolate_handshake_cookies()
 
 
 class Signal(enum.Enum):
@@ -79,25 +130,33 @@ def _remaining(deadline: Optional[float]) -> Optional[float]:
 class WebSocketTransport:
     """An open terminal socket. One thread at a time (the client holds a lock)."""
 
-    def __init__(self, sock: socket.socket, url: str, max_frame_bytes: int = MAX_FRAME_BYTES,
-                 buffered: bytes = b"") -> None:
-        self._sock = sock
+    def __init__(self, sock: Union[socket.socket, GuardedSocket], url: str,
+                 max_frame_bytes: int = MAX_FRAME_BYTES, ws: Optional[websocket.WebSocket] = None) -> None:
+        """``sock``: the guarded socket :meth:`open` upgraded through ``ws``, or a plain socket already
+        past the upgrade (framing starts at once)."""
+        guard = sock if isinstance(sock, GuardedSocket) else GuardedSocket(sock, max_frame_bytes)
+        if ws is None:
+            ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=False)
+            ws.sock, ws.connected = guard, True
+        # frames are read straight from the guard (not through websocket-client's per-read socket helper,
+        # which only adds timeout handling the guard does itself): the same bytes, fewer Python layers
+        ws.frame_buffer.recv = guard.recv
+        self._ws = ws
+        self._guard = guard
         self.url = url
         self.close_code: Optional[int] = None
-        self._reader = wire.FrameReader(max_frame_bytes)
         self._messages: Deque[str] = deque()
         self._closed = False
         self._peer_closed = False
         self._error: Optional[RemoteProtocolError] = None  # raised once the messages before it are taken
+        self._max = max_frame_bytes
         self.rtt: Optional[float] = None  # smallest WebSocket ping round trip seen, seconds
         self.samples = 0  # pongs measured
         self.pongless = False  # set by the client when a ping went unanswered: no more waiting for pongs
         self._ping: Optional[bytes] = None
         self._ping_sent = 0.0
-        self._recv_buf = bytearray(_READ_SIZE)
-        self._view = memoryview(self._recv_buf)
-        if buffered:
-            self._absorb(buffered)
+        guard.budget = max_frame_bytes + _FRAME_HEAD
+        guard.start_message()
 
     # -- opening -------------------------------------------------------------------------------------
 
@@ -118,36 +177,48 @@ class WebSocketTransport:
         where = _where(url)
         context = ssl_context(verify, where.split("/", 1)[0]) if tls else None
         sock: Optional[socket.socket] = None
+        ws: Optional[websocket.WebSocket] = None
+        guard: Optional[GuardedSocket] = None
         failure: Optional[ConnectError] = None
         try:
             sock = socket.create_connection((host, port), timeout=_remaining(deadline))
-            sock, rest = _upgrade(sock, context, host, parts.netloc.rsplit("@", 1)[-1],
-                                  (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), cookie,
-                                  deadline)
-        except _Answered as answer:
-            failure = _bad_status(url, answer.status, answer.location)
-        except ssl.SSLError as exc:
-            failure = ConnectError(f"TLS handshake with {where} failed: {_tls_reason(exc)}")
-        except socket.timeout:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if context is not None:
+                sock = _tls(sock, context, host, deadline)
+            guard = GuardedSocket(sock, MAX_HEADER_BYTES)
+            guard.deadline = deadline
+            # skip_utf8_validation: text is decoded strictly in C below (module docstring); no lock: the
+            # client holds its own; redirect_limit=0: never follow (websocket-client 1.9.2 then raises
+            # "Redirect limit exhausted", 1.9.0 returns the 3xx as if connected: the status is checked)
+            ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=False)
+            ws.connect(url, socket=guard, cookie=cookie or None, redirect_limit=0, suppress_origin=True)
+            failure = _answer_error(ws, url)
+        except websocket.WebSocketBadStatusException as exc:
+            failure = _bad_status(url, exc.status_code, (exc.resp_headers or {}).get("location"))
+        except websocket.WebSocketException as exc:
+            failure = _answer_error(ws, url) or ConnectError(
+                f"WebSocket upgrade at {where} failed: {_upgrade_reason(exc)}")
+        except BudgetExceeded:
+            failure = ConnectError(f"WebSocket upgrade at {where} failed: the answer exceeds "
+                                   f"{MAX_HEADER_BYTES} bytes")
+        except (DeadlineExpired, socket.timeout):
             failure = ConnectError(f"the WebSocket upgrade at {where} timed out after {timeout} s; check "
                                    "that the web server supports WebSockets")
+        except ssl.SSLError as exc:
+            failure = ConnectError(f"TLS handshake with {where} failed: {_tls_reason(exc)}")
         except socket.gaierror:
             failure = ConnectError(f"cannot resolve the host of {where}")
         except ConnectionRefusedError:
             failure = ConnectError(f"connection to {where} refused")
-        except RemoteProtocolError as exc:
-            failure = ConnectError(f"WebSocket upgrade at {where} failed: {exc}")
-        except ConnectError as exc:
-            failure = ConnectError(str(exc))
         except (OSError, ValueError, OverflowError) as exc:
             failure = ConnectError(f"WebSocket upgrade at {where} failed: {type(exc).__name__}")
         if failure is not None:  # raised here, outside any handler: nothing chained (the cookie stays out)
             if sock is not None:
                 sock.close()
             raise failure
-        assert sock is not None
+        assert ws is not None and guard is not None
         log.debug("WebSocket open: %s", url)
-        return cls(sock, url, max_frame_bytes, rest)
+        return cls(guard, url, max_frame_bytes, ws)
 
     # -- traffic ---------------------------------------------------------------------------------------
 
@@ -156,14 +227,22 @@ class WebSocketTransport:
         if self._closed:
             raise ConnectionLost(f"the WebSocket to {_where(self.url)} is closed")
         self._ping = None  # a pong after this may wait behind the server's work: not a round trip sample
-        self._send_frame(wire.OP_TEXT, text.encode("utf-8"), deadline)
+        self._send(text.encode("utf-8"), OP_TEXT, deadline)
 
-    def _send_frame(self, opcode: int, payload: bytes, deadline: Optional[float]) -> None:
+    def _send(self, payload: bytes, opcode: int, deadline: Optional[float]) -> None:
+        guard = self._guard
+        guard.deadline, guard.wait, guard.buffer_only = deadline, True, False
         try:
-            _send_all(self._sock, wire.encode_frame(opcode, payload), deadline)
-        except (OSError, ValueError) as exc:
-            self._mark_closed()
-            raise ConnectionLost(f"sending to {_where(self.url)} failed: {type(exc).__name__}") from None
+            data = websocket.ABNF.create_frame(payload, opcode).format()  # websocket-client masks and frames
+            while data:
+                data = data[guard.send(data):]
+            return
+        except DeadlineExpired:
+            why = "the deadline passed"
+        except (websocket.WebSocketException, OSError, ValueError) as exc:
+            why = type(exc).__name__
+        self._mark_closed()
+        raise ConnectionLost(f"sending to {_where(self.url)} failed: {why}")
 
     def recv(self, timeout: Optional[float] = None, deadline: Optional[float] = None,
              until_pong: bool = False) -> Union[str, Signal]:
@@ -171,7 +250,6 @@ class WebSocketTransport:
         ``timeout`` seconds from now; neither = wait forever. Raises RemoteProtocolError for framing the
         RFC forbids or a message over the frame cap (the socket is closed then). ``until_pong``: also
         return Signal.PONG once the pong of :meth:`ping` has been measured."""
-        samples = self.samples
         if self._messages:
             return self._messages.popleft()
         if self._error is not None:
@@ -181,118 +259,135 @@ class WebSocketTransport:
             return CLOSED
         if deadline is None and timeout is not None:
             deadline = time.monotonic() + max(timeout, 0.0)
-        sock = self._sock
+        guard = self._guard
+        guard.deadline, guard.wait, guard.buffer_only = deadline, True, False
+        samples = self.samples
         while True:
-            wait = _remaining(deadline)
-            if wait is not None and wait <= 0:
+            got = self._next()
+            if got is not None:
+                if isinstance(got, str) or got is CLOSED:
+                    return got
                 return TIMEOUT
-            try:
-                sock.settimeout(wait)
-                n = sock.recv_into(self._view)
-            except (socket.timeout, ssl.SSLWantReadError, BlockingIOError):
-                continue
-            except InterruptedError:
-                continue
-            except (OSError, ValueError):
-                self._mark_closed()
-                return CLOSED
-            if not n:
-                self._mark_closed()
-                return CLOSED
-            self._absorb(self._recv_buf[:n])
-            if self._messages:
-                return self._messages.popleft()
             if self._error is not None:
                 error, self._error = self._error, None
                 raise error
-            if self._closed:
-                return CLOSED
             if until_pong and self.samples != samples:
                 return Signal.PONG
 
-    def _absorb(self, data: bytes) -> None:
-        """Parse ``data``; queue text messages, answer pings (one pong per batch), note a close."""
-        events = self._reader.feed(data)
-        if self._reader.error is not None and self._error is None and not self._closed:
-            self._error = RemoteProtocolError(f"broken WebSocket framing from {_where(self.url)}: "
-                                              f"{self._reader.error}")
-            self._mark_closed()
-        ping: Optional[bytes] = None
-        for kind, value in events:
-            if kind == "text":
-                self._messages.append(value)  # type: ignore[arg-type]
-            elif kind == "ping":
-                ping = value  # type: ignore[assignment]
-            elif kind == "pong":
-                if self._ping is not None and value == self._ping:
-                    sample = time.monotonic() - self._ping_sent
-                    self.rtt = sample if self.rtt is None else min(self.rtt, sample)
-                    self.samples += 1
-                    self._ping = None
-            elif kind == "close":
-                self.close_code = value[0]  # type: ignore[index]
-                log.debug("server closed the WebSocket (code %s)", self.close_code)
-                self._peer_closed = True
-                self._reply_close()
-                break
-            elif kind == "binary":
-                log.debug("skipping a binary WebSocket message")
-        if ping is not None and not self._closed:
-            try:  # a pong must not wait on a peer that does not read: a short, bounded try
-                self._send_frame(wire.OP_PONG, ping, time.monotonic() + 0.2)
-            except ConnectionLost:
-                pass
-
-    def _reply_close(self) -> None:
+    def _next(self) -> Union[str, Signal, None]:
+        """Read one frame through websocket-client: a text message, CLOSED, TIMEOUT (the deadline passed
+        or nothing more was there) or None (a control frame was handled, or an error noted)."""
+        guard = self._guard
         try:
-            _send_all(self._sock, wire.encode_frame(wire.OP_CLOSE, wire.close_payload(1000)),
-                      time.monotonic() + 0.2)
-        except (OSError, ValueError):
-            pass
+            opcode, frame = self._ws.recv_data_frame(True)
+        except DeadlineExpired:
+            if guard.broken:  # a pong or close was cut off mid-frame: the stream is unusable
+                self._mark_closed()
+                return CLOSED
+            return TIMEOUT
+        except BudgetExceeded:
+            return self._fail(f"the server sent a WebSocket message of more than {self._max} bytes "
+                              "(max_frame_bytes); the rest of it was not read")
+        except websocket.WebSocketProtocolException as exc:
+            return self._fail(_framing_reason(exc))
+        except websocket.WebSocketPayloadException as exc:
+            return self._fail(f"the server sent an invalid WebSocket payload ({type(exc).__name__})")
+        except (websocket.WebSocketException, OSError, ValueError, struct.error):
+            self._mark_closed()  # EOF, reset, or the socket closed under us (abort)
+            return CLOSED
+        guard.start_message()
+        data = frame.data
+        if getattr(frame, "mask_value", 0):  # the has-mask bit of the (last) frame
+            return self._fail("the server sent a masked WebSocket frame (RFC 6455 section 5.1)")
+        if opcode == OP_TEXT:
+            try:
+                return data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+            except UnicodeDecodeError:
+                return self._fail("the server sent a text frame that is not valid UTF-8")
+        if opcode == OP_CLOSE:
+            return self._on_close(data)
+        if len(data) > 125:
+            return self._fail("the server sent a WebSocket control frame longer than 125 bytes")
+        if opcode == OP_PONG and self._ping is not None and data == self._ping:
+            sample = time.monotonic() - self._ping_sent
+            self.rtt = sample if self.rtt is None else min(self.rtt, sample)
+            self.samples += 1
+            self._ping = None
+        elif opcode == OP_BINARY:
+            log.debug("skipping a binary WebSocket message")
+        if guard.broken:
+            self._mark_closed()
+            return CLOSED
+        return None
+
+    def _on_close(self, data: bytes) -> Union[Signal, None]:
+        """websocket-client has answered the close already; check the payload (RFC 6455 5.5.1, 7.4)."""
+        self._peer_closed = True
+        if data:
+            code = struct.unpack("!H", data[:2])[0]
+            try:
+                data[2:].decode("utf-8")
+            except UnicodeDecodeError:
+                return self._fail("the server sent a close frame whose reason is not valid UTF-8")
+            if code not in _VALID_CLOSE and not 3000 <= code <= 4999:
+                return self._fail(f"the server sent a close frame with the invalid code {code}")
+            self.close_code = code
+        log.debug("server closed the WebSocket (code %s)", self.close_code)
         self._mark_closed()
+        return CLOSED
+
+    def _fail(self, why: str) -> None:
+        """Note a protocol violation (raised once the messages before it are taken) and drop the socket."""
+        if self._error is None and not self._closed:
+            self._error = RemoteProtocolError(f"broken WebSocket framing from {_where(self.url)}: {why}")
+        self._mark_closed()
+        return None
 
     def ping(self, deadline: Optional[float] = None) -> None:
         """Send a WebSocket ping; its pong (answered by the server's WebSocket layer, RFC 6455 section 5.5.2)
         updates :attr:`rtt` if nothing was sent in between. Sending it may raise ConnectionLost."""
+        if self._closed:
+            raise ConnectionLost(f"the WebSocket to {_where(self.url)} is closed")
         self._ping = secrets.token_bytes(8)
         self._ping_sent = time.monotonic()
-        self._send_frame(wire.OP_PING, self._ping, deadline)
+        self._send(self._ping, OP_PING, deadline)
 
     def has_pending(self) -> bool:
-        """True if complete messages were read ahead and wait in the buffer."""
+        """True if complete messages were read ahead (already received, not waited for)."""
+        self._read_ahead(touch_socket=False)
         return bool(self._messages) or self._error is not None
 
     def abort(self) -> None:
         """Drop the socket at once, without a close handshake; safe from another thread (a blocked
         ``recv`` there returns CLOSED)."""
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        self._guard.shutdown(socket.SHUT_RDWR)
         self._mark_closed()
 
     def poll(self) -> bool:
         """Without blocking: read what has already arrived (kept for :meth:`take_pending`); True if the
         server has closed the socket meanwhile (docs/protocol.md §4.5, §12: idle closes happen, and
         noticing one before sending keeps a command from being lost). Broken framing counts as closed."""
-        if self._closed:
-            return True
-        sock = self._sock
-        try:
-            sock.settimeout(0.0)
-            while not self._closed:
-                n = sock.recv_into(self._view)
-                if not n:
-                    self._mark_closed()
-                    break
-                self._absorb(self._recv_buf[:n])
-        except (BlockingIOError, ssl.SSLWantReadError, InterruptedError, socket.timeout):
-            pass
-        except (OSError, ValueError):
-            self._mark_closed()
+        self._read_ahead(touch_socket=True)
         return self._closed
 
     server_closed = poll
+
+    def _read_ahead(self, touch_socket: bool) -> None:
+        """Queue every complete message that is there without waiting (from the socket, or only from what
+        has been read already)."""
+        guard = self._guard
+        if self._closed or not (guard.ready() if touch_socket else guard.buffered):
+            return  # nothing there: no need to go through websocket-client's reader
+        guard.wait, guard.buffer_only = False, not touch_socket
+        try:
+            while not self._closed and self._error is None:
+                got = self._next()
+                if isinstance(got, str):
+                    self._messages.append(got)
+                elif got is not None:
+                    break
+        finally:
+            guard.wait, guard.buffer_only = True, False
 
     def take_pending(self) -> List[str]:
         """Messages read ahead by :meth:`poll`, oldest first (and forget them, and any framing error)."""
@@ -309,10 +404,7 @@ class WebSocketTransport:
         if self._closed:
             return
         self._closed = True
-        try:
-            self._sock.close()
-        except OSError:
-            pass
+        self._guard.close()
 
     def close(self, timeout: float = CLOSE_WAIT) -> None:
         """Send a normal close (docs/protocol.md §15.1 step 8), wait for the answer at most ``timeout``
@@ -321,83 +413,72 @@ class WebSocketTransport:
             return
         deadline = time.monotonic() + max(timeout, 0.0)
         try:
-            _send_all(self._sock, wire.encode_frame(wire.OP_CLOSE, wire.close_payload(1000)), deadline)
+            guard = self._guard
+            guard.deadline, guard.wait, guard.buffer_only = deadline, True, False
+            self._ws.send_close(1000)
             while not self._closed and not self._peer_closed:
                 self._messages.clear()
-                if self.recv(deadline=deadline) is TIMEOUT:
+                self._error = None
+                if self._next() is TIMEOUT:
                     break
         except Exception:  # noqa: BLE001 - closing must not fail the caller
             pass
         finally:
             self._messages.clear()
+            self._error = None
             self._mark_closed()
 
 
-class _Answered(Exception):
-    """Internal: the upgrade got an HTTP answer other than 101."""
-
-    def __init__(self, status: int, location: Optional[str]) -> None:
-        super().__init__(status)
-        self.status, self.location = status, location
-
-
-def _upgrade(sock: socket.socket, context: Optional[ssl.SSLContext], host: str, host_header: str, path: str,
-             cookie: str, deadline: Optional[float]) -> Tuple[socket.socket, bytes]:
-    """TLS (if any) and the upgrade request/answer, by ``deadline``: the (possibly TLS) socket and the
-    bytes that came after the answer's headers (the first frames)."""
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    if context is not None:
-        sock.settimeout(_remaining(deadline))
-        sock = context.wrap_socket(sock, server_hostname=host)
-    request, key = wire.upgrade_request(host_header, path, cookie)
-    _send_all(sock, request, deadline)
-    block, rest = _read_header_block(sock, deadline, host_header)
-    status, headers = wire.parse_upgrade_answer(block, key)
-    if status != 101:
-        sock.close()
-        raise _Answered(status, headers.get("location"))
-    return sock, rest
-
-
-def _send_all(sock: socket.socket, data: bytes, deadline: Optional[float]) -> None:
-    """sendall under one deadline: a peer that stops reading cannot hold us past it."""
-    if deadline is None:
-        sock.settimeout(None)
-        sock.sendall(data)
-        return
-    view = memoryview(data)
-    while view:
-        wait = _remaining(deadline)
-        if not wait:
-            raise socket.timeout("send deadline passed")
-        sock.settimeout(wait)
-        try:
-            sent = sock.send(view)
-        except (BlockingIOError, ssl.SSLWantWriteError, InterruptedError):
-            continue
-        view = view[sent:]
-
-
-def _read_header_block(sock: socket.socket, deadline: Optional[float], where: str):  # noqa: ANN202
-    """The upgrade answer's header block (bounded in size and time) and the bytes that followed it."""
-    data = bytearray()
+def _tls(sock: socket.socket, context: ssl.SSLContext, host: str, deadline: Optional[float]) -> ssl.SSLSocket:
+    """The TLS handshake by ``deadline`` (a peer dripping it cannot stretch it: non-blocking steps)."""
+    tls = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+    tls.setblocking(False)
     while True:
-        end = data.find(b"\r\n\r\n")
-        if end != -1:
-            return bytes(data[:end]), bytes(data[end + 4 :])
-        if len(data) > wire.MAX_HEADER_BYTES:
-            raise RemoteProtocolError(f"the upgrade answer's headers exceed {wire.MAX_HEADER_BYTES} bytes")
-        wait = _remaining(deadline)
-        if wait is not None and wait <= 0:
-            raise socket.timeout("upgrade deadline passed")
-        sock.settimeout(wait)
         try:
-            chunk = sock.recv(4096)
-        except (BlockingIOError, ssl.SSLWantReadError, InterruptedError):
-            continue
-        if not chunk:
-            raise ConnectError(f"the server at {where} closed the connection during the WebSocket upgrade")
-        data += chunk
+            tls.do_handshake()
+            return tls
+        except ssl.SSLWantReadError:
+            waiting = ([tls], [])
+        except ssl.SSLWantWriteError:
+            waiting = ([], [tls])
+        wait = _remaining(deadline)
+        if wait is not None and wait <= 0 or not any(select.select(*waiting, [], wait)):
+            raise socket.timeout("TLS handshake deadline passed")
+
+
+def _answer_error(ws: Optional[websocket.WebSocket], url: str) -> Optional[ConnectError]:
+    """The refusal of an upgrade answer other than a valid 101 (a 3xx stays in ``handshake_response``
+    with redirect_limit=0), or None."""
+    answer = getattr(ws, "handshake_response", None)
+    status = getattr(answer, "status", None)
+    if not isinstance(status, int):
+        return None
+    headers = getattr(answer, "headers", None) or {}
+    if status != 101:
+        return _bad_status(url, status, headers.get("location"))
+    if headers.get("sec-websocket-extensions"):
+        return ConnectError(f"WebSocket upgrade at {_where(url)} failed: the server chose a WebSocket "
+                            "extension this client did not offer")
+    return None
+
+
+def _upgrade_reason(exc: websocket.WebSocketException) -> str:
+    text = str(exc)
+    if isinstance(exc, websocket.WebSocketConnectionClosedException):
+        return "the server closed the connection during the WebSocket upgrade"
+    if "Invalid WebSocket Header" in text:
+        return "the server answered 101 without a valid WebSocket accept"
+    if "status line" in text or "header" in text.lower():
+        return "the upgrade answer is not HTTP"
+    return type(exc).__name__
+
+
+def _framing_reason(exc: Exception) -> str:
+    text = str(exc)
+    for part, ours in _FRAMING_ERRORS:
+        if part in text:
+            return ours
+    return f"a WebSocket frame websocket-client refused ({text[:120]})"
 
 
 def _where(url: str) -> str:
