@@ -210,7 +210,10 @@ class WebSocketTransport:
             failure = ConnectError(f"cannot resolve the host of {where}")
         except ConnectionRefusedError:
             failure = ConnectError(f"connection to {where} refused")
-        except (OSError, ValueError, OverflowError) as exc:
+        except (IndexError, ValueError) as exc:  # websocket-client 1.9.0 on an answer that is not HTTP
+            what = "the upgrade answer is not HTTP" if ws is not None else "bad address"
+            failure = ConnectError(f"WebSocket upgrade at {where} failed: {what} ({type(exc).__name__})")
+        except (OSError, OverflowError) as exc:
             failure = ConnectError(f"WebSocket upgrade at {where} failed: {type(exc).__name__}")
         if failure is not None:  # raised here, outside any handler: nothing chained (the cookie stays out)
             if sock is not None:
