@@ -8,7 +8,7 @@ the engine needs: inheritance (``%Extends``), merged properties and the effectiv
 from __future__ import annotations
 
 import threading
-from typing import Dict, List, Optional
+from typing import Dict, FrozenSet, List, Optional
 
 from .builtins import builtin_classes
 from .clsparse import ClassDef, MethodDef, ParamDef, PropDef, parse_cls
@@ -23,7 +23,11 @@ class ClassRegistry:
         self._lock = threading.RLock()
         self.classes: Dict[str, ClassDef] = {c.name: c for c in builtin_classes()}
         self.loaded_order: List[str] = []
-        self._mro_cache: Dict[str, List[ClassDef]] = {}  # cleared whenever a class is (re)loaded
+        # derived answers, cleared whenever a class is (re)loaded (every message asks them several times)
+        self._mro_cache: Dict[str, List[ClassDef]] = {}
+        self._ancestors: Dict[str, FrozenSet[str]] = {}
+        self._properties: Dict[str, Dict[str, PropDef]] = {}
+        self._kinds: Dict[str, str] = {}
 
     # -- loading ---------------------------------------------------------------------------------
     def load_text(self, text: str) -> ClassDef:
@@ -33,6 +37,9 @@ class ClassRegistry:
         with self._lock:
             self.classes[cdef.name] = cdef
             self._mro_cache.clear()
+            self._ancestors.clear()
+            self._properties.clear()
+            self._kinds.clear()
             if cdef.name not in self.loaded_order:
                 self.loaded_order.append(cdef.name)
         return cdef
@@ -76,12 +83,22 @@ class ClassRegistry:
 
     def extends(self, name: str, base: str) -> bool:
         """``%Extends``: is ``name`` ``base`` or a subclass of it."""
-        return any(c.name == base for c in self.mro(name))
+        names = self._ancestors.get(name)
+        if names is None:
+            names = frozenset(c.name for c in self.mro(name))
+            if name in self.classes:
+                self._ancestors[name] = names
+        return base in names
 
     def properties(self, name: str) -> Dict[str, PropDef]:
-        merged: Dict[str, PropDef] = {}
-        for c in reversed(self.mro(name)):
-            merged.update(c.properties)
+        """Merged properties, subclass definitions winning (a shared cached dict: do not change it)."""
+        merged = self._properties.get(name)
+        if merged is None:
+            merged = {}
+            for c in reversed(self.mro(name)):
+                merged.update(c.properties)
+            if name in self.classes:
+                self._properties[name] = merged
         return merged
 
     def property(self, name: str, prop: str) -> Optional[PropDef]:
@@ -113,6 +130,14 @@ class ClassRegistry:
 
     def kind(self, name: str) -> str:
         """Which Ens role a class plays (the first matching base in this order)."""
+        cached = self._kinds.get(name)
+        if cached is None:
+            cached = self._kind(name)
+            if name in self.classes:
+                self._kinds[name] = cached
+        return cached
+
+    def _kind(self, name: str) -> str:
         for base, kind in (
             ("Ens.BusinessService", "BusinessService"),
             ("Ens.BusinessProcess", "BusinessProcess"),

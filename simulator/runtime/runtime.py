@@ -50,7 +50,7 @@ class ClassView:
 
     @property
     def properties(self) -> Dict[str, Any]:
-        return self._ns.registry.properties(self.name)
+        return dict(self._ns.registry.properties(self.name))
 
     @property
     def parameters(self) -> Dict[str, Any]:
