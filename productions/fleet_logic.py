@@ -105,7 +105,12 @@ def cut_output(output: str, limit: int) -> str:
 
 @dataclass
 class FleetRun:
-    """One fleet request in progress: the schedule, each finished target's result, and timing."""
+    """One fleet request in progress: the schedule, each finished target's result, and timing.
+
+    The state text is one JSON line for the run (schedule, command, limits, start time) followed by one JSON
+    line per finished target. Each reply parses only the first line and appends one line, so a reply costs
+    the same on the 50th target as on the first; the result lines are read once, when the run is answered.
+    """
 
     schedule: FleetSchedule
     command: str
@@ -113,6 +118,8 @@ class FleetRun:
     started_at: float = field(default_factory=time.time)
     results: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     digests: Dict[str, str] = field(default_factory=dict)
+    #: result lines read from the state and not parsed yet (see :meth:`load_results`)
+    kept_lines: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         per_target = STATE_BUDGET // max(1, len(self.schedule.targets))
@@ -129,23 +136,40 @@ class FleetRun:
         self.results[target] = entry
         self.schedule.finish(target, str(entry["Status"]))
 
+    def load_results(self) -> None:
+        """Parse the result lines kept from the state into :attr:`results` and :attr:`digests`."""
+        for line in self.kept_lines.split("\n"):
+            if not line:
+                continue
+            target, entry, digest = json.loads(line)
+            self.results.setdefault(target, entry)
+            self.digests.setdefault(target, digest)
+        self.kept_lines = ""
+
     def to_json(self) -> str:
-        return json.dumps({
+        head = json.dumps({
             "schedule": self.schedule.to_dict(), "command": self.command, "output_chars": self.output_chars,
-            "started_at": self.started_at, "results": self.results, "digests": self.digests,
+            "started_at": self.started_at,
         })
+        # json.dumps escapes line breaks inside strings, so each line is one whole JSON value
+        fresh = "".join(
+            json.dumps([target, entry, self.digests.get(target, "")]) + "\n"
+            for target, entry in self.results.items()
+        )
+        return head + "\n" + self.kept_lines + fresh
 
     @classmethod
     def from_json(cls, text: str) -> FleetRun:
-        data = json.loads(text)
+        head, _, lines = text.partition("\n")
+        data = json.loads(head)
         return cls(
             schedule=FleetSchedule.from_dict(data["schedule"]), command=str(data["command"]),
-            output_chars=int(data["output_chars"]), started_at=float(data["started_at"]),
-            results=dict(data["results"]), digests=dict(data["digests"]),
+            output_chars=int(data["output_chars"]), started_at=float(data["started_at"]), kept_lines=lines,
         )
 
     def response_fields(self, now: Optional[float] = None) -> Dict[str, Any]:
         """The FleetCommandResponse's fields once the run is done (skipped targets filled in)."""
+        self.load_results()
         s = self.schedule
         results: List[Dict[str, Any]] = []
         for target in s.targets:

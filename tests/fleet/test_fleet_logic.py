@@ -182,6 +182,32 @@ def test_the_run_state_stays_within_an_iris_string_however_large_the_outputs():
     assert "fleet response keeps the first 3000 of 50003 characters" in fields["Results"][0]["Output"]
 
 
+def test_each_reply_appends_to_the_run_state_and_the_answer_is_the_same_as_in_one_piece():
+    from productions.fleet_logic import FleetRun
+
+    targets = [f"op{i}" for i in range(6)]
+    outcomes = {t: {"Status": "ok" if i % 3 else "error", "Output": f"line\n{i % 2}\u2028end",
+                    "Error": "" if i % 3 else "boom", "ElapsedMs": i} for i, t in enumerate(targets)}
+    whole = FleetRun(FleetSchedule(targets, max_concurrency=2), "write x", started_at=100.0)
+    first = FleetRun(FleetSchedule(targets, max_concurrency=2), "write x", started_at=100.0)
+    running = whole.schedule.take_all()
+    assert first.schedule.take_all() == running
+    state = first.to_json()
+    while running:
+        target = running.pop(0)
+        whole.record(target, outcomes[target])
+        running += whole.schedule.take_all()
+        run = FleetRun.from_json(state)  # a fresh callback, as on each OnResponse
+        run.record(target, outcomes[target])
+        run.schedule.take_all()
+        before, state = state, run.to_json()
+        assert state.split("\n", 1)[1].startswith(before.split("\n", 1)[1])  # earlier results kept as is
+    again = FleetRun.from_json(state)
+    assert again.response_fields(now=101.0) == whole.response_fields(now=101.0)
+    assert [r["Target"] for r in again.response_fields(now=101.0)["Results"]] == targets
+    assert again.response_fields(now=101.0)["Results"][1]["Output"] == "line\n1\u2028end"
+
+
 def test_a_reply_without_a_response_is_an_error_that_says_so():
     from productions.fleet_logic import result_from_response
 
