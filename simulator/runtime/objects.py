@@ -59,12 +59,16 @@ class IRISObject:
     _o_setters: Dict[str, str] = {}
 
     def __init__(self) -> None:
-        props = {}
-        for name, p in self._o_ns.registry.properties(self._o_cdef.name).items():
-            props[name] = initial_value(
-                p.type, p.has_initial, p.initial, getattr(self._o_ns, "numeric_initials", True)
-            )
-        object.__setattr__(self, "_o_props", props)
+        numeric = getattr(self._o_ns, "numeric_initials", True)
+        cls = type(self)
+        initials = cls.__dict__.get("_o_initials")
+        if initials is None or initials[0] != numeric:  # computed once per type (a class load makes a new type)
+            initials = (numeric, {
+                name: initial_value(p.type, p.has_initial, p.initial, numeric)
+                for name, p in self._o_ns.registry.properties(self._o_cdef.name).items()
+            })
+            cls._o_initials = initials
+        object.__setattr__(self, "_o_props", dict(initials[1]))
         object.__setattr__(self, "_o_id", None)
         object.__setattr__(self, "_o_lock", threading.RLock())
 
