@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 import threading
 import types
-from typing import Any, Dict, Optional
+from typing import Any, Dict, FrozenSet, Optional
 
 from .namespace import Namespace
 from .objects import iris_name
@@ -113,11 +113,29 @@ class PackageProxy:
 def _resolve(ns: Namespace, full: str) -> Any:
     if ns.is_class(full):
         return ClassProxy(ns, full)
-    prefix = full + "."
-    names = list(ns.registry.classes) + list(ns.class_methods)
-    if any(n.startswith(prefix) for n in names):
+    if full in _packages(ns):
         return PackageProxy(ns, full)
     raise AttributeError(f"<CLASS DOES NOT EXIST> *{full}")
+
+
+def _packages(ns: Namespace) -> FrozenSet[str]:
+    """Every package name with a class (or class-method provider) under it: ``A`` and ``A.B`` for ``A.B.C``.
+
+    Kept on the namespace and rebuilt when a class name is added (names are never taken away), so the
+    ``iris.Pkg.Class`` lookup each message makes does not scan every class name.
+    """
+    key = (len(ns.registry.classes), len(ns.class_methods))
+    cached = getattr(ns, "_package_names", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    packages = set()
+    for name in list(ns.registry.classes) + list(ns.class_methods):
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            packages.add(".".join(parts[:end]))
+    frozen = frozenset(packages)
+    ns._package_names = (key, frozen)
+    return frozen
 
 
 class IrisModule(types.ModuleType):

@@ -62,7 +62,7 @@ class IRISObject:
         numeric = getattr(self._o_ns, "numeric_initials", True)
         cls = type(self)
         initials = cls.__dict__.get("_o_initials")
-        if initials is None or initials[0] != numeric:  # computed once per type (a class load makes a new type)
+        if initials is None or initials[0] != numeric:  # once per type (a class load makes new types)
             initials = (numeric, {
                 name: initial_value(p.type, p.has_initial, p.initial, numeric)
                 for name, p in self._o_ns.registry.properties(self._o_cdef.name).items()
