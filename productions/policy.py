@@ -17,7 +17,10 @@ any of these. So the command is rewritten into *statements*, one per command arg
 * the code of an ``XECUTE`` string literal (``x "..."``, ``x:pc "..."``, ``x "...":pc``, ``x ("...")``, the
   parameter form ``x ("(a) ...",1)``) and of ``$XECUTE("...")`` is read the same way, nested up to
   ``MAX_XECUTE_DEPTH`` levels; deeper nesting is denied;
-* ``&sql(...)`` is skipped as one statement (``&SQL(...)``) and reading goes on after it;
+* ``&sql(...)`` is skipped as one statement (``&SQL(...)``) and reading goes on after it; SQL holding a
+  comment (or ``;``) outside its strings is denied as unreadable (docs/policy.md §2);
+* inside JSON literals (``{...}``, ``[...]``) strings follow JSON's rules, backslash escapes included
+  (docs/policy.md §1); a literal assigned to ``$ETRAP`` is read like an XECUTE literal (docs/policy.md §3);
 * comments (``//``, ``;``, ``#;``, ``##;`` to the end of the line, ``/* */`` to its end) are dropped and
   ``{``/``}`` blocks split statements; a tab counts as a blank everywhere.
 
@@ -98,15 +101,25 @@ _START = re.compile(
     r"|(?P<sql>&[sS][qQ][lL]\()|(?P<end>\Z))"
 )
 _STRING = re.compile(r'"(?:[^"\n]|"")*("?)')  # group 1 is empty when the literal is not closed
-_PLAIN = re.compile(r'[^ \t\n"(){},/]+')  # argument text that needs no decision
+_PLAIN = re.compile(r'[^ \t\n"(){},/\[\]]+')  # argument text that needs no decision
 #: ... in the lenient reading also blanks after an operator or before one (not before a comment) ...
 _PLAIN_LENIENT = re.compile(
-    r'(?:[^ \t\n"(){},/]'
+    r'(?:[^ \t\n"(){},/\[\]]'
     r"|(?<=[=+\-*/\\_&<>\[\],':])[ \t\n]+(?=[^ \t\n])(?!//|/\*|;|#;|##;)"
     r"|[ \t\n]+(?=[=+\-*/\\_&<>\[\],'!#?:])(?!//|/\*|#;|##;))+"
 )
 #: ... and inside parentheses, blanks too.
-_PLAIN_INSIDE = re.compile(r'[^"(){}/]+')
+_PLAIN_INSIDE = re.compile(r'[^"(){}/\[\]]+')
+#: A string inside a JSON literal follows JSON's rules: a backslash escapes the next character, so ``"\""``
+#: is one string holding a quote (docs/policy.md §1).
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*("?)')
+#: ``[`` after one of these (binary operators, ``(``, ``,``, ``:``) opens a JSON array; after an operand it is
+#: the "contains" operator (``x["a"``), after ``'`` "does not contain" (``x'["a"``).
+_JSON_ARRAY_OPENERS = frozenset("=+-*/\\_&<>[,:(!#")
+#: Text that SQL may read as a comment (or a statement end): the policy does not read embedded SQL
+#: comments, so SQL holding one is denied as unreadable rather than read one way when SQL reads another
+#: (docs/policy.md §2).
+_SQL_COMMENT = re.compile(r"/\*|--|//|;")
 _SQL_RUN = re.compile(r"[^'\"()]+|'(?:[^'\n]|'')*'?|\"(?:[^\"\n]|\"\")*\"?|[()]")
 _COLLAPSE = re.compile(r'"(?:[^"\n]|"")*"?|/\*.*?(?:\*/|$)|[^"/]+|/', re.DOTALL)
 _NO_BLANKS = str.maketrans("", "", " \t\n")
@@ -116,7 +129,10 @@ _ZNS = re.compile(r"\$ZNS(?![A-Z0-9])")
 _GARBAGE_TOKEN = r'(?:"(?:[^"\n]|"")*"?|[^ \t\n"%A-Za-z&/;#.{}])(?:"(?:[^"\n]|"")*"?|[^ \t\n"])*'
 _GARBAGE = re.compile(f'(?:"(?:[^"\\n]|"")*"?|[^ \\t\\n"])+(?:[ \\t]+{_GARBAGE_TOKEN})*')
 _ZUTIL = re.compile(r"\$ZU(?:TIL)?\(")
-_XFUNC = re.compile(r'\$XECUTE\("')
+_XFUNC = re.compile(r'\$XECUTE\(\(*"')
+#: Special variables whose value is ObjectScript code run later (at the next error): read like XECUTE
+#: (docs/policy.md §3).
+_CODE_VARS = {"$ETRAP", "$ET"}
 _FPARAMS = re.compile(r"[ \t]*\([^()\"]*\)[ \t]?")
 _NUMBER = re.compile(r"[+-]*(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?")
 #: Blanks other than space and tab: IRIS may or may not read them as blanks, so outside a string they are
@@ -299,8 +315,11 @@ class _Reader:
                 pos = end + 2
                 continue
             if kind == "sql":
-                pos, closed = _skip_sql(text, start.end())
+                pos, closed, commented = _skip_sql(text, start.end())
                 self._emit("&SQL(" + _collapse(text[start.end():pos]))
+                if commented:
+                    problem = problem or (f"column {start.start('sql') + 1}: the SQL holds a comment or ';', "
+                                          "which this policy does not read")
                 if not closed:
                     problem = problem or f"column {start.start('sql') + 1}: &sql( is not closed"
                     still_open = True
@@ -337,7 +356,9 @@ class _Reader:
                 still_open = still_open or cond_open
                 pos = end
             args: List[str] = []
-            if (pos + 1 < n and text[pos] in " \t" and text[pos + 1] not in _BLANK
+            # one blank then an argument; an argumentless command is followed by two blanks, a comment, the
+            # line end or the "}" that closes its block (``if 1 { h }`` is HALT, not HANG)
+            if (pos + 1 < n and text[pos] in " \t" and text[pos + 1] not in _BLANK and text[pos + 1] != "}"
                     and not _comment_at(text, pos + 1)):
                 end, commas, arg_problem, arg_open = _scan_argument(text, pos + 1, lenient)
                 if arg_problem:
@@ -371,6 +392,11 @@ class _Reader:
                 targets = target.strip("()").split(",")
                 if value and any(t in _NAMESPACE_VARS for t in targets):
                     self._emit(f"ZNSPACE {value}")
+            if name == "SET" and "$E" in arg:  # code run at the next error (docs/policy.md §3)
+                target, _, value = arg.partition("=")
+                code = _xecute_literal(value) if value else None
+                if code is not None and any(t in _CODE_VARS for t in target.strip("()").split(",")):
+                    problem = problem or self._literal(code, depth)
             if "$Z" in arg or "$X" in arg:
                 problem = problem or self._functions(arg, depth)
             if name == "XECUTE":
@@ -435,45 +461,66 @@ def _comment_at(text: str, pos: int) -> bool:
 
 def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], str, bool]:
     """End of the argument list (or postconditional) starting at ``pos``: the first blank or block brace
-    outside strings, parentheses and JSON braces, except that in the lenient reading a blank next to a
+    outside strings, parentheses and JSON literals, except that in the lenient reading a blank next to a
     binary operator does not end it. Returns the end, the top-level comma positions, the first problem and
-    whether a bracket was left open."""
-    depth = 0
+    whether a bracket was left open.
+
+    ``stack`` holds the open brackets: ``(``, and ``{``/``[`` of JSON literals, inside which a string follows
+    JSON's rules (docs/policy.md §1)."""
+    stack: List[str] = []
     commas: List[int] = []
     problem = ""
     n = len(text)
     start = pos
+    follows = -1  # where the last "]" was the follows operator (an operand comes next), not an array's end
     outside = _PLAIN_LENIENT if lenient else _PLAIN
     while pos < n:
-        plain = (_PLAIN_INSIDE if depth else outside).match(text, pos)
+        plain = (_PLAIN_INSIDE if stack else outside).match(text, pos)
         if plain:
             pos = plain.end()
             if pos >= n:
                 break
         ch = text[pos]
         if ch == '"':
-            literal = _STRING.match(text, pos)
+            json = bool(stack) and stack[-1] != "("
+            literal = (_JSON_STRING if json else _STRING).match(text, pos)
             if not literal.group(1):
                 problem = problem or f"column {pos + 1}: a string literal is not closed"
             pos = literal.end()
-        elif ch in "(":
-            depth += 1
+        elif ch == "(":
+            stack.append("(")
             pos += 1
         elif ch == "{":
-            if depth == 0 and (pos == start or text[pos - 1] not in _JSON_OPENERS):
+            if not stack and (pos == start or text[pos - 1] not in _JSON_OPENERS):
                 break  # a block: ``if x {``
-            depth += 1
+            stack.append("{")
+            pos += 1
+        elif ch == "[":
+            # a JSON array where a value starts (an argument's start, after an operator, "(", "," or ":",
+            # or inside a JSON literal); elsewhere the contains operator (``x["a"``, ``x'["a"``)
+            before = _before_blanks(text, pos, start)
+            if ((stack and stack[-1] != "(") or before < 0 or text[before] in _JSON_ARRAY_OPENERS
+                    or before == follows):
+                stack.append("[")
+            pos += 1
+        elif ch == "]":
+            if stack and stack[-1] == "[":
+                stack.pop()
+            else:
+                follows = pos  # the follows operator (``]``, ``]]``, ``']``)
             pos += 1
         elif ch in ")}":
-            if depth == 0:
+            if not stack:
                 if ch == "}":
                     break  # the end of a block: ``{ write 1}``
                 problem = problem or f"column {pos + 1}: ')' closes no parenthesis"
             else:
-                depth -= 1
+                opened = stack.pop()
+                if (opened == "(") != (ch == ")"):
+                    problem = problem or f"column {pos + 1}: {ch!r} closes a {opened!r}"
             pos += 1
         elif ch == ",":
-            if depth == 0:
+            if not stack:
                 commas.append(pos)
             pos += 1
         elif ch == "/":
@@ -481,7 +528,7 @@ def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], 
                 end = text.find("*/", pos + 2)
                 if end < 0:
                     return pos, commas, problem or f"column {pos + 1}: a /* comment is not closed", True
-                if depth == 0:
+                if not stack:
                     pos = _continuation(text, pos, end + 2, lenient)
                     if pos < 0:
                         pos = end + 2  # the comment is skipped; the blank it stands for ends the argument
@@ -492,16 +539,24 @@ def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], 
                 pos += 1
         else:  # a blank
             blanks = _BLANKS.match(text, pos)
-            if depth > 0:
+            if stack:
                 pos = blanks.end()
                 continue
             after = _continuation(text, pos, blanks.end(), lenient)
             if after < 0:
                 break
             pos = after
-    if depth > 0:
+    if stack:
         problem = problem or f"column {start + 1}: a parenthesis or brace opened here is not closed"
-    return pos, commas, problem, depth > 0
+    return pos, commas, problem, bool(stack)
+
+
+def _before_blanks(text: str, pos: int, start: int) -> int:
+    """Index of the last non-blank character before ``pos`` (not before ``start``), or -1."""
+    pos -= 1
+    while pos >= start and text[pos] in _BLANK:
+        pos -= 1
+    return pos if pos >= start else -1
 
 
 def _continuation(text: str, start: int, after: int, lenient: bool) -> int:
@@ -536,9 +591,11 @@ def _token_end(text: str, pos: int) -> int:
     return pos
 
 
-def _skip_sql(text: str, pos: int) -> Tuple[int, bool]:
-    """Index after the ``)`` closing ``&sql(`` (SQL strings and identifiers skipped); did it close?"""
+def _skip_sql(text: str, pos: int) -> Tuple[int, bool, bool]:
+    """Index after the ``)`` closing ``&sql(`` (SQL strings and identifiers skipped); did it close; does the
+    SQL hold a comment (or ``;``) outside its strings, which the policy does not read (docs/policy.md §2)?"""
     depth = 1
+    commented = False
     for match in _SQL_RUN.finditer(text, pos):
         token = match.group(0)
         if token == "(":
@@ -546,8 +603,10 @@ def _skip_sql(text: str, pos: int) -> Tuple[int, bool]:
         elif token == ")":
             depth -= 1
             if depth == 0:
-                return match.end(), True
-    return len(text), False
+                return match.end(), True, commented
+        elif not commented and token[0] not in "'\"" and _SQL_COMMENT.search(token):
+            commented = True
+    return len(text), False, commented
 
 
 def _collapse(text: str) -> str:

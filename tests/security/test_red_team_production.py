@@ -5,6 +5,8 @@
   ``invalid`` and nothing reaches the server.
 * A request ``Namespace`` with a final line break (``%SYS\\n``) passed the namespace-name check (``$`` matches
   before a final ``\\n``) and was sent as ``zn "%SYS\\n"``, a two-line command.
+* ``if 1 { h }``: the policy read ``h }`` as HANG with an empty argument; the simulator ran HALT and the
+  request came back ``lost``. Denied now.
 * The default session: the argumentless ``kill`` before each request removes local variables only; a
   process-private global (``^||name``) survives it (InterSystems, "Process-Private Globals": unaffected by
   argumentless KILL). ``StayConnected=0`` gives each request its own server process, so nothing survives.
@@ -52,3 +54,12 @@ def test_with_stay_connected_0_not_even_a_process_private_global_reaches_the_nex
     _, resp = call(rt, 'write $get(^||token,"nothing"),"/",$get(x,"no x")')
     assert (resp.Status, resp.Output) == ("ok", "nothing/no x")
     assert sim.logins == 2  # one server process per request
+
+
+@pytest.mark.parametrize("command", ["if 1 { h }", "try { h } catch { }", "while 1 { h }"])
+def test_a_halt_closed_by_its_block_brace_is_denied_end_to_end(running, sim, command):
+    """The policy read ``h }`` as HANG with an empty argument; the simulator ran HALT and the request came
+    back ``lost`` (the server closed the terminal)."""
+    status, resp = call(running, command)
+    assert resp.Status == "denied" and "HALT" in resp.Error
+    assert executed(sim) == []
