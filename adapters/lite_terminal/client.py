@@ -108,6 +108,23 @@ def _wire_text(command: str) -> str:
     raise InvalidArgument(f"the command cannot be sent: {refusal}")
 
 
+def _one_line(name: str, value: str) -> None:
+    """A namespace or a READ answer is exactly one line by lines.py's rule: no CR/LF, control, separator or
+    invisible character. A READ answer holding CR LF is a paste of several lines (docs/protocol.md §6.2) and
+    ``zn "<namespace>"`` with a line break would put a second command on the wire. Raised outside the
+    handler (nothing chained)."""
+    refusal = ""
+    try:
+        lines = command_lines(value)
+    except UnsafeCommandText as exc:
+        refusal = str(exc)
+    else:
+        if len(lines) > 1 or value.endswith(("\r", "\n")):
+            refusal = "it holds a line end (CR or LF)"
+    if refusal:
+        raise InvalidArgument(f"{name} must be one line: {refusal}")
+
+
 @dataclass(frozen=True)
 class CommandResult:
     """The outcome of one command. ``output`` is ANSI-stripped, ``raw_output`` exactly as received.
@@ -590,8 +607,10 @@ class LiteTerminal:
         lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
         for line in lines:
             _text("every input line", line)
+            _one_line("every input line", line)
         if namespace is not None:
             _text("namespace", namespace)
+            _one_line("namespace", namespace)
         limit = self.response_timeout if timeout is None else _seconds("timeout", timeout)
         if max_output_chars is not None and (isinstance(max_output_chars, bool) or
                                              not isinstance(max_output_chars, int) or max_output_chars < 0):
