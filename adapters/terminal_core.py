@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from adapters.lite_terminal import LiteTerminal
 from adapters.lite_terminal import errors as terminal_errors
 from adapters.lite_terminal.checks import expect_problem, mismatch_reason
-from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
+from adapters.lite_terminal.lines import one_line_problem
 from adapters.sessions import SessionLimitError, SessionPool, SessionResetError
 from adapters.settings import SettingsReader, namespace_problem, path_prefix_problem, server_problem
 
@@ -381,20 +381,6 @@ class Request:
 _SESSION_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,128}")
 
 
-def _one_line_problem(text: str) -> str:
-    """Why ``text`` is not one line by the client's rule (adapters/lite_terminal/lines.py), or "".
-
-    A READ answer holding CR LF is a paste of several lines (docs/protocol.md §6.2) and what IRIS does with
-    the lines after the first is not documented; controls and invisible characters read differently on
-    screen than on the wire. Such text is refused, never guessed at.
-    """
-    try:
-        lines = command_lines(text)
-    except UnsafeCommandText as exc:
-        return str(exc)
-    return "holds a line end (CR or LF)" if len(lines) > 1 or text.endswith(("\r", "\n")) else ""
-
-
 def read_request(req: Mapping[str, Any]) -> Tuple[Optional[Request], str]:
     """``(Request, "")``, or ``(None, why)`` when the request itself is wrong (status ``invalid``)."""
     command = req.get("Command")
@@ -415,7 +401,7 @@ def read_request(req: Mapping[str, Any]) -> Tuple[Optional[Request], str]:
     if not isinstance(session, str):
         return None, f"Session must be text, not {type(session).__name__}"
     if session and (session != session.strip() or not _SESSION_NAME.fullmatch(session)
-                    or _one_line_problem(session)):
+                    or one_line_problem(session)):
         return None, (f"Session {_quote(session)} is not a usable session name: 1-128 printable characters "
                       "without leading or trailing blanks or invisible characters")
     timeout, why = _request_timeout(req.get("Timeout"))
@@ -427,10 +413,10 @@ def read_request(req: Mapping[str, Any]) -> Tuple[Optional[Request], str]:
     if not all(isinstance(line, str) for line in lines):
         return None, "every InputLines entry must be text"
     for number, line in enumerate(lines, 1):
-        why = _one_line_problem(line)
+        why = one_line_problem(line)
         if why:
-            return None, (f"InputLines entry {number} {why}; each entry answers one READ: give several lines "
-                          "as several entries")
+            return None, (f"InputLines entry {number} is not one line: {why}; each entry answers one READ: "
+                          "give several lines as several entries")
     expect = req.get("Expect") or ""
     if not isinstance(expect, str):
         return None, f"Expect must be text (a regular expression), not {type(expect).__name__}"

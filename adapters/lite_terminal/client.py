@@ -57,7 +57,7 @@ from .errors import (
     SessionClosed,
     TerminalError,
 )
-from .lines import UnsafeCommandText, command_lines
+from .lines import UnsafeCommandText, command_lines, one_line_problem
 from .login import Endpoint, ServerInfo, cookie_header, login, logout
 from .output import INTERRUPT_MARK, find_error, strip_ansi, strip_leading_crlf
 from .protocol import (
@@ -113,14 +113,7 @@ def _one_line(name: str, value: str) -> None:
     invisible character. A READ answer holding CR LF is a paste of several lines (docs/protocol.md §6.2) and
     ``zn "<namespace>"`` with a line break would put a second command on the wire. Raised outside the
     handler (nothing chained)."""
-    refusal = ""
-    try:
-        lines = command_lines(value)
-    except UnsafeCommandText as exc:
-        refusal = str(exc)
-    else:
-        if len(lines) > 1 or value.endswith(("\r", "\n")):
-            refusal = "it holds a line end (CR or LF)"
+    refusal = one_line_problem(value)
     if refusal:
         raise InvalidArgument(f"{name} must be one line: {refusal}")
 

@@ -24,7 +24,8 @@ import re
 import unicodedata
 from typing import List
 
-__all__ = ["UnsafeCommandText", "command_lines", "escape_controls", "EscapeControlsFilter", "LINE_END"]
+__all__ = ["UnsafeCommandText", "command_lines", "one_line_problem", "escape_controls",
+           "EscapeControlsFilter", "LINE_END"]
 
 #: What ends a line, on the wire and in the policy.
 LINE_END = re.compile(r"\r\n|\r|\n")
@@ -74,6 +75,17 @@ def command_lines(command: str) -> List[str]:
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()  # a final line end, as str.splitlines
     return [] if lines == [""] else lines
+
+
+def one_line_problem(text: str) -> str:
+    """Why ``text`` is not exactly one line by the rule above (a line end, or a character command_lines
+    refuses), or "". For a namespace and a READ answer: a READ answer holding CR LF is a paste of several
+    lines (docs/protocol.md §6.2), and ``zn "<namespace>"`` with a line break is two commands."""
+    try:
+        lines = command_lines(text)
+    except UnsafeCommandText as exc:
+        return str(exc)
+    return "it holds a line end (CR or LF)" if len(lines) > 1 or text.endswith(("\r", "\n")) else ""
 
 
 def _escape_one(match: re.Match[str]) -> str:
