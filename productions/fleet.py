@@ -32,7 +32,6 @@ from adapters.terminal_core import read_request  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402,F401
 from productions.fleet_logic import (  # noqa: E402
-    DEFAULT_OUTPUT_CHARS,
     FleetRefusal,
     FleetRun,
     plan_limits,
@@ -40,7 +39,7 @@ from productions.fleet_logic import (  # noqa: E402
     refusal_fields,
     result_from_response,
 )
-from productions.terminal import field, policy_refusal  # noqa: E402
+from productions.terminal import field, host_settings, policy_refusal  # noqa: E402
 
 _TARGETS_SELECTOR = (
     "Basic:selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
@@ -116,6 +115,7 @@ class TerminalFleetProcess(BusinessProcess):
             problem = _request_problem(request)
             if problem:
                 raise FleetRefusal("invalid", problem, targets)
+            output_chars = _output_chars_setting(self, targets)
         except FleetRefusal as refusal:
             log = IRISLog.Warning if refusal.status == "denied" else IRISLog.Error
             log(escape_controls(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}"))
@@ -123,7 +123,7 @@ class TerminalFleetProcess(BusinessProcess):
         run = FleetRun(
             schedule=FleetSchedule(targets, concurrency, max_errors),
             command=command,
-            output_chars=_int(field(self, "FleetOutputChars", DEFAULT_OUTPUT_CHARS), DEFAULT_OUTPUT_CHARS),
+            output_chars=output_chars,
         )
         return self._advance(run, request)
 
@@ -187,9 +187,13 @@ def _request_problem(request: Any) -> str:
     return problem
 
 
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+def _output_chars_setting(host: Any, targets: Any) -> int:
+    """FleetOutputChars read strictly; a process has no start hook (docs/pyprod-runtime.md §10.1), so a wrong
+    value makes each request ``invalid`` instead of silently becoming the default."""
+    reader = host_settings(host, ("FleetOutputChars",))
+    fix = "set FleetOutputChars to a whole number of characters, 0 or more (0: the largest share that fits)"
+    chars = reader.integer("FleetOutputChars", 0, None, fix)
+    if chars is None:
+        raise FleetRefusal("invalid", reader.problems[0].text(), targets)
+    return chars
 

@@ -140,6 +140,8 @@ def test_the_policy_is_applied_once_before_any_target_is_reached(rt, start, fiel
     [
         ({"Command": "write 1", "MaxConcurrency": "0"}, {}, "request field MaxConcurrency"),
         ({"Command": "write 1"}, {"MaxErrors": "lots"}, "setting MaxErrors"),
+        ({"Command": "write 1"}, {"FleetOutputChars": "fifty"}, "FleetOutputChars='fifty' is not a whole"),
+        ({"Command": "write 1"}, {"FleetOutputChars": "-5"}, "FleetOutputChars='-5' is out of range"),
         ({"Command": "write 1", "Expect": "(["}, {}, "not a valid regular expression"),
         ({"Command": "   "}, {}, "empty command"),
         ({"Command": "write 1", "Timeout": "soon"}, {}, "Timeout"),
