@@ -236,6 +236,9 @@ class FakeIris:
         self.logouts = 0
         self.server = RawServer(self.handle)
         self._lock = threading.Lock()
+        self._late_due = 0  # late frames scheduled / written (or given up): see wait_for_late_frames
+        self._late_done = 0
+        self._late_changed = threading.Condition(self._lock)
 
     def __enter__(self) -> FakeIris:
         self.server.__enter__()
@@ -307,19 +310,32 @@ class FakeIris:
                 if self.late_frames and count % self.late_every == 0:
                     self._late(conn)
 
+    def wait_for_late_frames(self, timeout: float = 10.0) -> None:
+        """Until every late frame scheduled so far is on the wire (a test's "it arrived while idle" is
+        then a fact, not a sleep that a loaded machine outlasts)."""
+        with self._late_changed:
+            if not self._late_changed.wait_for(lambda: self._late_done == self._late_due, timeout):
+                raise AssertionError(f"late frames not sent within {timeout} s")
+
     def _late(self, conn: PeerConn) -> None:
         kind = self.late_frames
+        with self._late_changed:
+            self._late_due += 1
 
         def later() -> None:
-            if conn.wait(self.late_delay):
-                return
             try:
+                if conn.wait(self.late_delay):
+                    return
                 if kind == "output":
                     conn.out("LATE")
                 else:
                     conn.prompt()
             except OSError:
                 pass
+            finally:
+                with self._late_changed:
+                    self._late_done += 1
+                    self._late_changed.notify_all()
 
         threading.Thread(target=later, daemon=True).start()
 

@@ -79,9 +79,9 @@ def test_late_frames_while_idle_are_consumed_before_the_next_command(late):
     with FakeIris(late_frames=late, late_delay=0.01) as iris, \
             LiteTerminal(iris.host, iris.port, USER, PASSWORD) as term:
         first = term.execute('write "one"')
-        iris.server.stopped.wait(0.1)  # the late frame arrives while idle
+        iris.wait_for_late_frames()  # the late frame arrives while idle
         second = term.execute('write "two"')
-        iris.server.stopped.wait(0.1)
+        iris.wait_for_late_frames()
         third = term.execute('write "three"')
     assert [first.output, second.output, third.output] == ["one", "two", "three"]
     assert "brought back in step" in second.warning
