@@ -140,7 +140,10 @@ def test_close_from_another_thread_cuts_a_running_command_short():
         results = []
         worker = threading.Thread(target=lambda: results.append(term.execute("evil")))
         worker.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 10  # the command is running once the peer has it (not a fixed sleep)
+        while "evil" not in peer.executed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "evil" in peer.executed, "the command never reached the peer"
         _, elapsed = timed(term.close)
         worker.join(CLOSE_BOUND + MARGIN)
     assert not worker.is_alive()
