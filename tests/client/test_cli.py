@@ -250,16 +250,43 @@ def test_connection_refused_exits_three(sim):
 
 
 def test_ctrl_c_exits_130_without_traceback(sim):
-    proc = subprocess.Popen(cli_args(sim, "hang 20"), cwd=ROOT, env=cli_env(), stdin=subprocess.DEVNULL,
+    env = dict(cli_env(), PYTHONFAULTHANDLER="1")  # SIGABRT prints every thread's stack, for the failure
+    proc = subprocess.Popen(cli_args(sim, "hang 20"), cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         wait_until(lambda: len(sim.executed) == 1, timeout=15)
+        threads = _thread_names(proc.pid)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
+        try:
+            out, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            signals = _signal_state(proc.pid)  # SIGINT is bit 1 (value 2): pending, blocked, ignored, caught?
+            proc.send_signal(signal.SIGABRT)
+            err = proc.communicate(timeout=15)[1]
+            pytest.fail(f"still running 15 s after SIGINT (threads when it was sent: {threads}; signal masks "
+                        f"then: {signals}); where it was:\n{err}")
     finally:
         proc.kill()
     assert proc.returncode == EXIT_CTRL_C
     assert "Traceback" not in err and "Ctrl-C" in err
+
+
+def _thread_names(pid: int):
+    """The process's threads as the kernel lists them (which threads could take a process signal)."""
+    try:
+        tasks = sorted(os.listdir(f"/proc/{pid}/task"))
+        return [Path(f"/proc/{pid}/task/{task}/comm").read_text().strip() for task in tasks]
+    except OSError:
+        return "unknown (no /proc)"
+
+
+def _signal_state(pid: int) -> str:
+    """The kernel's signal masks of the process (SigPnd/ShdPnd: pending, SigBlk, SigIgn, SigCgt)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "unknown (no /proc)"
+    return " ".join(line.replace("\t", "=") for line in lines if line.startswith(("SigPnd", "ShdPnd", "Sig")))
 
 
 # -------------------------------------------------------------------------------------------- password
