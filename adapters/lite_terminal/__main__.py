@@ -22,7 +22,9 @@ import logging
 import math
 import os
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -589,5 +591,41 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]]
     return exit_code(statuses)
 
 
+#: Seconds after Ctrl-C within which the command line program has ended, whatever it was doing: closing the
+#: sessions (interrupt, logout) takes at most the client's close bound (2 s).
+CTRL_C_EXIT_BOUND = 3.0
+
+
+def end_within_bound_after_ctrl_c() -> None:
+    """Make Ctrl-C end the process with EXIT_CTRL_C within CTRL_C_EXIT_BOUND, always.
+
+    Python raises KeyboardInterrupt only when the main thread next runs Python code; raised inside a
+    finalizer it is merely reported, and the main thread can then sit in a blocking read. So a watcher
+    thread learns of the signal through the interpreter's wakeup file descriptor, which the C-level
+    handler writes to whatever the main thread is doing, and ends the process if it is still running
+    when the bound has passed. Only for ``python -m``: never installed when ``main`` is called in-process.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    default_hook = sys.unraisablehook
+
+    def quiet_about_ctrl_c(unraisable) -> None:  # noqa: ANN001 - sys.UnraisableHookArgs
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            default_hook(unraisable)
+
+    def watch() -> None:
+        while os.read(read_end, 1) != bytes([signal.SIGINT]):
+            pass
+        time.sleep(CTRL_C_EXIT_BOUND)
+        sys.stderr.write(f"stopped: Ctrl-C (ended after {CTRL_C_EXIT_BOUND:g} s)\n")
+        sys.stderr.flush()
+        os._exit(EXIT_CTRL_C)
+
+    sys.unraisablehook = quiet_about_ctrl_c
+    threading.Thread(target=watch, name="ctrl-c-bound", daemon=True).start()
+
+
 if __name__ == "__main__":
+    end_within_bound_after_ctrl_c()
     sys.exit(main())

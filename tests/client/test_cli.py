@@ -271,6 +271,29 @@ def test_ctrl_c_exits_130_without_traceback(sim):
     assert "Traceback" not in err and "Ctrl-C" in err
 
 
+def test_ctrl_c_ends_the_program_within_its_bound_even_when_the_interrupt_is_lost():
+    """A KeyboardInterrupt raised inside a finalizer is only reported by Python, and the main thread may then
+    sit in a blocking read: the watcher ends the process anyway. Simulated by a handler that swallows it."""
+    child = (
+        "import signal, sys, time\n"
+        "from adapters.lite_terminal.__main__ import end_within_bound_after_ctrl_c\n"
+        "end_within_bound_after_ctrl_c()\n"
+        "signal.signal(signal.SIGINT, lambda *_: None)  # the interrupt is lost\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", child], cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == EXIT_CTRL_C
+    assert "stopped: Ctrl-C (ended after 3 s)" in err and "Traceback" not in err
+
+
 def _thread_names(pid: int):
     """The process's threads as the kernel lists them (which threads could take a process signal)."""
     try:
