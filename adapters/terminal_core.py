@@ -27,19 +27,15 @@ from adapters.lite_terminal.lines import one_line_problem
 from adapters.sessions import SessionLimitError, SessionPool, SessionResetError
 from adapters.settings import SettingsReader, namespace_problem, path_prefix_problem, server_problem
 
-#: Bad arguments to the client, refused before anything is sent (``invalid``). Until the client has
-#: ``InvalidArgument``, its ValueErrors (e.g. UnsafeCommandText) play that part.
-InvalidArgument: Tuple[type, ...] = tuple(
-    t for t in (getattr(terminal_errors, "InvalidArgument", None), ValueError) if t is not None
-)
-#: Client failures that mean the command never reached the server (``unreachable``): could not connect,
-#: log in or upgrade, unknown namespace, or the terminal was already closed.
-NOT_DELIVERED = (terminal_errors.ConnectError, terminal_errors.NamespaceError, terminal_errors.SessionClosed)
+#: Bad arguments, refused before anything is sent (``invalid``): the client's InvalidArgument, and the
+#: ValueErrors of plain checks on the way (request fields, session names).
+INVALID = (terminal_errors.InvalidArgument, ValueError)
+NOT_DELIVERED = terminal_errors.NOT_DELIVERED
 #: Run on the default session before each request after its first (README "Sessions and namespaces"): an
 #: argumentless KILL removes every local variable, so no request sees another's locals. Named sessions keep
 #: theirs.
 DEFAULT_SESSION_RESET = "kill"
-LOST_DETAIL = "the command may or may not have run and was not re-sent"
+LOST_DETAIL = terminal_errors.LOST_DETAIL
 #: The client's words when it could not enter the request's namespace (the command was not run).
 NAMESPACE_NOT_ENTERED = "could not switch to namespace"
 
@@ -282,7 +278,7 @@ class TerminalAdapterCore:
                 request.command, session=request.session, namespace=request.namespace or s.namespace,
                 timeout=request.timeout, input_lines=request.input_lines, **extra,
             )
-        except InvalidArgument as exc:
+        except INVALID as exc:
             response["Error"] = f"{exc}; nothing was sent"
             return _answer(response, SESSION_FAILURE)
         except (CredentialsError, SessionLimitError, SessionResetError) as exc:

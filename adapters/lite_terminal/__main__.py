@@ -32,7 +32,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 
 from .checks import expect_problem, mismatch_reason
 from .client import LiteTerminal
-from .errors import ConnectError, InvalidArgument, NamespaceError, TerminalError
+from .errors import TerminalError, failure_status
 from .fleet import (
     DEFAULT_MAX_CONCURRENCY,
     FleetResult,
@@ -376,17 +376,6 @@ class Response:
         }
 
 
-def status_of(exc: TerminalError) -> str:
-    """The response status for an exception from ``execute`` (the agreed vocabulary): refused arguments
-    are ``invalid``, a failure to connect ``unreachable`` (never sent); anything else ``lost``, the safe
-    reading (it may or may not have run)."""
-    if isinstance(exc, InvalidArgument):
-        return "invalid"
-    if isinstance(exc, (ConnectError, NamespaceError)):
-        return "unreachable"
-    return "lost"
-
-
 #: After these, the remaining commands are not run: the session state they rely on is gone or unknown.
 STOPS = ("unreachable", "lost")
 
@@ -403,7 +392,7 @@ def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[st
         )
     except TerminalError as exc:  # settings the client refuses: every command gets that status
         for command in commands:
-            yield Response(command, ServerResult(server, status_of(exc), error=str(exc)))
+            yield Response(command, ServerResult(server, failure_status(exc), error=str(exc)))
         return
     stopped = ""
     try:
@@ -425,7 +414,7 @@ def _run_one(term: LiteTerminal, command: str, server: str, args: argparse.Names
         result = term.execute(command, timeout=args.timeout, input_lines=list(args.input_lines),
                               max_output_chars=args.max_output_chars or None)
     except TerminalError as exc:
-        failed = ServerResult(server, status_of(exc), error=str(exc), elapsed=time.monotonic() - began)
+        failed = ServerResult(server, failure_status(exc), error=str(exc), elapsed=time.monotonic() - began)
         return Response(command, failed)
     status, error = result.status, result.error
     if status == "ok" and args.expect:

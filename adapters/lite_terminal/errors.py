@@ -96,3 +96,21 @@ class SessionClosed(TerminalError):
 
 class InvalidArgument(TerminalError):
     """An argument the client cannot use; raised before anything is sent or connected."""
+
+
+#: Failures that mean the command never reached the server: could not connect, log in or upgrade, unknown
+#: namespace, or the terminal was already closed.
+NOT_DELIVERED = (ConnectError, NamespaceError, SessionClosed)
+#: Added to the error text of a ``lost`` outcome.
+LOST_DETAIL = "the command may or may not have run and was not re-sent"
+
+
+def failure_status(exc: BaseException) -> str:
+    """The response status for an exception from ``execute``: ``invalid`` (refused before sending),
+    ``unreachable`` (never delivered), else ``lost`` — a failure after connecting may come after the command
+    was sent, so it is in doubt, never a plain ``error`` (which means IRIS reported one)."""
+    if isinstance(exc, InvalidArgument):
+        return "invalid"
+    if isinstance(exc, NOT_DELIVERED):
+        return "unreachable"
+    return "lost"

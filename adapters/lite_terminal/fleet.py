@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 from . import errors
 from .checks import ExpectError, compile_expect, mismatch_reason
 from .client import LiteTerminal
+from .errors import LOST_DETAIL, failure_status
 
 #: MaxConcurrency when none is given (AWS Run Command's default is 50; ten sessions is kinder to a fleet).
 DEFAULT_MAX_CONCURRENCY = 10
@@ -332,22 +333,6 @@ def as_server(spec: ServerSpec, default_port: int = 52773) -> Server:
     return Server(host, int(port) if port else default_port)
 
 
-#: Added to the error of a ``lost`` result: the command may have run.
-LOST_DETAIL = "the command may or may not have run and was not re-sent"
-
-
-def _status_for(exc: BaseException) -> str:
-    """``invalid`` (refused before sending), ``unreachable`` (never delivered), else ``lost``: a failure
-    after connecting may come after the command was sent, so it is in doubt, never a plain ``error``
-    (which means IRIS reported one)."""
-    invalid = getattr(errors, "InvalidArgument", None)
-    if invalid is not None and isinstance(exc, invalid):
-        return "invalid"
-    if isinstance(exc, (errors.ConnectError, errors.NamespaceError, errors.SessionClosed)):
-        return "unreachable"
-    return "lost"
-
-
 def run_on_servers(
     servers: Sequence[ServerSpec],
     command: str,
@@ -407,7 +392,7 @@ def run_on_servers(
                 result = term.execute(command, timeout=timeout, input_lines=list(input_lines),
                                       max_output_chars=max_output_chars)
         except errors.TerminalError as exc:
-            status = _status_for(exc)
+            status = failure_status(exc)
             detail = f"; {LOST_DETAIL}" if status == "lost" else ""
             return ServerResult(server.label, status, error=f"{type(exc).__name__}: {exc}{detail}",
                                 elapsed=time.monotonic() - began)
