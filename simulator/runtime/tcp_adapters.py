@@ -238,7 +238,10 @@ class TextLineOutboundMixin:
             if left <= 0:
                 raise OSError(f"no reply line within {timeout}s")
             sock.settimeout(left)
-            data = sock.recv(4096)
+            try:
+                data = sock.recv(4096)
+            except socket.timeout:  # the whole line's time ran out during this read: say so, as above
+                raise OSError(f"no reply line within {timeout}s") from None
             if not data:
                 raise OSError("connection closed before a reply line")
             chunks.append(data)

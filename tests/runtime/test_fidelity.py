@@ -321,6 +321,66 @@ def test_d_an_unterminated_line_at_close_is_reported_not_handed_over(fid):
     assert fid.toy.RELAYED == []
 
 
+def test_d_an_inbound_line_past_the_cap_closes_the_connection_while_it_arrives(fid, monkeypatch):
+    from simulator.runtime import tcp_adapters
+
+    monkeypatch.setattr(tcp_adapters, "MAX_LINE", 1000)
+    in_port = _free_port()
+    fid.start_production(
+        xml=_prod(
+            "Fid.Tcp",
+            _item("Lines In", "Fid.LineService", ("Host", "Target", "Nobody"), ("Adapter", "Port", in_port)),
+        )
+    )
+    with socket.create_connection(("127.0.0.1", in_port), timeout=5) as client:
+        client.sendall(b"x" * 5000)  # a flood with no terminator
+        fid.wait_for(lambda: fid.event_log("Error"))
+        assert client.recv(100) == b""  # the adapter closed it: nothing more is buffered
+    assert "line longer than 1000 bytes without a terminator" in fid.event_log("Error")[-1]["Text"]
+    assert fid.toy.RELAYED == []
+
+
+def test_d_a_reply_dripped_a_byte_at_a_time_ends_at_the_read_timeout_of_the_whole_line(fid):
+    out_port = _free_port()
+    peer = socket.socket()
+    peer.bind(("127.0.0.1", out_port))
+    peer.listen(1)
+    peer.settimeout(10)
+    dripped = threading.Event()
+
+    def drip():  # reads the request, then sends one byte every 0.1 s, never a terminator, for 4 s at most
+        conn, _ = peer.accept()
+        with conn:
+            conn.recv(1000)
+            for _ in range(40):
+                try:
+                    conn.sendall(b"x")
+                except OSError:
+                    break
+                time.sleep(0.1)
+        dripped.set()
+
+    threading.Thread(target=drip, daemon=True).start()
+    fid.start_production(
+        xml=_prod(
+            "Fid.Tcp",
+            _item(
+                "Lines Out",
+                "Fid.LineOperation",
+                ("Adapter", "IPAddress", "127.0.0.1"),
+                ("Adapter", "Port", out_port),
+                ("Adapter", "GetReply", "1"),
+                ("Adapter", "ReadTimeout", "1"),
+            ),
+        )
+    )
+    status, _ = fid.send_sync("Lines Out", fid.toy.Note(text="x"))
+    # each byte came well within 1 s of the last, so only a bound on the whole line can end it this way
+    assert not is_ok(status) and "no reply line within 1" in status
+    assert not dripped.is_set()
+    peer.close()
+
+
 def test_d_the_outbound_adapter_refuses_a_non_loopback_address(fid):
     fid.start_production(
         xml=_prod(
