@@ -60,7 +60,7 @@ run_offline() {
     mkdir -p "$out"
     out=$(cd "$out" && pwd)
     . ./tests/venv.sh
-    echo "generating classes offline (real pyprod loader, fake iris from simulator/runtime) into $out"
+    echo "generating classes offline (real pyprod loader, fake iris from offline_iris) into $out"
     "$VENV_PY" - "$out" "$ROOT" "$iris_path" "${MODULES[@]}" "$@" <<'PY'
 """Run the real pyprod loader with the offline runtime's fake `iris`; also write the production classes,
 which pyprod only ever sends to IRIS (docs/pyprod-runtime.md §1.1 --manual bug). The generated OnInit adds
@@ -69,7 +69,7 @@ import os
 import sys
 
 sys.path.insert(0, os.getcwd())
-from simulator.runtime.iris_module import install  # noqa: E402
+from offline_iris.iris_module import install  # noqa: E402
 
 out, root, iris_path, modules = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 ns = install()

@@ -31,14 +31,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from adapters.lite_terminal.errors import NotSent
+
 DEFAULT = ""
 
 
-class SessionLimitError(Exception):
+class SessionLimitError(NotSent):
     """All ``max_sessions`` named-session slots are in use."""
 
 
-class SessionResetError(Exception):
+class SessionResetError(NotSent):
     """The default session could not be reset (or could not enter the namespace) before the command."""
 
 

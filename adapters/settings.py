@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
+from adapters.lite_terminal.lines import namespace_problem
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -78,27 +80,11 @@ _MAX_DIGITS = 100
 
 #: IRIS namespace names: 1 to 64 characters, a letter or % first, then letters, digits, "-" or "_"; not
 #: case-sensitive (InterSystems, "Configuring Namespaces" > "Rules for Namespace Names"; docs/settings.md §8).
-_NAMESPACE = re.compile(r"[A-Za-z%][A-Za-z0-9_-]{0,63}")
 
 #: One label of a DNS host name (RFC 1123): letters, digits, hyphens; no hyphen at either end.
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
-
-
-def namespace_problem(value: str) -> str:
-    """Why ``value`` is not an IRIS namespace name, or ""."""
-    if _NAMESPACE.fullmatch(value):
-        return ""
-    if not value:
-        return "is empty"
-    if len(value) > 64:
-        return f"is {len(value)} characters long; an IRIS namespace name has at most 64"
-    if not re.match(r"[A-Za-z%]", value):
-        return "does not start with a letter or %, as an IRIS namespace name must"
-    bad = sorted({c for c in value[1:] if not re.match(r"[A-Za-z0-9_-]", c)})
-    return ("holds " + ", ".join(repr(c) for c in bad)
-            + "; an IRIS namespace name has only letters, digits, '-' and '_' after its first character")
 
 
 def server_problem(value: str) -> Tuple[str, str]:

@@ -12,39 +12,33 @@ the client's login; it is never logged, stored on this object, or put in a respo
 from __future__ import annotations
 
 import functools
-import inspect
 import ipaddress
 import json
-import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
-from adapters.lite_terminal import LiteTerminal
 from adapters.lite_terminal import errors as terminal_errors
-from adapters.lite_terminal.checks import expect_problem, mismatch_reason
-from adapters.lite_terminal.lines import one_line_problem
-from adapters.sessions import SessionLimitError, SessionPool, SessionResetError
-from adapters.settings import SettingsReader, namespace_problem, path_prefix_problem, server_problem
+from adapters.lite_terminal.contract import (
+    CommandRequest,
+    ConnectOptions,
+    Status,
+    Verdict,
+    authority,
+    classify,
+)
+from adapters.lite_terminal.errors import NotSent
+from adapters.lite_terminal.memory import Opener, Terminal, open_terminal
+from adapters.sessions import SessionPool
+from adapters.settings import SettingsReader, path_prefix_problem, server_problem
 
-#: Bad arguments, refused before anything is sent (``invalid``): the client's InvalidArgument, and the
-#: ValueErrors of plain checks on the way (request fields, session names).
-INVALID = (terminal_errors.InvalidArgument, ValueError)
-NOT_DELIVERED = terminal_errors.NOT_DELIVERED
 #: Run on the default session before each request after its first (README "Sessions and namespaces"): an
 #: argumentless KILL removes every local variable, so no request sees another's locals. Named sessions keep
 #: theirs.
 DEFAULT_SESSION_RESET = "kill"
 LOST_DETAIL = terminal_errors.LOST_DETAIL
-#: The client's words when it could not enter the request's namespace (the command was not run).
-NAMESPACE_NOT_ENTERED = "could not switch to namespace"
-
-#: Failure classes the operation tells apart (its FailOnCommandError setting only concerns "command").
-COMMAND_FAILURE = "command"  # the command ran and IRIS reported an error
-SESSION_FAILURE = "session"  # it could not run, timed out, was interrupted or its outcome is unknown
 
 
-class CredentialsError(Exception):
+class CredentialsError(NotSent):
     """The Credentials setting is empty or names no entry in the credentials store."""
 
 
@@ -166,15 +160,23 @@ class AdapterSettings:
     @property
     def authority(self) -> str:
         """``host:port`` (``[v6]:port``): the server as the response's Server column shows it."""
-        host = self.server
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
-        return f"{host}:{self.port}"
+        return authority(self.server, self.port)
 
     @property
     def endpoint(self) -> str:
-        scheme = "wss" if self.use_tls else "ws"
-        return f"{scheme}://{self.authority}{self.path_prefix}"
+        return self.connect_options().endpoint
+
+    def connect_options(self) -> ConnectOptions:
+        """The client's connection parameters from these settings (the password comes at connect time)."""
+        verify: Any = self.verify_tls
+        if self.verify_tls and self.ca_file:
+            verify = self.ca_file
+        return ConnectOptions(
+            host=self.server, port=self.port, namespace=self.namespace or "USER", tls=self.use_tls,
+            verify=verify, path_prefix=self.path_prefix, connect_timeout=self.connect_timeout,
+            response_timeout=self.response_timeout,
+            max_output_chars=self.max_output_chars if self.max_output_chars > 0 else None,
+        )
 
 
 def truncate(output: str, limit: int) -> Tuple[str, bool]:
@@ -185,26 +187,10 @@ def truncate(output: str, limit: int) -> Tuple[str, bool]:
     return output[:limit] + marker, True
 
 
-def new_terminal(
-    s: AdapterSettings, resolver: Callable[[str], Tuple[str, str]], terminal_class: Callable[..., Any]
-) -> Any:
+def new_terminal(s: AdapterSettings, resolver: Callable[[str], Tuple[str, str]], opener: Opener) -> Terminal:
     """A client for the adapter's server, logged in with the resolved credentials (at connect time)."""
     username, password = resolver(s.credentials)
-    verify: Any = s.verify_tls
-    if s.verify_tls and s.ca_file:
-        verify = s.ca_file
-    return terminal_class(
-        s.server,
-        s.port,
-        username=username,
-        password=password,
-        namespace=s.namespace or "USER",
-        tls=s.use_tls,
-        verify=verify,
-        path_prefix=s.path_prefix,
-        connect_timeout=s.connect_timeout,
-        response_timeout=s.response_timeout,
-    )
+    return opener(s.connect_options(), username, password)
 
 
 @dataclass
@@ -214,7 +200,7 @@ class TerminalAdapterCore:
     settings: AdapterSettings
     warn: Callable[[str], None] = print
     credentials_resolver: Callable[[str], Tuple[str, str]] = resolve_credentials
-    terminal_class: Callable[..., Any] = LiteTerminal
+    opener: Opener = open_terminal
     pool: SessionPool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -223,7 +209,7 @@ class TerminalAdapterCore:
         # Python object (the generated OnTearDown does) frees the pool at once, and its __del__ closes
         # the sessions deterministically instead of whenever the cycle collector runs.
         self.pool = SessionPool(
-            functools.partial(new_terminal, s, self.credentials_resolver, self.terminal_class),
+            functools.partial(new_terminal, s, self.credentials_resolver, self.opener),
             stay_connected=s.stay_connected,
             max_sessions=s.max_sessions,
             session_idle_timeout=s.session_idle_timeout,
@@ -244,9 +230,8 @@ class TerminalAdapterCore:
     def run(self, request_json: str) -> str:
         """Execute one request; returns ``{"response": {...}, "failure": None|"command"|"session"}``.
 
-        Response Status (README "Statuses"): ok; error (the command ran, IRIS reported an error); timeout;
-        interrupted; lost (may or may not have run); unreachable (never delivered); invalid (the request
-        itself is wrong, nothing was sent).
+        The request is parsed once (``CommandRequest.parse``) and the outcome classified once
+        (``contract.classify``); see README "Statuses".
         """
         req = json.loads(request_json) if request_json else {}
         if not isinstance(req, dict):
@@ -255,7 +240,7 @@ class TerminalAdapterCore:
         response: Dict[str, Any] = {
             "Command": str(req.get("Command") or ""),
             "Namespace": s.namespace,
-            "Status": "invalid",
+            "Status": Status.INVALID,
             "ElapsedMs": 0,
             "Output": "",
             "OutputTruncated": 0,
@@ -264,47 +249,40 @@ class TerminalAdapterCore:
             "ServerVersion": "",
             "Server": s.authority,
         }
-        request, problem = read_request(req)
-        if problem:
-            response["Error"] = f"{problem}; nothing was sent"
-            return _answer(response, SESSION_FAILURE)
-        assert request is not None
-        response["Namespace"] = request.namespace or s.namespace
-        extra: Dict[str, Any] = {}
-        if s.max_output_chars > 0 and accepts_keyword(self.terminal_class, "max_output_chars"):
-            extra["max_output_chars"] = s.max_output_chars
         try:
+            request = CommandRequest.parse(req)
+            response["Namespace"] = request.namespace or s.namespace
             result = self.pool.execute(
                 request.command, session=request.session, namespace=request.namespace or s.namespace,
-                timeout=request.timeout, input_lines=request.input_lines, **extra,
+                timeout=request.timeout, input_lines=request.input_lines,
+                max_output_chars=s.max_output_chars if s.max_output_chars > 0 else None,
             )
-        except INVALID as exc:
-            response["Error"] = f"{exc}; nothing was sent"
-            return _answer(response, SESSION_FAILURE)
-        except (CredentialsError, SessionLimitError, SessionResetError) as exc:
-            return _answer(dict(response, Status="unreachable",
-                                Error=f"{exc}; the command was not sent to {s.endpoint}"), SESSION_FAILURE)
-        except NOT_DELIVERED as exc:
-            return _answer(dict(response, Status="unreachable",
-                                Error=f"{type(exc).__name__} from {s.endpoint}: {exc}{_tls_hint(exc)}; "
-                                      "the command was not sent"), SESSION_FAILURE)
-        except Exception as exc:  # noqa: BLE001  anything else may have happened after sending: in doubt
-            return _answer(dict(response, Status="lost",
-                                Error=f"{type(exc).__name__} from {s.endpoint}: {exc}; {LOST_DETAIL}"),
-                           SESSION_FAILURE)
+        except Exception as exc:  # noqa: BLE001  classify() decides: invalid, unreachable or lost
+            return _answer(response, self._failed(classify(exc), exc))
         return _answer(*self._from_result(response, result, request.expect))
+
+    def _failed(self, verdict: Verdict, exc: BaseException) -> Verdict:
+        """The verdict's words for the Error field: where it was going, and a TLS hint."""
+        if verdict.status is Status.INVALID:
+            return verdict
+        if verdict.status is Status.UNREACHABLE:
+            if not isinstance(exc, terminal_errors.NotSent):
+                return Verdict(verdict.status, f"{type(exc).__name__} from {self.settings.endpoint}: {exc}"
+                                               f"{_tls_hint(exc)}; the command was not sent")
+            return Verdict(verdict.status, f"{exc}; the command was not sent to {self.settings.endpoint}")
+        return Verdict(verdict.status, f"{type(exc).__name__} from {self.settings.endpoint}: {exc}; "
+                                       f"{LOST_DETAIL}")
 
     def _from_result(
         self, response: Dict[str, Any], result: Any, expect: str = ""
     ) -> Tuple[Dict[str, Any], Optional[str]]:
         """Fill the response from the client's CommandResult; returns it and its failure class.
 
-        An ``ok`` whose output (as the client kept it, before MaxOutputChars cuts it here) does not match
-        ``expect`` becomes ``mismatch``: it ran, but did not say what the caller expected.
+        The output is compared with ``expect`` as the client kept it, before MaxOutputChars cuts it here.
         """
+        verdict = classify(result, expect)
         output = str(result.output or "")
-        mismatch = mismatch_reason(expect, output) if str(result.status) == "ok" else ""
-        dropped = int(getattr(result, "output_dropped", 0) or 0)
+        dropped = int(result.output_dropped or 0)
         if dropped > 0:
             limit = self.settings.max_output_chars
             output += (f"\n[output truncated by MaxOutputChars={limit}: {dropped} of {len(output) + dropped} "
@@ -312,19 +290,12 @@ class TerminalAdapterCore:
             truncated = True
         else:
             output, truncated = truncate(output, self.settings.max_output_chars)
-        status = str(result.status)
-        error = str(result.error or "")
-        warning = str(getattr(result, "warning", "") or "")
-        if status == "error" and NAMESPACE_NOT_ENTERED in error:
-            status = "unreachable"  # the client could not switch namespace: the command never ran
-        if status == "lost" and not error:
-            error = LOST_DETAIL
-        if mismatch:
-            status, error = "mismatch", mismatch
+        error = verdict.error
+        warning = str(result.warning or "")
         if warning:
             error = f"{error} (client warning: {warning})" if error else f"client warning: {warning}"
         response.update(
-            Status=status,
+            Status=verdict.status,
             Output=output,
             OutputTruncated=1 if truncated else 0,
             Error=error,
@@ -332,11 +303,7 @@ class TerminalAdapterCore:
             ElapsedMs=int(round(float(result.elapsed or 0) * 1000)),
             ServerVersion=str(result.server_version or ""),
         )
-        if status == "ok":
-            return response, None
-        if status in ("error", "mismatch"):  # it ran; FailOnCommandError decides (README "Statuses")
-            return response, COMMAND_FAILURE
-        return response, SESSION_FAILURE
+        return response, verdict.failure
 
     def close(self) -> None:
         self.pool.close_all()
@@ -361,105 +328,9 @@ def _tls_hint(exc: BaseException) -> str:
             "(VerifyTLS=0 skips the check, with a warning)")
 
 
-@dataclass(frozen=True)
-class Request:
-    """A request's fields, checked (README "Statuses": a wrong one is ``invalid``)."""
-
-    command: str
-    namespace: str  # upper case, or "" for the operation's Namespace
-    session: str
-    timeout: Optional[float]  # None: the operation's ResponseTimeout; -1: no limit
-    input_lines: Tuple[str, ...]
-    expect: str = ""  # regular expression an ok output must match (adapters/lite_terminal/checks.py)
-
-
-#: A session name is shown in errors, the trace and the Event Log: printable text only.
-_SESSION_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,128}")
-
-
-def read_request(req: Mapping[str, Any]) -> Tuple[Optional[Request], str]:
-    """``(Request, "")``, or ``(None, why)`` when the request itself is wrong (status ``invalid``)."""
-    command = req.get("Command")
-    if command is None or command == "":
-        return None, "empty command"
-    if not isinstance(command, str):
-        return None, f"Command must be text, not {type(command).__name__}"
-    if not command.strip():
-        return None, "empty command (only blanks)"
-    namespace = req.get("Namespace") or ""
-    if not isinstance(namespace, str):
-        return None, f"Namespace must be text, not {type(namespace).__name__}"
-    if namespace:
-        reason = namespace_problem(namespace)
-        if reason:
-            return None, f"Namespace {_quote(namespace)} is not a valid IRIS namespace name: it {reason}"
-    session = req.get("Session") or ""
-    if not isinstance(session, str):
-        return None, f"Session must be text, not {type(session).__name__}"
-    if session and (session != session.strip() or not _SESSION_NAME.fullmatch(session)
-                    or one_line_problem(session)):
-        return None, (f"Session {_quote(session)} is not a usable session name: 1-128 printable characters "
-                      "without leading or trailing blanks or invisible characters")
-    timeout, why = _request_timeout(req.get("Timeout"))
-    if why:
-        return None, why
-    lines = req.get("InputLines") or []
-    if isinstance(lines, str) or not isinstance(lines, (list, tuple)):
-        return None, "InputLines must be a list of text lines"
-    if not all(isinstance(line, str) for line in lines):
-        return None, "every InputLines entry must be text"
-    for number, line in enumerate(lines, 1):
-        why = one_line_problem(line)
-        if why:
-            return None, (f"InputLines entry {number} is not one line: {why}; each entry answers one READ: "
-                          "give several lines as several entries")
-    expect = req.get("Expect") or ""
-    if not isinstance(expect, str):
-        return None, f"Expect must be text (a regular expression), not {type(expect).__name__}"
-    problem = expect_problem(expect)
-    if problem:
-        return None, problem
-    return Request(command, namespace.upper(), session, timeout, tuple(lines), expect), ""
-
-
-def _request_timeout(value: Any) -> Tuple[Optional[float], str]:
-    """Request Timeout: empty/0 = the operation's ResponseTimeout (None), -1 = no limit, else seconds."""
-    fix = (f"Timeout must be the seconds the command may run (more than 0, at most {MAX_RESPONSE_TIMEOUT}), "
-           "0 for the operation's ResponseTimeout, or -1 for no limit")
-    if value is None or value == "":
-        return None, ""
-    if isinstance(value, bool):
-        return None, f"Timeout {_quote(value)} is not a number; {fix}"
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str) and re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", value.strip()):
-        number = float(value)
-    else:
-        return None, f"Timeout {_quote(value)} is not a number; {fix}"
-    if number == 0:
-        return None, ""
-    if number == -1:
-        return -1.0, ""
-    if not math.isfinite(number) or number < 0 or number > MAX_RESPONSE_TIMEOUT:
-        return None, f"Timeout {_quote(value)} is out of range; {fix}"
-    return number, ""
-
-
-def _quote(value: Any) -> str:
-    """A request value quoted for an error text: control characters escaped, long values cut."""
-    text = value if isinstance(value, str) else repr(value)
-    text = text.encode("unicode_escape").decode("ascii")
-    return repr(text[:80] + ("..." if len(text) > 80 else ""))
-
-
-def _answer(response: Dict[str, Any], failure: Optional[str]) -> str:
+def _answer(response: Dict[str, Any], failure: Any) -> str:
+    """The JSON the adapter hands back: ``failure`` is a failure class, or a Verdict to put in."""
+    if isinstance(failure, Verdict):
+        response = dict(response, Status=failure.status, Error=failure.error)
+        failure = failure.failure
     return json.dumps({"response": response, "failure": failure})
-
-
-def accepts_keyword(terminal_class: Any, name: str) -> bool:
-    """Does ``terminal_class(...).execute`` take keyword ``name``? (MaxOutputChars needs a newer client.)"""
-    try:
-        params = inspect.signature(terminal_class.execute).parameters
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())

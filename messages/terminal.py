@@ -15,13 +15,10 @@ iris_package_name = "LiteTerminal"
 
 from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package name must come first)
 
-#: The response ``Status`` values (README "Statuses"):
-#: ok; error (the command ran and IRIS reported an error); timeout and interrupted (it was stopped);
-#: lost (the connection broke: it may or may not have run); unreachable (never delivered: connect, TLS,
-#: login, unknown namespace, session limit); invalid (the request itself is wrong: empty command, bad
-#: namespace name, bad timeout; nothing was sent); denied (the process's command policy refused it);
-#: mismatch (it ran, but its output did not match the request's Expect).
-STATUSES = ("ok", "error", "timeout", "interrupted", "lost", "unreachable", "invalid", "denied", "mismatch")
+from adapters.lite_terminal.contract import RESPONSE_STATUSES  # noqa: E402  (the one list of statuses)
+
+#: The response ``Status`` words (README "Statuses"; ``contract.Status`` says what each means).
+STATUSES = tuple(status.value for status in RESPONSE_STATUSES)
 
 
 class TerminalCommandRequest(JsonSerialize):

@@ -26,9 +26,9 @@ from typing import Any  # noqa: E402
 from intersystems_pyprod import BusinessProcess, IRISLog, IRISProperty, Status  # noqa: E402
 
 from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.lite_terminal.contract import CommandRequest, InvalidRequest  # noqa: E402
 from adapters.lite_terminal.fleet import FleetSchedule  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from adapters.terminal_core import read_request  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402,F401
 from productions.fleet_logic import (  # noqa: E402
@@ -179,12 +179,15 @@ def _description(request: Any, target: str) -> str:
 def _request_problem(request: Any) -> str:
     """What the operation would refuse on every target (``invalid``), said once here instead.
 
-    The same check the operation applies (adapters.terminal_core.read_request), so nothing is sent.
+    The same check the operation applies (``CommandRequest.parse``), so nothing is sent.
     """
     fields = {name: field(request, name, None) for name in ("Command", "Namespace", "Timeout", "InputLines",
                                                              "Expect")}
-    _checked, problem = read_request({k: v for k, v in fields.items() if v is not None})
-    return problem
+    try:
+        CommandRequest.parse({k: v for k, v in fields.items() if v is not None})
+    except InvalidRequest as exc:
+        return str(exc)
+    return ""
 
 
 def _output_chars_setting(host: Any, targets: Any) -> int:

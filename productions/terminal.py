@@ -37,9 +37,9 @@ from intersystems_pyprod import (  # noqa: E402
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
 from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.lite_terminal.contract import COMMAND_FAILURE  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.settings import SettingsReader, config_name  # noqa: E402
-from adapters.terminal_core import COMMAND_FAILURE  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import STATUSES, TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
 from productions.command_files import ScriptFile, read_command_file  # noqa: E402

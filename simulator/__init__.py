@@ -1,7 +1,7 @@
 """A protocol-faithful IRIS "Lite Terminal" server for tests (no IRIS needed).
 
 ``from simulator import Simulator, SimulatorConfig, ExecutedCommand``. The names are loaded lazily so that
-importing a sub-package (``simulator.runtime``) does not pull in aiohttp.
+importing a sub-package (``offline_iris``) does not pull in aiohttp.
 """
 
 from __future__ import annotations

@@ -128,8 +128,8 @@ def show_fleet(resp: Any) -> None:
 
 
 def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int:
+    from offline_iris import OfflineIRIS
     from simulator import Simulator, SimulatorConfig
-    from simulator.runtime import OfflineIRIS
 
     inbox = os.path.join(workdir, "in")
     done = os.path.join(workdir, "done")

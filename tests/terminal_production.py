@@ -7,8 +7,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Dict, Iterator, Optional, Tuple
 
-from simulator.runtime import OfflineIRIS
-from simulator.runtime.testing import LITE_TERMINAL_MODULES
+from offline_iris import OfflineIRIS
+from offline_iris.testing import LITE_TERMINAL_MODULES
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
 OP, SCHED, FILES = "Terminal Operation", "Scheduled Commands", "Command Files"

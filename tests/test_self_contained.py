@@ -166,7 +166,7 @@ def test_every_simulator_switch_has_a_documented_source():
 
 
 def test_every_offline_runtime_switch_has_a_documented_reason():
-    from simulator.runtime.options import Options
+    from offline_iris.options import Options
 
     documented = table_switches("offline-runtime.md", "11")
     missing = sorted(f.name for f in dataclasses.fields(Options) if f.name not in documented)
@@ -214,8 +214,8 @@ def default_is_stated(default: object, cell: str) -> bool:
 
 
 def test_documented_switch_defaults_match_the_code():
+    from offline_iris.options import Options
     from simulator.config import SimulatorConfig
-    from simulator.runtime.options import Options
 
     stale = []
     for cls, tables in (

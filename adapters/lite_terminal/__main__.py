@@ -30,9 +30,9 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple, Union
 
-from .checks import expect_problem, mismatch_reason
-from .client import LiteTerminal
-from .errors import TerminalError, failure_status
+from .checks import expect_problem
+from .contract import ConnectOptions, classify
+from .errors import TerminalError
 from .fleet import (
     DEFAULT_MAX_CONCURRENCY,
     FleetResult,
@@ -41,6 +41,7 @@ from .fleet import (
     compress_names,
     run_on_servers,
 )
+from .memory import Terminal, open_terminal
 
 # Exit statuses. Several commands: the highest that applies (a later timeout outranks an earlier error).
 EXIT_OK = 0  # every command ok
@@ -385,14 +386,10 @@ def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[st
     """Run the commands in order on one session; one Response each (``skipped`` after a stop)."""
     server = target.label
     try:
-        term = LiteTerminal(
-            target.host, target.port, username=args.user, password=password, namespace=args.namespace,
-            tls=_tls(args), verify=_verify(args),
-            path_prefix=args.prefix, connect_timeout=args.connect_timeout, response_timeout=args.timeout,
-        )
+        term = open_terminal(connect_options(args, target), args.user, password)
     except TerminalError as exc:  # settings the client refuses: every command gets that status
         for command in commands:
-            yield Response(command, ServerResult(server, failure_status(exc), error=str(exc)))
+            yield Response(command, ServerResult(server, classify(exc).status.value, error=str(exc)))
         return
     stopped = ""
     try:
@@ -408,21 +405,26 @@ def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[st
         term.close()
 
 
-def _run_one(term: LiteTerminal, command: str, server: str, args: argparse.Namespace) -> Response:
+def _run_one(term: Terminal, command: str, server: str, args: argparse.Namespace) -> Response:
     began = time.monotonic()
     try:
         result = term.execute(command, timeout=args.timeout, input_lines=list(args.input_lines),
                               max_output_chars=args.max_output_chars or None)
     except TerminalError as exc:
-        failed = ServerResult(server, failure_status(exc), error=str(exc), elapsed=time.monotonic() - began)
+        failed = ServerResult(server, classify(exc).status.value, error=str(exc),
+                              elapsed=time.monotonic() - began)
         return Response(command, failed)
-    status, error = result.status, result.error
-    if status == "ok" and args.expect:
-        reason = mismatch_reason(args.expect, result.output)
-        status, error = ("mismatch", reason) if reason else (status, error)
-    done = ServerResult(server, status, result.output, error, result.namespace, result.elapsed,
-                        result.server_version)
+    verdict = classify(result, args.expect)
+    done = ServerResult(server, verdict.status.value, result.output, verdict.error, result.namespace,
+                        result.elapsed, result.server_version)
     return Response(command, done, result.output_dropped)
+
+
+def connect_options(args: argparse.Namespace, target: Server) -> ConnectOptions:
+    """The command line's connection parameters for one server."""
+    return ConnectOptions(host=target.host, port=target.port, namespace=args.namespace, tls=_tls(args),
+                          verify=_verify(args), path_prefix=args.prefix, connect_timeout=args.connect_timeout,
+                          response_timeout=args.timeout, max_output_chars=args.max_output_chars or None)
 
 
 def run_on_fleet(args: argparse.Namespace, password: str, commands: Sequence[str],

@@ -46,6 +46,7 @@ from typing import Deque, Iterator, List, Optional, Sequence, Tuple, Union
 
 import requests
 
+from .contract import CLIENT_STATUSES, ConnectOptions
 from .errors import (
     AuthError,
     ConnectError,
@@ -79,7 +80,7 @@ __all__ = ["LiteTerminal", "CommandResult", "STATUSES", "MAX_TIMEOUT", "CLOSE_BO
 
 log = logging.getLogger("adapters.lite_terminal")
 
-STATUSES = ("ok", "error", "timeout", "interrupted", "lost")
+STATUSES = tuple(str(s) for s in CLIENT_STATUSES)  # the words; contract.Status is the type
 LOST_TEXT = "the connection was lost during the command; it may or may not have run"
 MAX_TIMEOUT = 1e7  # seconds (115 days); larger values are refused: use None or -1 for "no limit"
 LOGOUT_TIMEOUT = 1.0
@@ -137,6 +138,7 @@ class CommandResult:
     server_version: str = ""
     output_dropped: int = 0
     warning: str = ""
+    ran: bool = True  # False: the command was never sent (the namespace switch before it failed)
 
     @property
     def ok(self) -> bool:
@@ -299,6 +301,14 @@ class LiteTerminal:
         self._banner = ""
         self._closed = False
         self._doubt = ""  # why the session may be out of step ("" = in step)
+
+    @classmethod
+    def from_options(cls, options: ConnectOptions, username: str, password: str) -> LiteTerminal:
+        """A session for ``options`` (the one place connection parameters are spelled out)."""
+        return cls(options.host, options.port, username=username, password=password,
+                   namespace=options.namespace, tls=options.tls, verify=options.verify,
+                   path_prefix=options.path_prefix, connect_timeout=options.connect_timeout,
+                   response_timeout=options.response_timeout)
 
     def __repr__(self) -> str:
         return (f"LiteTerminal({self.endpoint.authority}, user={self.username!r}, "
@@ -623,7 +633,7 @@ class LiteTerminal:
                         status="error" if switch.status == "ok" else switch.status,
                         error=f"could not switch to namespace {namespace!r}: {why}; the command was not run",
                         namespace=switch.namespace, elapsed=switch.elapsed,
-                        server_version=self.server_version, warning=_join(warning, switch.warning))
+                        server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
             return self._run(command, wire, limit, lines, max_output_chars, warning)

@@ -20,8 +20,10 @@ translate those at their boundary (the httpx ``map_httpcore_exceptions`` pattern
     ├── RemoteError                     the server sent an ``error`` frame (fatal)      docs/protocol.md §6.1
     ├── ConnectionLost                  the socket closed or went silent mid-session
     ├── SessionClosed                   the terminal was used after ``close()``
-    └── InvalidArgument                 a bad argument (e.g. credentials Basic auth cannot carry), refused
-                                        before anything is sent
+    ├── InvalidArgument                 a bad argument (e.g. credentials Basic auth cannot carry), refused
+    │                                   before anything is sent
+    └── NotSent                         a host around the client refused before any server was asked:
+                                        credentials missing, session limit, default-session reset failed
 
 Messages say what went wrong in words an operator can act on; none ever contains a password
 (callers pass only host, port, path and status codes into them).
@@ -43,6 +45,7 @@ __all__ = [
     "ConnectionLost",
     "SessionClosed",
     "InvalidArgument",
+    "NotSent",
 ]
 
 
@@ -98,19 +101,12 @@ class InvalidArgument(TerminalError):
     """An argument the client cannot use; raised before anything is sent or connected."""
 
 
+class NotSent(TerminalError):
+    """A host around the client (the adapter, the session pool) refused before the command was sent."""
+
+
 #: Failures that mean the command never reached the server: could not connect, log in or upgrade, unknown
-#: namespace, or the terminal was already closed.
-NOT_DELIVERED = (ConnectError, NamespaceError, SessionClosed)
+#: namespace, the terminal was already closed, or a host refused before sending.
+NOT_DELIVERED = (ConnectError, NamespaceError, SessionClosed, NotSent)
 #: Added to the error text of a ``lost`` outcome.
 LOST_DETAIL = "the command may or may not have run and was not re-sent"
-
-
-def failure_status(exc: BaseException) -> str:
-    """The response status for an exception from ``execute``: ``invalid`` (refused before sending),
-    ``unreachable`` (never delivered), else ``lost`` — a failure after connecting may come after the command
-    was sent, so it is in doubt, never a plain ``error`` (which means IRIS reported one)."""
-    if isinstance(exc, InvalidArgument):
-        return "invalid"
-    if isinstance(exc, NOT_DELIVERED):
-        return "unreachable"
-    return "lost"

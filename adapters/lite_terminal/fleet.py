@@ -22,12 +22,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import errors
-from .checks import ExpectError, compile_expect, mismatch_reason
-from .client import LiteTerminal
-from .errors import LOST_DETAIL, failure_status
+from .checks import ExpectError, compile_expect
+from .contract import ConnectOptions, Status, classify, server_identity
+from .errors import LOST_DETAIL
+from .memory import Opener, open_terminal
 
 #: MaxConcurrency when none is given (AWS Run Command's default is 50; ten sessions is kinder to a fleet).
 DEFAULT_MAX_CONCURRENCY = 10
@@ -350,25 +351,33 @@ def run_on_servers(
     expect: str = "",
     max_concurrency: Limit = DEFAULT_MAX_CONCURRENCY,
     max_errors: Limit = None,
-    terminal_factory: Callable[..., Any] = LiteTerminal,
+    opener: Optional[Opener] = None,
     max_output_chars: Optional[int] = None,
 ) -> FleetResult:
     """Run ``command`` on every server, at most ``max_concurrency`` at once; one result per server.
 
     Each server gets its own session, opened and closed by the worker thread that runs it (a session is
     never shared between threads). Once ``max_errors`` servers have failed no new server is started and
-    the rest are ``skipped``. Failures to connect are ``unreachable``, a dropped connection ``lost`` (may or
-    may not have run; never re-sent), an ``ok`` whose output does not match ``expect`` a ``mismatch``.
-    ``max_output_chars`` goes to each ``execute`` (start and end of a longer output kept).
-    Bad arguments (servers, limits, ``expect``) raise ValueError before any server is contacted.
+    the rest are ``skipped``. Statuses come from ``contract.classify``: failures to connect are
+    ``unreachable``, a dropped connection ``lost`` (may or may not have run; never re-sent), an ``ok`` whose
+    output does not match ``expect`` a ``mismatch``. ``max_output_chars`` goes to each ``execute`` (start
+    and end of a longer output kept). ``opener`` opens each session (default: a LiteTerminal; tests pass
+    ``MemoryTerminal.opener()``). Bad arguments (servers, limits, ``expect``) raise ValueError before any
+    server is contacted; two spellings of one server (``HOST:1``, ``host:1``) are refused as duplicates.
     """
     parsed = [as_server(s) for s in servers]
     labels = [s.label for s in parsed]
     if not parsed:
         raise ValueError("no servers given")
-    if len(set(labels)) != len(labels):
-        duplicates = sorted({x for x in labels if labels.count(x) > 1})
-        raise ValueError(f"servers given twice: {', '.join(duplicates)}")
+    identities = [server_identity(s.host, s.port, path_prefix) for s in parsed]
+    if len(set(identities)) != len(identities) or len(set(labels)) != len(labels):
+        seen: Dict[Any, str] = {}
+        duplicates = []
+        for label, identity in zip(labels, identities):
+            if identity in seen:
+                duplicates.append(f"{seen[identity]} and {label}" if seen[identity] != label else label)
+            seen.setdefault(identity, label)
+        raise ValueError(f"servers given twice: {', '.join(duplicates or sorted(set(labels)))}")
     try:
         compile_expect(expect or "")
     except ExpectError as exc:
@@ -380,30 +389,30 @@ def run_on_servers(
     by_label = dict(zip(labels, parsed))
     results: Dict[str, ServerResult] = {}
     lock = threading.Lock()
+    base = ConnectOptions(host="", namespace=namespace, tls=tls, verify=verify, path_prefix=path_prefix,
+                          connect_timeout=connect_timeout, response_timeout=response_timeout,
+                          max_output_chars=max_output_chars)
+    open_session: Opener = opener or open_terminal
 
     def run_one(server: Server) -> ServerResult:
         began = time.monotonic()
         try:
-            with terminal_factory(
-                server.host, server.port, username=username, password=password, namespace=namespace,
-                tls=tls, verify=verify, path_prefix=path_prefix, connect_timeout=connect_timeout,
-                response_timeout=response_timeout,
-            ) as term:
+            term = open_session(base.replace(host=server.host, port=server.port), username, password)
+            try:
+                term.connect()
                 result = term.execute(command, timeout=timeout, input_lines=list(input_lines),
                                       max_output_chars=max_output_chars)
+            finally:
+                term.close()
         except errors.TerminalError as exc:
-            status = failure_status(exc)
-            detail = f"; {LOST_DETAIL}" if status == "lost" else ""
-            return ServerResult(server.label, status, error=f"{type(exc).__name__}: {exc}{detail}",
+            verdict = classify(exc)
+            error = str(exc) if verdict.status is not Status.LOST else f"{exc}; {LOST_DETAIL}"
+            return ServerResult(server.label, verdict.status.value, error=f"{type(exc).__name__}: {error}",
                                 elapsed=time.monotonic() - began)
-        status, error = str(result.status), str(result.error or "")
-        if status == "ok":
-            reason = mismatch_reason(expect or "", str(result.output or ""))
-            if reason:
-                status, error = "mismatch", reason
+        verdict = classify(result, expect)
         return ServerResult(
-            server.label, status, str(result.output or ""), error, str(result.namespace or ""),
-            float(result.elapsed or 0.0), str(result.server_version or ""),
+            server.label, verdict.status.value, str(result.output or ""), verdict.error,
+            str(result.namespace or ""), float(result.elapsed or 0.0), str(result.server_version or ""),
         )
 
     def worker() -> None:

@@ -25,7 +25,7 @@ import unicodedata
 from typing import List
 
 __all__ = ["UnsafeCommandText", "command_lines", "one_line_problem", "escape_controls",
-           "EscapeControlsFilter", "LINE_END"]
+           "EscapeControlsFilter", "LINE_END", "namespace_problem"]
 
 #: What ends a line, on the wire and in the policy.
 LINE_END = re.compile(r"\r\n|\r|\n")
@@ -126,3 +126,22 @@ def _install(logger: logging.Logger) -> None:
 
 
 _install(logging.getLogger("adapters.lite_terminal"))
+
+
+#: IRIS namespace names: a letter or %, then letters, digits, - and _; at most 64 characters.
+_NAMESPACE = re.compile(r"[A-Za-z%][A-Za-z0-9_-]{0,63}")
+
+
+def namespace_problem(value: str) -> str:
+    """Why ``value`` is not an IRIS namespace name, or ""."""
+    if _NAMESPACE.fullmatch(value):
+        return ""
+    if not value:
+        return "is empty"
+    if len(value) > 64:
+        return f"is {len(value)} characters long; an IRIS namespace name has at most 64"
+    if not re.match(r"[A-Za-z%]", value):
+        return "does not start with a letter or %, as an IRIS namespace name must"
+    bad = sorted({c for c in value[1:] if not re.match(r"[A-Za-z0-9_-]", c)})
+    return ("holds " + ", ".join(repr(c) for c in bad)
+            + "; an IRIS namespace name has only letters, digits, '-' and '_' after its first character")

@@ -11,8 +11,8 @@ import json
 import sys
 import time
 
+from offline_iris.testing import LITE_TERMINAL_MODULES, ProductionTester
 from simulator import Simulator, SimulatorConfig
-from simulator.runtime.testing import LITE_TERMINAL_MODULES, ProductionTester
 
 PASSWORD = "bench-password"
 OP = "Terminal Operation"

@@ -95,7 +95,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="warm rounds to average")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message="offline IRIS: module")
-    from simulator.runtime import OfflineIRIS
+    from offline_iris import OfflineIRIS
 
     waves = math.ceil(args.servers / args.concurrency)
     target_ratio = 1.3 * waves

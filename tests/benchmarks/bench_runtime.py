@@ -25,7 +25,7 @@ sys.path[:0] = [ROOT, TOY_ROOT]
 
 
 def run(messages: int) -> float:
-    from simulator.runtime import OfflineIRIS
+    from offline_iris import OfflineIRIS
 
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.runtime.testing import LITE_TERMINAL_MODULES
+from offline_iris.testing import LITE_TERMINAL_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = "HealthCheck.HealthCheckProduction"
@@ -104,7 +104,7 @@ def test_the_readme_shows_the_tested_example_word_for_word():
 def test_the_readme_testing_example_passes(production_tester, lite_terminal_server, lite_terminal_password):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "pytest_plugins" in b)
-    assert 'pytest_plugins = ["simulator.runtime.pytest_plugin"]' in block
+    assert 'pytest_plugins = ["offline_iris.pytest_plugin"]' in block
     namespace = {}
     exec(compile(block.split("# test_health_check.py", 1)[1], "README.md", "exec"), namespace)
     namespace["test_a_healthy_server"](production_tester, lite_terminal_server, lite_terminal_password)

@@ -1,8 +1,8 @@
-"""simulator.runtime.testing: the stable testing API's promises, each one checked."""
+"""offline_iris.testing: the stable testing API's promises, each one checked."""
 
 import pytest
 
-from simulator.runtime.testing import (
+from offline_iris.testing import (
     LITE_TERMINAL_MODULES,
     LoadError,
     ProductionError,

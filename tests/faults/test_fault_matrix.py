@@ -12,7 +12,7 @@ import pytest
 from fault_cases import CASES
 from fault_helpers import MODULES, check_invariants, fault_server, run_client, run_production
 
-from simulator.runtime import OfflineIRIS
+from offline_iris import OfflineIRIS
 
 # several items import productions.terminal in one process (IRIS gives each job its own copy): harmless here
 pytestmark = [pytest.mark.filterwarnings("ignore:offline IRIS. module 'productions.terminal'"),

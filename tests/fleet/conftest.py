@@ -7,7 +7,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 import pytest
 from fleet_helpers import MODULES, PASSWORD, fleet_production_xml
 
-from simulator.runtime import OfflineIRIS
+from offline_iris import OfflineIRIS
 
 
 @pytest.fixture

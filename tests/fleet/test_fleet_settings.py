@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.runtime import OfflineIRIS
+from offline_iris import OfflineIRIS
 
 
 @pytest.fixture(scope="module")

@@ -119,7 +119,7 @@ def test_every_session_is_opened_used_and_closed_by_one_thread():
 
     with simulators(5) as sims:
         fleet = run_on_servers([(s.host, s.port) for s in sims], "write 1", max_concurrency=3,
-                               terminal_factory=Recording, **OPTIONS)
+                               opener=Recording.from_options, **OPTIONS)
         assert all(s.logins == 1 for s in sims)
         assert sum(s.open_terminals() for s in sims) == 0  # every session closed
     assert fleet.status == "ok"
@@ -139,7 +139,7 @@ def test_a_failure_after_connecting_is_lost_not_error():
 
     with simulators(1) as sims:
         server = [(sims[0].host, sims[0].port)]
-        broke = run_on_servers(server, "write 1", terminal_factory=Breaks, **OPTIONS).results[0]
-        closed = run_on_servers(server, "write 1", terminal_factory=Closed, **OPTIONS).results[0]
+        broke = run_on_servers(server, "write 1", opener=Breaks.from_options, **OPTIONS).results[0]
+        closed = run_on_servers(server, "write 1", opener=Closed.from_options, **OPTIONS).results[0]
     assert (broke.status, closed.status) == ("lost", "lost")
     assert "may or may not have run" in broke.error and "ProtocolError" in closed.error

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
+from offline_iris.testing import LITE_TERMINAL_MODULES
 from simulator import Simulator, SimulatorConfig
-from simulator.runtime.testing import LITE_TERMINAL_MODULES
 
 PASSWORD = "ns-test-password"
 PRODUCTION = "LiteTerminal.TerminalProduction"

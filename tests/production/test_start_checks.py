@@ -8,7 +8,7 @@ importing the class ...: ERROR #5001: <PYTHON EXCEPTION> ...") is what pyprod's 
 
 import pytest
 
-from simulator.runtime.testing import LITE_TERMINAL_MODULES
+from offline_iris.testing import LITE_TERMINAL_MODULES
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
 OP, SCHED, FILES = "Terminal Operation", "Scheduled Commands", "Command Files"

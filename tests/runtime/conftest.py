@@ -3,7 +3,7 @@
 import pytest
 from runtime_helpers import HERE, TOY_MODULES
 
-from simulator.runtime import OfflineIRIS
+from offline_iris import OfflineIRIS
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import threading
 import pytest
 from runtime_helpers import HERE, TOY_MODULES
 
-from simulator.runtime import OfflineIRIS, ProductionError
-from simulator.runtime.status import is_error, is_ok
+from offline_iris import OfflineIRIS, ProductionError
+from offline_iris.status import is_error, is_ok
 
 
 def _msgs():

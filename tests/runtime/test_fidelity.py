@@ -9,9 +9,9 @@ import time
 import pytest
 from runtime_helpers import HERE
 
-from simulator.runtime import OfflineIRIS
-from simulator.runtime.iris_module import ref
-from simulator.runtime.status import ErrorStatus, is_ok
+from offline_iris import OfflineIRIS
+from offline_iris.iris_module import ref
+from offline_iris.status import ErrorStatus, is_ok
 
 FID_MODULES = ["toy.msgs", "toy.fidelity"]
 
@@ -322,7 +322,7 @@ def test_d_an_unterminated_line_at_close_is_reported_not_handed_over(fid):
 
 
 def test_d_an_inbound_line_past_the_cap_closes_the_connection_while_it_arrives(fid, monkeypatch):
-    from simulator.runtime import tcp_adapters
+    from offline_iris import tcp_adapters
 
     monkeypatch.setattr(tcp_adapters, "MAX_LINE", 1000)
     in_port = _free_port()

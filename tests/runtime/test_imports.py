@@ -5,7 +5,7 @@ ties the modules together for readers and type checkers)."""
 import ast
 import os
 
-import simulator.runtime as runtime_pkg
+import offline_iris as runtime_pkg
 
 PKG_DIR = os.path.dirname(runtime_pkg.__file__)
 

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from simulator.runtime import iris_module
-from simulator.runtime.status import ErrorStatus
+from offline_iris import iris_module
+from offline_iris.status import ErrorStatus
 
 
 @pytest.fixture

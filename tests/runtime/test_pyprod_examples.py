@@ -5,8 +5,8 @@ pyprod's quickstart page and README HelloWorld)."""
 import pytest
 from runtime_helpers import HERE, TOUR_ITEMS, production_xml
 
-from simulator.runtime import OfflineIRIS
-from simulator.runtime.status import is_ok
+from offline_iris import OfflineIRIS
+from offline_iris.status import is_ok
 
 TOUR = production_xml("Tour.Production", TOUR_ITEMS)
 
@@ -82,7 +82,7 @@ def test_a_status_only_adapter_method_gives_a_tuple_that_iris_reads_as_ok(tmp_pa
 
 @pytest.mark.parametrize("numeric", [True, False])
 def test_numeric_initials_only_touch_canonical_numbers(tmp_path, numeric):
-    from simulator.runtime.objects import canonical_number
+    from offline_iris.objects import canonical_number
 
     assert [canonical_number(v) for v in ("45", "-3", ".5", "0")] == [45, -3, 0.5, 0]
     assert [canonical_number(v) for v in ("045", "+1", "1.50", "-0", "1e3", "", "4 5")] == [

@@ -7,8 +7,8 @@ send (from its OnInit or its first poll) finds its targets running. The earlier 
 
 from runtime_helpers import HERE
 
-from simulator.runtime import OfflineIRIS, Options
-from simulator.runtime.status import is_error, is_ok
+from offline_iris import OfflineIRIS, Options
+from offline_iris.status import is_error, is_ok
 
 # Definition order puts the service first, as the pyprod-generated productions do.
 PROD_XML = """<Production Name="StartOrder.Inline">

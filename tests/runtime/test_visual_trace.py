@@ -16,8 +16,8 @@ from html.parser import HTMLParser
 import pytest
 from runtime_helpers import HERE, TOUR_ITEMS, production_xml
 
-from simulator.runtime import OfflineIRIS
-from simulator.runtime.visual_trace import ERROR_COLOUR, LEVEL_FILL, REQUEST_COLOUR, RESPONSE_COLOUR
+from offline_iris import OfflineIRIS
+from offline_iris.visual_trace import ERROR_COLOUR, LEVEL_FILL, REQUEST_COLOUR, RESPONSE_COLOUR
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 if CHROMIUM is None:

@@ -6,7 +6,7 @@ docs/pyprod-runtime.md §1.3), so installing a new runtime swaps its *backend* (
 
 Usable on its own, e.g. to run the real pyprod loader offline::
 
-    from simulator.runtime.iris_module import install, uninstall
+    from offline_iris.iris_module import install, uninstall
     ns = install()            # a fresh in-memory Namespace; sys.modules["iris"] is the fake
     ...                       # intersystems_pyprod._parser.main([...]); ns.registry.classes
     uninstall()
@@ -154,7 +154,7 @@ class IrisModule(types.ModuleType):
         ns = self.__dict__.get("_backend")
         if ns is None:
             raise RuntimeError(
-                "the fake iris module has no backend: call simulator.runtime.iris_module.install()"
+                "the fake iris module has no backend: call offline_iris.iris_module.install()"
             )
         return ns
 

@@ -2,11 +2,11 @@
 
 Enable it in your ``conftest.py``::
 
-    pytest_plugins = ["simulator.runtime.pytest_plugin"]
+    pytest_plugins = ["offline_iris.pytest_plugin"]
 
 Fixtures:
 
-* ``production_tester``: a :class:`simulator.runtime.testing.ProductionTester` in the test's temporary folder,
+* ``production_tester``: a :class:`offline_iris.testing.ProductionTester` in the test's temporary folder,
   entered for the test and closed after it (the production is stopped);
 * ``lite_terminal_server``: a Lite Terminal simulator on 127.0.0.1 with user ``_SYSTEM`` and the password
   ``lite_terminal_password`` gives; point an operation at ``server.host`` / ``server.port``.

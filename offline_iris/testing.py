@@ -1,13 +1,13 @@
 """Test your own production without IRIS: the stable testing API over the offline runtime.
 
-This module is the public, documented way to use ``simulator.runtime`` from your tests (README "Use the
+This module is the public, documented way to use ``offline_iris`` from your tests (README "Use the
 hosts in your own production"). Its names and signatures stay stable; everything else in
-``simulator.runtime`` may change. What the runtime emulates, and how faithfully, is in
+``offline_iris`` may change. What the runtime emulates, and how faithfully, is in
 docs/offline-runtime.md.
 
 ::
 
-    from simulator.runtime.testing import ProductionTester, LITE_TERMINAL_MODULES
+    from offline_iris.testing import ProductionTester, LITE_TERMINAL_MODULES
 
     with ProductionTester() as t:
         t.load(*LITE_TERMINAL_MODULES, "mypkg.myhosts", "mypkg.myproduction")
@@ -18,7 +18,7 @@ docs/offline-runtime.md.
         print(t.trace())
         assert not t.event_log("Error")
 
-The pytest plugin ``simulator.runtime.pytest_plugin`` gives the same object as the ``production_tester``
+The pytest plugin ``offline_iris.pytest_plugin`` gives the same object as the ``production_tester``
 fixture, and a Lite Terminal server as ``lite_terminal_server``.
 """
 
