@@ -134,7 +134,11 @@ _XFUNC = re.compile(r'\$XECUTE\(\(*"')
 #: (docs/policy.md §3).
 _CODE_VARS = {"$ETRAP", "$ET"}
 _FPARAMS = re.compile(r"[ \t]*\([^()\"]*\)[ \t]?")
-_NUMBER = re.compile(r"[+-]*(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?")
+#: The first argument of ``$ZU(`` is read exactly only as plain digits (``68``, ``0005``: its value as an
+#: integer); a sign, a decimal point, an exponent, a string or an expression may be 5, so it counts as a
+#: namespace switch. An argument longer than this is not read on (linear time) and counts as one too.
+_PLAIN_INTEGER = re.compile(r"[0-9]+")
+_ZU_FIRST_LIMIT = 40
 #: Blanks other than space and tab: IRIS may or may not read them as blanks, so outside a string they are
 #: refused rather than guessed at.
 _ODD_BLANK = re.compile('"(?:[^"\n]|"")*"?|([\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])')
@@ -378,14 +382,20 @@ class _Reader:
         return problem, still_open
 
     def _statements(self, name: str, postcond: str, args: List[str], depth: int) -> str:
-        cond = ":" + _collapse(postcond) if postcond else ""
+        """Record the statements of one command; a postconditional or argument holding a backslash is read
+        with both string rules (:func:`_collapses`), each reading recorded and checked."""
+        problem = ""
+        for cond in ([":" + c for c in _collapses(postcond)] if postcond else [""]):
+            problem = self._statements_with(name, cond, args, depth) or problem
+        return problem
+
+    def _statements_with(self, name: str, cond: str, args: List[str], depth: int) -> str:
         problem = self._functions(cond, depth) if "$" in cond else ""
         statements = self.statements
         if not args:
             statements[f"{name}{cond}"] = None
             return problem
-        for raw in args:
-            arg = _collapse(raw)
+        for arg in (a for raw in args for a in _collapses(raw)):
             statements[f"{name}{cond} {arg}"] = None
             if name == "SET" and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
                 target, _, value = arg.partition("=")
@@ -409,9 +419,10 @@ class _Reader:
         """``$ZU(5,x)`` namespace switches and ``$XECUTE("...")`` literals inside a collapsed expression."""
         problem = ""
         for match in _ZUTIL.finditer(expression):
-            first, after = _argument_at(expression, match.end(), limit=40)
-            if _NUMBER.fullmatch(first) and _number(first) != 5:
-                continue  # another $ZU function
+            first, after = _argument_at(expression, match.end(), limit=_ZU_FIRST_LIMIT)
+            complete = after < len(expression) and expression[after] in ",)"
+            if complete and _PLAIN_INTEGER.fullmatch(first) and int(first) != 5:
+                continue  # another $ZU function, read exactly (any number of digits; docs/policy.md §5)
             if after < len(expression) and expression[after] == ",":
                 value, _ = _argument_at(expression, after + 1, limit=200)
                 self._emit(f"ZNSPACE {value}")
@@ -619,6 +630,62 @@ def _collapse(text: str) -> str:
     return _ZNS.sub("$ZNSPACE", text) if "$ZNS" in text else text
 
 
+def _collapses(text: str) -> List[str]:
+    """Every reading of an argument: one, unless a backslash could escape a quote (JSON) or not
+    (ObjectScript). Then also the reading with JSON's string rules inside JSON literals (as the argument
+    scanner reads it) and the one with JSON's rules everywhere, so text hidden from one reading is seen by
+    another (docs/policy.md §1). Distinct readings only, the ObjectScript one first."""
+    first = _collapse(text)
+    if "\\" not in text or '"' not in text:
+        return [first]
+    found = [first]
+    for reading in (_collapse_strings(text, everywhere=False), _collapse_strings(text, everywhere=True)):
+        if reading not in found:
+            found.append(reading)
+    return found
+
+
+def _collapse_strings(text: str, everywhere: bool) -> str:
+    """:func:`_collapse` with JSON's string rule (a backslash escapes the next character) inside JSON
+    literals (``{``/``[`` where a value starts, as :func:`_scan_argument` decides), or ``everywhere``."""
+    out: List[str] = []
+    stack: List[str] = []
+    pos, n = 0, len(text)
+    before = ""  # the last character outside blanks and comments
+    while pos < n:
+        ch = text[pos]
+        if ch == '"':
+            json = everywhere or (bool(stack) and stack[-1] != "(")
+            literal = (_JSON_STRING if json else _STRING).match(text, pos)
+            out.append(literal.group(0))
+            pos, before = literal.end(), '"'
+            continue
+        if text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            pos = n if end < 0 else end + 2
+            continue
+        if ch in _BLANK:
+            pos += 1
+            continue
+        in_json = bool(stack) and stack[-1] != "("
+        if ch == "(":
+            stack.append("(")
+        elif ch == "{":
+            stack.append("{" if in_json or not before or before in _JSON_OPENERS else "(")
+        elif ch == "[":
+            if in_json or not before or before in _JSON_ARRAY_OPENERS:
+                stack.append("[")
+        elif ch == "]":
+            if stack and stack[-1] == "[":
+                stack.pop()
+        elif ch in ")}" and stack:
+            stack.pop()
+        out.append(ch.upper())
+        pos, before = pos + 1, ch
+    collapsed = "".join(out)
+    return _ZNS.sub("$ZNSPACE", collapsed) if "$ZNS" in collapsed else collapsed
+
+
 def _collapse_piece(match: re.Match[str]) -> str:
     token = match.group(0)
     if token.startswith('"'):
@@ -653,8 +720,8 @@ def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int]:
 
 def _xecute_literal(arg: str) -> Optional[str]:
     """The code of an XECUTE argument that is a literal: ``"code"``, ``"code":pc``, ``("code")`` or the
-    parameter form ``("(a,b) code",1,2):pc``, in any number of parentheses; None for code built at run
-    time. One pass over the argument, however deep the parentheses."""
+    parameter form ``("(a,b) code",1,2):pc`` (its first element), in any number of parentheses; None for
+    code built at run time. One pass over the argument, however deep the parentheses."""
     colon = _top_level_colon(arg)
     expression = arg[:colon] if colon >= 0 else arg
     opened = len(expression) - len(expression.lstrip("("))
@@ -662,13 +729,11 @@ def _xecute_literal(arg: str) -> Optional[str]:
     if not literal or not literal.group(1):
         return None
     after = literal.end()
-    if opened and after < len(expression) and expression[after] == ",":  # the parameter form
-        while after < len(expression) and expression[after] == ",":
-            _, after = _argument_at(expression, after + 1)
-        if after >= len(expression) or expression[after] != ")":
-            return None
-        after += 1
-        opened -= 1
+    if opened and after < len(expression) and expression[after] == ",":
+        # The parameter form: the literal is the code whatever the arguments after it are (they are
+        # expressions, read for functions like any other), so it is read even where they cannot be
+        # (a JSON string with ``\"``, read by ObjectScript's rules here).
+        return _unquote(literal.group(0))
     if expression[after:] != ")" * opened:
         return None
     return _unquote(literal.group(0))
@@ -689,13 +754,6 @@ def _top_level_colon(expression: str) -> int:
             return pos
         pos += 1
     return -1
-
-
-def _number(text: str) -> float:
-    """The value of a numeric literal with leading signs (``--5`` is 5)."""
-    digits = text.lstrip("+-")
-    sign = -1 if (len(text) - len(digits) - text.count("+", 0, len(text) - len(digits))) % 2 else 1
-    return sign * float(digits)
 
 
 def _unquote(literal: str) -> str:
