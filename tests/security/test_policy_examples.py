@@ -70,7 +70,8 @@ def found_examples() -> List[Tuple[str, str]]:
                         found.append((match.group(1), f"{path.name}:{line}"))
             following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
             block = re.match(r"\s*```[a-z]*\n(.*?)\n```", following, re.S)
-            introduces = re.search(r"patterns?\b.*(for example|such as|:)\s*$", paragraph.strip(), re.S | re.I)
+            intro = r"patterns?\b.*(for example|such as|:)\s*$"
+            introduces = re.search(intro, paragraph.strip(), re.S | re.I)
             if block and introduces:
                 for pattern in block.group(1).splitlines():
                     if pattern.strip():
