@@ -135,7 +135,8 @@ class TerminalFleetProcess(BusinessProcess):
         run = FleetRun.from_json(state)
         target = str(completion_key or field(call_request, "Target"))
         if target not in run.schedule.started or target in run.schedule.finished:
-            IRISLog.Warning(f"unexpected reply from {target!r} (completion key {completion_key!r}): ignored")
+            IRISLog.Warning(escape_controls(
+                f"unexpected reply from {target!r} (completion key {completion_key!r}): ignored"))
             return Status.OK()
         run.record(target, result_from_response(call_response, target))
         return self._advance(run, request)
@@ -173,7 +174,7 @@ def _target_request(request: Any, target: str) -> TerminalCommandRequest:
 
 def _description(request: Any, target: str) -> str:
     text = str(field(request, "Description")).strip()
-    return f"fleet: {text}" if text else f"fleet command on {target}"
+    return escape_controls(f"fleet: {text}" if text else f"fleet command on {target}")  # a trace line
 
 
 def _request_problem(request: Any) -> str:

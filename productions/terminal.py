@@ -220,7 +220,7 @@ def status_text_for(status: str, detail: str) -> str:
     One stable prefix per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
     unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``.
     """
-    return f"LiteTerminal {status}: {detail or 'no detail'}"
+    return escape_controls(f"LiteTerminal {status}: {detail or 'no detail'}")  # it lands in the Event Log
 
 
 #: Ens's error code when a request names a config item that is not running (docs/offline-runtime.md §5).
@@ -399,7 +399,7 @@ class TerminalCommandService(BusinessService):
         try:
             request = request_from_input(message, description="adapterless call")
         except ValueError as exc:
-            return Status.ERROR(f"TerminalCommandService: {exc}")
+            return Status.ERROR(escape_controls(f"TerminalCommandService: {exc}"))
         target = "FleetTarget" if isinstance(request, FleetCommandRequest) else "Target"
         status, response = send_to_target(self, str(field(self, target)), request)
         if response is None:
@@ -534,22 +534,23 @@ class CommandFileService(BusinessService):
         except Exception as exc:  # noqa: BLE001  report any failure instead of crashing the service
             found = ScriptFile(refusal=f"cannot read it: {escape_controls(exc)}")
         if found.refusal:
-            IRISLog.Error(f"file {name} not run: {escape_controls(found.refusal)}")
+            IRISLog.Error(escape_controls(f"file {name} not run: {found.refusal}"))
             return Status.OK()
         if found.script == "":
             # 0 bytes: maybe created and not written yet. An error status makes EnsLib.File leave the file
             # and take it again once it is modified (docs/offline-runtime.md §8.1).
-            return Status.ERROR(f"file {name} is empty (0 bytes): left in place, it runs once it has content")
+            return Status.ERROR(escape_controls(
+                f"file {name} is empty (0 bytes): left in place, it runs once it has content"))
         if not found.script.strip():
-            IRISLog.Warning(f"file {name} is empty: nothing to run")
+            IRISLog.Warning(escape_controls(f"file {name} is empty: nothing to run"))
             return Status.OK()
         request = TerminalCommandRequest(
             Command=found.script, Namespace=str(field(self, "Namespace")), Description=f"file {name}"
         )
         status, _response = send_to_target(self, str(field(self, "Target")), request)
         if not is_ok(status):
-            why = escape_controls(status_text(status))
-            IRISLog.Warning(f"file {name}: the script did not complete: {why}")
+            why = status_text(status)
+            IRISLog.Warning(escape_controls(f"file {name}: the script did not complete: {why}"))
         return Status.OK()
 
 
