@@ -91,6 +91,11 @@ _JSON_OPENERS = frozenset("=+-*/\\_&<>[],':(")
 #: DenyPatterns default of TerminalCommandProcess (repeated there as a literal: the loader reads the AST).
 DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
 
+#: Which string rule an argument is read with: ObjectScript's everywhere, JSON's inside JSON literals (how
+#: IRIS reads it, docs/policy.md §1), or JSON's everywhere. Text holding a backslash and a bracket is read
+#: all three ways.
+JSON_NEVER, JSON_IN_LITERALS, JSON_ALWAYS = 0, 1, 2
+
 _BLANK = " \t\n"
 _AFTER_NAME = frozenset(" \t\n:{}")  # what may follow a command name
 _BLANKS = re.compile(r"[ \t\n]+")
@@ -285,19 +290,24 @@ class _Reader:
         return ""
 
     def _read_all_ways(self, text: str, depth: int) -> Tuple[str, bool]:
-        """Read strictly and leniently: the problem if *no* reading is clean; did one end open?"""
+        """Read strictly and leniently, and where a backslash could escape a quote with each string rule:
+        the problem if *no* reading is clean; did one end open?"""
         problem, still_open = self._read(text, depth, lenient=False)
-        if _MAY_CONTINUE.search(text):
-            lenient_problem, lenient_open = self._read(text, depth, lenient=True)
-            still_open = still_open or lenient_open
-            if not lenient_problem:
+        ways = [(True, JSON_IN_LITERALS)] if _MAY_CONTINUE.search(text) else []
+        if "\\" in text and '"' in text and ("[" in text or "{" in text):
+            # JSON's string rule could apply here, or not: read the arguments both ways (docs/policy.md §1)
+            ways += [(lenient, strings) for lenient in (False, True) for strings in (JSON_NEVER, JSON_ALWAYS)]
+        for lenient, strings in ways:
+            other_problem, other_open = self._read(text, depth, lenient=lenient, strings=strings)
+            still_open = still_open or other_open
+            if not other_problem:
                 problem = ""
         return problem, still_open
 
     def _emit(self, statement: str) -> None:
         self.statements[statement] = None
 
-    def _read(self, text: str, depth: int, lenient: bool) -> Tuple[str, bool]:
+    def _read(self, text: str, depth: int, lenient: bool, strings: int = 1) -> Tuple[str, bool]:
         """One reading of ``text``; returns its first problem ("" if none) and whether it ended open."""
         problem = ""
         still_open = False
@@ -353,7 +363,7 @@ class _Reader:
                 continue
             postcond = ""
             if pos < n and text[pos] == ":":
-                end, _commas, cond_problem, cond_open = _scan_argument(text, pos + 1, lenient)
+                end, _commas, cond_problem, cond_open = _scan_argument(text, pos + 1, lenient, strings)
                 postcond = text[pos + 1:end]
                 if cond_problem:
                     problem = problem or cond_problem
@@ -364,7 +374,7 @@ class _Reader:
             # line end or the "}" that closes its block (``if 1 { h }`` is HALT, not HANG)
             if (pos + 1 < n and text[pos] in " \t" and text[pos + 1] not in _BLANK and text[pos + 1] != "}"
                     and not _comment_at(text, pos + 1)):
-                end, commas, arg_problem, arg_open = _scan_argument(text, pos + 1, lenient)
+                end, commas, arg_problem, arg_open = _scan_argument(text, pos + 1, lenient, strings)
                 if arg_problem:
                     problem = problem or arg_problem
                 still_open = still_open or arg_open
@@ -470,7 +480,7 @@ def _comment_at(text: str, pos: int) -> bool:
     return text.startswith(("//", ";", "#;", "##;", "/*"), pos)
 
 
-def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], str, bool]:
+def _scan_argument(text: str, pos: int, lenient: bool, strings: int = 1) -> Tuple[int, List[int], str, bool]:
     """End of the argument list (or postconditional) starting at ``pos``: the first blank or block brace
     outside strings, parentheses and JSON literals, except that in the lenient reading a blank next to a
     binary operator does not end it. Returns the end, the top-level comma positions, the first problem and
@@ -493,7 +503,8 @@ def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], 
                 break
         ch = text[pos]
         if ch == '"':
-            json = bool(stack) and stack[-1] != "("
+            in_literal = bool(stack) and stack[-1] != "("
+            json = strings == JSON_ALWAYS or (strings == JSON_IN_LITERALS and in_literal)
             literal = (_JSON_STRING if json else _STRING).match(text, pos)
             if not literal.group(1):
                 problem = problem or f"column {pos + 1}: a string literal is not closed"

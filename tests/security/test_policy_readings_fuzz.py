@@ -6,8 +6,9 @@ policy, and (where the simulator's interpreter runs the text) against the simula
   treated as possibly 5 (denied), whatever its length, sign, decimal point or exponent;
 * JSON/ObjectScript escape mixes: text before a capability (``$ZU(5,..)``, ``$XECUTE("zn ..")``) built
   from strings with ``\\"``, doubled quotes, brackets and braces. The oracle reads the text three ways
-  (ObjectScript string rules everywhere, JSON's everywhere, JSON's inside ``[``/``{`` literals): when any
-  reading puts the capability outside a string literal, the policy must deny;
+  (ObjectScript string rules everywhere, JSON's everywhere, JSON's inside ``[``/``{`` literals; the JSON
+  ones only when the text holds a bracket): when any reading puts the capability outside a string literal,
+  the policy must deny;
 * literals nested in JSON: a capability inside arrays, objects, parentheses and ``$LB`` with
   ``\\"``-holding siblings is always denied.
 
@@ -130,7 +131,9 @@ def test_a_capability_outside_the_strings_of_any_reading_is_denied(before, capab
     except UnsafeCommandText:
         return
     at = len(head)
-    if any(_outside_strings(command, at, way) for way in ("never", "always", "literals")):
+    # JSON's rule can only apply where a JSON literal could be: with no bracket, ObjectScript's alone
+    ways = ("never", "always", "literals") if ("[" in command or "{" in command) else ("never",)
+    if any(_outside_strings(command, at, way) for way in ways):
         assert denied(command), (command, normalize(command))
         assert denied(command, r"^(SET|WRITE|DO)\b"), (command, normalize(command))
 
