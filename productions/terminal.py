@@ -321,10 +321,10 @@ class TerminalCommandProcess(BusinessProcess):
     of those namespaces; any other target or namespace, and any command the policy refuses, gets a
     ``denied`` response and an Event Log warning, and never reaches a server. A fleet request
     (FleetCommandRequest) passes the same checks with the same settings, each of its Targets as a target,
-    before it goes on to FleetTarget; so no service can reach the fleet past this process (docs/security.md
-    §1). The policy (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS
-    user. It only guards requests that pass through this process: a host of your own sending straight to an
-    operation or the fleet process bypasses it.
+    before it goes on to FleetTarget; so no service can reach the fleet past this process
+    (docs/security.md §1). The policy (``productions.policy``) is defence in depth; the real control is a
+    least-privilege IRIS user. It only guards requests that pass through this process: a host of your own
+    sending straight to an operation or the fleet process bypasses it.
     """
 
     Target = IRISProperty(
