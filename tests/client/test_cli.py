@@ -1,4 +1,4 @@
-"""``python -m adapters.lite_terminal``: a command line for people and for scripts (README "The client").
+"""``python -m adapters.lite_terminal``: a command line for people and for scripts (docs/cli.md).
 
 Most tests run the real module in a subprocess against the simulator (stdin, tty, warnings and exit
 statuses are process-level behaviour); the exit-status table is checked in-process as well.

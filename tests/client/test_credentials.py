@@ -1,4 +1,4 @@
-"""Credentials on the wire and in errors (README "Redirects, cookies and the login").
+"""Credentials on the wire and in errors (docs/security.md §5).
 
 Any password is sent as UTF-8 in HTTP Basic auth (RFC 7617's charset; what VS Code sends) or, when Basic
 auth cannot carry it, refused before anything is sent with a message holding no part of it. No exception

@@ -1,6 +1,5 @@
-"""productions/policy.py: the command policy cannot be sidestepped by spelling (README "What the command
-policy can and cannot stop": case changes, extra spaces, multi-line input, abbreviations such as zn / ZN /
-znspace / set $namespace)."""
+"""productions/policy.py: the command policy cannot be sidestepped by spelling (docs/security.md §3: case
+changes, extra spaces, multi-line input, abbreviations such as zn / ZN / znspace / set $namespace)."""
 
 import pytest
 

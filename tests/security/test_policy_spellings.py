@@ -1,10 +1,11 @@
-"""The command policy against every spelling of a namespace switch or HALT we could think of (README
-"What the command policy can and cannot stop": case changes, extra spaces, tabs, CR/LF, leading dots, several
+"""The command policy against every spelling of a namespace switch or HALT we could think of
+(docs/security.md §3: case changes, extra spaces, tabs, CR/LF, leading dots, several
 commands per line, abbreviations, XECUTE).
 
 tests/production/test_policy.py covers the basic spellings; this file adds the ones that got through before
 (blanks around ``=``, a tab after the command name, ``/* */`` in mid-line, ``$ZUTIL(5)``) and pins the limits
-the README states: code built at run time is *not* caught, which is why the policy is defence in depth.
+docs/security.md §3 states: code built at run time is *not* caught, which is why the policy is defence in
+depth.
 """
 
 import pytest
@@ -93,7 +94,7 @@ def test_write_format_controls_do_not_swallow_the_next_command():
     ],
 )
 def test_what_the_policy_cannot_see_is_allowed_by_the_default_list(command):
-    """Documented limits (README "Security model"): only a least-privilege IRIS user stops these."""
+    """Documented limits (docs/security.md §3): only a least-privilege IRIS user stops these."""
     assert not denied(command)
 
 
