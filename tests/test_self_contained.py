@@ -310,6 +310,27 @@ def test_readme_citations_name_a_readme_heading():
     assert not stale, "cite the docs/ guide section instead:\n" + "\n".join(stale)
 
 
+_TEST_PATH = re.compile(r"(?<![\w/.-])tests/([\w-]+)(/[\w./-]*?)?\.py\b")
+
+
+def test_every_cited_test_file_exists():
+    """A comment, doc or guide that names ``tests/<folder>/<file>.py`` names a file that is there: tests move
+    (issue 15 gave each module's tests one folder), citations must follow. Paths under a folder this suite
+    does not have (another repository's ``tests/helpers/...``) are not ours to check."""
+    ours = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir()}
+    stale = []
+    for path in tracked_files() + [README]:
+        for number, line in text_lines(path):
+            for m in _TEST_PATH.finditer(line):
+                cited = m.group(0)
+                folder_cited = m.group(2) is not None
+                if folder_cited and m.group(1) not in ours:
+                    continue
+                if not (ROOT / cited).exists():
+                    stale.append(f"{path.relative_to(ROOT).as_posix()}:{number}: {cited}")
+    assert not stale, "cited test files that do not exist:\n" + "\n".join(sorted(set(stale)))
+
+
 # --- the checker itself -------------------------------------------------------------------------------------
 
 _FAKE_SECTIONS = {"protocol.md": {"4", "4.5", "12"}, "settings.md": {"3"}}
