@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from lite_terminal_helpers import PASSWORD, USERS, wait_until
-from loopback import closed_port as free_port
+from loopback import free_port
 
 from adapters.lite_terminal.__main__ import (
     EXIT_CTRL_C,

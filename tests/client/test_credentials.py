@@ -17,7 +17,7 @@ from typing import Iterable, List
 
 import pytest
 from lite_terminal_helpers import PASSWORD
-from loopback import closed_port as free_port
+from loopback import free_port
 from wire_peers import Peer, atelier_ok, connect_failure, response, switching_protocols
 
 from adapters.lite_terminal import (

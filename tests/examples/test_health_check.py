@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 from offline_iris.testing import LITE_TERMINAL_MODULES
 
@@ -54,12 +55,8 @@ def test_an_iris_error_raises_an_alert(tester, lite_terminal_server):
 
 
 def test_a_server_nobody_listens_on_is_unreachable_and_only_warned(tester, lite_terminal_server):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        free = s.getsockname()[1]
-    tester.start(PRODUCTION, settings={(OP, "Adapter", "Server"): "127.0.0.1", (OP, "Adapter", "Port"): free})
+    port = free_port()
+    tester.start(PRODUCTION, settings={(OP, "Adapter", "Server"): "127.0.0.1", (OP, "Adapter", "Port"): port})
     status, response = tester.call(SVC, "")
     assert response.Status == "unreachable"
     assert any(t.startswith("server not reachable, will check again: ConnectError from ws://127.0.0.1:")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 from fault_cases import Action, Expect, FaultCase, Step
-from loopback import closed_port
+from loopback import free_port
 from waiting import wait_until
 
 from adapters.lite_terminal import LiteTerminal, TerminalError
@@ -57,7 +57,7 @@ class Target:
 def fault_server(case: FaultCase, tls_files: Dict[str, str]) -> Iterator[Target]:
     """The server a case talks to: a simulator with the case's switches, or no server at all."""
     if case.server == "refused":
-        yield Target("127.0.0.1", closed_port())
+        yield Target("127.0.0.1", free_port())
         return
     if case.server == "unknown-host":
         yield Target("no-such-host.invalid", 52773)  # RFC 6761: .invalid never resolves

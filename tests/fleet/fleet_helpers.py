@@ -6,7 +6,7 @@ import contextlib
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 from xml.sax.saxutils import escape
 
-from loopback import closed_port  # noqa: F401  (re-exported: the fleet tests import it from here)
+from loopback import free_port as closed_port  # noqa: F401  (the fleet tests import it from here)
 
 from offline_iris.testing import LITE_TERMINAL_MODULES
 from simulator import Simulator, SimulatorConfig

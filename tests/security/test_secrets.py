@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import websocket
-from loopback import closed_port as free_port
+from loopback import free_port
 from security_helpers import (
     OP,
     PASSWORD,
