@@ -17,7 +17,7 @@ Requests on the default session share neither namespace nor locals: each one nam
 request's or the operation's), so a namespace never carries over, and from its second request on the pool
 first runs ``reset_command`` (the adapter uses an argumentless ``kill``), so no request reads another's
 locals. That kill leaves process-private globals, $ZERROR, $ETRAP, locks and an open transaction in the
-server process (README "Sessions and namespaces"); ``stay_connected=0`` gives each request its own process.
+server process (docs/user-guide.md §4); ``stay_connected=0`` gives each request its own process.
 A named session is the one way to keep state between requests on purpose.
 
 A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the

@@ -31,7 +31,7 @@ from adapters.lite_terminal.memory import Opener, Terminal, open_terminal
 from adapters.sessions import SessionPool
 from adapters.settings import SettingsReader, path_prefix_problem, server_problem
 
-#: Run on the default session before each request after its first (README "Sessions and namespaces"): an
+#: Run on the default session before each request after its first (docs/user-guide.md §4): an
 #: argumentless KILL removes every local variable, so no request sees another's locals. Named sessions keep
 #: theirs.
 DEFAULT_SESSION_RESET = "kill"
@@ -231,7 +231,7 @@ class TerminalAdapterCore:
         """Execute one request; returns ``{"response": {...}, "failure": None|"command"|"session"}``.
 
         The request is parsed once (``CommandRequest.parse``) and the outcome classified once
-        (``contract.classify``); see README "Statuses".
+        (``contract.classify``); see docs/user-guide.md §3.
         """
         req = json.loads(request_json) if request_json else {}
         if not isinstance(req, dict):

@@ -9,7 +9,7 @@ This module holds the engine's state and its entry points; the work is done by o
 
 The parts never import this module: they take the engine as an argument typed with
 ``ports.EngineView`` (hosts and stubs reach it as ``hooks.EngineHooks`` through ``Namespace.engine``),
-so imports run one way, from here to the parts (``tests/runtime/test_imports.py`` keeps it so).
+so imports run one way, from here to the parts (``tests/offline_iris/test_imports.py`` keeps it so).
 
 Isolation is weaker than IRIS: all items share one Python process, so module globals and pyprod's class
 registries are shared across hosts; :meth:`Engine.note_module` records which modules more than one item

@@ -32,7 +32,7 @@ class Context(threading.local):
 
 class Credentials:
     """``Ens.Config.Credentials`` table: ID → (Username, Password). Passwords are never logged,
-    stored in the SQLite file, or shown in a repr (README "Where secrets live")."""
+    stored in the SQLite file, or shown in a repr (docs/security.md §6)."""
 
     def __init__(self) -> None:
         self._items: Dict[str, Tuple[str, str]] = {}

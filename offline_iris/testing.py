@@ -1,7 +1,7 @@
 """Test your own production without IRIS: the stable testing API over the offline runtime.
 
-This module is the public, documented way to use ``offline_iris`` from your tests (README "Use the
-hosts in your own production"). Its names and signatures stay stable; everything else in
+This module is the public, documented way to use ``offline_iris`` from your tests
+(docs/testing.md §1). Its names and signatures stay stable; everything else in
 ``offline_iris`` may change. What the runtime emulates, and how faithfully, is in
 docs/offline-runtime.md.
 

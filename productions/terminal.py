@@ -215,7 +215,7 @@ def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[
 
 
 def status_text_for(status: str, detail: str) -> str:
-    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (README "Statuses").
+    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (docs/user-guide.md §3).
 
     One stable prefix per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
     unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``.

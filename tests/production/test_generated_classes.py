@@ -1,6 +1,6 @@
 """The real pyprod loader, run offline by ``load.sh --offline`` over every component module, generates the
-classes IRIS would compile, with the settings, categories, controls and descriptions the README's settings
-table promises."""
+classes IRIS would compile, with the settings, categories, controls and descriptions docs/user-guide.md §2's
+settings table promises."""
 
 import os
 import re

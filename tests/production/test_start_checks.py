@@ -1,8 +1,8 @@
 """Settings are checked when each item starts (issue 9 item 1): a bad one stops that item with one Event Log
 error that names the item, the setting, the value and the fix; the rest of the production runs.
 
-These are the five mistakes the README quotes word for word. The text before our message ("Error while
-importing the class ...: ERROR #5001: <PYTHON EXCEPTION> ...") is what pyprod's generated OnInit adds
+These are the five mistakes docs/user-guide.md §2.1 quotes word for word. The text before our message ("Error
+while importing the class ...: ERROR #5001: <PYTHON EXCEPTION> ...") is what pyprod's generated OnInit adds
 (docs/pyprod-runtime.md §10).
 """
 
