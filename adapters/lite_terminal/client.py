@@ -58,6 +58,7 @@ from .errors import (
     SessionClosed,
     TerminalError,
 )
+from .httpguard import seconds_text as secs
 from .lines import UnsafeCommandText, command_lines, one_line_problem
 from .login import Endpoint, ServerInfo, cookie_header, login, logout
 from .output import INTERRUPT_MARK, find_error, strip_ansi, strip_leading_crlf
@@ -391,7 +392,7 @@ class LiteTerminal:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise ConnectError(f"could not open the terminal on {self.endpoint.authority} "
-                                   f"within {limit} s")
+                                   f"within {secs(limit)} s")
             session, info = login(self.endpoint, self.username, self.__password, self.initial_namespace,
                                   self.verify, remaining)
             self._server_info = info
@@ -442,8 +443,9 @@ class LiteTerminal:
                 message = transport.recv(deadline=deadline)
                 if message is _TIMEOUT:
                     stage = "init" if proto.state is State.AWAIT_INIT else "the first prompt"
-                    raise ConnectError(f"no {stage} from {self.endpoint.authority} within {limit} s after "
-                                       "the WebSocket upgrade; check that the web server supports WebSockets")
+                    raise ConnectError(f"no {stage} from {self.endpoint.authority} within "
+                                       f"{secs(limit)} s after the WebSocket upgrade; check that the web "
+                                       "server supports WebSockets")
                 if message is _CLOSED:
                     if proto.state is State.AWAIT_INIT:
                         raise _ClosedBeforeInit()
@@ -700,20 +702,21 @@ class LiteTerminal:
                     run.grace_deadline = now + self.grace
                     self._doubt = "the previous command was interrupted at its timeout"
                     if not self._send_quietly(transport, proto.interrupt, run.grace_deadline):
-                        return result("timeout", f"no prompt within {limit} s and the interrupt could not be "
-                                      "sent; the session was closed", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s and the interrupt "
+                                      "could not be sent; the session was closed", drop=True)
                     continue
                 if run.grace_deadline is not None and now >= run.grace_deadline:
-                    return result("timeout", f"no prompt within {limit} s; the interrupt did not bring the "
-                                  "prompt back within {:g} s, so the session was closed".format(self.grace),
+                    return result("timeout", f"no prompt within {secs(limit)} s; the interrupt did not "
+                                  f"bring the prompt back within {secs(self.grace)} s, so the session "
+                                  "was closed",
                                   drop=True)
                 continue
             if message is _CLOSED:
                 proto.connection_closed()
                 code = transport.close_code
                 if run.timed_out:
-                    return result("timeout", f"no prompt within {limit} s; the connection closed after the "
-                                  f"interrupt (close code {code})", drop=True)
+                    return result("timeout", f"no prompt within {secs(limit)} s; the connection closed "
+                                  f"after the interrupt (close code {code})", drop=True)
                 if self._closed:
                     return result("lost", f"{LOST_TEXT} (close() was called during the command)")
                 return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
@@ -786,7 +789,7 @@ class LiteTerminal:
     @staticmethod
     def _classify(raw: str, limit: Optional[float], run: _Run) -> Tuple[str, str]:
         if run.timed_out:
-            return "timeout", f"no prompt within {limit} s; the command was interrupted"
+            return "timeout", f"no prompt within {secs(limit)} s; the command was interrupted"
         if run.input_missing:
             return "error", ("the command asked for input (READ) but no input_lines were left; "
                              "it was interrupted")

@@ -39,7 +39,7 @@ from .errors import (
     TerminalError,
     UnsupportedServer,
 )
-from .httpguard import BodyTooLarge, Deadline, guarded_session, read_capped
+from .httpguard import BodyTooLarge, Deadline, ResolveTimeout, guarded_session, read_capped, seconds_text
 
 __all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_authorization",
            "redirect_error", "MIN_API"]
@@ -334,8 +334,10 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
                                f"({exc.args[0]} seen); that is not an Atelier answer")
     except requests.exceptions.SSLError as exc:
         failure = ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}")
-    except requests.exceptions.Timeout:
-        failure = ConnectError(f"no answer from {url} within {timeout} s")
+    except requests.exceptions.Timeout as exc:
+        failure = ConnectError(f"cannot resolve the host of {url} within {seconds_text(timeout)} s"
+                               if _caused_by(exc, ResolveTimeout) else
+                               f"no answer from {url} within {seconds_text(timeout)} s")
     except requests.exceptions.RequestException as exc:
         failure = ConnectError(f"cannot reach {url}: {_reason(exc)}")
     except OSError as exc:  # requests raises a bare OSError for a missing CA bundle
@@ -343,8 +345,21 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
     except ValueError as exc:  # an answer requests/urllib3 cannot parse and do not wrap (a hostile peer)
         failure = ConnectError(f"{url} sent an answer that cannot be read ({type(exc).__name__})")
     if deadline.expired:  # the watchdog cut a request that was still dripping in
-        failure = ConnectError(f"no complete answer from {url} within {timeout} s")
+        failure = ConnectError(f"no complete answer from {url} within {seconds_text(timeout)} s")
     return None, b"", failure
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    """Whether ``kind`` is in the cause chain of ``exc`` (urllib3 keeps it in ``reason``/``__cause__``)."""
+    seen = 0
+    current: Optional[BaseException] = exc
+    while current is not None and seen < 10:
+        if isinstance(current, kind):
+            return True
+        nxt = getattr(current, "reason", None)
+        current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
+        seen += 1
+    return False
 
 
 class _Refused(Exception):

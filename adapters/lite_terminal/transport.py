@@ -37,6 +37,8 @@ from .errors import (
     UnsupportedServer,
 )
 from .guarded import BudgetExceeded, DeadlineExpired, GuardedSocket
+from .httpguard import ResolveTimeout, connect_by
+from .httpguard import seconds_text as secs
 from .login import redirect_error
 
 __all__ = ["Signal", "WebSocketTransport", "ssl_context", "MAX_FRAME_BYTES", "CLOSE_WAIT"]
@@ -181,7 +183,7 @@ class WebSocketTransport:
         guard: Optional[GuardedSocket] = None
         failure: Optional[ConnectError] = None
         try:
-            sock = socket.create_connection((host, port), timeout=_remaining(deadline))
+            sock = connect_by(host, port, deadline)  # name lookup included in the deadline
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if context is not None:
                 sock = _tls(sock, context, host, deadline)
@@ -201,9 +203,11 @@ class WebSocketTransport:
         except BudgetExceeded:
             failure = ConnectError(f"WebSocket upgrade at {where} failed: the answer exceeds "
                                    f"{MAX_HEADER_BYTES} bytes")
+        except ResolveTimeout:
+            failure = ConnectError(f"cannot resolve the host of {where} within {secs(timeout)} s")
         except (DeadlineExpired, socket.timeout):
-            failure = ConnectError(f"the WebSocket upgrade at {where} timed out after {timeout} s; check "
-                                   "that the web server supports WebSockets")
+            failure = ConnectError(f"the WebSocket upgrade at {where} timed out after "
+                                   f"{secs(timeout)} s; check that the web server supports WebSockets")
         except ssl.SSLError as exc:
             failure = ConnectError(f"TLS handshake with {where} failed: {_tls_reason(exc)}")
         except socket.gaierror:
@@ -298,8 +302,13 @@ class WebSocketTransport:
         except (websocket.WebSocketException, OSError, ValueError, struct.error):
             self._mark_closed()  # EOF, reset, or the socket closed under us (abort)
             return CLOSED
-        guard.start_message()
         data = frame.data
+        if opcode in (OP_PING, OP_PONG):
+            # a control frame may come between the fragments of a message: only its own bytes (a 2-byte
+            # header, the payload, a mask key if any) leave the count, the message's fragments stay in it
+            guard.forget(2 + len(data) + (4 if getattr(frame, "mask_value", 0) else 0))
+        else:
+            guard.start_message()
         if getattr(frame, "mask_value", 0):  # the has-mask bit of the (last) frame
             return self._fail("the server sent a masked WebSocket frame (RFC 6455 section 5.1)")
         if opcode == OP_TEXT:
