@@ -11,6 +11,12 @@ would go to whatever host a redirect names); the Basic credentials are encoded h
 ``charset="UTF-8"``, what VS Code sends), never by ``requests``' Latin-1 default, which fails on other
 characters with an error that quotes them; and no exception raised here is chained to a ``requests``
 exception, whose ``request`` attribute holds the prepared ``Authorization`` header.
+
+Log safety: :class:`SecretHeaderFilter` sits on the loggers of websocket-client (whose trace,
+``websocket.enableTrace(True)``, dumps the upgrade's ``Cookie`` header and the answer's ``Set-Cookie``),
+urllib3, requests and this package, and replaces the value of every ``Cookie``, ``Set-Cookie``,
+``Authorization`` and ``Proxy-Authorization`` header line in a record before any handler sees it. Only the
+value of such a header line changes; the rest of the record is left as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import ssl
 import unicodedata
 import urllib.parse
@@ -42,9 +49,40 @@ from .errors import (
 from .httpguard import BodyTooLarge, Deadline, ResolveTimeout, guarded_session, read_capped, seconds_text
 
 __all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_authorization",
-           "redirect_error", "MIN_API"]
+           "redirect_error", "MIN_API", "SecretHeaderFilter", "GUARDED_LOGGERS"]
 
 log = logging.getLogger("adapters.lite_terminal")
+
+# a header line in a log record (a dumped request or answer, one line or many): its name stays, its value goes
+_SECRET_HEADER = re.compile(r"(?im)^([ \t]*(?:set-cookie|cookie|authorization|proxy-authorization)[ \t]*:)"
+                            r"[^\r\n]*")
+REDACTED = " [redacted]"
+# every logger that sees the login or the upgrade (a filter on "urllib3" would not see its children's records)
+GUARDED_LOGGERS = ("websocket", "urllib3.connectionpool", "urllib3.connection", "urllib3.response",
+                   "urllib3.poolmanager", "urllib3.util.retry", "requests", "adapters.lite_terminal")
+
+
+class SecretHeaderFilter(logging.Filter):
+    """Rewrites a record whose text holds a secret header line; lets every record through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record whose args do not fit its format: leave it to logging
+            return True
+        if _SECRET_HEADER.search(text) is not None:
+            record.msg, record.args = _SECRET_HEADER.sub(lambda m: m.group(1) + REDACTED, text), None
+        return True
+
+
+def _guard_loggers() -> None:
+    for name in GUARDED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, SecretHeaderFilter) for existing in logger.filters):
+            logger.addFilter(SecretHeaderFilter())
+
+
+_guard_loggers()
 
 LOGIN_BODY_LIMIT = 1024 * 1024  # a GetServer answer is a few hundred bytes; more is refused as it arrives
 MIN_API = 7  # the terminal route was "added in Atelier API v7" = IRIS 2023.2 (docs/protocol.md §2)
