@@ -25,17 +25,67 @@ import urllib3.connectionpool
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-__all__ = ["Deadline", "guarded_session", "read_capped", "BodyTooLarge", "resolve", "connect_by",
+__all__ = ["Cancel", "Deadline", "guarded_session", "read_capped", "BodyTooLarge", "resolve", "connect_by",
            "ResolveTimeout", "seconds_text"]
 
 _current = threading.local()
 
 
-class Deadline:
-    """``with Deadline(seconds):`` shuts every socket a guarded session opens in this thread at expiry."""
+class Cancel:
+    """One-way switch for everything a session has in flight, flipped from another thread by ``close()``:
+    every socket and :class:`Deadline` registered with it is shut at once, and anything registered later
+    is shut as it registers, so no blocked call (name lookup, login, upgrade, a read) outlives it."""
 
-    def __init__(self, seconds: Optional[float]) -> None:
+    def __init__(self) -> None:
+        self.cancelled = False
+        self._lock = threading.Lock()
+        self._sockets: List[Any] = []
+        self._deadlines: List[Deadline] = []
+
+    def watch(self, sock: Any) -> None:
+        """Shut ``sock`` (anything with ``shutdown``) on cancel, or now if already cancelled."""
+        with self._lock:
+            if not self.cancelled:
+                self._sockets = [s for s in self._sockets if _alive(s)] + [sock]
+                return
+        _shut(sock)
+
+    def _add(self, deadline: Deadline) -> bool:
+        with self._lock:
+            if not self.cancelled:
+                self._deadlines.append(deadline)
+            return not self.cancelled
+
+    def _remove(self, deadline: Deadline) -> None:
+        with self._lock:
+            if deadline in self._deadlines:
+                self._deadlines.remove(deadline)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            sockets, self._sockets = self._sockets, []
+            deadlines, self._deadlines = self._deadlines, []
+        for deadline in deadlines:
+            deadline._expire()
+        for sock in sockets:
+            _shut(sock)
+
+
+def _alive(sock: Any) -> bool:
+    try:
+        return sock.fileno() != -1
+    except (OSError, ValueError):
+        return False
+
+
+class Deadline:
+    """``with Deadline(seconds):`` shuts every socket a guarded session opens in this thread at expiry (or
+    when ``cancel`` is flipped)."""
+
+    def __init__(self, seconds: Optional[float], cancel: Optional[Cancel] = None) -> None:
         self.seconds = seconds
+        self.cancel = cancel
         self.until: Optional[float] = None if seconds is None else time.monotonic() + max(seconds, 0.0)
         self.expired = False
         self._sockets: List[socket.socket] = []
@@ -45,6 +95,8 @@ class Deadline:
     def __enter__(self) -> Deadline:
         self._outer = getattr(_current, "deadline", None)
         _current.deadline = self
+        if self.cancel is not None and not self.cancel._add(self):
+            self.expired = True
         if self.seconds is not None:
             self._timer = threading.Timer(min(max(self.seconds, 0.0), threading.TIMEOUT_MAX), self._expire)
             self._timer.daemon = True
@@ -54,6 +106,8 @@ class Deadline:
     def __exit__(self, *exc: object) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        if self.cancel is not None:
+            self.cancel._remove(self)
         _current.deadline = self._outer
         with self._lock:
             self._sockets.clear()
@@ -101,7 +155,7 @@ class ResolveTimeout(socket.timeout):
 _AddrInfo = Tuple[Any, Any, Any, Any, Any]
 
 
-def resolve(host: str, port: int, until: Optional[float]) -> List[_AddrInfo]:
+def resolve(host: str, port: int, until: Optional[float], cancel: Optional[Cancel] = None) -> List[_AddrInfo]:
     """``getaddrinfo`` for a TCP connection, by ``until`` (monotonic; None = no limit). A numeric address is
     answered at once; a name is looked up in a daemon thread, which is abandoned at the deadline (the C
     call cannot be stopped) and raises :class:`ResolveTimeout`. Raises ``socket.gaierror`` as usual."""
@@ -123,20 +177,24 @@ def resolve(host: str, port: int, until: Optional[float]) -> List[_AddrInfo]:
         done.set()
 
     threading.Thread(target=lookup, name="lite-terminal-resolve", daemon=True).start()
-    if not done.wait(max(0.0, min(until - time.monotonic(), threading.TIMEOUT_MAX))):
-        raise ResolveTimeout("name lookup did not finish by the deadline")
+    while not done.wait(max(0.0, min(until - time.monotonic(), 0.05))):
+        if time.monotonic() >= until or (cancel is not None and cancel.cancelled):
+            raise ResolveTimeout("name lookup did not finish by the deadline")
     answer = box[0]
     if isinstance(answer, BaseException):
         raise answer
     return answer  # type: ignore[return-value]
 
 
-def connect_by(host: str, port: int, until: Optional[float]) -> socket.socket:
+def connect_by(host: str, port: int, until: Optional[float],
+               cancel: Optional[Cancel] = None) -> socket.socket:
     """A TCP connection to ``host`` (each address in turn, as ``socket.create_connection``), name lookup
     and connects by ``until``. Raises OSError (``socket.timeout`` at the deadline)."""
     error: Optional[OSError] = None
-    for family, kind, proto, _, address in resolve(host, port, until):
+    for family, kind, proto, _, address in resolve(host, port, until, cancel):
         sock = socket.socket(family, kind, proto)
+        if cancel is not None:
+            cancel.watch(sock)
         try:
             left = None if until is None else until - time.monotonic()
             if left is not None and left <= 0:
@@ -164,7 +222,7 @@ class _ResolvedByDeadline:
             return _register(super()._new_conn())  # type: ignore[misc]
         failure: Optional[BaseException] = None
         try:
-            addresses = resolve(name, self.port, until)  # type: ignore[attr-defined]
+            addresses = resolve(name, self.port, until, deadline.cancel)  # type: ignore[attr-defined,union-attr]
         except ResolveTimeout as exc:
             raise urllib3.exceptions.ConnectTimeoutError(self, f"name lookup of {name} timed out") from exc
         except socket.gaierror as exc:

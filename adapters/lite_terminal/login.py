@@ -46,7 +46,15 @@ from .errors import (
     TerminalError,
     UnsupportedServer,
 )
-from .httpguard import BodyTooLarge, Deadline, ResolveTimeout, guarded_session, read_capped, seconds_text
+from .httpguard import (
+    BodyTooLarge,
+    Cancel,
+    Deadline,
+    ResolveTimeout,
+    guarded_session,
+    read_capped,
+    seconds_text,
+)
 
 __all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_authorization",
            "redirect_error", "MIN_API", "SecretHeaderFilter", "GUARDED_LOGGERS"]
@@ -297,6 +305,7 @@ def login(
     namespace: Optional[str],
     verify: Verify = True,
     timeout: Optional[float] = 5.0,
+    cancel: Optional[Cancel] = None,
 ) -> Tuple[requests.Session, ServerInfo]:
     """Log in with a fresh ``requests.Session``; return it (with its cookies) and the server info.
 
@@ -310,8 +319,9 @@ def login(
     session = guarded_session()
     session.verify = verify
     try:
+        check = lambda answer: _status_error(answer, url, username, secrets)  # noqa: E731
         response, content, failure = _get(session, url, endpoint, _BasicAuth(authorization), verify, timeout,
-                                          lambda answer: _status_error(answer, url, username, secrets))
+                                          check, cancel)
         if failure is not None:
             raise failure
         assert response is not None
@@ -343,7 +353,8 @@ _Answer = Tuple[Optional[requests.Response], bytes, Optional[TerminalError]]
 
 def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests.auth.AuthBase,
          verify: Verify, timeout: Optional[float],
-         check: Callable[[requests.Response], Optional[TerminalError]]) -> _Answer:
+         check: Callable[[requests.Response], Optional[TerminalError]], cancel: Optional[Cancel] = None
+         ) -> _Answer:
     """The login GET, never following a redirect: (response, body, None) or (None, b"", the error).
 
     The whole request, body included, ends within ``timeout`` however slowly the server answers (a
@@ -352,9 +363,11 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
     carries no ``__context__``: a requests exception holds the PreparedRequest, Authorization included.
     """
     failure: Optional[TerminalError] = None
-    deadline = Deadline(timeout)
+    deadline = Deadline(timeout, cancel)
     try:
         with deadline, warnings.catch_warnings():
+            if deadline.expired:
+                raise requests.exceptions.ConnectionError("cancelled")
             if verify is False:  # the transport logs our own WARNING; skip urllib3's repeats
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
             # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
@@ -373,9 +386,10 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
     except requests.exceptions.SSLError as exc:
         failure = ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}")
     except requests.exceptions.Timeout as exc:
-        failure = ConnectError(f"cannot resolve the host of {url} within {seconds_text(timeout)} s"
-                               if _caused_by(exc, ResolveTimeout) else
-                               f"no answer from {url} within {seconds_text(timeout)} s")
+        if _caused_by(exc, ResolveTimeout):
+            return None, b"", ConnectError(f"cannot resolve the host of {url} within "
+                                           f"{seconds_text(timeout)} s")
+        failure = ConnectError(f"no answer from {url} within {seconds_text(timeout)} s")
     except requests.exceptions.RequestException as exc:
         failure = ConnectError(f"cannot reach {url}: {_reason(exc)}")
     except OSError as exc:  # requests raises a bare OSError for a missing CA bundle

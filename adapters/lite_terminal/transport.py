@@ -37,7 +37,7 @@ from .errors import (
     UnsupportedServer,
 )
 from .guarded import BudgetExceeded, DeadlineExpired, GuardedSocket
-from .httpguard import ResolveTimeout, connect_by
+from .httpguard import Cancel, ResolveTimeout, connect_by
 from .httpguard import seconds_text as secs
 from .login import redirect_error
 
@@ -164,7 +164,8 @@ class WebSocketTransport:
 
     @classmethod
     def open(cls, url: str, cookie: str, verify: Verify = True, timeout: Optional[float] = 5.0,
-             max_frame_bytes: int = MAX_FRAME_BYTES, deadline: Optional[float] = None) -> WebSocketTransport:
+             max_frame_bytes: int = MAX_FRAME_BYTES, deadline: Optional[float] = None,
+             cancel: Optional[Cancel] = None) -> WebSocketTransport:
         """Connect, (TLS,) upgrade with the login cookies and nothing else (docs/protocol.md §4.1 step 5).
 
         The whole of it ends by ``deadline`` (monotonic), or ``timeout`` seconds from now. Redirects are
@@ -183,10 +184,12 @@ class WebSocketTransport:
         guard: Optional[GuardedSocket] = None
         failure: Optional[ConnectError] = None
         try:
-            sock = connect_by(host, port, deadline)  # name lookup included in the deadline
+            sock = connect_by(host, port, deadline, cancel)  # name lookup included; close() shuts it
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if context is not None:
                 sock = _tls(sock, context, host, deadline)
+                if cancel is not None:
+                    cancel.watch(sock)  # wrapping took the descriptor over from the plain socket
             guard = GuardedSocket(sock, MAX_HEADER_BYTES)
             guard.deadline = deadline
             # skip_utf8_validation: text is decoded strictly in C below (module docstring); no lock: the
