@@ -221,7 +221,7 @@ class TextLineOutboundMixin:
                     pResponseString.value = reply.decode(enc, errors="replace").rstrip("\r")
         except OSError as e:
             self._drop()
-            return st.ErrorStatus(5001, f"<Ens>ErrTCPTerminatedConnection: {target}: {e}")
+            return st.ErrorStatus("<Ens>ErrTCPTerminatedConnection", f"{target}: {e}")
         finally:
             if str(self._o_props.get("StayConnected", -1)).strip() == "0":
                 self._drop()
