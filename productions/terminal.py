@@ -215,6 +215,20 @@ def scheduled_outcomes(response: Any, status: Any, target: str) -> List[Tuple[st
              str(field(response, "Error")))]
 
 
+def bounded_alert_state(state: Dict[str, Dict[str, str]], command: str) -> str:
+    """The alert state as JSON that fits an IRIS string (AlertState is an IRISProperty): when every
+    command's state does not fit, only this command's is kept (the others may alert once more)."""
+    text = json.dumps(state)
+    if len(text) <= ALERT_STATE_BUDGET:
+        return text
+    text = json.dumps({command: state[command]} if command in state else {})
+    return text if len(text) <= ALERT_STATE_BUDGET else "{}"
+
+
+#: Characters the ScheduledCommandService's AlertState may take (ASCII JSON; IRIS's limit is 3,641,144).
+ALERT_STATE_BUDGET = 3_000_000
+
+
 def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[Any]]:
     """SendRequestSync with an explanation when no target is configured."""
     if not (target or "").strip():
@@ -537,7 +551,7 @@ class ScheduledCommandService(BusinessService):
             del state[command]
         for text in alerts:
             IRISLog.Alert(escape_controls(text))
-        self.AlertState = json.dumps(state)
+        self.AlertState = bounded_alert_state(state, command)
 
 
 class CommandFileService(BusinessService):
