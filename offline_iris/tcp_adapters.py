@@ -53,12 +53,13 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def take_line(buffer: bytes, term: bytes, limit: int = MAX_LINE, start: int = 0
+def take_line(buffer: bytes, term: bytes, limit: Optional[int] = None, start: int = 0
               ) -> Tuple[Optional[bytes], bytes, bool]:
     """The first line of ``buffer``: ``(line, rest, False)``; ``(None, buffer, False)`` while its terminator
     has not arrived and it may still be at most ``limit`` bytes; ``(None, buffer, True)`` once it is longer
     than ``limit`` bytes, wherever its terminator arrives (in the read that crosses the limit, or never).
     ``start``: where to begin looking for the terminator (bytes before it were already searched)."""
+    limit = MAX_LINE if limit is None else limit
     at = buffer.find(term, max(0, start - len(term) + 1))
     if at >= 0:
         if at > limit:
@@ -140,7 +141,8 @@ class TextLineInboundMixin:
                 "Error",
                 self._o_cdef.name,
                 "OnTask",
-                f"line longer than {MAX_LINE} bytes; connection closed, the line was not handed over",
+                f"line longer than {MAX_LINE} bytes without a terminator in its first {MAX_LINE} bytes; "
+                "connection closed, the line was not handed over",
             )
             self._close(conn)
             return
@@ -261,7 +263,7 @@ class TextLineOutboundMixin:
             if not data:
                 raise OSError("connection closed before a reply line")
             searched, buffer = len(buffer), buffer + data
-            line, _rest, too_long = take_line(buffer, term, MAX_LINE, searched)
+            line, _rest, too_long = take_line(buffer, term, None, searched)
             if too_long:
                 raise OSError(f"reply line longer than {MAX_LINE} bytes")
             if line is not None:
