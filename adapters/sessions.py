@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from adapters.lite_terminal.contract import Status
 from adapters.lite_terminal.errors import NotSent
 
 DEFAULT = ""
@@ -118,7 +119,7 @@ class SessionPool:
                 self._drop(name)
                 raise
             entry.last_used = self._clock()
-            if getattr(result, "status", "") == "lost" or (name == DEFAULT and self.stay_connected == 0):
+            if getattr(result, "status", "") == Status.LOST or (name == DEFAULT and self.stay_connected == 0):
                 self._drop(name)
             return result
 
@@ -149,7 +150,7 @@ class SessionPool:
     def _reset(self, terminal: Any, namespace: Optional[str], timeout: Optional[float]) -> None:
         """Run the reset command (in the request's namespace); anything but ``ok`` refuses the request."""
         done = terminal.execute(self.reset_command, namespace=namespace, timeout=timeout, input_lines=())
-        if getattr(done, "status", "") != "ok":
+        if getattr(done, "status", "") != Status.OK:
             why = getattr(done, "error", "") or getattr(done, "status", "no result")
             raise SessionResetError(
                 f"the default session could not be prepared for the request ({self.reset_command!r} "

@@ -187,6 +187,11 @@ def truncate(output: str, limit: int) -> Tuple[str, bool]:
     return output[:limit] + marker, True
 
 
+def truncated_chars(output: str, limit: int) -> int:
+    """How many characters :func:`truncate` leaves out of ``output``."""
+    return 0 if limit <= 0 or len(output) <= limit else len(output) - limit
+
+
 def new_terminal(s: AdapterSettings, resolver: Callable[[str], Tuple[str, str]], opener: Opener) -> Terminal:
     """A client for the adapter's server, logged in with the resolved credentials (at connect time)."""
     username, password = resolver(s.credentials)
@@ -240,10 +245,11 @@ class TerminalAdapterCore:
         response: Dict[str, Any] = {
             "Command": str(req.get("Command") or ""),
             "Namespace": s.namespace,
-            "Status": Status.INVALID,
+            "Status": Status.INVALID.value,
             "ElapsedMs": 0,
             "Output": "",
             "OutputTruncated": 0,
+            "OutputDropped": 0,
             "Error": "",
             "Session": str(req.get("Session") or ""),
             "ServerVersion": "",
@@ -289,15 +295,17 @@ class TerminalAdapterCore:
                        "characters dropped from the middle; the start and the end are shown]")
             truncated = True
         else:
+            dropped = truncated_chars(output, self.settings.max_output_chars)
             output, truncated = truncate(output, self.settings.max_output_chars)
         error = verdict.error
         warning = str(result.warning or "")
         if warning:
             error = f"{error} (client warning: {warning})" if error else f"client warning: {warning}"
         response.update(
-            Status=verdict.status,
+            Status=verdict.status.value,
             Output=output,
             OutputTruncated=1 if truncated else 0,
+            OutputDropped=dropped,
             Error=error,
             Namespace=str(result.namespace or response["Namespace"]),
             ElapsedMs=int(round(float(result.elapsed or 0) * 1000)),
@@ -331,6 +339,6 @@ def _tls_hint(exc: BaseException) -> str:
 def _answer(response: Dict[str, Any], failure: Any) -> str:
     """The JSON the adapter hands back: ``failure`` is a failure class, or a Verdict to put in."""
     if isinstance(failure, Verdict):
-        response = dict(response, Status=failure.status, Error=failure.error)
+        response = dict(response, Status=failure.status.value, Error=failure.error)
         failure = failure.failure
     return json.dumps({"response": response, "failure": failure})

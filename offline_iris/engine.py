@@ -195,7 +195,7 @@ class Engine:
         item = self.item_by(name)
         if not is_running(self.state) or item is None or not item.defn.enabled:
             return st.ErrorStatus(
-                5001, f"<Ens>ErrConfigItemNotFound: '{name}' is not an enabled item of the running production"
+                "<Ens>ErrConfigItemNotFound", f"'{name}' is not an enabled item of the running production"
             ), None
         with self.job_context(item.name):
             host = self.make_host(item)
