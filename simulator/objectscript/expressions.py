@@ -232,9 +232,7 @@ class ClassCall(Expr):
         self.system = system
 
     def eval(self, s: Session) -> Value:
-        from .classes import lookup
-
-        cls = lookup(self.class_name, self.system)
+        cls = s.find_class(self.class_name, self.system)
         if cls is None:
             if not self.system and s.class_known(self.class_name):  # a configured or loaded class: no code
                 raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{self.method},{self.class_name}")

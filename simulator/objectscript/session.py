@@ -13,8 +13,9 @@ import re
 from typing import Any, Dict, List, Optional, Sequence
 
 from ..render import CRLF, error_report
+from .block_runner import run_block
+from .classes import lookup
 from .command_parser import compile_input
-from .command_runner import run_block
 from .errors import ContinueSignal, ObjectScriptError, QuitSignal, ReturnSignal
 from .events import Output, Run
 from .host import Host
@@ -63,13 +64,15 @@ class Session:
 
     def class_known(self, name: str) -> bool:
         """Would ``$SYSTEM.OBJ.Compile(name)`` find it: a simulated class, a configured one, a loaded one."""
-        from .classes import lookup
-
         return (
             lookup(name) is not None
             or name in tuple(self.setting("classes", ()))
             or name in self.host.loaded.get(self.namespace, set())
         )
+
+    def find_class(self, name: str, system: bool = False) -> Optional[ClassDef]:
+        """The simulated class ``name`` (``system``: any case, as ``$SYSTEM.Name`` resolves it)."""
+        return lookup(name, system)
 
     def remember_class(self, name: str) -> None:
         self.host.loaded.setdefault(self.namespace, set()).add(name)

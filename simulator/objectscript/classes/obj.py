@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, List
 
 from ..objects import Args, ClassDef, arg_str
-from ..status import OK, combine, error_status, message
+from ..status_values import OK, combine, error_status, message
 from ..values import Value
 
 if TYPE_CHECKING:

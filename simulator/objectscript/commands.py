@@ -1,7 +1,8 @@
-"""Running parsed commands against a session, yielding the events the driver serves (see ``events``).
+"""The plain commands (WRITE, SET, KILL, MERGE, ZN, READ, HANG, HALT, DO): each runs against a session and
+yields the events the driver serves (see ``events``).
 
-Flow control (loops, blocks, TRY/CATCH, XECUTE) lives in ``flow``; this module holds the plain commands and
-the dispatch table.
+None of them runs other commands, so this module sits below ``block_runner``, which holds the commands that
+do (IF, FOR, TRY, XECUTE...) and the dispatch table over both.
 """
 
 from __future__ import annotations
@@ -11,31 +12,13 @@ from typing import TYPE_CHECKING, Callable, Dict, List
 
 from ..render import CRLF
 from .command_parser import Cmd
-from .errors import ObjectScriptError
 from .events import Halt, Hang, ReadRequest, Run
 from .expressions import Ref, Special, Var
 from .objects import Oref
-from .values import to_num, to_str, truth, zwrite_quote
+from .values import to_num, to_str, zwrite_quote
 
 if TYPE_CHECKING:
     from .session import Session
-
-
-def run_block(s: Session, cmds: List[Cmd]) -> Run:
-    """Run commands in order, skipping those whose postconditional is false."""
-    for cmd in cmds:
-        try:
-            if cmd.cond is not None and not truth(cmd.cond.eval(s)):
-                continue
-            yield from RUNNERS[cmd.name](s, cmd)
-        except ObjectScriptError as error:
-            if error.position is None:  # the innermost command that failed (an error report may echo it)
-                error.source, error.position = cmd.source, cmd.at
-            raise
-        if s.side_output:  # output written by a method call (DisplayError, Compile)
-            out = s.emit("")
-            if out:
-                yield out
 
 
 # -- output --
@@ -206,17 +189,8 @@ def _do(s: Session, cmd: Cmd) -> Run:
                 yield out
 
 
-RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {
+#: The plain commands; ``block_runner.RUNNERS`` adds the flow-control ones and dispatches.
+SIMPLE_COMMANDS: Dict[str, Callable[[Session, Cmd], Run]] = {
     "WRITE": _write, "ZWRITE": _zwrite, "SET": _set, "KILL": _kill, "MERGE": _merge, "ZN": _zn,
     "READ": _read, "HANG": _hang, "HALT": _halt, "DO": _do,
 }  # fmt: skip
-
-
-
-def _add_flow_control() -> None:
-    from .flow import RUNNERS as FLOW  # flow needs run_block from this module
-
-    RUNNERS.update(FLOW)
-
-
-_add_flow_control()
