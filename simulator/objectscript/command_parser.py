@@ -164,7 +164,7 @@ class LineParser(ExpressionParser):
         name = COMMANDS.get(word.upper())
         if name is None:
             raise syntax_error()  # an unknown command is <SYNTAX> (docs/simulator-objectscript.md §8)
-        cond = self.expr() if self.take(":") else None
+        cond = self.postconditional() if self.take(":") else None
         has_args = self.has_args()
         if name == "H":  # H with arguments is HANG, without is HALT
             name = "HANG" if has_args else "HALT"
@@ -172,18 +172,31 @@ class LineParser(ExpressionParser):
         name, args, body = parse(name, has_args)
         return Cmd(name, cond, args, body, start, self.s)
 
+    def postconditional(self) -> Expr:
+        """``:expr`` right after the command word: blanks only inside parentheses (grammar rows W5-W6)."""
+        self.spaced = False
+        try:
+            return self.expr()
+        finally:
+            self.spaced = True
+
     def has_args(self) -> bool:
-        """One space then arguments; argumentless commands are followed by two spaces or the end."""
+        """One space (not a tab) then arguments; argumentless commands are followed by two blanks or the end
+        (grammar rows W1-W4)."""
         char = self.peek()
         if char in ("", "\n") or (char == "}" and self.depth):
             return False
         if char == "{":
             return True
-        if char not in _BLANKS:
+        if char != " ":
             raise syntax_error()
         self.i += 1
         char = self.peek()
         return not (char in ("", "\n", " ", "\t") or (char == "}" and self.depth))
+
+    def expect_spaced(self, text: str) -> None:
+        if not self.take_spaced(text):
+            raise syntax_error()
 
     def end_of_args(self) -> None:
         char = self.peek()
@@ -216,12 +229,13 @@ class LineParser(ExpressionParser):
             raise syntax_error()
 
         def item() -> tuple:
-            if self.take("("):
+            if self.peek() == "(":
+                spaced = self.open_paren()
                 targets = self.comma_list(self.set_target)
-                self.expect(")")
+                self.close_paren(spaced)
             else:
                 targets = [self.set_target()]
-            self.expect("=")
+            self.expect_spaced("=")
             return targets, self.expr()
 
         return name, self.comma_list(item), []
@@ -245,7 +259,7 @@ class LineParser(ExpressionParser):
 
         def item() -> Tuple[Ref, Ref]:
             target = self.ref()
-            self.expect("=")
+            self.expect_spaced("=")
             return target, self.ref()
 
         return name, self.comma_list(item), []
@@ -306,7 +320,7 @@ class LineParser(ExpressionParser):
         if not has_args or self.peek() == "{":
             return name, [], (self.block() if self.block_ahead() else self.line())
         var = self.lvalue()
-        self.expect("=")
+        self.expect_spaced("=")
 
         def param() -> tuple:
             start = self.expr()

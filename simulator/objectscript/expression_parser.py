@@ -48,6 +48,48 @@ class ExpressionParser:
     def __init__(self, line: str) -> None:
         self.s = line
         self.i = 0
+        #: May blanks stand between the tokens of an argument here? Not in a postconditional outside
+        #: parentheses (docs/objectscript-grammar.md §2, rows W5-W6).
+        self.spaced = True
+
+    # -- whitespace inside arguments (docs/objectscript-grammar.md §2) --
+    def blanks(self) -> int:
+        """Skip spaces and tabs; the position before them (to go back when nothing follows)."""
+        start = self.i
+        s, i, n = self.s, self.i, len(self.s)
+        while i < n and s[i] in " \t":
+            i += 1
+        self.i = i
+        return start
+
+    def take_spaced(self, text: str) -> bool:
+        """``text`` after optional blanks (where blanks are allowed), and the blanks after it; else the
+        cursor stays where it was."""
+        if not self.spaced or self.peek() not in (" ", "\t"):
+            if self.take(text):
+                if self.spaced:
+                    self.blanks()
+                return True
+            return False
+        start = self.blanks()
+        if self.take(text):
+            self.blanks()
+            return True
+        self.i = start
+        return False
+
+    def open_paren(self) -> bool:
+        """``(`` and the blanks after it (inside parentheses blanks are always allowed); the caller restores
+        ``spaced`` with ``close_paren``."""
+        self.expect("(")
+        spaced, self.spaced = self.spaced, True
+        self.blanks()
+        return spaced
+
+    def close_paren(self, spaced: bool) -> None:
+        self.blanks()
+        self.expect(")")
+        self.spaced = spaced
 
     # -- cursor helpers --
     def peek(self, n: int = 1) -> str:
@@ -78,8 +120,9 @@ class ExpressionParser:
         return self.regex(_WORD)
 
     def comma_list(self, item: Callable[[], object]) -> list:
+        """Items separated by commas, with any blanks around each comma (docs/objectscript-grammar.md §2)."""
         items = [item()]
-        while self.take(","):
+        while self.take_spaced(","):
             items.append(item())
         return items
 
@@ -90,10 +133,16 @@ class ExpressionParser:
         first = self.unary()
         rest = []
         while True:
+            before = self.i
+            if self.spaced and self.peek() in (" ", "\t"):
+                self.blanks()
             op = next((o for o in BINARY_OPS if self.s.startswith(o, self.i)), None)
-            if op is None:
+            if op is None or (op == "/" and self.peek(2) in ("//", "/*")):  # a comment, not a division
+                self.i = before
                 break
             self.i += len(op)
+            if self.spaced:
+                self.blanks()
             rest.append((op, self.unary()))
         if not rest:
             return first
@@ -130,9 +179,10 @@ class ExpressionParser:
         number = self.regex(_NUMBER)
         if number is not None:
             return Lit(Decimal(number))
-        if self.take("("):
+        if self.peek() == "(":
+            spaced = self.open_paren()
             node = self.expr()
-            self.expect(")")
+            self.close_paren(spaced)
             return node
         if self.take("$$"):
             return self.entryref_call()
@@ -172,9 +222,10 @@ class ExpressionParser:
         if name is None:
             raise syntax_error()
         subs: List[Expr] = []
-        if self.take("("):
+        if self.peek() == "(":
+            spaced = self.open_paren()
             subs = self.comma_list(self.expr)
-            self.expect(")")
+            self.close_paren(spaced)
         return name, subs
 
     def string(self) -> str:
@@ -212,23 +263,25 @@ class ExpressionParser:
 
     def select_pairs(self) -> list:
         """``$SELECT(cond:value,…)``: the pairs, each parsed as two expressions."""
-        self.expect("(")
+        spaced = self.open_paren()
 
         def pair() -> tuple:
             cond = self.expr()
-            self.expect(":")
+            if not self.take_spaced(":"):
+                raise syntax_error()
             return cond, self.expr()
 
         pairs = self.comma_list(pair)
-        self.expect(")")
+        self.close_paren(spaced)
         return pairs
 
     def call_args(self) -> List[Expr]:
-        self.expect("(")
+        spaced = self.open_paren()
         if self.take(")"):
+            self.spaced = spaced
             return []
         args = self.comma_list(self.expr)
-        self.expect(")")
+        self.close_paren(spaced)
         return args
 
     # -- calls into server-side code --
@@ -296,8 +349,9 @@ class ExpressionParser:
 
     def method_args(self) -> List[Expr]:
         """``(a,,.b)``: omitted arguments and ``.var`` by reference are allowed in method calls."""
-        self.expect("(")
+        spaced = self.open_paren()
         if self.take(")"):
+            self.spaced = spaced
             return []
         args: List[Expr] = []
         while True:
@@ -308,6 +362,9 @@ class ExpressionParser:
                 args.append(ByRef(self.ref()))
             else:
                 args.append(self.expr())
+            self.blanks()
             if self.take(")"):
+                self.spaced = spaced
                 return args
             self.expect(",")
+            self.blanks()

@@ -46,7 +46,8 @@ def _zdate_fmt(s: Session, args: List[Expr], with_time: bool) -> Value:
     moment = _from_horolog(args[0].eval(s))
     fmt = int(to_num(args[1].eval(s))) if len(args) > 1 else 1
     date = moment.strftime("%Y-%m-%d" if fmt == 3 else "%m/%d/%Y")
-    return date + (" " + moment.strftime("%H:%M:%S") if with_time else "")
+    tformat = int(to_num(args[2].eval(s))) if len(args) > 2 else 1
+    return date + (" " + moment.strftime("%H:%M" if tformat in (2, 4) else "%H:%M:%S") if with_time else "")
 
 
 # ---------------------------------------------------------------------------------------- functions ---
@@ -203,7 +204,7 @@ def _f_zconvert(s: Session, a: List[Expr]) -> Value:
     return text.upper() if mode == "U" else text.lower() if mode == "L" else text
 
 
-@_arity(1, 2)
+@_arity(1, 3)
 def _f_zdatetime(s: Session, a: List[Expr]) -> Value:
     return _zdate_fmt(s, a, with_time=True)
 
