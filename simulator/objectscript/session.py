@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ..render import CRLF, error_report
 from .block_runner import run_block
-from .classes import lookup
+from .classes import lookup, names
 from .command_parser import compile_input
 from .errors import ContinueSignal, ObjectScriptError, QuitSignal, ReturnSignal
 from .events import Output, Run
@@ -73,6 +73,10 @@ class Session:
     def find_class(self, name: str, system: bool = False) -> Optional[ClassDef]:
         """The simulated class ``name`` (``system``: any case, as ``$SYSTEM.Name`` resolves it)."""
         return lookup(name, system)
+
+    def class_names(self) -> List[str]:
+        """The simulated system classes' names."""
+        return names()
 
     def remember_class(self, name: str) -> None:
         self.host.loaded.setdefault(self.namespace, set()).add(name)

@@ -16,6 +16,7 @@ MESSAGES = {
     83: "Error code = %1",
     5001: "%1",
     5002: "ObjectScript error: %1",
+    5011: "Routine '%1' does not exist",
     5012: "File '%1' does not exist",
     5351: "Class '%1' does not exist",
 }
