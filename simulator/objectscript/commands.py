@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Dict, List
 
 from ..render import CRLF
+from . import lists
 from .command_parser import Cmd
 from .events import Halt, Hang, ReadRequest, Run
 from .expressions import Ref, Special, Var
@@ -64,6 +65,8 @@ def shown_value(value: object) -> str:
     """A value as ZWRITE shows it; an object reference as ``<OBJECT REFERENCE>[1@Class]``."""
     if isinstance(value, Oref):
         return f"<OBJECT REFERENCE>[{value}]"
+    if isinstance(value, str) and value and lists.is_list_display(value):
+        return lists.shown(lists.parse(value) or [], shown_value)
     return zwrite_quote(value)  # type: ignore[arg-type]
 
 

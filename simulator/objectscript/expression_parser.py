@@ -31,6 +31,7 @@ from .expressions import (
     Var,
 )
 from .intrinsics import FUNCTIONS, SPECIALS, select
+from .list_functions import OMITTABLE
 from .operators import BINARY_OPS
 
 NAME = re.compile(r"%?[A-Za-z][A-Za-z0-9]*|%")
@@ -255,6 +256,11 @@ class ExpressionParser:
             fn = FUNCTIONS.get(name)
             if fn is None:
                 raise syntax_error()
+            if name in OMITTABLE:
+                args = self.method_args()
+                if any(isinstance(arg, ByRef) for arg in args):
+                    raise syntax_error()
+                return Call(fn, args)
             return Call(fn, self.call_args())
         special = SPECIALS.get(name)
         if special is None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List
 
 from .errors import ObjectScriptError, syntax_error
 from .expressions import Expr, Ref
+from .list_functions import LIST_FUNCTIONS
 from .values import ZERO, Value, as_bool, to_num, to_str
 
 if TYPE_CHECKING:
@@ -239,6 +240,7 @@ FUNCTIONS: Dict[str, Function] = _by_every_name(
         (("ZD", "ZDATE"), _f_zdate),
     )
 )
+FUNCTIONS.update(LIST_FUNCTIONS)
 
 
 # -------------------------------------------------------------------------------- special variables ---
