@@ -1,13 +1,12 @@
 """The ``$LISTBUILD`` encoding: a list is a string of elements, each a length, a type byte and its data.
 
-IRIS documents a list as an encoded string that only the ``$LIST`` functions read (docs/objectscript-
-grammar.md §5), and that ``$CHAR(1)``, ``$CHAR(2,1)`` and ``$CHAR(3,1,c)`` are an empty element, ``$LB("")``
-and a one-character element [D S30]; the rest of the byte layout here follows what public write-ups of that
-encoding describe [I]: a one-byte length that counts itself and the type byte (or a 0 byte and a two-byte
-length for long elements), then type 1 (an 8-bit string), 2 (a UTF-16LE string), 4/5 (a positive/negative
-integer, little-endian), 6/7 (a positive/negative decimal: an exponent byte, then the integer mantissa); an
-element that is only its length byte (``\\x01``) is undefined (``$LB(1,,3)``'s middle). Only this module knows
-the layout.
+IRIS documents a list as an encoded string only the ``$LIST`` functions read
+(docs/objectscript-grammar.md §5), and that ``$CHAR(1)``, ``$CHAR(2,1)`` and ``$CHAR(3,1,c)`` are an
+empty element, ``$LB("")`` and a one-character element [D S30]. The rest of the layout follows public
+write-ups of the encoding [I]: a one-byte length counting itself and the type byte (or a 0 byte and a
+two-byte length for long elements), then type 1 (8-bit string), 2 (UTF-16LE string), 4/5 (positive or
+negative integer, little-endian), 6/7 (positive or negative decimal: an exponent byte, then the mantissa).
+An element that is only its length byte (``\x01``) holds no data. Only this module knows the layout.
 """
 
 from __future__ import annotations
