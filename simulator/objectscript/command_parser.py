@@ -13,7 +13,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import ObjectScriptError, syntax_error
 from .expression_parser import NAME, ExpressionParser
-from .expressions import Expr, Ref, Special
+from .expressions import Expr, Member, Ref, Special
 from .intrinsics import namespace_of
 
 
@@ -248,6 +248,11 @@ class LineParser(ExpressionParser):
                 return Special(namespace_of)
             self.i = start
             raise syntax_error()
+        if self._object_ahead():  # SET obj.Prop=value
+            node = self.atom()
+            if not isinstance(node, Member) or node.args is not None:
+                raise syntax_error()
+            return node
         return self.ref()
 
     def cmd_kill(self, name: str, has_args: bool) -> Parsed:

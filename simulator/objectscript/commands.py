@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Dict, List
 
 from ..render import CRLF
-from . import lists
+from . import json_values, lists
 from .command_parser import Cmd
 from .events import Halt, Hang, ReadRequest, Run
-from .expressions import Ref, Special, Var
-from .objects import Oref
+from .expressions import Member, Ref, Special, Var
+from .objects import Oref, as_oref
 from .values import to_num, to_str, zwrite_quote
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ def _format(s: Session, items: list) -> Run:
 def shown_value(value: object) -> str:
     """A value as ZWRITE shows it; an object reference as ``<OBJECT REFERENCE>[1@Class]``."""
     if isinstance(value, Oref):
+        if json_values.is_object(value) or json_values.is_array(value):  # [I] docs/objectscript-grammar.md §6
+            kind = "OBJECT" if json_values.is_object(value) else "ARRAY"
+            return f"{json_values.to_json(value)}  ; <DYNAMIC {kind},refs=1>"
         return f"<OBJECT REFERENCE>[{value}]"
     if isinstance(value, str) and value and lists.is_list_display(value):
         return lists.shown(lists.parse(value) or [], shown_value)
@@ -111,6 +114,8 @@ def _set(s: Session, cmd: Cmd) -> Run:
                 s.namespace = s.resolve_namespace(to_str(value))
             elif type(target) is Var and not target.subs:  # the hot path: a plain local
                 s.locals.set(target.name, (), value)
+            elif isinstance(target, Member):  # SET obj.Prop=value
+                as_oref(target.target.eval(s)).set(target.name, value)
             else:
                 name, subs = target.key(s)
                 target.store(s).set(name, subs, value)

@@ -20,6 +20,7 @@ from .expressions import (
     ClassCall,
     Expr,
     Global,
+    JsonLiteral,
     Lit,
     Member,
     Missing,
@@ -31,6 +32,7 @@ from .expressions import (
     Var,
 )
 from .intrinsics import FUNCTIONS, SPECIALS, select
+from .json_values import JSON_NULL, MAX_DEPTH, JsonSyntax, read_number, read_string
 from .list_functions import OMITTABLE
 from .operators import BINARY_OPS
 
@@ -177,6 +179,8 @@ class ExpressionParser:
             raise syntax_error()
         if char == '"':
             return Lit(self.string())
+        if char in ("{", "["):
+            return JsonLiteral(self.json_part(0))
         number = self.regex(_NUMBER)
         if number is not None:
             return Lit(Decimal(number))
@@ -196,6 +200,63 @@ class ExpressionParser:
         if NAME.match(self.s, self.i):
             return self.lvalue()
         raise syntax_error()
+
+    # -- JSON literals (docs/objectscript-grammar.md §6) --
+    def json_part(self, depth: int) -> tuple:
+        """One value of a JSON literal: JSON's own forms, or an ObjectScript expression in parentheses."""
+        if depth > MAX_DEPTH:
+            raise syntax_error()
+        self.blanks()
+        char = self.peek()
+        if char == "(":
+            spaced = self.open_paren()
+            node = self.expr()
+            self.close_paren(spaced)
+            return ("expr", node)
+        if char == "{":
+            self.i += 1
+            members = []
+            self.blanks()
+            if not self.take("}"):
+                while True:
+                    self.blanks()
+                    if self.peek() != '"':
+                        raise syntax_error()
+                    key = self.json_token(read_string)
+                    self.blanks()
+                    self.expect(":")
+                    members.append((key, self.json_part(depth + 1)))
+                    self.blanks()
+                    if self.take("}"):
+                        break
+                    self.expect(",")
+            return ("object", members)
+        if char == "[":
+            self.i += 1
+            items = []
+            self.blanks()
+            if not self.take("]"):
+                while True:
+                    items.append(self.json_part(depth + 1))
+                    self.blanks()
+                    if self.take("]"):
+                        break
+                    self.expect(",")
+            return ("array", items)
+        if char == '"':
+            return ("value", self.json_token(read_string))
+        for word, value in (("true", True), ("false", False), ("null", JSON_NULL)):
+            if self.s.startswith(word, self.i):
+                self.i += len(word)
+                return ("value", value)
+        return ("value", self.json_token(read_number))
+
+    def json_token(self, reader: Callable) -> object:
+        try:
+            value, self.i = reader(self.s, self.i)
+        except JsonSyntax:
+            raise syntax_error() from None
+        return value
 
     def ref(self) -> Ref:
         """A local ``x(…)`` or a global ``^x(…)``, ``^|"NS"|x(…)``, ``^["NS"]x(…)``, ``^||x(…)``."""

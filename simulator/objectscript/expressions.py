@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
+from . import json_values
 from .errors import ObjectScriptError
 from .objects import Oref, as_oref
 from .operators import apply_binary
@@ -253,3 +254,25 @@ class Member(Expr):
         if self.args is None:
             return oref.get(self.name)
         return oref.call(s, self.name, eval_args(s, self.args))
+
+
+class JsonLiteral(Expr):
+    """``{"a":1,"b":(x)}`` / ``[1,(x)]``: every evaluation builds a new dynamic object or array; parts in
+    parentheses are ObjectScript expressions (docs/objectscript-grammar.md §6)."""
+
+    def __init__(self, template: tuple) -> None:
+        self.template = template  # ("object", [(key, part)]), ("array", [part]), ("value", v), ("expr", e)
+
+    def eval(self, s: Session) -> Value:
+        return build_json(s, self.template)  # type: ignore[return-value]
+
+
+def build_json(s: Session, template: tuple) -> json_values.Element:
+    kind, body = template
+    if kind == "value":
+        return body
+    if kind == "expr":
+        return body.eval(s)
+    if kind == "object":
+        return json_values.new_object(s, {key: build_json(s, part) for key, part in body})
+    return json_values.new_array(s, [build_json(s, part) for part in body])

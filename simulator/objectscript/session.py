@@ -82,9 +82,13 @@ class Session:
         self.host.loaded.setdefault(self.namespace, set()).add(name)
 
     def new_object(self, cls: ClassDef, props: Dict[str, Value]) -> Oref:
-        oref = Oref(self._next_oid, cls, props)
+        return Oref(self.allocate_oid(), cls, props)
+
+    def allocate_oid(self) -> int:
+        """The next object's number (``1@%Exception.General``)."""
+        oid = self._next_oid
         self._next_oid += 1
-        return oref
+        return oid
 
     # -- output bookkeeping --
     def write(self, text: str) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from ..objects import ClassDef
-from . import exception, mirror, namespace, obj, process, status, version
+from . import dynamic, exception, mirror, namespace, obj, process, status, version
 
-_MODULES = (exception, mirror, namespace, obj, process, status, version)
+_MODULES = (dynamic, exception, mirror, namespace, obj, process, status, version)
 
 _BY_NAME: Dict[str, ClassDef] = {}
 _BY_UPPER: Dict[str, ClassDef] = {}
