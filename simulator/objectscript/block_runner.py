@@ -17,6 +17,7 @@ from .commands import SIMPLE_COMMANDS
 from .errors import ContinueSignal, ObjectScriptError, QuitSignal, ReturnSignal
 from .events import TICK, Run
 from .objects import Oref
+from .process_commands import PROCESS_COMMANDS
 from .values import DECIMAL_CONTEXT, to_num, to_str, truth
 
 if TYPE_CHECKING:
@@ -212,4 +213,4 @@ FLOW_COMMANDS: Dict[str, Callable[[Session, Cmd], Run]] = {
 }  # fmt: skip
 
 #: Every command by its canonical name: what ``run_block`` dispatches on.
-RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {**SIMPLE_COMMANDS, **FLOW_COMMANDS}
+RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {**SIMPLE_COMMANDS, **PROCESS_COMMANDS, **FLOW_COMMANDS}

@@ -14,7 +14,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 from .errors import ObjectScriptError, syntax_error
 from .expression_parser import NAME, ExpressionParser
 from .expressions import Expr, Member, Ref, Special
-from .intrinsics import namespace_of
+from .intrinsics import SETTERS, SPECIALS
 
 
 class Cmd(NamedTuple):
@@ -49,7 +49,7 @@ COMMANDS = {
     "F": "FOR", "FOR": "FOR", "Q": "QUIT", "QUIT": "QUIT", "I": "IF", "IF": "IF", "E": "ELSE", "ELSE": "ELSE",
     "D": "DO", "DO": "DO", "ZW": "ZWRITE", "ZWRITE": "ZWRITE", "X": "XECUTE", "XECUTE": "XECUTE",
     "M": "MERGE", "MERGE": "MERGE", "WHILE": "WHILE", "TRY": "TRY", "THROW": "THROW", "CONTINUE": "CONTINUE",
-    "RETURN": "RETURN", "RET": "RETURN",
+    "RETURN": "RETURN", "RET": "RETURN", "N": "NEW", "NEW": "NEW", "L": "LOCK", "LOCK": "LOCK",
 }  # fmt: skip
 
 _BLANKS = (" ", "\t")
@@ -244,8 +244,9 @@ class LineParser(ExpressionParser):
         start = self.i
         if self.take("$"):
             word = self.word()
-            if word is not None and word.upper() == "NAMESPACE":
-                return Special(namespace_of)
+            name = (word or "").upper()
+            if name in SETTERS:  # SET $NAMESPACE, $ETRAP, $ECODE, $ZTRAP
+                return Special(SPECIALS[name], SETTERS[name])
             self.i = start
             raise syntax_error()
         if self._object_ahead():  # SET obj.Prop=value
@@ -254,6 +255,53 @@ class LineParser(ExpressionParser):
                 raise syntax_error()
             return node
         return self.ref()
+
+    def cmd_new(self, name: str, has_args: bool) -> Parsed:
+        """``NEW``, ``NEW a,$ETRAP``, ``NEW (a,b)`` (docs/objectscript-grammar.md §8)."""
+        if not has_args:
+            return name, ["all", []], []
+        if self.peek() == "(":
+            spaced = self.open_paren()
+            kept = self.comma_list(self.plain_name)
+            self.close_paren(spaced)
+            return name, ["except", kept], []
+
+        def item() -> str:
+            if self.take("$"):
+                word = (self.word() or "").upper()
+                canonical = {"ET": "$ETRAP", "ETRAP": "$ETRAP", "NAMESPACE": "$NAMESPACE", "ES": "$ESTACK",
+                             "ESTACK": "$ESTACK", "ZT": "$ZTRAP", "ZTRAP": "$ZTRAP"}.get(word)
+                if canonical is None:
+                    raise syntax_error()
+                return canonical
+            return self.plain_name()
+
+        return name, ["names", self.comma_list(item)], []
+
+    def plain_name(self) -> str:
+        """An unsubscripted local name (NEW takes no subscripts)."""
+        found = self.regex(NAME)
+        if found is None or self.peek() == "(":
+            raise syntax_error()
+        return found
+
+    def cmd_lock(self, name: str, has_args: bool) -> Parsed:
+        """``LOCK``, ``LOCK +ref:t``, ``LOCK -ref``, ``LOCK (a,b):t`` (docs/objectscript-grammar.md §8)."""
+        if not has_args:
+            return name, [], []
+
+        def item() -> tuple:
+            sign = "+" if self.take("+") else "-" if self.take("-") else ""
+            if self.peek() == "(":
+                spaced = self.open_paren()
+                refs = self.comma_list(self.ref)
+                self.close_paren(spaced)
+            else:
+                refs = [self.ref()]
+            timeout = self.expr() if self.take(":") else None
+            return sign, refs, timeout
+
+        return name, self.comma_list(item), []
 
     def cmd_kill(self, name: str, has_args: bool) -> Parsed:
         return name, (self.comma_list(self.ref) if has_args else []), []

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Callable, Dict, List
 from ..render import CRLF
 from . import json_values, lists
 from .command_parser import Cmd
+from .errors import ObjectScriptError
 from .events import Halt, Hang, ReadRequest, Run
 from .expressions import Member, Ref, Special, Var
 from .objects import Oref, as_oref
+from .operators import MAX_STRING
 from .values import to_num, to_str, zwrite_quote
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ def _format(s: Session, items: list) -> Run:
             column = 0
         else:
             pad = max(int(to_num(node.eval(s))) - column, 0)
+            if pad > MAX_STRING:
+                raise ObjectScriptError("MAXSTRING")
             text.append(" " * pad)
             column += pad
     out = s.emit("".join(text))
@@ -110,8 +114,8 @@ def _set(s: Session, cmd: Cmd) -> Run:
     for targets, expr in cmd.args:
         value = expr.eval(s)
         for target in targets:
-            if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11)
-                s.namespace = s.resolve_namespace(to_str(value))
+            if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11), $ETRAP, $ECODE...
+                target.assign(s, value)
             elif type(target) is Var and not target.subs:  # the hot path: a plain local
                 s.locals.set(target.name, (), value)
             elif isinstance(target, Member):  # SET obj.Prop=value

@@ -170,13 +170,21 @@ class Bin(Expr):
 
 
 class Special(Expr):
-    """A special variable such as ``$JOB``; also the target of ``SET $NAMESPACE=...``."""
+    """A special variable such as ``$JOB``; those with a ``setter`` are SET targets (``$NAMESPACE``,
+    ``$ETRAP``, ``$ECODE``, ``$ZTRAP``)."""
 
-    def __init__(self, fn: Callable[[Session], Value]) -> None:
+    def __init__(
+        self, fn: Callable[[Session], Value], setter: Optional[Callable[[Session, Value], None]] = None
+    ) -> None:
         self.fn = fn
+        self.setter = setter
 
     def eval(self, s: Session) -> Value:
         return self.fn(s)
+
+    def assign(self, s: Session, value: Value) -> None:
+        assert self.setter is not None
+        self.setter(s, value)
 
 
 class Call(Expr):

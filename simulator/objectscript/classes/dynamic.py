@@ -26,6 +26,7 @@ from ..json_values import (
     type_of,
 )
 from ..objects import Args, ClassDef, Oref, arg_str, arg_value
+from ..operators import MAX_STRING
 from ..values import ONE, ZERO, Value, as_bool, to_num, to_str
 from .exception import GENERAL, thrown_error
 
@@ -110,8 +111,7 @@ def _size(s: Session, oref: Oref, args: Args) -> Value:
 
 def _to_json(s: Session, oref: Oref, args: Args) -> Value:
     text = to_json(oref)
-    limit = s.setting("max_string", 3641144)
-    if len(text) > limit:
+    if len(text) > MAX_STRING:
         raise ObjectScriptError("MAXSTRING")
     return text
 
