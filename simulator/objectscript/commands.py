@@ -15,7 +15,7 @@ from . import json_values, lists
 from .command_parser import Cmd
 from .errors import ObjectScriptError
 from .events import Halt, Hang, ReadRequest, Run
-from .expressions import Member, Ref, Special, Var
+from .expressions import Indirect, Member, Ref, Special, Var
 from .objects import Oref, as_oref
 from .operators import MAX_STRING
 from .values import to_num, to_str, zwrite_quote
@@ -84,6 +84,8 @@ def _zwrite(s: Session, cmd: Cmd) -> Run:
         return
     lines: List[str] = []
     for expr in cmd.args:
+        if isinstance(expr, Indirect):
+            expr = expr.target(s)
         if isinstance(expr, Ref):
             name, subs = expr.key(s)
             for node_subs, value in expr.store(s).walk(name, subs):
@@ -114,6 +116,8 @@ def _set(s: Session, cmd: Cmd) -> Run:
     for targets, expr in cmd.args:
         value = expr.eval(s)
         for target in targets:
+            if isinstance(target, Indirect):  # SET @name=value
+                target = target.target(s)
             if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11), $ETRAP, $ECODE...
                 target.assign(s, value)
             elif type(target) is Var and not target.subs:  # the hot path: a plain local

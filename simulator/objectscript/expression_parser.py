@@ -20,6 +20,7 @@ from .expressions import (
     ClassCall,
     Expr,
     Global,
+    Indirect,
     JsonLiteral,
     Lit,
     Member,
@@ -189,6 +190,8 @@ class ExpressionParser:
             node = self.expr()
             self.close_paren(spaced)
             return node
+        if self.take("@"):
+            return self.indirection()
         if self.take("$$"):
             return self.entryref_call()
         if self.take("$"):
@@ -258,8 +261,21 @@ class ExpressionParser:
             raise syntax_error() from None
         return value
 
+    def indirection(self) -> Indirect:
+        """``@x``, ``@"name"``, ``@(expr)``, ``@x@(subs)`` (the ``@`` is taken)."""
+        operand = self.primary()
+        subs = None
+        if self.peek(2) == "@(":
+            self.i += 1
+            spaced = self.open_paren()
+            subs = self.comma_list(self.expr)
+            self.close_paren(spaced)
+        return Indirect(operand, subs, parse_indirect)
+
     def ref(self) -> Ref:
         """A local ``x(…)`` or a global ``^x(…)``, ``^|"NS"|x(…)``, ``^["NS"]x(…)``, ``^||x(…)``."""
+        if self.take("@"):
+            return self.indirection()
         if not self.take("^"):
             return self.lvalue()
         namespace: Optional[Expr] = None
@@ -435,3 +451,22 @@ class ExpressionParser:
                 return args
             self.expect(",")
             self.blanks()
+
+
+_INDIRECT_CACHE: dict = {}
+
+
+def parse_indirect(text: str, as_ref: bool) -> Expr:
+    """The node an indirection's text stands for, cached: a variable reference where one is needed (SET,
+    KILL, $DATA...), else an expression. Anything else is ``<SYNTAX>`` when the line runs."""
+    key = (text, as_ref)
+    node = _INDIRECT_CACHE.get(key)
+    if node is None:
+        parser = ExpressionParser(text)
+        node = parser.ref() if as_ref else parser.expr()
+        if not parser.at_end():
+            raise syntax_error()
+        if len(_INDIRECT_CACHE) >= 1024:
+            _INDIRECT_CACHE.clear()
+        _INDIRECT_CACHE[key] = node
+    return node

@@ -284,3 +284,42 @@ def build_json(s: Session, template: tuple) -> json_values.Element:
     if kind == "object":
         return json_values.new_object(s, {key: build_json(s, part) for key, part in body})
     return json_values.new_array(s, [build_json(s, part) for part in body])
+
+
+class Indirect(Ref):
+    """``@expr`` and ``@expr@(subs)``: the value of ``expr`` is read as a variable reference (or, where a
+    value is wanted, as an expression) when the line runs (docs/objectscript-grammar.md §7). ``parse``
+    turns the text into a node; the expression parser supplies it, so this module needs no parser."""
+
+    def __init__(self, operand: Expr, subs: Optional[List[Expr]], parse: Callable[[str, bool], Expr]) -> None:
+        self.operand = operand
+        self.extra = subs
+        self.parse = parse
+        self.name = ""
+        self.subs = []
+
+    def target(self, s: Session) -> Ref:
+        node = self.parse(to_str(self.operand.eval(s)), True)
+        assert isinstance(node, Ref)
+        if self.extra is None:
+            return node
+        if isinstance(node, Global):
+            return Global(node.name, node.subs + self.extra, node.namespace, node.private)
+        return Var(node.name, node.subs + self.extra)
+
+    def eval(self, s: Session) -> Value:
+        if self.extra is None:
+            return self.parse(to_str(self.operand.eval(s)), False).eval(s)
+        return self.target(s).eval(s)
+
+    def key(self, s: Session) -> Key:
+        return self.target(s).key(s)
+
+    def order_key(self, s: Session) -> Key:
+        return self.target(s).order_key(s)
+
+    def store(self, s: Session) -> Store:
+        return self.target(s).store(s)
+
+    def shown(self, subs: Tuple[str, ...]) -> str:  # pragma: no cover - callers resolve first
+        raise ObjectScriptError("SYNTAX")

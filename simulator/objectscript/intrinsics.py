@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Dict, List
 
 from .errors import ObjectScriptError, syntax_error
-from .expressions import Expr, Ref
+from .expressions import Expr, Indirect, Ref
 from .list_functions import LIST_FUNCTIONS
 from .operators import MAX_STRING
 from .storage import collation_key
@@ -158,6 +158,8 @@ def _f_query(s: Session, a: List[Expr]) -> Value:
     """``$QUERY(ref,dir)``: the next (1) or previous (-1) node with data after ``ref`` in tree order, as a
     reference string (``^x(1,"a")``); "" past the end [D S41]."""
     ref = _var_arg(a[0])
+    if isinstance(ref, Indirect):
+        ref = ref.target(s)
     direction = int(to_num(a[1].eval(s))) if len(a) > 1 else 1
     if direction not in (1, -1):
         raise ObjectScriptError("FUNCTION")
