@@ -2,7 +2,8 @@
 
 ``Session.run(source)`` is a generator: it yields events (``Output``, ``ReadRequest``, ``Hang``, ``Halt``,
 ``TICK``) and the driver (``simulator/terminal.py``) performs the I/O. Errors are rendered as IRIS renders
-them (docs/protocol.md §8).
+them (docs/protocol.md §8). Source tags: ``S<n>`` are numbered in docs/simulator-objectscript.md §12,
+``G<n>`` in docs/objectscript-grammar.md §10.
 
 Modules, lowest first; each imports only modules above it in this list (tests/simulator/test_sim_layout.py
 checks there is no ring and no import inside a function):

@@ -156,7 +156,7 @@ def _f_increment(s: Session, a: List[Expr]) -> Value:
 @_arity(1, 2)
 def _f_query(s: Session, a: List[Expr]) -> Value:
     """``$QUERY(ref,dir)``: the next (1) or previous (-1) node with data after ``ref`` in tree order, as a
-    reference string (``^x(1,"a")``); "" past the end [D S41]."""
+    reference string (``^x(1,"a")``); "" past the end [D G15]."""
     ref = _var_arg(a[0])
     if isinstance(ref, Indirect):
         ref = ref.target(s)
@@ -288,7 +288,7 @@ def _set_etrap(s: Session, value: Value) -> None:
 
 
 def _set_ecode(s: Session, value: Value) -> None:
-    """``SET $ECODE=""`` clears the error condition; any other value signals it as an error [D S42]."""
+    """``SET $ECODE=""`` clears the error condition; any other value signals it as an error [D G16]."""
     text = to_str(value)
     s.ecode = text
     if text:

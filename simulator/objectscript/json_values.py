@@ -33,8 +33,8 @@ Element = Union[str, Decimal, bool, JsonNull, Oref, None]  # None: an unassigned
 DYNAMIC_OBJECT = ClassDef("%Library.DynamicObject")
 DYNAMIC_ARRAY = ClassDef("%Library.DynamicArray")
 
-#: Deeper nesting than this in JSON text or a literal is refused (as a too-deep input is, §1 of the
-#: simulator page), so writing or reading it never exhausts Python's stack.
+#: Deeper nesting than this in JSON text or a literal is refused, as a too-deep input is
+#: (docs/simulator-objectscript.md §1), so writing or reading it never exhausts Python's stack.
 MAX_DEPTH = 200
 
 

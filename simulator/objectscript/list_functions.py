@@ -2,7 +2,7 @@
 $LISTFROMSTRING, $LISTVALID, $LISTNEXT, with their abbreviations (docs/objectscript-grammar.md §5).
 
 A value that is not a list is ``<LIST>``; reading an undefined element where a value is needed is
-``<NULL VALUE>`` [D S30].
+``<NULL VALUE>`` [D G9].
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _arity(low: int, high: int) -> Callable[[Function], Function]:
 
 
 def _element(s: Session, arg: Expr) -> Optional[Value]:
-    """An omitted argument or an undefined variable is an element with no data [D S30]."""
+    """An omitted argument or an undefined variable is an element with no data [D G9]."""
     if isinstance(arg, Omitted):
         return None
     if isinstance(arg, Ref):
@@ -55,7 +55,7 @@ def _position(s: Session, arg: Expr, size: int) -> int:
 
 def f_listbuild(s: Session, a: List[Expr]) -> Value:
     """``$LB(a,,c)``: omitted arguments and undefined variables are elements without data; ``$LB()`` is one
-    such element ($LISTLENGTH 1) [D S30]."""
+    such element ($LISTLENGTH 1) [D G9]."""
     return lists.build([_element(s, arg) for arg in a]) if a else lists.build([None])
 
 
@@ -143,7 +143,7 @@ def f_listvalid(s: Session, a: List[Expr]) -> Value:
 @_arity(3, 3)
 def f_listnext(s: Session, a: List[Expr]) -> Value:
     """``$LISTNEXT(list,ptr,value)``: 1 and the next element in ``value`` (killed when undefined), ``ptr``
-    advanced; 0 at the end. ``ptr`` starts at 0 [D S30]."""
+    advanced; 0 at the end. ``ptr`` starts at 0 [D G9]."""
     ptr_ref, value_ref = a[1], a[2]
     if not isinstance(ptr_ref, Ref) or not isinstance(value_ref, Ref):
         raise syntax_error()

@@ -2,7 +2,7 @@
 
 IRIS documents a list as an encoded string only the ``$LIST`` functions read
 (docs/objectscript-grammar.md §5), and that ``$CHAR(1)``, ``$CHAR(2,1)`` and ``$CHAR(3,1,c)`` are an
-empty element, ``$LB("")`` and a one-character element [D S30]. The rest of the layout follows public
+empty element, ``$LB("")`` and a one-character element [D G9]. The rest of the layout follows public
 write-ups of the encoding [I]: a one-byte length counting itself and the type byte (or a 0 byte and a
 two-byte length for long elements), then type 1 (8-bit string), 2 (UTF-16LE string), 4/5 (positive or
 negative integer, little-endian), 6/7 (positive or negative decimal: an exponent byte, then the mantissa).

@@ -4,10 +4,10 @@ NEW (docs/objectscript-grammar.md §8): ``NEW a,b`` hides the named locals, ``NE
 ``NEW (a,b)`` all but those; ``NEW $ETRAP``/``NEW $NAMESPACE`` save those special variables. At the
 terminal there is no routine frame to QUIT from, so what NEW hid comes back when the input ends [I].
 
-LOCK (§8): ``LOCK +ref[:timeout]`` adds a lock, ``LOCK -ref`` removes one, ``LOCK ref`` releases all this
-process holds first, argumentless ``LOCK`` releases all. The lock table lives in the ``Host`` all sessions
-share; a lock another process holds makes a timed LOCK give up with ``$TEST=0`` after its timeout, and an
-untimed one wait (yielding to the driver, so an interrupt ends the wait) [D S40].
+LOCK (docs/objectscript-grammar.md §8): ``LOCK +ref[:timeout]`` adds a lock, ``LOCK -ref`` removes one,
+``LOCK ref`` releases all this process holds first, argumentless ``LOCK`` releases all. The lock table lives
+in the ``Host`` all sessions share; a lock another process holds makes a timed LOCK give up with ``$TEST=0``
+after its timeout, and an untimed one wait (yielding to the driver, so an interrupt ends the wait) [D G14].
 """
 
 from __future__ import annotations

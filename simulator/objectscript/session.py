@@ -230,7 +230,7 @@ class Session:
 
     def _run_etrap(self, error: ObjectScriptError) -> Run:
         """$ETRAP's code runs (as XECUTE runs a string) with $ECODE set; if it clears $ECODE the error is
-        handled, else it is reported; an error inside the trap is the one reported [D S42; I at the
+        handled, else it is reported; an error inside the trap is the one reported [D G16; I at the
         prompt]."""
         self.ecode = ecode_of(error) or self.ecode
         trap, self.etrap = self.etrap, ""  # an error inside the trap must not run it again
