@@ -378,9 +378,9 @@ class LineParser(ExpressionParser):
         def param() -> tuple:
             start = self.expr()
             inc = end = None
-            if self.take(":"):
+            if self.take_spaced(":"):  # blanks inside an argument (grammar row W31)
                 inc = self.expr()
-                if self.take(":"):
+                if self.take_spaced(":"):
                     end = self.expr()
             return start, inc, end
 
