@@ -43,3 +43,9 @@ class Options:
     # "on_response" hands the failed call to OnResponse instead (call_response is the error reply's body,
     # or "").
     async_error_delivery: str = "on_error"
+    # EnsLib.HTTP.InboundAdapter reads the whole body before the service sees it
+    # (docs/offline-runtime.md §26).
+    # "host" (default, an emulator guard that IRIS does not have): a body over the business host's
+    # MaxBodyBytes setting is answered 413 while it arrives. "iris": read it whole, as IRIS does (up to
+    # http_adapter.MAX_BODY), and let the service refuse it.
+    http_body_limit: str = "host"

@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path.insert(0, os.path.dirname(_here))
 
 MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
+           "productions.fleet", "productions.http_service", "productions.terminal"]
 PRODUCTION = "LiteTerminal.TerminalProduction"
 SCHEDULED = 'write "heartbeat ",$zdatetime($horolog,3)'
 SCRIPT = 'set total=0\nfor i=1:1:10 set total=total+i\nwrite "sum 1..10 = ",total\n'

@@ -35,7 +35,7 @@ WAIT = 5.0  # upper bound of every wait for a server-side effect
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
 MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
+           "productions.fleet", "productions.http_service", "productions.terminal"]
 OP, SVC = "Terminal Operation", "Terminal Command Service"
 SCHED, FILES = "Scheduled Commands", "Command Files"
 

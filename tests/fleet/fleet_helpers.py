@@ -39,7 +39,7 @@ def closed_port() -> int:
 # --- the production on the offline runtime ------------------------------------------------------------------
 
 MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
+           "productions.fleet", "productions.http_service", "productions.terminal"]
 FLEET = "Terminal Fleet Process"
 CHECK = "Fleet Check"
 
