@@ -41,9 +41,13 @@ from adapters.http_signing import (
 from adapters.lite_terminal.contract import CommandRequest, InvalidRequest
 from adapters.lite_terminal.lines import escape_controls, one_line_problem
 
-#: Fields an ad hoc request may carry (AllowCommands=1); ``Run`` must come alone.
+#: Fields an ad hoc request may carry (AllowCommands=1); ``Run`` comes alone (but for ``Id``).
 COMMAND_FIELDS = ("Command", "Namespace", "Targets", "Expect")
 RUN_FIELD = "Run"
+#: The caller's request id, optional in both forms: shown in the trace, and it makes two otherwise identical
+#: requests in the same second two different signatures (the second would be a replay).
+ID_FIELD = "Id"
+MAX_ID_CHARS = 128
 MAX_NAME_CHARS = 255  # Ens.Util.LookupTable's KeyName MAXLEN (docs/http-service.md §5)
 
 REASONS = {
@@ -137,14 +141,23 @@ class Gate:
         data, problem = parse_json_object(body)
         if data is None:
             return Refusal(400, "body is not one JSON object", problem)
-        if RUN_FIELD in data:
-            return self._named(data, lookup)
+        request_id = data.pop(ID_FIELD, "")
+        if not isinstance(request_id, str) or len(request_id) > MAX_ID_CHARS or one_line_problem(request_id):
+            return Refusal(400, "Id is not usable", f"Id must be one line of text of at most {MAX_ID_CHARS} "
+                           "characters")
+        decision = self._named(data, lookup) if RUN_FIELD in data else self._ad_hoc(data)
+        if isinstance(decision, Call) and request_id:
+            decision = Call(decision.fields, f"{decision.what} (Id {escape_controls(request_id)})",
+                            decision.name)
+        return decision
+
+    def _ad_hoc(self, data: Dict[str, Any]) -> Decision:
         unknown = sorted(k for k in data if k not in COMMAND_FIELDS)
         if unknown:
             shown = ", ".join(repr(escape_controls(k)[:60]) for k in unknown[:5])
             return Refusal(400, "unknown request field",
                            f"unknown field(s) {shown}; send {{\"Run\": name}} or the fields "
-                           f"{', '.join(COMMAND_FIELDS)}")
+                           f"{', '.join(COMMAND_FIELDS)} (and {ID_FIELD} in either)")
         if "Command" not in data:
             return Refusal(400, "no Run and no Command", "send {\"Run\": name} (a named command)")
         if not self.settings.allow_commands:
@@ -160,7 +173,8 @@ class Gate:
         if others:
             shown = ", ".join(repr(escape_controls(k)[:60]) for k in others[:5])
             return Refusal(400, "Run with other fields",
-                           f"Run comes alone: the named command fixes everything else (found {shown})")
+                           f"Run comes alone (or with Id): the named command fixes everything else "
+                           f"(found {shown})")
         name = data[RUN_FIELD]
         if not isinstance(name, str) or not name.strip():
             return Refusal(400, "Run is not a name", "Run must be the name of a command, as text")

@@ -12,12 +12,10 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from http_helpers import start_http_production  # noqa: E402
+from http_helpers import PASSWORD, SECRET, start_http_production  # noqa: E402
 from terminal_production import offline_iris  # noqa: E402
 
 from simulator import Simulator, SimulatorConfig  # noqa: E402
-
-PASSWORD = "Tamarind-Login-5521-hq"
 
 
 def pytest_collection_modifyitems(items):
@@ -43,12 +41,12 @@ def sim():
 
 @pytest.fixture
 def start(rt, sim):
-    """start(host=None, adapter=None, secret=SECRET) -> the HTTP service's base URL."""
+    """start(host=None, adapter=None, secret=SECRET) -> the HTTP service's base URL (secret None: no
+    credentials entry)."""
     started = []
 
-    def _start(host=None, adapter=None, secret=None, **kw):
-        kwargs = {} if secret is None else {"secret": secret}
-        port = start_http_production(rt, sim, PASSWORD, host, adapter, **kwargs)
+    def _start(host=None, adapter=None, secret=SECRET):
+        port = start_http_production(rt, sim, PASSWORD, host, adapter, secret=secret)
         started.append(port)
         return f"http://127.0.0.1:{port}/"
 

@@ -15,6 +15,7 @@ from offline_iris.production import apply_overrides, parse_production_xml
 
 HTTP = "Terminal HTTP Service"
 SECRET = "0123456789abcdef-http-test-secret"
+PASSWORD = "Tamarind-Login-5521-hq"  # the simulated server's _SYSTEM password
 SIGNING = "LiteTerminalSigning"
 TABLE = "LiteTerminal.HTTPCommands"
 COMMANDS = {"version": "write $zversion", "hello": 'write "hello from http"', "denied": 'zn "%SYS"'}

@@ -144,3 +144,16 @@ def test_the_secret_is_never_in_a_refusal_or_repr():
         refusal = check(g, body, hdrs=headers(b"other"))
         texts += [refusal.log, refusal.detail]
     assert not any(SECRET in t for t in texts)
+
+
+def test_an_id_makes_identical_requests_in_one_second_distinct_and_shows_in_the_trace():
+    g = gate()
+    first = check(g, {"Run": "version", "Id": "build-41"})
+    second = check(g, {"Run": "version", "Id": "build-42"})
+    assert isinstance(first, Call) and isinstance(second, Call)
+    assert first.what == "run version (Id build-41)" and first.fields == {"Command": "write $zversion"}
+    assert isinstance(check(g, {"Run": "version"}), Call)
+    assert check(g, {"Run": "version"}).code == 401  # the same bytes in the same second: a replay
+    for bad in (5, "x" * 129, "a\r\nb"):
+        refused = check(g, {"Run": "version", "Id": bad})
+        assert refused.code == 400 and "Id must be" in refused.detail
