@@ -8,9 +8,11 @@ import socket
 import time
 from typing import Any, Dict, Optional, Tuple
 
+import requests
 from terminal_production import FILES, OP, PRODUCTION, SCHED
 
 from adapters.http_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from adapters.terminal_core import DEFAULT_SESSION_RESET
 from offline_iris.production import apply_overrides, parse_production_xml
 
 HTTP = "Terminal HTTP Service"
@@ -18,6 +20,7 @@ SECRET = "0123456789abcdef-http-test-secret"
 PASSWORD = "Tamarind-Login-5521-hq"  # the simulated server's _SYSTEM password
 SIGNING = "LiteTerminalSigning"
 TABLE = "LiteTerminal.HTTPCommands"
+MARK = "Papaya-body-marker-9931"  # distinctive text sent in bodies: it must appear in no log line
 COMMANDS = {"version": "write $zversion", "hello": 'write "hello from http"', "denied": 'zn "%SYS"'}
 
 
@@ -62,3 +65,21 @@ def signed(body: Any, secret: str = SECRET, when: Optional[int] = None) -> Tuple
     stamp = str(int(time.time()) if when is None else when)
     return raw, {"Content-Type": "application/json", TIMESTAMP_HEADER: stamp,
                  SIGNATURE_HEADER: sign(secret, stamp, raw)}
+
+
+def post(url, body, headers=None, method="POST", timeout=20):
+    raw, hdrs = signed(body) if headers is None else (body, headers)
+    return requests.request(method, url, data=raw, headers=hdrs, timeout=timeout)
+
+
+def commands(sim):
+    """What ran on the simulated server, without the operation's own reset between commands."""
+    return [e.input for e in sim.executed if e.input != DEFAULT_SESSION_RESET]
+
+
+def sent(sim):
+    return [e.input for e in sim.executed], sim.logins
+
+
+def http_warnings(rt):
+    return [e["Text"] for e in rt.event_log("Warning") if e["ConfigName"] == HTTP]

@@ -10,31 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from http_helpers import HTTP, SECRET, TABLE, signed
+from http_helpers import HTTP, MARK, SECRET, TABLE, commands, http_warnings, post, sent, signed
 
 from adapters.http_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
-from adapters.terminal_core import DEFAULT_SESSION_RESET
 
 BP = "Terminal Process"
-MARK = "Papaya-body-marker-9931"  # distinctive text sent in bodies: it must appear in no log line
-
-
-def post(url, body, headers=None, method="POST", timeout=20):
-    raw, hdrs = signed(body) if headers is None else (body, headers)
-    return requests.request(method, url, data=raw, headers=hdrs, timeout=timeout)
-
-
-def commands(sim):
-    """What ran on the simulated server, without the operation's own reset between commands."""
-    return [e.input for e in sim.executed if e.input != DEFAULT_SESSION_RESET]
-
-
-def sent(sim):
-    return [e.input for e in sim.executed], sim.logins
-
-
-def http_warnings(rt):
-    return [e["Text"] for e in rt.event_log("Warning") if e["ConfigName"] == HTTP]
 
 
 def test_a_signed_named_command_runs_and_answers_its_response_with_the_session(rt, sim, start):
