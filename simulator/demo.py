@@ -7,9 +7,10 @@ and adapterless calls (a plain command and a JSON request that answers a READ), 
 the Terminal HTTP Service, an unsigned one it refuses, and the curl lines that repeat the signed call.
 Three simulated IRIS servers form a fleet, the third refusing the production's login: the scheduled
 command runs on all three through the fleet process (one alert when the third goes bad, one when it
-recovers, not one per cycle), and a fleet run of ``write $zversion`` shows its results grouped as ``dshbak -c`` does, with the counts. It then prints the
-message trace the way IRIS's Visual Trace lists it, and the Event Log. Exit status 0 only if every step did
-what it should, so the demo doubles as a smoke test.
+recovers, not one per cycle), and a fleet run of ``write $zversion`` shows its results grouped as
+``dshbak -c`` does, with the counts. It then prints the message trace the way IRIS's Visual Trace lists
+it, and the Event Log. Exit status 0 only if every step did what it should, so the demo doubles as a
+smoke test.
 
 It also writes the Visual Trace as a picture (a self-contained HTML page, docs/offline-runtime.md §23) and
 prints its path.
