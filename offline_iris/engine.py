@@ -31,6 +31,7 @@ from .dispatch import send_request
 from .file_adapter import FileInboundMixin
 from .host_factory import HostFactory, run_oninit
 from .hosts import AdapterMixin, OperationMixin, ProcessMixin, ServiceMixin
+from .http_adapter import HTTPInboundMixin
 from .items import Item, Reply, Work, is_running
 from .namespace import Namespace
 from .options import Options, ProductionError
@@ -72,6 +73,7 @@ class Engine:
                 "EnsLib.File.PassthroughService": PassthroughServiceMixin,
                 "EnsLib.TCP.TextLineInboundAdapter": TextLineInboundMixin,
                 "EnsLib.TCP.TextLineOutboundAdapter": TextLineOutboundMixin,
+                "EnsLib.HTTP.InboundAdapter": HTTPInboundMixin,
             }
         )
         ns.setters["Ens.Adapter"] = {"Credentials": "CredentialsSet"}

@@ -49,6 +49,7 @@ LITE_TERMINAL_MODULES = (
     "adapters.terminal_outbound",
     "adapters.inbound",
     "productions.fleet",
+    "productions.http_service",  # hosts before the production in productions.terminal (its item check)
     "productions.terminal",
 )
 

@@ -689,6 +689,14 @@ class TerminalProduction(Production):
             },
             comment="Each *.cos file dropped in FilePath runs as one script",
         ),
+        # productions/http_service.py; disabled until a signing secret exists (docs/http-service.md §4)
+        ServiceItem(
+            "Terminal HTTP Service", "LiteTerminal.TerminalHTTPService", enabled=False,
+            host_settings={"Target": "Terminal Process", "SigningCredentials": "LiteTerminalSigning",
+                           "CommandTable": "LiteTerminal.HTTPCommands"},
+            adapter_settings={"Port": 9980, "Charset": "Binary", "JobPerConnection": 0},
+            comment="Signed HTTP POSTs run named commands from the CommandTable lookup table",
+        ),
     ]
     processes = [
         ProcessItem(
