@@ -12,8 +12,11 @@ the client's login; it is never logged, stored on this object, or put in a respo
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import ipaddress
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
@@ -55,6 +58,23 @@ def resolve_credentials(credentials_id: str) -> Tuple[str, str]:
     if creds is None or creds == "":
         raise CredentialsError(f"no credentials {cid}")
     return str(creds.Username or ""), str(creds.Password or "")
+
+
+#: Per-process random key of the credential fingerprints: a fingerprint says nothing outside this process.
+_STAMP_KEY = secrets.token_bytes(32)
+
+
+def credential_fingerprint(username: str, password: str) -> str:
+    """HMAC-SHA256 of user and password under a per-process random key: tells a changed entry from the one a
+    session logged in with, without keeping the password (docs/security.md §3)."""
+    data = json.dumps([username, password]).encode("ascii")  # unambiguous: ("a\0b", "") is not ("a", "b")
+    return hmac.new(_STAMP_KEY, data, hashlib.sha256).hexdigest()
+
+
+def credentials_stamp(credentials_id: str, resolver: Callable[[str], Tuple[str, str]]) -> str:
+    """The fingerprint of the entry ``credentials_id`` now; the resolver's CredentialsError if it is gone."""
+    username, password = resolver(credentials_id)
+    return credential_fingerprint(username, password)
 
 
 def credentials_exist(credentials_id: str) -> bool:
@@ -219,6 +239,7 @@ class TerminalAdapterCore:
             max_sessions=s.max_sessions,
             session_idle_timeout=s.session_idle_timeout,
             reset_command=DEFAULT_SESSION_RESET,
+            credential_stamp=functools.partial(credentials_stamp, s.credentials, self.credentials_resolver),
         )
         # Logged once per job, when the adapter reads its settings (the item starts), before any connection.
         if s.use_tls and not s.verify_tls:

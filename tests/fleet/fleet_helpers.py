@@ -68,7 +68,7 @@ def fleet_production_xml(
             'Enabled="true">' + "".join(_setting("Adapter", k, v) for k, v in adapter.items()) + "</Item>"
         )
     if check is not None:
-        host_settings = {"FleetTarget": FLEET}
+        host_settings = {"Target": FLEET}  # no Terminal Process here: straight to the fleet
         host_settings.update(check)
         items.append(
             f'<Item Name="{CHECK}" ClassName="LiteTerminal.ScheduledCommandService" PoolSize="1" '
