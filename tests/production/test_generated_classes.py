@@ -54,7 +54,7 @@ def classes(tmp_path_factory):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "WARNING" not in proc.stdout + proc.stderr, "production settings name unknown properties"
-    return {p.stem: p.read_text() for p in out.glob("*.cls")}
+    return {p.stem.rsplit(".", 1)[-1]: p.read_text() for p in out.glob("*.cls")}  # files: full class names
 
 
 def parse(text):
