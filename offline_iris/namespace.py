@@ -16,6 +16,7 @@ from .hooks import EngineHooks
 from .objects import CredentialsMixin, IRISObject, MessageMixin, build_type
 from .registry import ClassNotFound, ClassRegistry
 from .sql import SQL
+from .ssl_configs import SSLConfigMethods, SSLConfigs
 from .store import LOG_TYPE_IDS, Store
 from .streams import FileCharacterStream, GlobalBinaryStream, GlobalCharacterStream, _Stream, python_bytes
 
@@ -65,6 +66,7 @@ class Namespace:
         self.sql = SQL(self.store)
         self.context = Context()
         self.credentials = Credentials()
+        self.ssl_configs = SSLConfigs()
         self.numeric_initials = True  # Options.numeric_initials (see objects.initial_value)
         self.engine: Optional[EngineHooks] = None  # set by the engine when a production runtime is attached
         self.loaded_texts: List[Tuple[str, str]] = []  # (class name, text) in LoadStream order
@@ -90,6 +92,7 @@ class Namespace:
             "%Dictionary.CompiledParameter": DictParameter(self),
             "%Dictionary.CompiledClass": DictClass(self),
             "Ens.Config.Credentials": CredentialsMethods(self),
+            "Security.SSLConfigs": SSLConfigMethods(self.ssl_configs),
             "Ens.Director": NoDirector(),
         }
 

@@ -140,6 +140,16 @@ class ProductionTester:
     def delete_credentials(self, credentials_id: str) -> None:
         self._runtime.credentials.delete(credentials_id)
 
+    # -- SSL/TLS configurations ------------------------------------------------------------------
+    def set_ssl_config(self, name: str, **properties: Any) -> None:
+        """Create or replace a named SSL/TLS configuration (System Administration > Security > SSL/TLS
+        Configurations), e.g. ``set_ssl_config("LT", CAFile=ca, VerifyPeer=1)``; properties as
+        ``Security.SSLConfigs`` names them (docs/offline-runtime.md §25)."""
+        self._runtime.ns.ssl_configs.set(name, **properties)
+
+    def delete_ssl_config(self, name: str) -> None:
+        self._runtime.ns.ssl_configs.delete(name)
+
     # -- production ------------------------------------------------------------------------------
     def start(
         self,

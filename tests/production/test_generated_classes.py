@@ -109,7 +109,8 @@ def test_adapter_settings_have_iris_names_categories_and_controls(classes):
     _, _, props, params, _ = parse(classes["TerminalOutboundAdapter"])
     assert settings_of(params) == {
         "Server": "Basic", "Port": "Basic", "PathPrefix": "Basic", "Credentials": "Basic:credentialsSelector",
-        "Namespace": "Basic", "UseTLS": "Connection", "CAFile": "Connection", "VerifyTLS": "Connection",
+        "Namespace": "Basic", "SSLConfig": "Connection:sslConfigSelector",
+        "UseTLS": "Connection", "CAFile": "Connection", "VerifyTLS": "Connection",
         "ConnectTimeout": "Connection", "ResponseTimeout": "Connection", "StayConnected": "Connection",
         "MaxSessions": "Additional", "SessionIdleTimeout": "Additional", "MaxOutputChars": "Additional",
     }
