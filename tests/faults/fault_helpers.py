@@ -144,7 +144,7 @@ def check_step(seen: Observed, expect: Expect, production: bool) -> None:
     assert seen.answered, f"{where}: no response message"
     if expect.raises is not None:
         if production:
-            from adapters.terminal_core import NOT_DELIVERED
+            from adapters.lite_terminal.errors import NOT_DELIVERED
 
             wanted = "unreachable" if issubclass(expect.raises, NOT_DELIVERED) else "lost"
             assert seen.status == wanted, f"{where}: {seen.status} {seen.error}"

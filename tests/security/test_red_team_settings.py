@@ -15,8 +15,9 @@ import socket
 
 import pytest
 
+from adapters.lite_terminal.contract import CommandRequest, InvalidRequest
 from adapters.settings import SettingsError, namespace_problem, server_problem
-from adapters.terminal_core import AdapterSettings, read_request
+from adapters.terminal_core import AdapterSettings
 
 DEFAULTS = {"Server": "localhost", "Port": 52773, "PathPrefix": "", "Credentials": "LiteTerminal",
             "Namespace": "USER", "UseTLS": 0, "CAFile": "", "VerifyTLS": 1, "ConnectTimeout": 5,
@@ -77,7 +78,15 @@ def test_a_namespace_name_with_a_line_break_or_a_look_alike_letter_is_no_namespa
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Request fields (terminal_core.read_request): refused as invalid, nothing sent
+# Request fields (contract.CommandRequest.parse): refused as invalid, nothing sent
+
+
+def read_request(fields):
+    """``(request, "")`` or ``(None, why)``: CommandRequest.parse as the hosts call it."""
+    try:
+        return CommandRequest.parse(fields), ""
+    except InvalidRequest as exc:
+        return None, str(exc)
 
 
 @pytest.mark.parametrize("lines", [["yes\r\nzn \"%SYS\""], ["a\nb"], ["a\rb"], ["ok\u2028halt"], ["x\x1b[2J"],
