@@ -25,7 +25,7 @@ iris_package_name = "LiteTerminal"
 from intersystems_pyprod import IRISLog, IRISProperty, OutboundAdapter, Status  # noqa: E402
 
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from adapters.settings import config_name  # noqa: E402
+from adapters.settings import config_name, report_unknown_settings  # noqa: E402
 from adapters.terminal_core import AdapterSettings, TerminalAdapterCore, credentials_exist  # noqa: E402
 from adapters.tls_config import read_ssl_config  # noqa: E402
 
@@ -42,6 +42,7 @@ def start_adapter(self, iris_host_object):
     OutboundAdapter.__init__(self, iris_host_object)
     values = {name: getattr(self, name) for name in SETTING_NAMES}
     item = config_name(iris_host_object, "LiteTerminal.TerminalOutboundAdapter")
+    report_unknown_settings(item, lambda text: IRISLog.Warning(escape_controls(text)))  # docs/settings.md §11
     settings = AdapterSettings.from_values(values, item=item, credentials_exist=credentials_exist,
                                            ssl_configs=read_ssl_config)
     self._core = TerminalAdapterCore(settings, warn=lambda text: IRISLog.Warning(escape_controls(text)))

@@ -155,3 +155,56 @@ def test_a_bad_or_conflicting_ssl_config_stops_the_operation_with_one_error(test
             and "Error while importing the class" in e.text and "was not started" in e.text]
     assert len(ours) == 1 and says in ours[0].text
     assert not tester.items()[OP].running
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A setting that names nothing: one warning naming the item, the setting and the nearest valid name
+
+
+def our_setting_warnings(tester):
+    return [e.text for e in tester.event_log("Warning")
+            if e.item == OP and e.source_class != "Ens.Config.Item" and "names no setting" in e.text]
+
+
+@pytest.mark.parametrize("target, name, expected", [
+    ("Host", "Port", "setting Port on the Host names no setting of the Host "
+     "(LiteTerminal.TerminalCommandOperation); it has no effect; did you mean Port on the Adapter?"),
+    ("Adapter", "Prot", "did you mean Port on the Adapter?"),
+    ("Adapter", "responsetimeout", "did you mean ResponseTimeout on the Adapter?"),
+    ("Adapter", "FailOnCommandEror", "did you mean FailOnCommandError on the Host?"),
+    ("Host", "SSLConfg", "did you mean SSLConfig on the Adapter?"),
+    ("Adapter", "Qwxzzy", "the settings of each item are listed in docs/settings.md §12"),
+])
+def test_a_setting_that_names_nothing_is_one_warning_with_the_nearest_valid_name(tester, target, name,
+                                                                                expected):
+    tester.set_credentials("LiteTerminal", "_SYSTEM", "not-used")
+    tester.start(PRODUCTION, settings={**tester.folders, (OP, target, name): "7"},
+                 disabled=["Terminal Operation 2"])
+    warnings = our_setting_warnings(tester)
+    assert len(warnings) == 1, warnings
+    head = f"Item 'Terminal Operation': setting {name} on the {target} names no setting"
+    assert warnings[0].startswith(head)
+    assert warnings[0].endswith(expected)
+    assert tester.items()[OP].running  # a warning, not a refusal: the setting simply has no effect
+
+
+def test_valid_settings_on_both_sides_give_no_warning(tester):
+    tester.set_credentials("LiteTerminal", "_SYSTEM", "not-used")
+    tester.start(PRODUCTION, settings={**tester.folders, (OP, "Adapter", "Port"): "1972",
+                                       (OP, "Host", "FailOnCommandError"): "0",
+                                       (OP, "Host", "RetryInterval"): "3"},
+                 disabled=["Terminal Operation 2"])
+    assert our_setting_warnings(tester) == []
+
+
+def test_settings_that_cannot_be_read_are_said_not_to_be_checked():
+    from adapters.settings import report_unknown_settings
+
+    said = []
+
+    def broken(name):
+        raise RuntimeError("<CLASS DOES NOT EXIST> Ens.Config.Production")
+
+    report_unknown_settings("Terminal Operation", said.append, check=broken)
+    assert said == ["Item 'Terminal Operation': its production settings could not be checked for names that "
+                    "match no setting (RuntimeError: <CLASS DOES NOT EXIST> Ens.Config.Production)"]
