@@ -111,11 +111,12 @@ def generate(modules: Sequence[str], root: str) -> Tuple[List[Generated], str]:
             key = name.casefold()
             earlier = found.get(key)
             if earlier is not None and (earlier.module != module or earlier.name != name):
-                same = "the same class" if earlier.name == name else f"{earlier.name} and {name}"
+                what = (f"which {earlier.module} already defines" if earlier.name == name else
+                        f"and {earlier.module} defines {earlier.name}: names that differ only in case, which "
+                        "IRIS does not tell apart")
                 raise OfflineError(
-                    f"class clash: {module} defines {name}, which {earlier.module} already defines ({same}; "
-                    "IRIS does not tell class names apart by case); rename one of them (its class name or "
-                    "its module's iris_package_name)")
+                    f"class clash: {module} defines {name}, {what}; one would overwrite the other; rename "
+                    "one of them (its class name or its module's iris_package_name)")
             found[key] = Generated(name, module, text)
     return list(found.values()), log.getvalue()
 
@@ -276,7 +277,7 @@ def run(target: str, iris_path: str, user_modules: Sequence[str], root: str) -> 
         print(f"  {name}")
     if replaced:
         gone = sorted(set(replaced) - set(files))
-        print(f"(replaced the {len(replaced)} classes of an earlier run"
+        print(f"(replaced the classes an earlier run wrote there: {len(replaced)} file(s)"
               + (f"; no longer there: {', '.join(gone)}" if gone else "") + ")")
     print(f"They load the Python code from {iris_path} on the IRIS host (--iris-path).")
     packages = sorted(set(PACKAGES) | {m.split(".", 1)[0] for m in modules})
