@@ -17,6 +17,7 @@ from .lookup import FunctionSetMethods, LookupTableMethods, LookupTables
 from .objects import CredentialsMixin, IRISObject, MessageMixin, build_type
 from .registry import ClassNotFound, ClassRegistry
 from .sql import SQL
+from .ssl_configs import SSLConfigMethods, SSLConfigs
 from .store import LOG_TYPE_IDS, Store
 from .streams import (
     FileCharacterStream,
@@ -75,6 +76,7 @@ class Namespace:
         self.context = Context()
         self.credentials = Credentials()
         self.lookup_tables = LookupTables()  # ^Ens.LookupTable (docs/offline-runtime.md §27)
+        self.ssl_configs = SSLConfigs()
         self.numeric_initials = True  # Options.numeric_initials (see objects.initial_value)
         self.engine: Optional[EngineHooks] = None  # set by the engine when a production runtime is attached
         self.loaded_texts: List[Tuple[str, str]] = []  # (class name, text) in LoadStream order
@@ -102,6 +104,7 @@ class Namespace:
             "Ens.Config.Credentials": CredentialsMethods(self),
             "Ens.Util.FunctionSet": FunctionSetMethods(self.lookup_tables),
             "Ens.Util.LookupTable": LookupTableMethods(self.lookup_tables),
+            "Security.SSLConfigs": SSLConfigMethods(self.ssl_configs),
             "Ens.Director": NoDirector(),
         }
 
