@@ -17,13 +17,13 @@ Requests on the default session share neither namespace nor locals: each one nam
 request's or the operation's), so a namespace never carries over, and from its second request on the pool
 first runs ``reset_command`` (the adapter uses an argumentless ``kill``), so no request reads another's
 locals. That kill leaves process-private globals, $ZERROR, $ETRAP, locks and an open transaction in the
-server process (README "Sessions and namespaces"); ``stay_connected=0`` gives each request its own process.
+server process (docs/user-guide.md §4); ``stay_connected=0`` gives each request its own process.
 A named session is the one way to keep state between requests on purpose.
 
 A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the
 next message gets a fresh one. The pool never re-sends a command (a lost command may have run).
 
-Revocation (docs/security.md §3): with a ``credential_stamp`` the pool takes a fingerprint of the
+Revocation (docs/security.md §12): with a ``credential_stamp`` the pool takes a fingerprint of the
 credentials a session logs in with and, before every later request on that kept session (default or named),
 takes it again. A deleted entry (the stamp raises) or a changed one (another fingerprint) closes the session
 and refuses the request with :class:`CredentialsRevoked` (a ``NotSent``: ``unreachable``), saying why.
@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from adapters.lite_terminal.contract import Status
 from adapters.lite_terminal.errors import NotSent
 
 DEFAULT = ""
@@ -133,7 +134,7 @@ class SessionPool:
                 self._drop(name)
                 raise
             entry.last_used = self._clock()
-            if getattr(result, "status", "") == "lost" or (name == DEFAULT and self.stay_connected == 0):
+            if getattr(result, "status", "") == Status.LOST or (name == DEFAULT and self.stay_connected == 0):
                 self._drop(name)
             return result
 
@@ -164,7 +165,7 @@ class SessionPool:
     def _reset(self, terminal: Any, namespace: Optional[str], timeout: Optional[float]) -> None:
         """Run the reset command (in the request's namespace); anything but ``ok`` refuses the request."""
         done = terminal.execute(self.reset_command, namespace=namespace, timeout=timeout, input_lines=())
-        if getattr(done, "status", "") != "ok":
+        if getattr(done, "status", "") != Status.OK:
             why = getattr(done, "error", "") or getattr(done, "status", "no result")
             raise SessionResetError(
                 f"the default session could not be prepared for the request ({self.reset_command!r} "

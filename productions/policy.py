@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
+from adapters.settings import as_typed
 
 #: ObjectScript command names and their documented abbreviations (ObjectScript reference, "Commands").
 _COMMANDS = {
@@ -205,7 +206,8 @@ class CommandPolicy:
         for statement in statements:
             for pattern in self.deny:
                 if pattern.search(statement):
-                    return Decision(False, f"matches DenyPatterns {pattern.pattern!r}: {_short(statement)}",
+                    return Decision(False, f"matches DenyPatterns {as_typed(pattern.pattern)}: "
+                                    f"{_short(statement)}",
                                     statements)
         if reading.problem:
             return Decision(False, f"cannot read the command, so it is not run: {reading.problem}",

@@ -8,7 +8,7 @@ Message flow (every hop shows in the Visual Trace)::
                                                                           (fleet requests, once allowed)
 
 Every service sends every request, fleet requests included, to its Target, the Terminal Process: the one
-place the policy is decided, with that process's settings, whatever the route (docs/security.md §1).
+place the policy is decided, with that process's settings, whatever the route (docs/security.md §10).
 
 Component rules from docs/pyprod-runtime.md §7 kept here: module-mode loading, ``iris_package_name`` literal
 first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (docs/pyprod-runtime.md §7.5),
@@ -40,12 +40,13 @@ from intersystems_pyprod import (  # noqa: E402
 
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
-from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.iris_status import error_codes, is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.contract import COMMAND_FAILURE  # noqa: E402
+from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.settings import SettingsReader, config_name  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
-from messages.terminal import STATUSES, TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
+from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
 from productions.command_files import ScriptFile, read_command_file  # noqa: E402
 from productions.fleet_logic import (  # noqa: E402
     WHOLE_CHECK,
@@ -145,7 +146,7 @@ def response_for(request: Any, status: str, error: str, target: str = "") -> Ter
     return TerminalCommandResponse(
         Command=str(field(request, "Command")),
         Namespace=str(field(request, "Namespace")),
-        Status=status,
+        Status=CommandStatus.of(status).value,
         Error=error,
         Session=str(field(request, "Session")),
         Target=target,
@@ -157,28 +158,36 @@ def failures_in_response(request: Any) -> bool:
     return str(field(request, "FailuresInResponse", 0)).strip().lower() in ("1", "true")
 
 
-_PREFIX = re.compile(r"LiteTerminal (\w+): (.*)", re.S)
-
-
 def outcome(status: Any, response: Any = None) -> Tuple[str, str]:
     """``(Status, detail)`` of a call to the Terminal Operation or Terminal Process, for your own hosts.
 
     ``status, response = split_send_result(self.SendRequestSync(target, request))`` then
-    ``outcome(status, response)``: the response's Status and Error when there is a response, else the status
-    named by the operation's ``LiteTerminal <status>:`` prefix; a target that is not running is
-    ``unreachable``, and an error without a response that says nothing more is ``lost`` (in doubt).
+    ``outcome(status, response)``. Read from facts, never from what an error says:
+
+    * a response that carries a Status: that Status and its Error (a FleetCommandResponse's word as is);
+    * an error %Status whose error code is Ens's "not registered" (the target is not running):
+      ``unreachable``;
+    * an error %Status the operation returned (IRIS may hand a synchronous caller no response body with
+      it, docs/pyprod-runtime.md §9.2): the status the operation wrote in its fixed header
+      (:func:`operation_status`);
+    * anything else, or an OK status without a response: ``lost`` (in doubt).
     """
     if response is not None and str(field(response, "Status")):
-        return str(field(response, "Status")), str(field(response, "Error"))
+        word = str(field(response, "Status"))
+        try:
+            word = CommandStatus.of(word)
+        except ValueError:
+            pass  # a FleetCommandResponse: ok, partial, failed (denied and invalid are Status words)
+        return word, str(field(response, "Error"))
     if is_ok(status):
-        return "lost", "no response came back; the command may or may not have run"
+        return CommandStatus.LOST, "no response came back; the command may or may not have run"
     text = status_text(status)
-    found = _PREFIX.search(text)
-    if found and found.group(1) in STATUSES:
-        return found.group(1), found.group(2)
-    if NOT_RUNNING in text:
-        return "unreachable", text
-    return "lost", f"{text}; the command may or may not have run"
+    if NOT_RUNNING in error_codes(status):
+        return CommandStatus.UNREACHABLE, text
+    found = operation_status(status)
+    if found is not None:
+        return found
+    return CommandStatus.LOST, f"{text}; the command may or may not have run"
 
 
 def policy_refusal(host: Any, request: Any) -> str:
@@ -205,16 +214,30 @@ def scheduled_outcomes(response: Any, status: Any, target: str) -> List[Tuple[st
     """
     if response is None:
         reason = status_text(status) if not is_ok(status) else "no response"
-        return [(WHOLE_CHECK, "error", reason)]
+        return [(WHOLE_CHECK, CommandStatus.ERROR.value, reason)]
     results = field(response, "Results", None)
     if isinstance(results, list):
         fleet = str(field(response, "Status"))
-        if fleet in ("denied", "invalid"):
+        if fleet in (CommandStatus.DENIED, CommandStatus.INVALID):
             return [(WHOLE_CHECK, fleet, str(field(response, "Error")))]
         return [(str(r.get("Target", "?")), str(r.get("Status", "")), str(r.get("Error", "")))
                 for r in results]
     return [(str(field(response, "Target")) or target, str(field(response, "Status")),
              str(field(response, "Error")))]
+
+
+def bounded_alert_state(state: Dict[str, Dict[str, str]], command: str) -> str:
+    """The alert state as JSON that fits an IRIS string (AlertState is an IRISProperty): when every
+    command's state does not fit, only this command's is kept (the others may alert once more)."""
+    text = json.dumps(state)
+    if len(text) <= ALERT_STATE_BUDGET:
+        return text
+    text = json.dumps({command: state[command]} if command in state else {})
+    return text if len(text) <= ALERT_STATE_BUDGET else "{}"
+
+
+#: Characters the ScheduledCommandService's AlertState may take (ASCII JSON; IRIS's limit is 3,641,144).
+ALERT_STATE_BUDGET = 3_000_000
 
 
 def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[Any]]:
@@ -225,17 +248,54 @@ def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[
     return split_send_result(host.SendRequestSync(target.strip(), request, -1, description))
 
 
-def status_text_for(status: str, detail: str) -> str:
-    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (README "Statuses").
+#: The fixed start of every error %Status the operation returns: ``LiteTerminal <status>: <detail>``.
+STATUS_HEADER = "LiteTerminal "
+#: What GetErrorText puts before the text of a ``Status.ERROR`` (IRIS's general error, code 5001).
+GENERAL_ERROR = "ERROR #5001: "
+_OUR_NAME = re.compile("liteterminal", re.IGNORECASE)
 
-    One stable prefix per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
-    unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``.
+
+def status_text_for(status: str, detail: str) -> str:
+    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (docs/user-guide.md §3).
+
+    One stable header per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
+    unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``. The detail is
+    text from IRIS or a user's command, so our name in it is written ``Lite-Terminal``: an IRIS error that
+    says "LiteTerminal unreachable:" must not match an ``E*LiteTerminal unreachable:`` action (E* matches
+    anywhere in the text). The response's Error keeps the detail exactly.
     """
-    return escape_controls(f"LiteTerminal {status}: {detail or 'no detail'}")  # it lands in the Event Log
+    word = CommandStatus.of(status).value
+    detail = _OUR_NAME.sub("Lite-Terminal", detail or "") or "no detail"
+    return escape_controls(f"{STATUS_HEADER}{word}: {detail}")  # it lands in the Event Log
+
+
+def error_status(status: str, detail: str) -> Any:
+    """The error %Status the operation returns for a response that is not ok (:func:`status_text_for`)."""
+    return Status.ERROR(status_text_for(status, detail))
+
+
+def operation_status(status: Any) -> Optional[Tuple[str, str]]:
+    """``(Status, detail)`` from an error %Status the operation returned, else None.
+
+    The operation's %Status is IRIS's general error (5001) whose text *starts* with the fixed header
+    ``LiteTerminal <status>: `` (:func:`status_text_for`); only that header is read, at its fixed place, and
+    only a word of ``contract.Status`` counts. The detail after it never decides anything: it cannot hold
+    another header at the start, and our name in it is neutralised.
+    """
+    if is_ok(status) or "5001" not in error_codes(status):
+        return None
+    text = status_text(status)
+    if not text.startswith(GENERAL_ERROR + STATUS_HEADER):
+        return None
+    word, colon, detail = text[len(GENERAL_ERROR + STATUS_HEADER):].partition(": ")
+    try:
+        return (CommandStatus(word), detail) if colon else None
+    except ValueError:
+        return None
 
 
 #: Ens's error code when a request names a config item that is not running (docs/offline-runtime.md §5).
-NOT_RUNNING = "ErrBusinessDispatchNameNotRegistered"
+NOT_RUNNING = "<Ens>ErrBusinessDispatchNameNotRegistered"
 
 TARGET_FIX = "set Target to the config item name that receives the requests (e.g. Terminal Process)"
 
@@ -293,10 +353,10 @@ class TerminalCommandOperation(BusinessOperation):
             # The adapter failed in a way it did not report: the command may or may not have been sent.
             text = status_text(status) if not is_ok(status) else "the adapter returned no result"
             detail = f"adapter failure: {text}; the command may or may not have run and was not re-sent"
-            lost = response_for(request, "lost", detail, me)
+            lost = response_for(request, CommandStatus.LOST, detail, me)
             if failures_in_response(request):
                 return Status.OK(), lost
-            return Status.ERROR(status_text_for("lost", detail)), lost
+            return error_status(CommandStatus.LOST, detail), lost
         data = json.loads(result_json)
         response = TerminalCommandResponse(**data["response"])
         if not str(field(response, "Target")):
@@ -306,7 +366,7 @@ class TerminalCommandOperation(BusinessOperation):
             return Status.OK(), response
         if failures_in_response(request):
             return Status.OK(), response  # the caller reads the failure from the response (the fleet does)
-        return Status.ERROR(status_text_for(response.Status, response.Error)), response
+        return error_status(response.Status, response.Error), response
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -322,7 +382,7 @@ class TerminalCommandProcess(BusinessProcess):
     ``denied`` response and an Event Log warning, and never reaches a server. A fleet request
     (FleetCommandRequest) passes the same checks with the same settings, each of its Targets as a target,
     before it goes on to FleetTarget; so no service can reach the fleet past this process
-    (docs/security.md §1). The policy (``productions.policy``) is defence in depth; the real control is a
+    (docs/security.md §10). The policy (``productions.policy``) is defence in depth; the real control is a
     least-privilege IRIS user. It only guards requests that pass through this process: a host of your own
     sending straight to an operation or the fleet process bypasses it.
     """
@@ -372,18 +432,22 @@ class TerminalCommandProcess(BusinessProcess):
         if wanted and wanted not in allowed:
             reason = f"target {wanted!r} is not one of AllowedTargets ({', '.join(sorted(allowed))})"
             IRISLog.Warning(escape_controls(f"denied command {command[:200]!r}: {reason}"))
-            return Status.OK(), response_for(request, "denied", reason, wanted)
+            return Status.OK(), response_for(request, CommandStatus.DENIED, reason, wanted)
         reason = policy_refusal(self, request)
         if reason:
             IRISLog.Warning(escape_controls(f"denied command {command[:200]!r}: {reason}"))
-            return Status.OK(), response_for(request, "denied", reason, target)
+            return Status.OK(), response_for(request, CommandStatus.DENIED, reason, target)
         status, response = send_to_target(self, target, request)
         if response is None:
-            text = status_text(status) if not is_ok(status) else "no response"
-            if NOT_RUNNING in text:  # the target item is not running: nothing was delivered
-                return Status.OK(), response_for(request, "unreachable", f"{target}: {text}", target)
-            error = f"{target} returned no response: {text}; the command may or may not have run"
-            return Status.OK(), response_for(request, "lost", error, target)
+            # no body: the operation's error %Status says what happened (IRIS may send none with an error,
+            # docs/pyprod-runtime.md §9.2); a target that is not running never got the command
+            state, detail = outcome(status)
+            if NOT_RUNNING in error_codes(status):
+                detail = f"{target}: {detail}"
+            elif operation_status(status) is None:
+                text = status_text(status) if not is_ok(status) else "no response"
+                detail = f"{target} returned no response: {text}; the command may or may not have run"
+            return Status.OK(), response_for(request, state, detail, target)
         response.Target = target
         return Status.OK(), response
 
@@ -538,7 +602,7 @@ class ScheduledCommandService(BusinessService):
             del state[command]
         for text in alerts:
             IRISLog.Alert(escape_controls(text))
-        self.AlertState = json.dumps(state)
+        self.AlertState = bounded_alert_state(state, command)
 
 
 class CommandFileService(BusinessService):
@@ -676,6 +740,14 @@ class TerminalProduction(Production):
                 "ConfirmComplete": 1,
             },
             comment="Each *.cos file dropped in FilePath runs as one script",
+        ),
+        # productions/http_service.py; disabled until a signing secret exists (docs/http-service.md §4)
+        ServiceItem(
+            "Terminal HTTP Service", "LiteTerminal.TerminalHTTPService", enabled=False,
+            host_settings={"Target": "Terminal Process", "SigningCredentials": "LiteTerminalSigning",
+                           "CommandTable": "LiteTerminal.HTTPCommands"},
+            adapter_settings={"Port": 9980, "Charset": "Binary", "JobPerConnection": 0},
+            comment="Signed HTTP POSTs run named commands from the CommandTable lookup table",
         ),
     ]
     processes = [

@@ -1,4 +1,4 @@
-"""Escaping at every sink (issue 21, item 4; docs/security.md §4): one function,
+"""Escaping at every sink (issue 21, item 4; docs/security.md §13): one function,
 ``adapters.lite_terminal.lines.escape_controls``, makes every Event Log, trace and log text one printable
 line, and every writer calls it.
 
@@ -144,7 +144,7 @@ WAITING_FOR_README = "examples/health_check.py"
 def test_every_event_log_and_trace_writer_escapes_its_text(label, escaped):
     if label.startswith(WAITING_FOR_README) and not escaped:
         pytest.xfail("README shows this file word for word; the lead applies the escaping to both")
-    assert escaped, f"{label}: wrap the text in escape_controls(...) (docs/security.md §4)"
+    assert escaped, f"{label}: wrap the text in escape_controls(...) (docs/security.md §13)"
 
 
 def test_python_logging_goes_through_the_one_escaping_logger():
