@@ -5,8 +5,9 @@ ReadTimeout; docs/http-service.md §1). The adapter hands ``OnProcessInput`` the
 attributes hold the method, URL and lower-cased headers; the service answers with a
 ``%Library.GlobalCharacterStream`` whose ``ResponseCode`` and ``Content-Type`` attributes the adapter writes
 as the status line and header. Every decision before sending is :class:`productions.http_gate.Gate`'s; an
-accepted call goes to the Terminal Process (the command policy) or, with Targets, the Terminal Fleet Process,
-as one new session whose first request's description names the source address and the command or name.
+accepted call goes to the Terminal Process (the command policy), with Targets too (the Terminal Process checks
+each target and hands the request to the fleet process: docs/security.md §10), as one new session whose first
+request's description names the source address and the command or name.
 """
 
 iris_package_name = "LiteTerminal"
@@ -22,7 +23,7 @@ from adapters.http_signing import MIN_SECRET_CHARS, secret_problem  # noqa: E402
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from messages.fleet import FleetCommandRequest  # noqa: E402
+from messages.fleet import FleetCommandRequest  # noqa: E402,F401  a message class it sends
 from productions.http_gate import REASONS, Call, Gate, GateSettings, Refusal  # noqa: E402
 from productions.terminal import (  # noqa: E402
     NOT_RUNNING,
@@ -51,10 +52,6 @@ class TerminalHTTPService(BusinessService):
         "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
         "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
-    FleetTarget = IRISProperty(
-        "Terminal Fleet Process", "str", "Where requests with Targets go (the Terminal Fleet Process)",
-        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
-    )
     SigningCredentials = IRISProperty(
         "LiteTerminalSigning", "str",
         "Credentials entry whose password is the signing secret (at least 16 characters); the item does "
@@ -79,10 +76,9 @@ class TerminalHTTPService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the item starts: settings and the signing secret checked; a problem stops it."""
         super().__init__(iris_host_object)
-        reader = host_settings(self, ("Target", "FleetTarget", "SigningCredentials", "CommandTable",
+        reader = host_settings(self, ("Target", "SigningCredentials", "CommandTable",
                                       "AllowCommands", "MaxBodyBytes", "RequestsPerMinute"))
         reader.text("Target", required=TARGET_FIX)
-        reader.text("FleetTarget", required="set FleetTarget to the Terminal Fleet Process")
         reader.text("CommandTable",
                     required="set CommandTable to the name of a lookup table of named commands")
         allow = reader.flag("AllowCommands")
@@ -142,9 +138,8 @@ class TerminalHTTPService(BusinessService):
             return self._refuse(Refusal(500, "named command is not a usable request",
                                         f"the named command is not a usable request: {exc}"), source)
         request.Description = f"HTTP {source}: {call.what}"
-        fleet = isinstance(request, FleetCommandRequest)
-        target = str(field(self, "FleetTarget" if fleet else "Target"))
-        status, response = send_to_target(self, target, request)
+        # fleet requests too: the Terminal Process decides the policy for every route (docs/security.md §10)
+        status, response = send_to_target(self, str(field(self, "Target")), request)
         code, body = answer_for(status, response)
         if code in (403, 400, 503):
             IRISLog.Warning(f"HTTP {code} to {source}: {call.what[:120]}: "
