@@ -23,7 +23,6 @@ from adapters.http_signing import MIN_SECRET_CHARS, secret_problem  # noqa: E402
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from messages.fleet import FleetCommandRequest  # noqa: E402,F401  a message class it sends
 from productions.http_gate import REASONS, Call, Gate, GateSettings, Refusal  # noqa: E402
 from productions.terminal import (  # noqa: E402
     NOT_RUNNING,
@@ -138,7 +137,8 @@ class TerminalHTTPService(BusinessService):
             return self._refuse(Refusal(500, "named command is not a usable request",
                                         f"the named command is not a usable request: {exc}"), source)
         request.Description = f"HTTP {source}: {call.what}"
-        # fleet requests too: the Terminal Process decides the policy for every route (docs/security.md §10)
+        # single and fleet requests alike go to Target, the Terminal Process: its policy is the one
+        # enforcement point (docs/security.md §10)
         status, response = send_to_target(self, str(field(self, "Target")), request)
         code, body = answer_for(status, response)
         if code in (403, 400, 503):

@@ -108,7 +108,7 @@ def test_each_documented_example_admits_and_refuses_what_it_should(pattern, wher
 
 
 def test_the_known_wrong_example_really_is_wrong():
-    """So KNOWN_WRONG cannot hide a correct example: the README's pattern admits another routine."""
+    """Why the old README example changed: ending it with \\b admits another routine, with $ it does not."""
     assert check_command("do ^MYREPORT.1", r"^DO \^MYREPORT\b", DEFAULT_DENY).allowed
     assert check_command("d ^MYREPORT.Evil", r"^DO \^MYREPORT\b", DEFAULT_DENY).allowed
     assert not check_command("do ^MYREPORT.1", r"^DO \^MYREPORT$", DEFAULT_DENY).allowed

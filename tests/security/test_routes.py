@@ -21,6 +21,7 @@ import pathlib
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
+from http_helpers import post, start_http_production
 from security_helpers import BP, FILES, OP, PASSWORD, SCHED, SVC, WAIT, call, executed
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -94,37 +95,18 @@ def files(rt, sim, start, inbox_unused, command, namespace, target, fleet):
     return "done"
 
 
-def http(rt, sim, start, inbox_unused, command, namespace, target, fleet):
-    """A signed POST with an ad hoc command (AllowCommands=1) to the Terminal HTTP Service."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests" / "http"))
-    import http_helpers as h
-    from terminal_production import PRODUCTION
-
-    from offline_iris.production import apply_overrides, parse_production_xml
-
+def http(rt, sim, start_unused, inbox_unused, command, namespace, target, fleet):
+    """A signed ad hoc POST (AllowCommands=1) to Terminal HTTP Service, which sends to its Target."""
     if not fleet and target != OP:
-        pytest.skip("an HTTP request names no single target (it goes to the process's Target)")
-    port = h.free_port()
-    rt.credentials.set("LiteTerminal", "_SYSTEM", PASSWORD)
-    rt.credentials.set(h.SIGNING, "webhook", h.SECRET)
-    settings = {**RESTRICTED, (OP, "Adapter", "Server"): sim.host, (OP, "Adapter", "Port"): str(sim.port),
-                (OP, "Adapter", "ConnectTimeout"): "3", (SCHED, "Adapter", "Commands"): "",
-                (h.HTTP, "Adapter", "Port"): str(port), (h.HTTP, "Host", "AllowCommands"): "1"}
-    production = apply_overrides(parse_production_xml(rt.classes[PRODUCTION].xdata["ProductionDefinition"]),
-                                 settings)
-    production.item(h.HTTP).enabled = True
-    production.item(FILES).enabled = False
-    assert rt.engine.start(production) == 1
+        pytest.skip("an HTTP request has no Target field (it goes to the service's Target)")
+    port = start_http_production(rt, sim, PASSWORD, host={"AllowCommands": 1}, other=RESTRICTED)
     body: Dict[str, Any] = {"Command": command}
     if namespace:
         body["Namespace"] = namespace
     if fleet:
         body["Targets"] = [target]
-    answer = h.post(f"http://127.0.0.1:{port}/", body)
-    assert answer.status_code in (200, 403), answer.text
-    return "done"
+    answer = post(f"http://127.0.0.1:{port}/", body)
+    return str(answer.json().get("Status") or answer.status_code)
 
 
 #: Service class -> how to drive it. A service class missing here fails the test: add its driver.
