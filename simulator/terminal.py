@@ -25,8 +25,9 @@ from .render import color_text, interrupt_report, prompt_text
 #: then never got it, since CPython asks the holder to drop it only after a wait in which no switch
 #: happened, and stalled for tens of seconds. Between these yields the GIL changes hands the normal way.
 _BREATHE_EVERY = 0.02
-# the Lite Terminal client's attribution mark, the first line of every command it sends (docs/protocol.md
-# §15.3): it runs like any line; the execution log and the fault switches see the command after it
+# the Lite Terminal client's attribution mark, the first line of every command it sends (see
+# docs/protocol.md §15.3): it runs like any line; the execution log and the fault switches see the
+# command after it
 _CLIENT_MARK = re.compile(r'write "LT-[0-9a-f]+-",\$increment\(\^\|\|LiteTerminal\),!\r\n')
 
 

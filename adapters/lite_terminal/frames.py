@@ -126,8 +126,8 @@ class InputFrame:
 
 @dataclass(frozen=True)
 class MarkedInputFrame(InputFrame):
-    """A command whose first line is the client's attribution mark (sent as a ``prompt``, docs/protocol.md
-    §15.3): everything before the mark's output belongs to earlier commands."""
+    """A command whose first line is the client's attribution mark (sent as a ``prompt``; see
+    docs/protocol.md §15.3): everything before the mark's output belongs to earlier commands."""
 
 
 @dataclass(frozen=True)

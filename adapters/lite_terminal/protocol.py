@@ -31,8 +31,8 @@ unknown, so the next marked command needs :meth:`begin_sync` first (it resets th
 
 Rules traced to the protocol notes: exactly one ``prompt`` ends a command (docs/protocol.md §7); output
 before the first prompt is banner (docs/protocol.md §7); ``color`` and unknown types are ignored
-(docs/protocol.md §6.1, §7); the server always answers ``interrupt`` with a prompt (docs/protocol.md §7,
-§10). Tolerated although undocumented [I]: output or an extra prompt while idle (docs/protocol.md §12).
+(docs/protocol.md §6.1, §7); the server always answers ``interrupt`` with a prompt (docs/protocol.md §10).
+Tolerated although undocumented [I]: output or an extra prompt while idle (docs/protocol.md §12).
 """
 
 from __future__ import annotations
