@@ -92,6 +92,8 @@ class TerminalConnection:
             self._link.stop()
             if self._command is not None:
                 self._command.cancel()
+            if self.session is not None:
+                self.session.end()  # the process ends: its LOCKs go
 
     async def _on_message(self, msg: Any) -> None:
         if msg.type == WSMsgType.TEXT:

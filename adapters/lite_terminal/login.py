@@ -217,17 +217,28 @@ def _describe_url(base_url: str, location: str, secrets: Optional[Iterable[str]]
     host = f"[{host}]" if ":" in host else host
     where = f"//{host}{'' if port is None else f':{port}'}" if parts.netloc else ""
     path = "" if secrets is None else parts.path
-    text = _scrub(urllib.parse.unquote(f"{parts.scheme}:{where}{path}"), secrets or ())
+    text = _scrub(urllib.parse.unquote(f"{parts.scheme}:{where}{path}"), secrets or (), _URL_UNIT)
     shown = urllib.parse.quote(text, safe="/:[]@!$&'()*+,;=-._~")
     return shown if len(shown) <= 200 else shown[:200] + "..."
 
 
-def _scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` from the server with every secret masked: a hostile server that got the password in the
-    Basic header could echo it back in a reason phrase or a namespace name, and we would log it."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+#: What separates one unit of text from the next: whitespace in a phrase or a name, and in a URL also the
+#: characters between its parts (scheme, user info, host, port, path segments).
+_TEXT_UNIT = r"\s"
+_URL_UNIT = r"\s/:@\[\]"
+
+
+def _scrub(text: str, secrets: Iterable[str], separators: str = _TEXT_UNIT) -> str:
+    """``text`` from the server with every secret that stands as a whole unit masked as ``***``.
+
+    A hostile server that got the password in the Basic header could echo it back in a reason phrase, a
+    namespace name or a redirect path, and we would log it. Only an occurrence bounded on both sides by the
+    text's start or end or a ``separators`` character is the secret; the same letters inside a longer word
+    are not and are never changed (the password ``SYS`` leaves ``%SYS`` as it is, where plain replacing once
+    showed ``%***``). Longer secrets are masked first."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        unit = re.compile(f"(?<![^{separators}]){re.escape(secret)}(?![^{separators}])")
+        text = unit.sub("***", text)
     return text
 
 
