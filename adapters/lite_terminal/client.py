@@ -586,7 +586,6 @@ class LiteTerminal:
         run = CommandRun(max_chars, input_lines)
         start = time.monotonic()
         deadline = None if limit is None else start + limit
-        within = secs(limit)
 
         def result(status: str, error: str, drop: bool = False) -> CommandResult:
             return self._result(run, command, start, warning, status, error, drop)
@@ -601,22 +600,22 @@ class LiteTerminal:
                 message = transport.recv(deadline=deadline if grace_deadline is None else grace_deadline)
                 if message is _TIMEOUT:
                     if grace_deadline is not None:
-                        return result("timeout", f"no prompt within {within} s; the interrupt did not bring "
-                                      f"the prompt back within {secs(self.grace)} s, so the session was "
-                                      "closed", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s; the interrupt did not "
+                                      f"bring the prompt back within {secs(self.grace)} s, so the session "
+                                      "was closed", drop=True)
                     run.timed_out = True
                     grace_deadline = time.monotonic() + self.grace
                     self._doubt = "the previous command was interrupted at its timeout"
                     if not self._send_quietly(transport, proto.interrupt, grace_deadline):
-                        return result("timeout", f"no prompt within {within} s and the interrupt could not "
-                                      "be sent; the session was closed", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s and the interrupt could "
+                                      "not be sent; the session was closed", drop=True)
                     continue
                 if message is _CLOSED:
                     proto.connection_closed()
                     code = transport.close_code
                     if run.timed_out:
-                        return result("timeout", f"no prompt within {within} s; the connection closed after "
-                                      f"the interrupt (close code {code})", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s; the connection closed "
+                                      f"after the interrupt (close code {code})", drop=True)
                     if self._closed:
                         return result("lost", f"{LOST_TEXT} (close() was called during the command)")
                     return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
@@ -631,7 +630,7 @@ class LiteTerminal:
                 if run.input_missing:
                     self._doubt = self._doubt or "a READ was interrupted"
                 raw = run.sink.raw()  # joined once, scanned by the error check once
-                status, error = run.verdict(run.sink.checked(raw), within)
+                status, error = run.verdict(run.sink.checked(raw), limit)
                 return self._result(run, command, start, warning, status, error, raw=raw)
             if step is Step.ANSWER_READ:
                 if not self._answer_read(transport, proto, run):
@@ -650,10 +649,9 @@ class LiteTerminal:
         if drop or status == "lost":
             self._disconnect(quick=True)
         output = strip_leading_crlf(raw)
-        return CommandResult(command=command, output=strip_ansi(output) if "\x1b" in output else output,
-                             raw_output=raw, status=status, error=error, namespace=self._namespace,
-                             elapsed=time.monotonic() - start, server_version=self.server_version,
-                             output_dropped=run.sink.dropped, warning=_join(warning, run.set_aside_note()))
+        return _make_result(command, strip_ansi(output) if "\x1b" in output else output, raw, status, error,
+                            self._namespace, time.monotonic() - start, self.server_version, run.sink.dropped,
+                            _join(warning, run.set_aside_note()))
 
     def _answer_read(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
         """Next input line; when none is left (or after a timeout) interrupt, and answer "" from then on."""
@@ -672,6 +670,18 @@ class LiteTerminal:
         except TerminalError as exc:
             log.debug("send failed: %s", exc)
             return False
+
+
+_RESULT_FIELDS = ("command", "output", "raw_output", "status", "error", "namespace", "elapsed",
+                  "server_version", "output_dropped", "warning")
+
+
+def _make_result(*values: object) -> CommandResult:
+    """A CommandResult (``ran`` True) built without the frozen dataclass's per-field ``__setattr__`` calls:
+    the same object, made once per command on the hot path."""
+    result = object.__new__(CommandResult)
+    result.__dict__.update(zip(_RESULT_FIELDS, values), ran=True)
+    return result
 
 
 def _join(*notes: str) -> str:

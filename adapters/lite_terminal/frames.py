@@ -196,10 +196,14 @@ def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
         return DroppedFrame(f"no string 'type': {_describe(text)}")
     if ftype == "init":
         return InitFrame(_field(obj, "protocol", int, ftype), _field(obj, "version", str, ftype))
+    if ftype == "output":  # the most frequent frames first, their well-formed shape checked inline
+        value = obj.get("text")
+        return OutputFrame(value if type(value) is str else _field(obj, "text", str, ftype))
     if ftype == "prompt":
+        value, ns = obj.get("text"), obj.get("ns")
+        if type(value) is str and (ns is None or type(ns) is str):
+            return PromptFrame(value, ns)
         return PromptFrame(_field(obj, "text", str, ftype), _field(obj, "ns", str, ftype, optional=True))
-    if ftype == "output":
-        return OutputFrame(_field(obj, "text", str, ftype))
     if ftype == "read":
         return ReadFrame()
     if ftype == "color":
