@@ -141,7 +141,7 @@ def round_trips(port: int, rounds: int, batch: int) -> None:
     loop sending the command behind the same mark line the client sends (docs/protocol.md §15.3), so the
     server's share of the mark and the client's own overhead are told apart."""
     laps: List[List[float]] = [[], [], []]
-    cpu = [0.0, 0.0, 0.0]  # this process's CPU seconds per path: the client's cost whatever the machine load
+    cpu: List[List[float]] = [[], [], []]  # this process's CPU seconds per command, per batch and path
     ws, session = bare_connection(port)
     clock = time.perf_counter
 
@@ -165,7 +165,7 @@ def round_trips(port: int, rounds: int, batch: int) -> None:
                     output = path(i)
                     lap.append(clock() - t0)
                     check(output, i)
-                cpu[which] += time.process_time() - c0
+                cpu[which].append((time.process_time() - c0) / batch)
     ws.close()
     session.close()
     client, plain, marked = (statistics.median(lap) for lap in laps)
@@ -178,10 +178,10 @@ def round_trips(port: int, rounds: int, batch: int) -> None:
     print(f"per command: client overhead {(client - marked) * 1e6:+.0f} us over the marked bare loop; "
           f"the mark itself {(marked - plain) * 1e6:+.0f} us (server + bytes); client / marked bare loop "
           f"{client / marked:.2f}x")
-    n = rounds * batch
-    print(f"client-side CPU per command: client {cpu[0] / n * 1e6:.0f} us, bare loop "
-          f"{cpu[1] / n * 1e6:.0f} us, marked bare loop {cpu[2] / n * 1e6:.0f} us (the client's own work: "
-          f"{(cpu[0] - cpu[2]) / n * 1e6:+.0f} us per command)")
+    own, plain_cpu, marked_cpu = (statistics.median(batches) * 1e6 for batches in cpu)
+    print(f"client-side CPU per command (median of the batches): client {own:.0f} us, bare loop "
+          f"{plain_cpu:.0f} us, marked bare loop {marked_cpu:.0f} us (the client's own work: "
+          f"{own - marked_cpu:+.0f} us per command, {own / plain_cpu:.2f}x the bare loop's)")
 
 
 def fresh_per_command(port: int, n: int) -> None:
