@@ -42,7 +42,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import requests
 
@@ -144,6 +144,31 @@ class CommandResult:
 
 class _ClosedBeforeInit(Exception):
     """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie)."""
+
+
+def _checked(command: object, namespace: object, timeout: object, input_lines: object,
+             max_output_chars: object, default_limit: Optional[float]
+             ) -> Tuple[str, Tuple[str, ...], Optional[float]]:
+    """``execute``'s arguments checked before anything is sent: (wire text, input lines, time limit).
+    Raises InvalidArgument."""
+    _text("command", command)
+    if isinstance(input_lines, str):
+        raise InvalidArgument("input_lines must be a sequence of str, not one str")
+    if not hasattr(input_lines, "__iter__"):
+        raise InvalidArgument(f"input_lines must be a sequence of str, not {type(input_lines).__name__}")
+    lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
+    for line in lines:
+        _text("every input line", line)
+        _one_line("every input line", line)
+    if namespace is not None:
+        _text("namespace", namespace)
+        _one_line("namespace", namespace)
+    limit = default_limit if timeout is None else _seconds("timeout", timeout)
+    if max_output_chars is not None and (isinstance(max_output_chars, bool) or
+                                         not isinstance(max_output_chars, int) or max_output_chars < 0):
+        raise InvalidArgument("max_output_chars must be None or an int >= 0")
+    wire = _wire_text(command)
+    return wire, lines, limit
 
 
 def _seconds(name: str, value: object, zero_ok: bool = True) -> Optional[float]:
@@ -540,23 +565,8 @@ class LiteTerminal:
         characters (``output_dropped`` counts the rest). Bad arguments raise InvalidArgument before
         anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
         """
-        _text("command", command)
-        if isinstance(input_lines, str):
-            raise InvalidArgument("input_lines must be a sequence of str, not one str")
-        if not hasattr(input_lines, "__iter__"):
-            raise InvalidArgument(f"input_lines must be a sequence of str, not {type(input_lines).__name__}")
-        lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
-        for line in lines:
-            _text("every input line", line)
-            _one_line("every input line", line)
-        if namespace is not None:
-            _text("namespace", namespace)
-            _one_line("namespace", namespace)
-        limit = self.response_timeout if timeout is None else _seconds("timeout", timeout)
-        if max_output_chars is not None and (isinstance(max_output_chars, bool) or
-                                             not isinstance(max_output_chars, int) or max_output_chars < 0):
-            raise InvalidArgument("max_output_chars must be None or an int >= 0")
-        wire = _wire_text(command)
+        wire, lines, limit = _checked(command, namespace, timeout, input_lines, max_output_chars,
+                                      self.response_timeout)
         with self._lock:
             if self._closed:
                 raise SessionClosed(CLOSED_TEXT)
@@ -606,7 +616,7 @@ class LiteTerminal:
                     run.timed_out = True
                     grace_deadline = time.monotonic() + self.grace
                     self._doubt = "the previous command was interrupted at its timeout"
-                    if not self._send_quietly(transport, proto.interrupt, grace_deadline):
+                    if not _send_quietly(transport, proto.interrupt, grace_deadline):
                         return result("timeout", f"no prompt within {secs(limit)} s and the interrupt could "
                                       "not be sent; the session was closed", drop=True)
                     continue
@@ -638,7 +648,7 @@ class LiteTerminal:
             elif step is Step.FATAL:
                 return result("timeout" if run.timed_out else "lost",
                               f"{LOST_TEXT} (the server reported: {run.fatal})", drop=True)
-            elif not self._send_quietly(transport, proto.answer_stale_read,  # Step.STALE_READ
+            elif not _send_quietly(transport, proto.answer_stale_read,  # Step.STALE_READ
                                         deadline if grace_deadline is None else grace_deadline):
                 return result("lost", f"{LOST_TEXT} (answering a READ before its mark failed)")
 
@@ -659,17 +669,9 @@ class LiteTerminal:
         line = run.next_line()
         if line is None:
             log.debug("READ with no input left: interrupting")
-            return self._send_quietly(transport, proto.interrupt, limit)
-        return self._send_quietly(transport, lambda: proto.answer_read(line), limit)
+            return _send_quietly(transport, proto.interrupt, limit)
+        return _send_quietly(transport, lambda: proto.answer_read(line), limit)
 
-    @staticmethod
-    def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
-        try:
-            transport.send(make_frame(), deadline)
-            return True
-        except TerminalError as exc:
-            log.debug("send failed: %s", exc)
-            return False
 
 
 _RESULT_FIELDS = ("command", "output", "raw_output", "status", "error", "namespace", "elapsed",
@@ -682,6 +684,16 @@ def _make_result(*values: object) -> CommandResult:
     result = object.__new__(CommandResult)
     result.__dict__.update(zip(_RESULT_FIELDS, values), ran=True)
     return result
+
+
+def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
+    """Send a control frame (interrupt, READ answer); False, logged, when the connection is gone."""
+    try:
+        transport.send(make_frame(), deadline)
+        return True
+    except TerminalError as exc:
+        log.debug("send failed: %s", exc)
+        return False
 
 
 def _join(*notes: str) -> str:
