@@ -155,6 +155,8 @@ class CommandRun:
 
     def set_aside_note(self) -> str:
         """What a warning says about frames that were not this command's ("" when there were none)."""
+        if not (self.stale_prompts or self.stray_chars or self.stale_reads):
+            return ""
         parts = []
         if self.stale_prompts:
             parts.append(f"{self.stale_prompts} prompt(s)")

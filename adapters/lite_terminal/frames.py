@@ -218,8 +218,14 @@ def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once, not per frame
 
 
+_encode_text = json.encoder.encode_basestring  # the C string encoder _encode_json uses (ensure_ascii off)
+
+
 def encode(frame: ClientFrame) -> str:
     """Serialise a client frame to the JSON text the server expects (docs/protocol.md §6.2)."""
+    kind = type(frame)
+    if kind is MarkedInputFrame or kind is InputFrame:  # once per command: the string encoded in C, inline
+        return '{"type":"prompt","input":' + _encode_text(frame.input) + "}"  # type: ignore[union-attr]
     if isinstance(frame, ConfigFrame):
         obj: Dict[str, Any] = {"type": "config", "namespace": frame.namespace, "rawMode": frame.raw_mode}
     elif isinstance(frame, InputFrame):
