@@ -135,15 +135,8 @@ def test_the_writers_are_found():
     assert len(SINKS) >= 20
 
 
-#: README.md shows examples/health_check.py word for word (tests/examples), and only the lead edits README:
-#: the example's writers get escape_controls(...) when the lead changes both (reported in issue 21).
-WAITING_FOR_README = "examples/health_check.py"
-
-
 @pytest.mark.parametrize("label, escaped", SINKS, ids=[label for label, _ in SINKS])
 def test_every_event_log_and_trace_writer_escapes_its_text(label, escaped):
-    if label.startswith(WAITING_FOR_README) and not escaped:
-        pytest.xfail("README shows this file word for word; the lead applies the escaping to both")
     assert escaped, f"{label}: wrap the text in escape_controls(...) (docs/security.md §4)"
 
 
