@@ -1,8 +1,8 @@
 """Red team, command policy: text IRIS reads one way and the policy another.
 
-Each attack below was *allowed* by the policy on main (README "What the command policy can and cannot
-stop"), so the server would have run a namespace switch or a HALT past the default DenyPatterns, and some
-of them past an ``AllowPatterns=^WRITE\\b`` list too:
+Each attack below was *allowed* by the policy on main (docs/security.md §3), so the server would have run a
+namespace switch or a HALT past the default DenyPatterns, and some of them past an ``AllowPatterns=^WRITE\\b``
+list too:
 
 * JSON literals: any valid JSON is an ObjectScript expression (InterSystems, "Using JSON Literal
   Constructors"; "Using Dynamic Expressions and Dot Syntax" shows ``["\\u00E9",($CHAR(233))]``), so inside
