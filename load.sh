@@ -17,16 +17,17 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 
 # Modules with pyprod classes, in load order. adapters/sessions.py, adapters/terminal_core.py,
-# adapters/schedule.py, productions/policy.py and productions/fleet_logic.py are plain Python: nothing to generate.
+# adapters/schedule.py, adapters/http_signing.py, productions/policy.py, productions/fleet_logic.py and
+# productions/http_gate.py are plain Python: nothing to generate.
 MODULES=(messages.terminal messages.fleet adapters.terminal_outbound adapters.inbound productions.fleet
-         productions.terminal)
+         productions.http_service productions.terminal)
 CLASSES=(
     LiteTerminal.TerminalCommandRequest LiteTerminal.TerminalCommandResponse
     LiteTerminal.FleetCommandRequest LiteTerminal.FleetCommandResponse LiteTerminal.TerminalFleetProcess
     LiteTerminal.TerminalOutboundAdapter LiteTerminal.ScheduledCommandAdapter
     LiteTerminal.TerminalCommandOperation LiteTerminal.TerminalCommandProcess
     LiteTerminal.TerminalCommandService LiteTerminal.ScheduledCommandService LiteTerminal.CommandFileService
-    LiteTerminal.TerminalProduction
+    LiteTerminal.TerminalProduction LiteTerminal.TerminalHTTPService
 )
 
 usage() {

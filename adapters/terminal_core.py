@@ -12,8 +12,11 @@ the client's login; it is never logged, stored on this object, or put in a respo
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import ipaddress
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
@@ -32,7 +35,7 @@ from adapters.sessions import SessionPool
 from adapters.settings import SettingsReader, path_prefix_problem, server_problem
 from adapters.tls_config import NamedTLS, SSLConfigReader, named_tls
 
-#: Run on the default session before each request after its first (README "Sessions and namespaces"): an
+#: Run on the default session before each request after its first (docs/user-guide.md §4): an
 #: argumentless KILL removes every local variable, so no request sees another's locals. Named sessions keep
 #: theirs.
 DEFAULT_SESSION_RESET = "kill"
@@ -56,6 +59,23 @@ def resolve_credentials(credentials_id: str) -> Tuple[str, str]:
     if creds is None or creds == "":
         raise CredentialsError(f"no credentials {cid}")
     return str(creds.Username or ""), str(creds.Password or "")
+
+
+#: Per-process random key of the credential fingerprints: a fingerprint says nothing outside this process.
+_STAMP_KEY = secrets.token_bytes(32)
+
+
+def credential_fingerprint(username: str, password: str) -> str:
+    """HMAC-SHA256 of user and password under a per-process random key: tells a changed entry from the one a
+    session logged in with, without keeping the password (docs/security.md §3)."""
+    data = json.dumps([username, password]).encode("ascii")  # unambiguous: ("a\0b", "") is not ("a", "b")
+    return hmac.new(_STAMP_KEY, data, hashlib.sha256).hexdigest()
+
+
+def credentials_stamp(credentials_id: str, resolver: Callable[[str], Tuple[str, str]]) -> str:
+    """The fingerprint of the entry ``credentials_id`` now; the resolver's CredentialsError if it is gone."""
+    username, password = resolver(credentials_id)
+    return credential_fingerprint(username, password)
 
 
 def credentials_exist(credentials_id: str) -> bool:
@@ -200,6 +220,11 @@ def truncate(output: str, limit: int) -> Tuple[str, bool]:
     return output[:limit] + marker, True
 
 
+def truncated_chars(output: str, limit: int) -> int:
+    """How many characters :func:`truncate` leaves out of ``output``."""
+    return 0 if limit <= 0 or len(output) <= limit else len(output) - limit
+
+
 def new_terminal(s: AdapterSettings, resolver: Callable[[str], Tuple[str, str]], opener: Opener) -> Terminal:
     """A client for the adapter's server, logged in with the resolved credentials (at connect time)."""
     username, password = resolver(s.credentials)
@@ -227,6 +252,7 @@ class TerminalAdapterCore:
             max_sessions=s.max_sessions,
             session_idle_timeout=s.session_idle_timeout,
             reset_command=DEFAULT_SESSION_RESET,
+            credential_stamp=functools.partial(credentials_stamp, s.credentials, self.credentials_resolver),
         )
         # Logged once per job, when the adapter reads its settings (the item starts), before any connection.
         for text in s.tls_warnings:
@@ -246,7 +272,7 @@ class TerminalAdapterCore:
         """Execute one request; returns ``{"response": {...}, "failure": None|"command"|"session"}``.
 
         The request is parsed once (``CommandRequest.parse``) and the outcome classified once
-        (``contract.classify``); see README "Statuses".
+        (``contract.classify``); see docs/user-guide.md §3.
         """
         req = json.loads(request_json) if request_json else {}
         if not isinstance(req, dict):
@@ -255,10 +281,11 @@ class TerminalAdapterCore:
         response: Dict[str, Any] = {
             "Command": str(req.get("Command") or ""),
             "Namespace": s.namespace,
-            "Status": Status.INVALID,
+            "Status": Status.INVALID.value,
             "ElapsedMs": 0,
             "Output": "",
             "OutputTruncated": 0,
+            "OutputDropped": 0,
             "Error": "",
             "Session": str(req.get("Session") or ""),
             "ServerVersion": "",
@@ -304,15 +331,17 @@ class TerminalAdapterCore:
                        "characters dropped from the middle; the start and the end are shown]")
             truncated = True
         else:
+            dropped = truncated_chars(output, self.settings.max_output_chars)
             output, truncated = truncate(output, self.settings.max_output_chars)
         error = verdict.error
         warning = str(result.warning or "")
         if warning:
             error = f"{error} (client warning: {warning})" if error else f"client warning: {warning}"
         response.update(
-            Status=verdict.status,
+            Status=verdict.status.value,
             Output=output,
             OutputTruncated=1 if truncated else 0,
+            OutputDropped=dropped,
             Error=error,
             Namespace=str(result.namespace or response["Namespace"]),
             ElapsedMs=int(round(float(result.elapsed or 0) * 1000)),
@@ -346,6 +375,6 @@ def _tls_hint(exc: BaseException) -> str:
 def _answer(response: Dict[str, Any], failure: Any) -> str:
     """The JSON the adapter hands back: ``failure`` is a failure class, or a Verdict to put in."""
     if isinstance(failure, Verdict):
-        response = dict(response, Status=failure.status, Error=failure.error)
+        response = dict(response, Status=failure.status.value, Error=failure.error)
         failure = failure.failure
     return json.dumps({"response": response, "failure": failure})

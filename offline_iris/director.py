@@ -67,7 +67,7 @@ class DirectorMethods:
         eng = self._engine
         item = eng.item_by(pConfigItemName)
         if item is None:
-            return st.ErrorStatus(5001, f"<Ens>ErrConfigItemNotFound: {pConfigItemName}")
+            return st.ErrorStatus("<Ens>ErrConfigItemNotFound", f"{pConfigItemName}")
         item.defn.enabled = bool(int(pEnable))
         if int(pDoUpdate or 0) and is_running(eng.state):
             return self.UpdateProduction()

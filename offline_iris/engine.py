@@ -9,7 +9,7 @@ This module holds the engine's state and its entry points; the work is done by o
 
 The parts never import this module: they take the engine as an argument typed with
 ``ports.EngineView`` (hosts and stubs reach it as ``hooks.EngineHooks`` through ``Namespace.engine``),
-so imports run one way, from here to the parts (``tests/runtime/test_imports.py`` keeps it so).
+so imports run one way, from here to the parts (``tests/offline_iris/test_imports.py`` keeps it so).
 
 Isolation is weaker than IRIS: all items share one Python process, so module globals and pyprod's class
 registries are shared across hosts; :meth:`Engine.note_module` records which modules more than one item
@@ -32,6 +32,7 @@ from .dispatch import send_request
 from .file_adapter import FileInboundMixin
 from .host_factory import HostFactory, run_oninit
 from .hosts import AdapterMixin, OperationMixin, ProcessMixin, ServiceMixin
+from .http_adapter import HTTPInboundMixin
 from .items import Item, Reply, Work, is_running
 from .namespace import Namespace
 from .options import Options, ProductionError
@@ -81,6 +82,7 @@ class Engine:
                 "EnsLib.File.PassthroughService": PassthroughServiceMixin,
                 "EnsLib.TCP.TextLineInboundAdapter": TextLineInboundMixin,
                 "EnsLib.TCP.TextLineOutboundAdapter": TextLineOutboundMixin,
+                "EnsLib.HTTP.InboundAdapter": HTTPInboundMixin,
             }
         )
         ns.setters["Ens.Adapter"] = {"Credentials": "CredentialsSet"}
@@ -202,7 +204,7 @@ class Engine:
         item = self.item_by(name)
         if not is_running(self.state) or item is None or not item.defn.enabled:
             return st.ErrorStatus(
-                5001, f"<Ens>ErrConfigItemNotFound: '{name}' is not an enabled item of the running production"
+                "<Ens>ErrConfigItemNotFound", f"'{name}' is not an enabled item of the running production"
             ), None
         with self.job_context(item.name):
             host = self.make_host(item)

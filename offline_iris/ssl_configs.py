@@ -1,6 +1,6 @@
 """Named SSL/TLS configurations (``Security.SSLConfigs``) and the job's namespace (``%SYSTEM.Process``).
 
-What the adapter's ``SSLConfig`` setting reads in IRIS (docs/settings.md §10, docs/offline-runtime.md §25):
+What the adapter's ``SSLConfig`` setting reads in IRIS (docs/settings.md §10, docs/offline-runtime.md §29):
 
 * ``iris.system.Process.NameSpace()`` / ``SetNamespace(ns)``: the job's current namespace, per thread (a job);
   only the production's namespace and ``%SYS`` exist here, any other name raises as IRIS does (<NAMESPACE>);
@@ -22,7 +22,7 @@ PRODUCTION_NAMESPACE = "USER"
 SYS = "%SYS"
 
 #: Properties of a configuration and the values a new one has here. Enabled=1 and Type=0 (client) are what a
-#: client configuration needs; VerifyPeer=1 is our choice for tests (docs/offline-runtime.md §25), and the
+#: client configuration needs; VerifyPeer=1 is our choice for tests (docs/offline-runtime.md §29), and the
 #: TLS versions are empty here although a real configuration always has them.
 DEFAULTS: Dict[str, Any] = {
     "Enabled": 1, "Type": 0, "VerifyPeer": 1, "CAFile": "", "CertificateFile": "", "PrivateKeyFile": "",

@@ -1,7 +1,7 @@
 """Test your own production without IRIS: the stable testing API over the offline runtime.
 
-This module is the public, documented way to use ``offline_iris`` from your tests (README "Use the
-hosts in your own production"). Its names and signatures stay stable; everything else in
+This module is the public, documented way to use ``offline_iris`` from your tests
+(docs/testing.md §1). Its names and signatures stay stable; everything else in
 ``offline_iris`` may change. What the runtime emulates, and how faithfully, is in
 docs/offline-runtime.md.
 
@@ -51,6 +51,7 @@ LITE_TERMINAL_MODULES = (
     "adapters.terminal_outbound",
     "adapters.inbound",
     "productions.fleet",
+    "productions.http_service",  # hosts before the production in productions.terminal (its item check)
     "productions.terminal",
 )
 
@@ -146,7 +147,7 @@ class ProductionTester:
     def set_ssl_config(self, name: str, **properties: Any) -> None:
         """Create or replace a named SSL/TLS configuration (System Administration > Security > SSL/TLS
         Configurations), e.g. ``set_ssl_config("LT", CAFile=ca, VerifyPeer=1)``; properties as
-        ``Security.SSLConfigs`` names them (docs/offline-runtime.md §25)."""
+        ``Security.SSLConfigs`` names them (docs/offline-runtime.md §29)."""
         self._runtime.ns.ssl_configs.set(name, **properties)
 
     def delete_ssl_config(self, name: str) -> None:
