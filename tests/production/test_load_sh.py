@@ -208,6 +208,9 @@ def test_the_shell_lists_match_the_python_ones():
     classes = text.split("CLASSES=(", 1)[1].split(")", 1)[0].split()
     assert tuple(modules) == components.MODULES
     assert tuple(classes) == components.CLASSES
+    from offline_iris.testing import LITE_TERMINAL_MODULES
+
+    assert LITE_TERMINAL_MODULES == components.MODULES
 
 
 def test_a_module_name_that_is_not_one_or_is_ours_is_refused_before_anything_runs(tmp_path):
