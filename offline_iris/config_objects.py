@@ -1,5 +1,5 @@
 """``Ens.Config.Production`` / ``Ens.Config.Item`` / ``Ens.Config.Setting`` as a running job reads them
-(docs/offline-runtime.md §30): the definition of the production that runs, read-only.
+(docs/offline-runtime.md §26): the definition of the production that runs, read-only.
 
 ``##class(Ens.Config.Production).%OpenId(name)``, then ``FindItemByConfigName(name, .status, 1)``, then
 ``.Settings``: a list collection (``Count()``, ``GetAt(i)`` from 1) of settings with ``Name``, ``Target``

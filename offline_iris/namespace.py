@@ -75,8 +75,8 @@ class Namespace:
         self.sql = SQL(self.store)
         self.context = Context()
         self.credentials = Credentials()
-        self.ssl_configs = SSLConfigs()
         self.lookup_tables = LookupTables()  # ^Ens.LookupTable (docs/offline-runtime.md §27)
+        self.ssl_configs = SSLConfigs()
         self.numeric_initials = True  # Options.numeric_initials (see objects.initial_value)
         self.engine: Optional[EngineHooks] = None  # set by the engine when a production runtime is attached
         self.loaded_texts: List[Tuple[str, str]] = []  # (class name, text) in LoadStream order
@@ -102,9 +102,9 @@ class Namespace:
             "%Dictionary.CompiledParameter": DictParameter(self),
             "%Dictionary.CompiledClass": DictClass(self),
             "Ens.Config.Credentials": CredentialsMethods(self),
-            "Security.SSLConfigs": SSLConfigMethods(self.ssl_configs),
             "Ens.Util.FunctionSet": FunctionSetMethods(self.lookup_tables),
             "Ens.Util.LookupTable": LookupTableMethods(self.lookup_tables),
+            "Security.SSLConfigs": SSLConfigMethods(self.ssl_configs),
             "Ens.Director": NoDirector(),
         }
 
