@@ -164,3 +164,18 @@ KNOWN_HOLES = [
 
 def known_hole(command: str) -> bool:
     return any(pattern.search(command) for pattern in KNOWN_HOLES)
+
+
+def run_in_the_simulator(command: str):
+    """(namespace after, halted) when the simulator's interpreter runs ``command`` in USER."""
+    session = Session(1, "USER", ["USER", "%SYS"], "IRIS")
+    run = session.run(command)
+    try:
+        event = next(run)
+        for _ in range(10000):
+            if isinstance(event, Halt):
+                return session.namespace, True
+            event = run.send("" if isinstance(event, ReadRequest) else None)
+    except StopIteration:
+        pass
+    return session.namespace, False
