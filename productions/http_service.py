@@ -170,8 +170,9 @@ def answer_for(status: Any, response: Any) -> Tuple[int, Dict[str, Any]]:
         return 403, body
     if word == CommandStatus.INVALID.value:
         return 400, body
-    if not is_ok(status) and not word:
-        return 502, body
+    not_run = (CommandStatus.UNREACHABLE.value, CommandStatus.LOST.value)
+    if word in not_run or (not is_ok(status) and not word):
+        return 502, body  # the command did not run (unreachable) or may or may not have run (lost)
     return 200, body
 
 

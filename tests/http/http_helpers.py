@@ -31,7 +31,8 @@ def free_port() -> int:
 
 
 def start_http_production(rt: Any, sim: Any, password: str, host: Optional[Dict[str, Any]] = None,
-                          adapter: Optional[Dict[str, Any]] = None, secret: Optional[str] = SECRET) -> int:
+                          adapter: Optional[Dict[str, Any]] = None, secret: Optional[str] = SECRET,
+                          overrides: Optional[Dict[Tuple[str, str, str], Any]] = None) -> int:
     """Start TerminalProduction against ``sim`` with the HTTP service enabled; returns its port."""
     rt.credentials.set("LiteTerminal", "_SYSTEM", password)
     rt.credentials.delete(SIGNING)
@@ -50,6 +51,7 @@ def start_http_production(rt: Any, sim: Any, password: str, host: Optional[Dict[
     }
     settings.update({(HTTP, "Host", k): str(v) for k, v in (host or {}).items()})
     settings.update({(HTTP, "Adapter", k): str(v) for k, v in (adapter or {}).items()})
+    settings.update({k: str(v) for k, v in (overrides or {}).items()})
     xml = rt.classes[PRODUCTION].xdata["ProductionDefinition"]
     prod = apply_overrides(parse_production_xml(xml), settings)
     prod.item(HTTP).enabled = True

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from http_helpers import HTTP, MARK, SECRET, TABLE, commands, http_warnings, post, sent, signed
+from http_helpers import HTTP, MARK, SECRET, TABLE, commands, free_port, http_warnings, post, sent, signed
 
 from adapters.http_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
@@ -207,3 +207,10 @@ def test_headers_are_case_insensitive_and_the_signature_covers_raw_bytes(rt, sim
     shifted = {**h2, TIMESTAMP_HEADER: h2[TIMESTAMP_HEADER] + "0"}
     assert post(url, b'{"Run": "hello"}', shifted).status_code == 401
     assert SIGNATURE_HEADER.lower() in lower
+
+
+def test_an_unreachable_server_is_502_with_its_status_and_nothing_ran(rt, sim, start):
+    url = start(overrides={("Terminal Operation", "Adapter", "Port"): free_port()})  # nobody listens there
+    r = post(url, {"Run": "hello"})
+    assert r.status_code == 502 and r.json()["Status"] == "unreachable" and r.json()["SessionId"]
+    assert commands(sim) == []
