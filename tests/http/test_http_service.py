@@ -115,6 +115,8 @@ def test_every_refusal_sends_nothing_and_logs_one_warning(rt, sim, start, case):
     assert len(warnings) == 1 and warnings[0].startswith(f"HTTP {code} to 127.0.0.1"), warnings
     everything = json.dumps(rt.event_log(), default=str)
     assert MARK not in everything and SECRET not in everything
+    if case[0] != "policy":  # the policy's denial is the Terminal Process's answer: that one is traced
+        assert rt.messages() == []  # no session, no message: refused before anything was sent
 
 
 def test_429_after_requests_per_minute_from_one_address(rt, sim, start):
