@@ -136,8 +136,10 @@ class TerminalHTTPService(BusinessService):
         return Status.OK(), answer_stream(refusal.code, {"Error": refusal.detail}, refusal.headers)
 
     def _send(self, call: Call, source: str):
+        # a named command's table value is a command, or a JSON request (e.g. with Targets) read as one
+        value = call.fields["Command"] if call.name else dict(call.fields)
         try:
-            request = request_from_input(dict(call.fields))
+            request = request_from_input(value)
         except ValueError as exc:  # a named command whose table value is not a usable request
             return self._refuse(Refusal(500, "named command is not a usable request",
                                         f"the named command is not a usable request: {exc}"), source)

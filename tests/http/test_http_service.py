@@ -216,3 +216,24 @@ def test_an_unreachable_server_is_502_with_its_status_and_nothing_ran(rt, sim, s
     r = post(url, {"Run": "hello"})
     assert r.status_code == 502 and r.json()["Status"] == "unreachable" and r.json()["SessionId"]
     assert commands(sim) == []
+
+
+def test_a_named_command_may_be_a_json_request_that_runs_on_a_fleet(rt, sim, start):
+    url = start()
+    request = '{"Command": "write 7", "Targets": "Terminal Operation", "Expect": "7"}'
+    rt.lookup_tables.set(TABLE, "fleet", request)
+    r = post(url, {"Run": "fleet"})
+    data = r.json()
+    assert r.status_code == 200 and data["Status"] == "ok" and data["Results"][0]["Output"] == "7"
+    first = rt.messages(data["SessionId"])[0]
+    assert first["TargetConfigName"] == "Terminal Fleet Process"
+    assert first["Description"] == "HTTP 127.0.0.1: run fleet"
+
+
+def test_a_named_command_that_is_not_a_usable_request_is_a_500_naming_it(rt, sim, start):
+    url = start()
+    rt.lookup_tables.set(TABLE, "broken", '{"Command": "write 1", "Bogus": 1}')
+    r = post(url, {"Run": "broken"})
+    assert r.status_code == 500 and "Bogus" in r.json()["Error"]
+    assert commands(sim) == []
+    assert http_warnings(rt) == ["HTTP 500 to 127.0.0.1: named command is not a usable request"]
