@@ -5,6 +5,7 @@ naming the source address, never the body or the secret."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -237,3 +238,35 @@ def test_a_named_command_that_is_not_a_usable_request_is_a_500_naming_it(rt, sim
     assert r.status_code == 500 and "Bogus" in r.json()["Error"]
     assert commands(sim) == []
     assert http_warnings(rt) == ["HTTP 500 to 127.0.0.1: named command is not a usable request"]
+
+
+def test_the_python_lines_in_the_docs_sign_a_call(rt, sim, start):
+    """docs/http-service.md §3's Python lines, run as written with SECRET and URL defined."""
+    import re
+
+    docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "http-service.md")
+    with open(docs, encoding="utf-8") as f:
+        text = f.read()
+    code = re.search(r"```python\n(.*?)```", text[text.index("## 3. Signing"):], re.S).group(1)
+    assert len(code.strip().splitlines()) == 5
+    scope = {"SECRET": SECRET, "URL": start()}
+    exec(code.replace('"Run": "version"', '"Run": "hello"'), scope)  # noqa: S102  our own docs
+    assert scope["r"].status_code == 200 and scope["r"].json()["Output"] == "hello from http"
+
+
+def test_the_secret_is_kept_nowhere(rt, sim, start):
+    """Signed calls, and a careless caller who sends the secret itself as the signature: the secret is in no
+    Event Log entry, trace or file the runtime writes (the offline credentials store keeps passwords in
+    memory only)."""
+    url = start()
+    assert post(url, {"Run": "hello"}).status_code == 200
+    careless = {"Content-Type": "application/json", TIMESTAMP_HEADER: str(int(time.time())),
+                SIGNATURE_HEADER: SECRET}
+    refused = post(url, b'{"Run": "hello"}', careless)
+    assert refused.status_code == 401 and SECRET not in refused.text
+    rt.stop_production()
+    assert SECRET not in json.dumps(rt.event_log(), default=str) and SECRET not in rt.trace_text()
+    for root, _dirs, names in os.walk(rt.workdir):
+        for name in names:
+            with open(os.path.join(root, name), "rb") as f:
+                assert SECRET.encode() not in f.read(), name
