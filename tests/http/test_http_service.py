@@ -270,3 +270,13 @@ def test_the_secret_is_kept_nowhere(rt, sim, start):
         for name in names:
             with open(os.path.join(root, name), "rb") as f:
                 assert SECRET.encode() not in f.read(), name
+
+
+@pytest.mark.parametrize("name, value", [("Charset", "Auto"), ("JobPerConnection", 1)])
+def test_adapter_settings_changed_under_a_running_service_refuse_every_call(rt, sim, start, name, value):
+    url = start()
+    rt.engine.items[HTTP].adapter._o_props[name] = value  # as if changed without restarting the item
+    r = post(url, {"Run": "hello"})
+    assert r.status_code == 503 and commands(sim) == []
+    (warning,) = http_warnings(rt)
+    assert warning.startswith(f"HTTP 503 to 127.0.0.1: adapter setting: {name} is ")
