@@ -1,4 +1,4 @@
-"""``EnsLib.HTTP.InboundAdapter`` on loopback only (docs/offline-runtime.md §26, docs/http-service.md §1).
+"""``EnsLib.HTTP.InboundAdapter`` on loopback only (docs/offline-runtime.md §28, docs/http-service.md §1).
 
 As IRIS's class does (its ``OnConnected``): read the request line and the header lines, then the body
 (Content-Length bytes, chunked, or until the peer closes), put it in a stream with the attributes
@@ -14,7 +14,7 @@ The stream is a ``%Library.GlobalBinaryStream`` of the raw bytes when Charset is
 Auto (the default) it is a ``%Library.GlobalCharacterStream``, decoded by the charset the Content-Type names,
 or raw (one character per byte) when it names none.
 
-Emulator rules that are not IRIS's (docs/offline-runtime.md §26):
+Emulator rules that are not IRIS's (docs/offline-runtime.md §28):
 
 * one listener job serves one connection at a time (IRIS's JobPerConnection=0); JobPerConnection=1 is
   not emulated;

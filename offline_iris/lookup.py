@@ -1,5 +1,5 @@
 """Data lookup tables: ``Ens.Util.FunctionSet`` ``Lookup``/``Exists`` and ``Ens.Util.LookupTable``
-(docs/offline-runtime.md §25).
+(docs/offline-runtime.md §27).
 
 IRIS keeps them in the global ``^Ens.LookupTable(table, key) = value``; the portal's Data Lookup Tables
 page and ``Ens.Util.LookupTable`` (``%UpdateValue``, ``%RemoveValue``, ``%ClearTable``, ``%ExistsTable``)

@@ -17,6 +17,7 @@ from .lookup import FunctionSetMethods, LookupTableMethods, LookupTables
 from .objects import CredentialsMixin, IRISObject, MessageMixin, build_type
 from .registry import ClassNotFound, ClassRegistry
 from .sql import SQL
+from .ssl_configs import SSLConfigMethods, SSLConfigs
 from .store import LOG_TYPE_IDS, Store
 from .streams import (
     FileCharacterStream,
@@ -41,7 +42,7 @@ class Context(threading.local):
 
 class Credentials:
     """``Ens.Config.Credentials`` table: ID → (Username, Password). Passwords are never logged,
-    stored in the SQLite file, or shown in a repr (README "Where secrets live")."""
+    stored in the SQLite file, or shown in a repr (docs/security.md §6)."""
 
     def __init__(self) -> None:
         self._items: Dict[str, Tuple[str, str]] = {}
@@ -74,7 +75,8 @@ class Namespace:
         self.sql = SQL(self.store)
         self.context = Context()
         self.credentials = Credentials()
-        self.lookup_tables = LookupTables()  # ^Ens.LookupTable (docs/offline-runtime.md §25)
+        self.lookup_tables = LookupTables()  # ^Ens.LookupTable (docs/offline-runtime.md §27)
+        self.ssl_configs = SSLConfigs()
         self.numeric_initials = True  # Options.numeric_initials (see objects.initial_value)
         self.engine: Optional[EngineHooks] = None  # set by the engine when a production runtime is attached
         self.loaded_texts: List[Tuple[str, str]] = []  # (class name, text) in LoadStream order
@@ -102,6 +104,7 @@ class Namespace:
             "Ens.Config.Credentials": CredentialsMethods(self),
             "Ens.Util.FunctionSet": FunctionSetMethods(self.lookup_tables),
             "Ens.Util.LookupTable": LookupTableMethods(self.lookup_tables),
+            "Security.SSLConfigs": SSLConfigMethods(self.ssl_configs),
             "Ens.Director": NoDirector(),
         }
 

@@ -35,6 +35,8 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
     sys.path.insert(0, os.path.dirname(_here))
 
+from offline_iris.trace import as_typed  # noqa: E402  commands and patterns shown as typed, not as repr
+
 MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
            "productions.fleet", "productions.http_service", "productions.terminal"]
 PRODUCTION = "LiteTerminal.TerminalProduction"
@@ -232,6 +234,8 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             ("Terminal Operation 2", "Adapter", "Server"): sim2.host,
             ("Terminal Operation 2", "Adapter", "Port"): str(sim2.port),
             (FLEET, "Host", "Targets"): ",".join(FLEET_OPS),
+            # the Terminal Process checks every fleet target too (docs/security.md §1)
+            ("Terminal Process", "Host", "AllowedTargets"): ",".join(FLEET_OPS),
             ("Command Files", "Adapter", "FilePath"): inbox,
             ("Command Files", "Adapter", "ArchivePath"): done,
             ("Command Files", "Adapter", "CallInterval"): "0.2",
@@ -243,7 +247,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
         xml = with_http_service(xml)
         rt.start_production(xml=xml, overrides=overrides)
         try:
-            step(f"scheduled service: {SCHEDULED!r} every {interval} s on the three servers "
+            step(f"scheduled service: {as_typed(SCHEDULED)} every {interval} s on the three servers "
                  f"(Targets, through the {FLEET}), {cycles} cycles")
             wait(lambda: sum(1 for e in sim.executed if e.input == SCHEDULED) >= cycles, f"{cycles} cycles")
 
@@ -263,7 +267,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
 
             from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: F401
 
-            step(f"fleet run: {FLEET_COMMAND!r} on the three servers, grouped like dshbak -c")
+            step(f"fleet run: {as_typed(FLEET_COMMAND)} on the three servers, grouped like dshbak -c")
             status, fleet = rt.send_sync(FLEET, FleetCommandRequest(Command=FLEET_COMMAND,
                                                                     Description="demo fleet run"), TIMEOUT)
             if fleet is None:
@@ -308,7 +312,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
                 show(resp)
                 return resp
 
-            step(f"adapterless call with a command the policy denies: {DENIED!r}")
+            step(f"adapterless call with a command the policy denies: {as_typed(DENIED)}")
             if call(DENIED).Status != "denied":
                 raise DemoFailure("the namespace switch was not denied")
 
@@ -340,7 +344,6 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
         path = trace_html or os.path.join(workdir, "visual-trace.html")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         written = rt.write_visual_trace(path, title="TerminalProduction: offline demo")
-        step(f"Visual Trace picture (one per session; click an arrow or diamond for its body): {written}")
 
         ran: List[str] = [e.input for e in sim.executed]
         if any("%SYS" in c and c.lower().startswith("zn") for c in ran):
@@ -349,6 +352,9 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
         if len(alerts) != 2:
             raise DemoFailure(f"expected exactly two alerts (bad, recovered), got {alerts}")
         step(f"done: the server ran {len(ran)} commands; the denied one never reached it; two alerts in all")
+    # Last, so it is the line to copy: this run's own page (another run never overwrites it).
+    print(f"\nVisual Trace picture of this run (one per session; click an arrow or diamond for its body): "
+          f"{written}")
     return 0
 
 
@@ -360,13 +366,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--trace-html",
         metavar="PATH",
-        help="where to write the Visual Trace page (default: visual-trace.html in --keep DIR, else in "
-        "the system temporary folder, liteterminal-demo/visual-trace.html)",
+        help="where to write the Visual Trace page (default: visual-trace.html in --keep DIR, else in a new "
+        "folder of its own for each run, liteterminal-demo-trace-*/ in the system temporary folder); the "
+        "path is printed at the end",
     )
     args = parser.parse_args(argv)
-    trace_html = args.trace_html or (
-        "" if args.keep else os.path.join(tempfile.gettempdir(), "liteterminal-demo", "visual-trace.html")
-    )
+    trace_html = args.trace_html or ("" if args.keep else os.path.join(
+        tempfile.mkdtemp(prefix="liteterminal-demo-trace-"), "visual-trace.html"))
     # The runtime warns that several items share productions.terminal (and the operations
     # adapters.terminal_outbound) in one process; those modules keep only constants, so the warning is
     # noise here (the tests keep an eye on it).

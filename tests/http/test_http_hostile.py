@@ -1,4 +1,4 @@
-"""The HTTP listener against hostile and careless peers (docs/offline-runtime.md §26,
+"""The HTTP listener against hostile and careless peers (docs/offline-runtime.md §28,
 docs/http-service.md §6): bodies that grow past MaxBodyBytes while they arrive (declared, chunked,
 unannounced), a head dripped slower than ReadTimeout, garbage, a slow link (the hostile toolkit's
 LatencyProxy), an address not allowed. Raw sockets, so the test controls every byte and its timing."""

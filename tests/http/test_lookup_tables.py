@@ -1,5 +1,5 @@
 """offline_iris/lookup.py: data lookup tables as Ens.Util.FunctionSet and Ens.Util.LookupTable use them
-(docs/offline-runtime.md §25), called through the fake ``iris`` module as production code calls them."""
+(docs/offline-runtime.md §27), called through the fake ``iris`` module as production code calls them."""
 
 from __future__ import annotations
 

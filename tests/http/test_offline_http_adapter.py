@@ -1,5 +1,5 @@
 """offline_iris/http_adapter.py: EnsLib.HTTP.InboundAdapter's contract as a pyprod service sees it
-(docs/http-service.md §1, docs/offline-runtime.md §26), with a service that echoes what it was handed."""
+(docs/http-service.md §1, docs/offline-runtime.md §28), with a service that echoes what it was handed."""
 
 from __future__ import annotations
 

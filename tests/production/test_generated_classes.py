@@ -1,6 +1,6 @@
 """The real pyprod loader, run offline by ``load.sh --offline`` over every component module, generates the
-classes IRIS would compile, with the settings, categories, controls and descriptions the README's settings
-table promises."""
+classes IRIS would compile, with the settings, categories, controls and descriptions docs/user-guide.md §2's
+settings table promises."""
 
 import os
 import re
@@ -55,7 +55,7 @@ def classes(tmp_path_factory):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "WARNING" not in proc.stdout + proc.stderr, "production settings name unknown properties"
-    return {p.stem: p.read_text() for p in out.glob("*.cls")}
+    return {p.stem.rsplit(".", 1)[-1]: p.read_text() for p in out.glob("*.cls")}  # files: full class names
 
 
 def parse(text):
@@ -110,7 +110,8 @@ def test_adapter_settings_have_iris_names_categories_and_controls(classes):
     _, _, props, params, _ = parse(classes["TerminalOutboundAdapter"])
     assert settings_of(params) == {
         "Server": "Basic", "Port": "Basic", "PathPrefix": "Basic", "Credentials": "Basic:credentialsSelector",
-        "Namespace": "Basic", "UseTLS": "Connection", "CAFile": "Connection", "VerifyTLS": "Connection",
+        "Namespace": "Basic", "SSLConfig": "Connection:sslConfigSelector",
+        "UseTLS": "Connection", "CAFile": "Connection", "VerifyTLS": "Connection",
         "ConnectTimeout": "Connection", "ResponseTimeout": "Connection", "StayConnected": "Connection",
         "MaxSessions": "Additional", "SessionIdleTimeout": "Additional", "MaxOutputChars": "Additional",
     }
