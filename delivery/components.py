@@ -19,7 +19,7 @@ CLASSES = (
     "LiteTerminal.TerminalOutboundAdapter", "LiteTerminal.ScheduledCommandAdapter",
     "LiteTerminal.TerminalCommandOperation", "LiteTerminal.TerminalCommandProcess",
     "LiteTerminal.TerminalCommandService", "LiteTerminal.ScheduledCommandService",
-    "LiteTerminal.CommandFileService", "LiteTerminal.TerminalProduction", "LiteTerminal.TerminalHTTPService",
+    "LiteTerminal.CommandFileService", "LiteTerminal.TerminalHTTPService", "LiteTerminal.TerminalProduction",
 )
 
 #: The production an install offers to start (module.xml declares it; docs/install.md §2).

@@ -213,7 +213,7 @@ def test_headers_are_case_insensitive_and_the_signature_covers_raw_bytes(rt, sim
 
 
 def test_an_unreachable_server_is_502_with_its_status_and_nothing_ran(rt, sim, start):
-    url = start(overrides={("Terminal Operation", "Adapter", "Port"): free_port()})  # nobody listens there
+    url = start(other={("Terminal Operation", "Adapter", "Port"): free_port()})  # nobody listens there
     r = post(url, {"Run": "hello"})
     assert r.status_code == 502 and r.json()["Status"] == "unreachable" and r.json()["SessionId"]
     assert commands(sim) == []
@@ -227,8 +227,9 @@ def test_a_named_command_may_be_a_json_request_that_runs_on_a_fleet(rt, sim, sta
     data = r.json()
     assert r.status_code == 200 and data["Status"] == "ok" and data["Results"][0]["Output"] == "7"
     first = rt.messages(data["SessionId"])[0]
-    assert first["TargetConfigName"] == "Terminal Fleet Process"
+    assert first["TargetConfigName"] == "Terminal Process"  # the one enforcement point, then the fleet
     assert first["Description"] == "HTTP 127.0.0.1: run fleet"
+    assert "Terminal Fleet Process" in {h["TargetConfigName"] for h in rt.messages(data["SessionId"])}
 
 
 def test_a_named_command_that_is_not_a_usable_request_is_a_500_naming_it(rt, sim, start):
