@@ -134,7 +134,7 @@ class TerminalHTTPService(BusinessService):
         return str(functions.Lookup(table, name))
 
     def _refuse(self, refusal: Refusal, source: str):
-        IRISLog.Warning(f"HTTP {refusal.code} to {source}: {escape_controls(refusal.log)}")
+        IRISLog.Warning(escape_controls(f"HTTP {refusal.code} to {source}: {refusal.log}"))
         return Status.OK(), answer_stream(refusal.code, {"Error": refusal.detail}, refusal.headers)
 
     def _send(self, call: Call, source: str):
@@ -151,8 +151,8 @@ class TerminalHTTPService(BusinessService):
         status, response = send_to_target(self, str(field(self, "Target")), request)
         code, body = answer_for(status, response)
         if code in (403, 400, 503):
-            IRISLog.Warning(f"HTTP {code} to {source}: {call.what[:120]}: "
-                            f"{escape_controls(str(body.get('Status') or body.get('Error', '')))[:200]}")
+            why = str(body.get("Status") or body.get("Error", ""))[:200]
+            IRISLog.Warning(escape_controls(f"HTTP {code} to {source}: {call.what[:120]}: {why}"))
         body["SessionId"] = _session_id(self.iris_host_object)
         return Status.OK(), answer_stream(code, body)
 

@@ -232,31 +232,38 @@ class TerminalConnection:
                 raise asyncio.CancelledError()
             # malformed/unknown frames first (docs/protocol.md §6.1)
             command = client_command(source)  # the switches match what the user sent
+            leading = cfg.leading_crlf
+            if len(command) < len(source):
+                # the client's mark line runs first, as IRIS runs the lines of a block in order: its output
+                # comes before anything of the command's, injected frames and faults included
+                if await self._execute(source[: len(source) - len(command)], cfg, leading) == "halt":
+                    return
+                source, leading = command, False
             await self._send_raw(cfg.injects_for(command))
             fault = cfg.fault_for(command)
             if fault == "close_mid_output_on":
-                text = self._output_until_blocked(source, cfg)
+                text = self._output_until_blocked(source, cfg, leading)
                 await self._send_output(_half(text), cfg)
                 self.abort()
                 return
             if fault == "error_frame_on":
-                text = self._output_until_blocked(source, cfg)
+                text = self._output_until_blocked(source, cfg, leading)
                 await self._send_output(_half(text), cfg)
                 await self._send({"type": "error", "text": "Terminal agent failure"}, cfg)
                 await self.close(ERROR_CLOSE_CODE)
                 return
             if fault == "hang_on":
                 self._ignore_interrupts = True
-                await self._send_output(self._output_until_blocked(source, cfg), cfg)
+                await self._send_output(self._output_until_blocked(source, cfg, leading), cfg)
                 await asyncio.Event().wait()  # never a prompt; ends only when the socket does
             if fault == "trickle_on":
-                await self._send_output(self._output_until_blocked(source, cfg), cfg)
+                await self._send_output(self._output_until_blocked(source, cfg, leading), cfg)
                 while True:
                     await asyncio.sleep(cfg.trickle_interval)
                     await self._send({"type": "output", "text": "."}, self.state.config)
             if fault == "unexpected_read_on":
                 await self._wait_read(None, cfg)  # a read frame the code never asked for; reply discarded
-            if await self._execute(source, cfg) == "halt":
+            if await self._execute(source, cfg, leading) == "halt":
                 return
             await self._send_prompt(self.state.config)
         except asyncio.CancelledError:
@@ -270,11 +277,11 @@ class TerminalConnection:
         except ConnectionError:
             pass
 
-    def _output_until_blocked(self, source: str, cfg: SimulatorConfig) -> str:
+    def _output_until_blocked(self, source: str, cfg: SimulatorConfig, leading: bool) -> str:
         """Run ``source`` up to its first READ/HANG/HALT and return the output (for the fault switches)."""
         assert self.session is not None
         texts: List[str] = []
-        run = self.session.run(source, leading_crlf=cfg.leading_crlf)
+        run = self.session.run(source, leading_crlf=leading)
         for event in run:
             if isinstance(event, Output):
                 texts.append(event.text)
@@ -283,11 +290,11 @@ class TerminalConnection:
         run.close()
         return "".join(texts)
 
-    async def _execute(self, source: str, cfg: SimulatorConfig) -> Optional[str]:
+    async def _execute(self, source: str, cfg: SimulatorConfig, leading: bool) -> Optional[str]:
         """Drive the interpreter: batch its output into frames, serve READ/HANG/HALT (
         docs/protocol.md §8-§11)."""
         assert self.session is not None
-        run = self.session.run(source, leading_crlf=cfg.leading_crlf)
+        run = self.session.run(source, leading_crlf=leading)
         pending: List[str] = []
         size = 0
         reply: Optional[str] = None
