@@ -709,8 +709,8 @@ def _is_iris_object(value: Any) -> bool:
 
 
 class TerminalProduction(Production):
-    """A working default: three services, the policy process, the fleet process and two operations
-    (localhost:52773 and localhost:52774)."""
+    """A working default: four services (Terminal HTTP Service disabled), the policy process, the fleet
+    process and two operations (localhost:52773 and localhost:52774)."""
 
     description = (
         "Runs ObjectScript commands on IRIS through the Lite Terminal WebSocket. Create the credentials "
