@@ -43,7 +43,7 @@ from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.settings import SettingsReader, config_name  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
-from productions.command_files import ScriptFile, read_command_file  # noqa: E402
+from productions.command_files import ScriptFile, folder_trust_problem, read_command_file  # noqa: E402
 from productions.fleet_logic import WHOLE_CHECK, alert_changes, load_alert_state, split_names  # noqa: E402
 from productions.policy import check_command  # noqa: E402
 
@@ -636,6 +636,12 @@ def check_file_service_settings(host: Any) -> None:
         reader.folder("FilePath", required=True, write=True)
         reader.folder("ArchivePath", required=False, write=True)
         reader.folder("WorkPath", required=False, write=True)
+        for name in ("FilePath", "WorkPath"):  # where the scripts that run are read from
+            path = str(values.get(name) or "")
+            if path.strip() and not any(p.setting == name for p in reader.problems):
+                trust = folder_trust_problem(path)
+                if trust:
+                    reader.problem(name, *trust)
     reader.check()
 
 
@@ -662,7 +668,8 @@ class TerminalProduction(Production):
 
     description = (
         "Runs ObjectScript commands on IRIS through the Lite Terminal WebSocket. Create the credentials "
-        "ID LiteTerminal first; command files are read from /tmp/liteterminal/in"
+        "ID LiteTerminal first; command files are read from /tmp/liteterminal/in, which must be private to "
+        "the IRIS user: mkdir -m 0700 -p /tmp/liteterminal/in /tmp/liteterminal/done"
     )
     services = [
         ServiceItem(
