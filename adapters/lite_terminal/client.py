@@ -46,6 +46,7 @@ from typing import Deque, Iterator, List, Optional, Sequence, Tuple, Union
 
 import requests
 
+from . import errors
 from .contract import CLIENT_STATUSES, ConnectOptions
 from .errors import (
     AuthError,
@@ -145,7 +146,7 @@ class CommandResult:
         return self.status == "ok"
 
 
-class _ClosedBeforeInit(Exception):
+class _ClosedBeforeInit(errors.InternalSignal):
     """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie)."""
 
 

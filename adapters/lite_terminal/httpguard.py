@@ -18,6 +18,8 @@ import urllib3.connection
 import urllib3.connectionpool
 from requests.adapters import HTTPAdapter
 
+from . import errors
+
 __all__ = ["Deadline", "guarded_session", "read_capped", "BodyTooLarge"]
 
 _current = threading.local()
@@ -116,7 +118,7 @@ def guarded_session() -> requests.Session:
     return session
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(errors.InternalSignal):
     """The answer's body passed the cap while it arrived; nothing past the cap was read."""
 
 

@@ -31,6 +31,7 @@ import requests.auth
 import requests.cookies
 import urllib3
 
+from . import errors
 from .errors import (
     AuthError,
     ConnectError,
@@ -359,7 +360,7 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
     return None, b"", failure
 
 
-class _Refused(Exception):
+class _Refused(errors.InternalSignal):
     """Carries the error for a 3xx answer out of the response hook (see _refuse_redirects)."""
 
     def __init__(self, failure: TerminalError) -> None:
