@@ -17,7 +17,7 @@ from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package na
 
 from adapters.lite_terminal.contract import RESPONSE_STATUSES  # noqa: E402  (the one list of statuses)
 
-#: The response ``Status`` words (README "Statuses"; ``contract.Status`` says what each means).
+#: The response ``Status`` words (docs/user-guide.md §3; ``contract.Status`` says what each means).
 STATUSES = tuple(status.value for status in RESPONSE_STATUSES)
 
 

@@ -106,5 +106,10 @@ class DirectorMethods:
             pService.value = host
         return status
 
+    def GetActiveProductionName(self) -> str:  # noqa: N802
+        """The production that runs (or ran last) in this namespace, "" when none."""
+        prod = self._engine.production
+        return prod.name if prod is not None else ""
+
     def IsProductionRunning(self, pProductionName: Any = None) -> int:  # noqa: N802,N803
         return 1 if is_running(self._engine.state) else 0

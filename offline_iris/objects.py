@@ -163,7 +163,7 @@ class MessageMixin:
 
 
 class CredentialsMixin:
-    """``Ens.Config.Credentials``: never show the password (README "Where secrets live")."""
+    """``Ens.Config.Credentials``: never show the password (docs/security.md §6)."""
 
     def __repr__(self) -> str:
         return f"<Ens.Config.Credentials id={self._o_id!r} Username={self._o_props.get('Username')!r}>"

@@ -7,8 +7,10 @@ Message flow (every hop shows in the Visual Trace)::
                            (policy once, fan-out) └─> ...                   (at most MaxConcurrency at once)
 
 The IRIS way: one operation per server (its own job, settings and credentials), fanned out by a business
-process. The process applies the command policy once, before any target is reached (the same
-implementation and settings as TerminalCommandProcess: ``productions.terminal.policy_refusal``), then sends
+process. In the default production the services send fleet requests to the Terminal Process, which checks
+them with its own settings (the policy, AllowedNamespaces, and every target against its AllowedTargets)
+before handing them here (docs/security.md §1). This process applies its own policy settings once more
+(``productions.terminal.policy_refusal``): they can only narrow what reaches it, never widen. Then it sends
 one TerminalCommandRequest per target with SendRequestAsync, at most MaxConcurrency in flight; each reply
 comes back in OnResponse, which starts the next target. Once MaxErrors targets have failed no new target
 is started and the rest are ``skipped``. When nothing is pending any more, the process answers with one
@@ -50,9 +52,10 @@ _TARGETS_SELECTOR = (
 class TerminalFleetProcess(BusinessProcess):
     """Runs a FleetCommandRequest on every target operation and answers with one FleetCommandResponse.
 
-    Targets must be among the Targets and AllowedTargets settings; the command and namespace pass the same
-    policy as in TerminalCommandProcess (AllowPatterns, DenyPatterns, AllowedNamespaces). A refused request
-    gets a ``denied`` response and an Event Log warning and reaches no server.
+    Targets must be among the Targets and AllowedTargets settings; the command and namespace pass the
+    policy again with this process's settings (AllowPatterns, DenyPatterns, AllowedNamespaces), after the
+    Terminal Process has passed them with its own (docs/security.md §1). A refused request gets a
+    ``denied`` response and an Event Log warning and reaches no server.
     """
 
     Targets = IRISProperty(
@@ -135,7 +138,8 @@ class TerminalFleetProcess(BusinessProcess):
         run = FleetRun.from_json(state)
         target = str(completion_key or field(call_request, "Target"))
         if target not in run.schedule.started or target in run.schedule.finished:
-            IRISLog.Warning(f"unexpected reply from {target!r} (completion key {completion_key!r}): ignored")
+            IRISLog.Warning(escape_controls(
+                f"unexpected reply from {target!r} (completion key {completion_key!r}): ignored"))
             return Status.OK()
         run.record(target, result_from_response(call_response, target))
         return self._advance(run, request)
@@ -175,7 +179,7 @@ def _target_request(request: Any, target: str) -> TerminalCommandRequest:
 
 def _description(request: Any, target: str) -> str:
     text = str(field(request, "Description")).strip()
-    return f"fleet: {text}" if text else f"fleet command on {target}"
+    return escape_controls(f"fleet: {text}" if text else f"fleet command on {target}")  # a trace line
 
 
 def _request_problem(request: Any) -> str:

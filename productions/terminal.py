@@ -2,9 +2,13 @@
 
 Message flow (every hop shows in the Visual Trace)::
 
-    TerminalCommandService (adapterless) ─┐
-    ScheduledCommandService (times/poll) ─┼─> TerminalCommandProcess ──> TerminalCommandOperation ──> IRIS
-    CommandFileService (EnsLib.File)     ─┘    (policy, routing)          (TerminalOutboundAdapter)
+    TerminalCommandService (adapterless) ─┐                          ┌─> TerminalCommandOperation ──> IRIS
+    ScheduledCommandService (times/poll) ─┼─> TerminalCommandProcess ─┤   (TerminalOutboundAdapter)
+    CommandFileService (EnsLib.File)     ─┘    (policy, routing)      └─> TerminalFleetProcess ──> operations
+                                                                          (fleet requests, once allowed)
+
+Every service sends every request, fleet requests included, to its Target, the Terminal Process: the one
+place the policy is decided, with that process's settings, whatever the route (docs/security.md §1).
 
 Component rules from docs/pyprod-runtime.md §7 kept here: module-mode loading, ``iris_package_name`` literal
 first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (docs/pyprod-runtime.md §7.5),
@@ -44,7 +48,14 @@ from adapters.settings import SettingsReader, config_name  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
 from productions.command_files import ScriptFile, folder_trust_problem, read_command_file  # noqa: E402
-from productions.fleet_logic import WHOLE_CHECK, alert_changes, load_alert_state, split_names  # noqa: E402
+from productions.fleet_logic import (  # noqa: E402
+    WHOLE_CHECK,
+    FleetRefusal,
+    alert_changes,
+    load_alert_state,
+    refusal_fields,
+    split_names,
+)
 from productions.policy import check_command  # noqa: E402
 
 MSG_PKG = "LiteTerminal"
@@ -245,7 +256,7 @@ _OUR_NAME = re.compile("liteterminal", re.IGNORECASE)
 
 
 def status_text_for(status: str, detail: str) -> str:
-    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (README "Statuses").
+    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (docs/user-guide.md §3).
 
     One stable header per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
     unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``. The detail is
@@ -254,7 +265,8 @@ def status_text_for(status: str, detail: str) -> str:
     anywhere in the text). The response's Error keeps the detail exactly.
     """
     word = CommandStatus.of(status).value
-    return f"{STATUS_HEADER}{word}: {_OUR_NAME.sub('Lite-Terminal', detail or '') or 'no detail'}"
+    detail = _OUR_NAME.sub("Lite-Terminal", detail or "") or "no detail"
+    return escape_controls(f"{STATUS_HEADER}{word}: {detail}")  # it lands in the Event Log
 
 
 def error_status(status: str, detail: str) -> Any:
@@ -362,13 +374,17 @@ class TerminalCommandOperation(BusinessOperation):
 
 
 class TerminalCommandProcess(BusinessProcess):
-    """Applies the command policy, then routes each request to its target operation.
+    """Applies the command policy, then routes each request to its target operation, or a fleet request to
+    FleetTarget.
 
     A request may name one of AllowedTargets (or the default Target) and, when AllowedNamespaces is set, one
     of those namespaces; any other target or namespace, and any command the policy refuses, gets a
-    ``denied`` response and an Event Log warning, and never reaches a server. The policy
-    (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS user. It only
-    guards requests that pass through this process: a host sending straight to the operation bypasses it.
+    ``denied`` response and an Event Log warning, and never reaches a server. A fleet request
+    (FleetCommandRequest) passes the same checks with the same settings, each of its Targets as a target,
+    before it goes on to FleetTarget; so no service can reach the fleet past this process (docs/security.md
+    §1). The policy (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS
+    user. It only guards requests that pass through this process: a host of your own sending straight to an
+    operation or the fleet process bypasses it.
     """
 
     Target = IRISProperty(
@@ -397,11 +413,19 @@ class TerminalCommandProcess(BusinessProcess):
         "IRIS user may use. A request without a Namespace always runs in the operation's Namespace",
         "Policy",
     )
+    FleetTarget = IRISProperty(
+        "Terminal Fleet Process", "str",
+        "Where a fleet request (with Targets) goes once this process has allowed it and every one of its "
+        "Targets: the Terminal Fleet Process",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
+    )
 
     def on_request(self, request):
         default_target = str(field(self, "Target")).strip()
         allowed = {t.strip() for t in str(field(self, "AllowedTargets")).split(",") if t.strip()}
         allowed.add(default_target)
+        if is_fleet_request(request):
+            return self._fleet(request, allowed)
         wanted = str(field(request, "Target")).strip()
         target = wanted or default_target
         command = str(field(request, "Command"))
@@ -427,6 +451,45 @@ class TerminalCommandProcess(BusinessProcess):
         response.Target = target
         return Status.OK(), response
 
+    def _fleet(self, request, allowed):
+        """A fleet request: every target allowed here, the same policy, then on to FleetTarget."""
+        command = str(field(request, "Command"))
+        targets = split_names(field(request, "Targets"))
+        names = ", ".join(sorted(allowed))
+        try:
+            if not targets:
+                raise FleetRefusal("invalid", "a fleet request through the Terminal Process names its "
+                                              f"Targets (any of {names})")
+            refused = ", ".join(repr(t) for t in targets if t not in allowed)
+            if refused:
+                why = f"target(s) {refused} not one of Target or AllowedTargets ({names})"
+                raise FleetRefusal("denied", why, targets)
+            reason = policy_refusal(self, request)
+            if reason:
+                raise FleetRefusal("denied", reason, targets)
+        except FleetRefusal as refusal:
+            log = IRISLog.Warning if refusal.status == "denied" else IRISLog.Error
+            log(escape_controls(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}"))
+            return Status.OK(), FleetCommandResponse(**refusal_fields(command, refusal))
+        fleet = str(field(self, "FleetTarget"))
+        status, response = send_to_target(self, fleet, request)
+        if response is None:
+            text = status_text(status) if not is_ok(status) else "no response"
+            state = "unreachable" if NOT_RUNNING in text or not fleet.strip() else "lost"
+            why = f"{fleet or 'FleetTarget'}: {text}" + ("" if state == "unreachable" else
+                                                         "; the command may or may not have run")
+            failed = FleetRefusal(state, why, targets)
+            return Status.OK(), FleetCommandResponse(**refusal_fields(command, failed))
+        return Status.OK(), response
+
+
+def is_fleet_request(request: Any) -> bool:
+    """A FleetCommandRequest (as the Python message, or as it arrives from IRIS by class name)."""
+    if isinstance(request, FleetCommandRequest):
+        return True
+    return type(request).__name__ == "FleetCommandRequest" or str(
+        getattr(request, "_IsA", lambda _n: 0)("LiteTerminal.FleetCommandRequest")) == "1"
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Business services
@@ -437,17 +500,13 @@ class TerminalCommandService(BusinessService):
 
     Input: a command string, a JSON request (``{"Command": ..., "Namespace": ..., "InputLines": [...]}``),
     or a LiteTerminal.TerminalCommandRequest; output: the TerminalCommandResponse. A JSON request with
-    ``Targets`` (or a LiteTerminal.FleetCommandRequest) goes to FleetTarget; output: the FleetCommandResponse.
+    ``Targets`` (or a LiteTerminal.FleetCommandRequest) goes to Target too, where the Terminal Process checks
+    it and hands it to the fleet process; output: the FleetCommandResponse.
     """
 
     Target = IRISProperty(
         "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
         "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
-    )
-    FleetTarget = IRISProperty(
-        "Terminal Fleet Process", "str",
-        "Where fleet requests go (input with Targets, or a FleetCommandRequest): the Terminal Fleet Process",
-        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
 
     def __init__(self, iris_host_object):
@@ -462,9 +521,8 @@ class TerminalCommandService(BusinessService):
         try:
             request = request_from_input(message, description="adapterless call")
         except ValueError as exc:
-            return Status.ERROR(f"TerminalCommandService: {exc}")
-        target = "FleetTarget" if isinstance(request, FleetCommandRequest) else "Target"
-        status, response = send_to_target(self, str(field(self, target)), request)
+            return Status.ERROR(escape_controls(f"TerminalCommandService: {exc}"))
+        status, response = send_to_target(self, str(field(self, "Target")), request)
         if response is None:
             return status
         return status, response
@@ -474,8 +532,9 @@ class ScheduledCommandService(BusinessService):
     """Sends each command its ScheduledCommandAdapter hands over (CallInterval or TimesOfDay) and alerts
     when a target goes bad or recovers.
 
-    With Targets set, each command runs on all of them through FleetTarget (the Terminal Fleet Process),
-    so a schedule checks a whole fleet; otherwise it goes to Target. Expect makes an ok command whose output
+    With Targets set, each command runs on all of them: a fleet request to Target (the Terminal Process,
+    which checks it and hands it to the fleet process), so a schedule checks a whole fleet; otherwise a
+    single request to Target. Expect makes an ok command whose output
     does not match a ``mismatch``. A target whose result is not ok raises one IRIS alert (IRISLog.Alert,
     which reaches Ens.Alert when the production has one) naming it and the reason; it is not raised again
     while the target stays bad, and one more alert says when it is ok again. The last known state lives in
@@ -498,13 +557,9 @@ class ScheduledCommandService(BusinessService):
     )
     Targets = IRISProperty(
         "", "str",
-        "Operations (one per IRIS server) to run every command on, through FleetTarget; empty sends each "
+        "Operations (one per IRIS server) to run every command on, as one fleet request; empty sends each "
         "command to Target only",
         "Basic:selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
-    )
-    FleetTarget = IRISProperty(
-        "Terminal Fleet Process", "str", "The fleet process that runs a command on all Targets",
-        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
     #: Last known bad status per command and target (JSON); kept by this job between cycles, not a setting.
     AlertState = IRISProperty("", "str", "Internal: last known bad status per command and target (JSON)")
@@ -513,8 +568,7 @@ class ScheduledCommandService(BusinessService):
         """Runs when the item starts (pyprod's OnInit): a bad setting stops it (docs/settings.md §8)."""
         super().__init__(iris_host_object)
         reader = check_target_and_namespace(self)
-        reader.values = dict(reader.values, Expect=field(self, "Expect"), Targets=field(self, "Targets"),
-                             FleetTarget=field(self, "FleetTarget"))
+        reader.values = dict(reader.values, Expect=field(self, "Expect"), Targets=field(self, "Targets"))
         expect = str(reader.raw("Expect"))
         if expect:
             try:
@@ -522,9 +576,6 @@ class ScheduledCommandService(BusinessService):
             except re.error as exc:
                 reader.problem("Expect", f"is not a regular expression ({exc})",
                                "write a Python regular expression the output must match, or leave it empty")
-        if split_names(reader.raw("Targets")):
-            reader.text("FleetTarget", required="set FleetTarget to the Terminal Fleet Process that runs a "
-                        "command on all Targets, or leave Targets empty")
         reader.check()
 
     def on_process_input(self, pInput):
@@ -535,7 +586,7 @@ class ScheduledCommandService(BusinessService):
         if targets:
             request = FleetCommandRequest(Command=command, Namespace=namespace, Targets=",".join(targets),
                                           Expect=expect, Description="scheduled command")
-            status, response = send_to_target(self, str(field(self, "FleetTarget")), request)
+            status, response = send_to_target(self, str(field(self, "Target")), request)
         else:
             request = TerminalCommandRequest(Command=command, Namespace=namespace, Expect=expect,
                                              Description="scheduled command")
@@ -597,22 +648,23 @@ class CommandFileService(BusinessService):
         except Exception as exc:  # noqa: BLE001  report any failure instead of crashing the service
             found = ScriptFile(refusal=f"cannot read it: {escape_controls(exc)}")
         if found.refusal:
-            IRISLog.Error(f"file {name} not run: {escape_controls(found.refusal)}")
+            IRISLog.Error(escape_controls(f"file {name} not run: {found.refusal}"))
             return Status.OK()
         if found.script == "":
             # 0 bytes: maybe created and not written yet. An error status makes EnsLib.File leave the file
             # and take it again once it is modified (docs/offline-runtime.md §8.1).
-            return Status.ERROR(f"file {name} is empty (0 bytes): left in place, it runs once it has content")
+            return Status.ERROR(escape_controls(
+                f"file {name} is empty (0 bytes): left in place, it runs once it has content"))
         if not found.script.strip():
-            IRISLog.Warning(f"file {name} is empty: nothing to run")
+            IRISLog.Warning(escape_controls(f"file {name} is empty: nothing to run"))
             return Status.OK()
         request = TerminalCommandRequest(
             Command=found.script, Namespace=str(field(self, "Namespace")), Description=f"file {name}"
         )
         status, _response = send_to_target(self, str(field(self, "Target")), request)
         if not is_ok(status):
-            why = escape_controls(status_text(status))
-            IRISLog.Warning(f"file {name}: the script did not complete: {why}")
+            why = status_text(status)
+            IRISLog.Warning(escape_controls(f"file {name}: the script did not complete: {why}"))
         return Status.OK()
 
 
@@ -696,18 +748,26 @@ class TerminalProduction(Production):
             },
             comment="Each *.cos file dropped in FilePath runs as one script",
         ),
+        # productions/http_service.py; disabled until a signing secret exists (docs/http-service.md §4)
+        ServiceItem(
+            "Terminal HTTP Service", "LiteTerminal.TerminalHTTPService", enabled=False,
+            host_settings={"Target": "Terminal Process", "SigningCredentials": "LiteTerminalSigning",
+                           "CommandTable": "LiteTerminal.HTTPCommands"},
+            adapter_settings={"Port": 9980, "Charset": "Binary", "JobPerConnection": 0},
+            comment="Signed HTTP POSTs run named commands from the CommandTable lookup table",
+        ),
     ]
     processes = [
         ProcessItem(
             "Terminal Process", "LiteTerminal.TerminalCommandProcess", pool_size=1,
             host_settings={"Target": "Terminal Operation",
                            "AllowedTargets": "Terminal Operation,Terminal Operation 2"},
-            comment="Command policy (AllowPatterns/DenyPatterns) and routing",
+            comment="The command policy for every request, single or fleet, and routing",
         ),
         ProcessItem(
             "Terminal Fleet Process", "LiteTerminal.TerminalFleetProcess", pool_size=1,
             host_settings={"Targets": "Terminal Operation,Terminal Operation 2", "MaxConcurrency": "10"},
-            comment="One command on every target operation: the same policy, at most MaxConcurrency at once",
+            comment="One command on every target operation, behind the Terminal Process",
         ),
     ]
     operations = [

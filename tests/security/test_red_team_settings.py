@@ -1,5 +1,5 @@
 """Red team, settings and request fields: values a careless or hostile user types that must be refused,
-not read as something else (README "Settings are checked when the item starts", "Statuses").
+not read as something else (docs/user-guide.md §2.1, §3).
 
 Python's ``\\d`` matches every Unicode decimal digit and ``$`` matches before a final line break, and
 ``int()``/``float()`` accept both; so ``Port='５２７７３'`` (full-width digits), ``Port='52773\\n'`` and

@@ -1,10 +1,11 @@
-"""The command policy against every spelling of a namespace switch or HALT we could think of (README
-"What the command policy can and cannot stop": case changes, extra spaces, tabs, CR/LF, leading dots, several
-commands per line, abbreviations, XECUTE).
+"""The command policy against every spelling of a namespace switch or HALT we could think of
+(docs/security.md §3: case changes, extra spaces, tabs, CR/LF, leading dots, several commands per line,
+abbreviations, XECUTE).
 
-tests/production/test_policy.py covers the basic spellings; this file adds the ones that got through before
-(blanks around ``=``, a tab after the command name, ``/* */`` in mid-line, ``$ZUTIL(5)``) and pins the limits
-the README states: code built at run time is *not* caught, which is why the policy is defence in depth.
+Every spelling lives here, the first ones the policy was written against and the ones that got through before
+(blanks around ``=``, a tab after the command name, ``/* */`` in mid-line, ``$ZUTIL(5)``); test_policy.py has
+the pattern rules and the normalised form. This file also pins the limits docs/security.md §3 states: code
+built at run time is *not* caught, which is why the policy is defence in depth.
 """
 
 import pytest
@@ -46,6 +47,12 @@ def denied(command: str, deny: str = DEFAULT_DENY) -> bool:
         'x:1 "set $namespace=""%SYS"""', 'x "SET $NAMESPACE = ""%SYS"""',
         # the deprecated $ZUTIL(5) namespace switch
         's x=$zu(5,"%SYS")', 'write $ZUTIL(5,"%SYS")', 'w $zu( 5 , "%SYS" )',
+        # the first spellings the policy was written against: the long form, padding, SET forms, blocks
+        'Zn "%SYS"', 'ZNSPACE "%SYS"', '   zn "%SYS"', 'write 1 zn "%SYS"', 'write 1  zn "%SYS"',
+        'write 1\r\n  ZN "%SYS"', 'set $namespace="%SYS"', 'SET $NAMESPACE="%SYS"', 's $NameSpace="%SYS"',
+        's a=1,$namespace="%SYS" write a', 's (a,$namespace)="%SYS"', 'set $znspace="%SYS"',
+        'new $namespace set $namespace="%SYS"', 'set:1 $namespace="%SYS"', 'if 1 { zn "%SYS" }',
+        'xecute "zn ""%SYS"""', 'x "set $namespace=""%SYS"""',
         # HALT (default deny list)
         "h", "H", "halt", "Halt ", "write 1 h", "write 1\nh", "if 1 h", 'x "h"',
     ],
@@ -62,6 +69,7 @@ def test_namespace_switch_and_halt_are_denied_in_every_spelling(command):
         "write $namespace", "w $zns", "write 1,$namespace", 'if $namespace = "USER" write 1',
         'write "zn ""%SYS"""', 'set x="zn %SYS"', "set zn=1 write zn", 'write 1 // zn "%SYS"',
         'write 1 ; zn "%SYS"', 'w 1 /* zn "%SYS" */', "h 1", "hang 1", 'write "halt"', "s x=$zu(12)",
+        'write "zn is just text"', 'write 1 // zn "%SYS" in a comment',
     ],
 )
 def test_commands_that_only_mention_them_still_run(command):
@@ -93,7 +101,7 @@ def test_write_format_controls_do_not_swallow_the_next_command():
     ],
 )
 def test_what_the_policy_cannot_see_is_allowed_by_the_default_list(command):
-    """Documented limits (README "Security model"): only a least-privilege IRIS user stops these."""
+    """Documented limits (docs/security.md §3): only a least-privilege IRIS user stops these."""
     assert not denied(command)
 
 

@@ -1,4 +1,4 @@
-"""pyprod's public examples, in our own words (tests/runtime/toy/tour.py), run offline with the statuses and
+"""pyprod's public examples, in our own words (toy/tour.py), run offline with the statuses and
 Event Log levels that their Visual Traces taken on real IRIS show (docs/offline-runtime.md §13, §14;
 pyprod's quickstart page and README HelloWorld)."""
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from loopback import free_port
 from runtime_helpers import HERE
 
 from offline_iris import OfflineIRIS
@@ -254,14 +255,10 @@ def test_a_kept_request_whose_item_is_gone_ends_in_error(fid):
 
 
 # -- (d) TCP text-line adapters and the passthrough service ----------------------------------------
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_d_tcp_text_line_adapters_relay_a_line_on_loopback(fid):
-    in_port, out_port = _free_port(), _free_port()
+    in_port, out_port = free_port(), free_port()
     sink = socket.socket()
     sink.bind(("127.0.0.1", out_port))
     sink.listen(1)
@@ -307,7 +304,7 @@ def test_d_tcp_text_line_adapters_relay_a_line_on_loopback(fid):
 
 
 def test_d_an_unterminated_line_at_close_is_reported_not_handed_over(fid):
-    in_port = _free_port()
+    in_port = free_port()
     fid.start_production(
         xml=_prod(
             "Fid.Tcp",
@@ -325,7 +322,7 @@ def test_d_an_inbound_line_past_the_cap_closes_the_connection_while_it_arrives(f
     from offline_iris import tcp_adapters
 
     monkeypatch.setattr(tcp_adapters, "MAX_LINE", 1000)
-    in_port = _free_port()
+    in_port = free_port()
     fid.start_production(
         xml=_prod(
             "Fid.Tcp",
@@ -341,7 +338,7 @@ def test_d_an_inbound_line_past_the_cap_closes_the_connection_while_it_arrives(f
 
 
 def test_d_a_reply_dripped_a_byte_at_a_time_ends_at_the_read_timeout_of_the_whole_line(fid):
-    out_port = _free_port()
+    out_port = free_port()
     peer = socket.socket()
     peer.bind(("127.0.0.1", out_port))
     peer.listen(1)
@@ -534,7 +531,7 @@ XData ProductionDefinition
 def test_d_a_hand_written_production_class_with_tcp_items_starts_by_name(fid):
     """As pyprod's mixed ObjectScript/Python CI fixture does: a Production class written by hand (only
     XData), Python hosts on IRIS's TCP text-line adapters; here the outbound side also reads a reply."""
-    in_port, out_port = _free_port(), _free_port()
+    in_port, out_port = free_port(), free_port()
     echo = socket.socket()
     echo.bind(("127.0.0.1", out_port))
     echo.listen(1)

@@ -1,61 +1,11 @@
-"""productions/policy.py: the command policy cannot be sidestepped by spelling (README "What the command
-policy can and cannot stop": case changes, extra spaces, multi-line input, abbreviations such as zn / ZN /
-znspace / set $namespace)."""
-
-import pytest
+"""productions/policy.py: the pattern rules (deny wins, an allow list must accept every statement, one pattern
+per line, an invalid pattern denies) and the normalised form the patterns match (docs/security.md §3). Every
+spelling of a namespace switch or HALT is in test_spellings.py, attacks in test_attacks.py and
+test_red_team.py, the policy through the whole production in test_through_the_production.py."""
 
 from productions.policy import DEFAULT_DENY, CommandPolicy, check_command, normalize, split_patterns
 
 NAMESPACE_DENY = r"^ZNSPACE\b"
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        'zn "%SYS"',
-        'ZN "%SYS"',
-        'Zn "%SYS"',
-        'znspace "%SYS"',
-        'ZNSPACE "%SYS"',
-        '   zn "%SYS"',
-        'write 1  zn "%SYS"',
-        'write 1 zn "%SYS"',
-        'write 1\nzn "%SYS"',
-        'write 1\r\n  ZN "%SYS"',
-        'set $namespace="%SYS"',
-        'SET $NAMESPACE="%SYS"',
-        's $NameSpace="%SYS"',
-        's a=1,$namespace="%SYS" write a',
-        's (a,$namespace)="%SYS"',
-        'set $znspace="%SYS"',
-        's $zns="%SYS"',
-        'new $namespace set $namespace="%SYS"',
-        'set:1 $namespace="%SYS"',
-        'if 1 { zn "%SYS" }',
-        'for i=1:1:1 { set $namespace="%SYS" }',
-        'xecute "zn ""%SYS"""',
-        'x "set $namespace=""%SYS"""',
-    ],
-)
-def test_every_spelling_of_a_namespace_switch_is_denied(command):
-    decision = check_command(command, deny_patterns=NAMESPACE_DENY)
-    assert not decision.allowed, normalize(command)
-    assert "DenyPatterns" in decision.reason
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        'write "zn is just text"',
-        'set x="zn %SYS"',
-        "write $namespace",
-        'write 1 // zn "%SYS" in a comment',
-        'write 1 ; zn "%SYS"',
-        "set zn=1 write zn",
-    ],
-)
-def test_text_that_only_mentions_the_command_is_allowed(command):
-    assert check_command(command, deny_patterns=NAMESPACE_DENY).allowed, normalize(command)
 
 
 def test_normalised_statements_expand_abbreviations_and_split_arguments():

@@ -1,4 +1,6 @@
-"""Constants and small helpers shared by the security tests (imported by name, not from conftest)."""
+"""Constants and small helpers shared by the tests that run the whole production for security
+(tests/security, tests/policy): imported by name, not from conftest; tests/ is on the path because its
+conftest.py lives there."""
 
 from __future__ import annotations
 
@@ -6,8 +8,8 @@ import json
 import os
 from typing import Any, List, Tuple
 
-OP, BP, SVC = "Terminal Operation", "Terminal Process", "Terminal Command Service"
-SCHED, FILES = "Scheduled Commands", "Command Files"
+from terminal_production import BP, FILES, OP, SCHED, SVC  # noqa: F401  (re-exported for the tests)
+
 #: Distinctive, so "it appears nowhere" is a meaningful search; the wrong one is a mistyped store entry.
 PASSWORD = "Kumquat-Secret-7731-zx"
 WRONG_PASSWORD = "Guava-Wrong-4417-qy"
