@@ -150,7 +150,7 @@ def seconds_text(value: Optional[float]) -> str:
     return f"{value:.2g}" if value < 1 else f"{round(value, 1):g}"
 
 
-class ResolveTimeout(socket.timeout):
+class ResolveTimeout(errors.InternalSignal, socket.timeout):
     """Name lookup did not finish by the deadline (the lookup thread is left to end on its own)."""
 
 
