@@ -39,6 +39,7 @@ from adapters.http_signing import (
     verify,
 )
 from adapters.lite_terminal.contract import CommandRequest, InvalidRequest
+from adapters.lite_terminal.errors import InternalSignal
 from adapters.lite_terminal.lines import escape_controls, one_line_problem
 
 #: Fields an ad hoc request may carry (AllowCommands=1); ``Run`` comes alone (but for ``Id``).
@@ -205,8 +206,8 @@ def parse_json_object(body: bytes) -> Tuple[Optional[Dict[str, Any]], str]:
     return data, ""
 
 
-class _Duplicate(ValueError):
-    pass
+class _Duplicate(InternalSignal, ValueError):
+    """A JSON object names a field twice (control flow of the body check)."""
 
 
 def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:

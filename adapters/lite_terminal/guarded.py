@@ -23,6 +23,8 @@ from typing import Optional
 
 from websocket import WebSocketConnectionClosedException
 
+from . import errors
+
 __all__ = ["GuardedSocket", "DeadlineExpired", "BudgetExceeded"]
 
 _READ_SIZE = 262144
@@ -30,11 +32,11 @@ _MAX_WAIT = 86400.0  # one socket wait is at most a day; longer deadlines loop (
 _WAITING = (socket.timeout, BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError)
 
 
-class DeadlineExpired(Exception):
+class DeadlineExpired(errors.InternalSignal):
     """The current call's deadline passed (or, when reading ahead without waiting, nothing was there)."""
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(errors.InternalSignal):
     """More bytes arrived for one message than the cap allows."""
 
 
