@@ -5,8 +5,9 @@ ReadTimeout; docs/http-service.md §1). The adapter hands ``OnProcessInput`` the
 attributes hold the method, URL and lower-cased headers; the service answers with a
 ``%Library.GlobalCharacterStream`` whose ``ResponseCode`` and ``Content-Type`` attributes the adapter writes
 as the status line and header. Every decision before sending is :class:`productions.http_gate.Gate`'s; an
-accepted call goes to the Terminal Process (the command policy) or, with Targets, the Terminal Fleet Process,
-as one new session whose first request's description names the source address and the command or name.
+accepted call goes to the Terminal Process (the command policy), with Targets too (the Terminal Process checks
+each target and hands the request to the fleet process: docs/security.md §10), as one new session whose first
+request's description names the source address and the command or name.
 """
 
 iris_package_name = "LiteTerminal"
@@ -147,7 +148,7 @@ class TerminalHTTPService(BusinessService):
                                         f"the named command is not a usable request: {exc}"), source)
         request.Description = f"HTTP {source}: {call.what}"
         # single and fleet requests alike go to Target, the Terminal Process: its policy is the one
-        # enforcement point (docs/security.md §1)
+        # enforcement point (docs/security.md §10)
         status, response = send_to_target(self, str(field(self, "Target")), request)
         code, body = answer_for(status, response)
         if code in (403, 400, 503):

@@ -28,6 +28,8 @@ EXAMPLES: Dict[str, Tuple[str, List[str], List[str]]] = {
                          ["do ^MYREPORT.1", "d ^MYREPORT.Evil", "do ^MYREPORTX", "do ^MYREPORT(1)",
                           "do ^MYREPORT:1", "do ^MYREPORT,^OTHER", "do ^MYREPORT  write 1",
                           "do TAG^MYREPORT"]),
+    # the wrong example docs/security.md §16 warns about: it also admits other routines
+    r"^DO \^MYREPORT\b": ("allow", ["do ^MYREPORT"], ["do ^MYREPORT.1", "d ^MYREPORT.Evil"]),
     r"^ZNSPACE\b": ("deny", ["write 1", 'write "zn"'],
                     ['zn "%SYS"', 'set $namespace="%SYS"', 'w $zu(5,"%SYS")']),
     r"^(ZNSPACE|HALT)\b": ("deny", ["write 1", "hang 1"], ['ZN "%SYS"', "halt", "h", 's $zns="%SYS"']),
@@ -40,8 +42,8 @@ EXAMPLES: Dict[str, Tuple[str, List[str], List[str]]] = {
     r"^JOB\b": ("deny", ["write 1"], ["job ^X", "j ^X"]),
     r"\$ZF\(": ("deny", ["write 1"], ['write $zf(-1,"ls")', 'w $ZF(-100,"","ls")']),
 }
-#: Examples known wrong (none now: the README's ^DO \^MYREPORT\b became ^DO \^MYREPORT$ in docs/security.md).
-KNOWN_WRONG: Dict[str, str] = {}
+#: Known-wrong examples, quoted as such (docs/security.md §16 shows the wrong one next to the right one).
+KNOWN_WRONG = {r"^DO \^MYREPORT\b": "admits do ^MYREPORT.1 and d ^MYREPORT.Evil: use ^DO \\^MYREPORT$"}
 
 _TICKED = re.compile(r"`([^`\n]+)`")
 
@@ -86,10 +88,10 @@ def test_the_documentation_has_policy_examples_and_each_is_listed_here():
     assert not missing, f"policy examples with no admits/refuses entry in EXAMPLES: {missing}"
 
 
-def test_the_security_guides_examples_are_found():
-    """The README's policy text moved to docs/security.md (the README is a front door now)."""
-    patterns = {p for p, where in FOUND if where.startswith("security.md")}
-    assert r"^(ZNSPACE|HALT)\b" in patterns and r"^WRITE\b" in patterns and r"^DO \^MYREPORT$" in patterns
+def test_the_security_guide_examples_are_found():
+    """The examples the README used to hold now live in docs/security.md §3."""
+    patterns = {p for p, where in FOUND if where.startswith(("README", "security.md"))}
+    assert {r"^(ZNSPACE|HALT)\b", r"^WRITE\b", r"^DO \^MYREPORT$", r"^XECUTE\b"} <= patterns, patterns
 
 
 @pytest.mark.parametrize("pattern, where", sorted(set(FOUND)), ids=lambda v: str(v))
