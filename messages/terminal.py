@@ -60,6 +60,8 @@ class TerminalCommandResponse(JsonSerialize):
     Output = ""
     #: 1 when Output was cut; the end of Output then carries an explicit marker.
     OutputTruncated = 0
+    #: Characters of the command's output that Output does not hold (cut by MaxOutputChars); 0 when whole.
+    OutputDropped = 0
     #: The IRIS error (``$ZERROR`` text) or the reason for a timeout, loss or denial.
     Error = ""
     #: Named session used, if any.

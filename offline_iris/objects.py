@@ -14,6 +14,7 @@ import threading
 from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 from .clsparse import ClassDef
+from .errors import check_string
 from .streams import GlobalBinaryStream, GlobalCharacterStream, _Stream, python_bytes
 
 
@@ -94,9 +95,11 @@ class IRISObject:
         if setter is not None:
             getattr(self, setter)(value)
             return
+        check_string(value, f"{self._o_cdef.name}.{key}")
         props[key] = value
 
     def _o_set_raw(self, key: str, value: Any) -> None:
+        check_string(value, f"{self._o_cdef.name}.{key}")
         self._o_props[key] = value
 
     # -- %Library methods ------------------------------------------------------------------------

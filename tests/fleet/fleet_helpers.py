@@ -48,9 +48,11 @@ def fleet_production_xml(
     check: Optional[Dict[str, Any]] = None,
     check_adapter: Optional[Dict[str, Any]] = None,
     extra_items: str = "",
+    operation_adapter: Optional[Dict[str, Any]] = None,
 ) -> str:
-    """A production with the fleet process, one TerminalCommandOperation per ``name: (host, port)``, and,
-    when ``check`` is given, a ScheduledCommandService named CHECK with those host settings."""
+    """A production with the fleet process, one TerminalCommandOperation per ``name: (host, port)`` (its
+    adapter settings plus ``operation_adapter``), and, when ``check`` is given, a ScheduledCommandService
+    named CHECK with those host settings."""
     fleet_settings = {"Targets": ",".join(operations)}
     fleet_settings.update(fleet or {})
     items = [
@@ -60,12 +62,13 @@ def fleet_production_xml(
     for name, (host, port) in operations.items():
         adapter = {"Server": host, "Port": port, "Credentials": "LiteTerminal", "Namespace": "USER",
                    "ConnectTimeout": 3, "ResponseTimeout": 10}
+        adapter.update(operation_adapter or {})
         items.append(
             f'<Item Name="{escape(name)}" ClassName="LiteTerminal.TerminalCommandOperation" PoolSize="1" '
             'Enabled="true">' + "".join(_setting("Adapter", k, v) for k, v in adapter.items()) + "</Item>"
         )
     if check is not None:
-        host_settings = {"FleetTarget": FLEET}
+        host_settings = {"Target": FLEET}  # no Terminal Process here: straight to the fleet
         host_settings.update(check)
         items.append(
             f'<Item Name="{CHECK}" ClassName="LiteTerminal.ScheduledCommandService" PoolSize="1" '

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
+from . import lists
+from .values import to_str
+
 OK = "1"
 
 #: The messages the simulated classes produce; ``%1``… are the parameters.
@@ -16,6 +19,7 @@ MESSAGES = {
     83: "Error code = %1",
     5001: "%1",
     5002: "ObjectScript error: %1",
+    5011: "Routine '%1' does not exist",
     5012: "File '%1' does not exist",
     5351: "Class '%1' does not exist",
 }
@@ -23,44 +27,14 @@ MESSAGES = {
 ErrorEntry = Tuple[int, Tuple[str, ...]]
 
 
-def _lb_item(text: str) -> str:
-    """One ``$LISTBUILD`` element: length, type (1 = 8-bit string, 2 = UTF-16LE), data."""
-    if all(ord(c) < 256 for c in text):
-        kind, data = "\x01", text
-    else:
-        kind, data = "\x02", text.encode("utf-16-le").decode("latin-1")
-    size = len(data) + 2
-    if size < 256:
-        return chr(size) + kind + data
-    size += 2  # the long form: a 0 byte, two length bytes
-    return "\x00" + chr(size & 0xFF) + chr(size >> 8 & 0xFF) + kind + data
-
-
 def listbuild(items: Sequence[str]) -> str:
-    return "".join(_lb_item(item) for item in items)
+    return lists.build(items)
 
 
 def listparse(text: str) -> Optional[List[str]]:
-    """The elements of a ``$LISTBUILD`` string as built by ``listbuild``; None when it is not one."""
-    items, pos = [], 0
-    while pos < len(text):
-        size = ord(text[pos])
-        head = 1
-        if size == 0:
-            if pos + 3 > len(text):
-                return None
-            size = ord(text[pos + 1]) | ord(text[pos + 2]) << 8
-            head = 3
-        if size < head + 1 or pos + size > len(text):
-            return None
-        kind, data = text[pos + head], text[pos + head + 1 : pos + size]
-        if kind == "\x02":
-            data = data.encode("latin-1").decode("utf-16-le", errors="replace")
-        elif kind != "\x01":
-            return None
-        items.append(data)
-        pos += size
-    return items
+    """The elements of a ``$LISTBUILD`` string as text; None when it is not one."""
+    items = lists.parse(text)
+    return None if items is None else ["" if item is None else to_str(item) for item in items]
 
 
 def error_status(code: int, *params: str) -> str:

@@ -1,7 +1,8 @@
-"""Running parsed commands against a session, yielding the events the driver serves (see ``events``).
+"""The plain commands (WRITE, SET, KILL, MERGE, ZN, READ, HANG, HALT, DO): each runs against a session and
+yields the events the driver serves (see ``events``).
 
-Flow control (loops, blocks, TRY/CATCH, XECUTE) lives in ``flow``; this module holds the plain commands and
-the dispatch table.
+None of them runs other commands, so this module sits below ``block_runner``, which holds the commands that
+do (IF, FOR, TRY, XECUTE...) and the dispatch table over both.
 """
 
 from __future__ import annotations
@@ -10,32 +11,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Dict, List
 
 from ..render import CRLF
+from . import json_values, lists
 from .command_parser import Cmd
 from .errors import ObjectScriptError
 from .events import Halt, Hang, ReadRequest, Run
-from .expressions import Ref, Special, Var
-from .objects import Oref
-from .values import to_num, to_str, truth, zwrite_quote
+from .expressions import Indirect, Member, Ref, Special, Var
+from .objects import Oref, as_oref
+from .operators import MAX_STRING
+from .values import to_num, to_str, zwrite_quote
 
 if TYPE_CHECKING:
     from .session import Session
-
-
-def run_block(s: Session, cmds: List[Cmd]) -> Run:
-    """Run commands in order, skipping those whose postconditional is false."""
-    for cmd in cmds:
-        try:
-            if cmd.cond is not None and not truth(cmd.cond.eval(s)):
-                continue
-            yield from RUNNERS[cmd.name](s, cmd)
-        except ObjectScriptError as error:
-            if error.position is None:  # the innermost command that failed (an error report may echo it)
-                error.source, error.position = cmd.source, cmd.at
-            raise
-        if s.side_output:  # output written by a method call (DisplayError, Compile)
-            out = s.emit("")
-            if out:
-                yield out
 
 
 # -- output --
@@ -70,6 +56,8 @@ def _format(s: Session, items: list) -> Run:
             column = 0
         else:
             pad = max(int(to_num(node.eval(s))) - column, 0)
+            if pad > MAX_STRING:
+                raise ObjectScriptError("MAXSTRING")
             text.append(" " * pad)
             column += pad
     out = s.emit("".join(text))
@@ -80,7 +68,12 @@ def _format(s: Session, items: list) -> Run:
 def shown_value(value: object) -> str:
     """A value as ZWRITE shows it; an object reference as ``<OBJECT REFERENCE>[1@Class]``."""
     if isinstance(value, Oref):
+        if json_values.is_object(value) or json_values.is_array(value):  # [I] docs/objectscript-grammar.md §6
+            kind = "OBJECT" if json_values.is_object(value) else "ARRAY"
+            return f"{json_values.to_json(value)}  ; <DYNAMIC {kind},refs=1>"
         return f"<OBJECT REFERENCE>[{value}]"
+    if isinstance(value, str) and value and lists.is_list_display(value):
+        return lists.shown(lists.parse(value) or [], shown_value)
     return zwrite_quote(value)  # type: ignore[arg-type]
 
 
@@ -91,6 +84,8 @@ def _zwrite(s: Session, cmd: Cmd) -> Run:
         return
     lines: List[str] = []
     for expr in cmd.args:
+        if isinstance(expr, Indirect):
+            expr = expr.target(s)
         if isinstance(expr, Ref):
             name, subs = expr.key(s)
             for node_subs, value in expr.store(s).walk(name, subs):
@@ -121,10 +116,14 @@ def _set(s: Session, cmd: Cmd) -> Run:
     for targets, expr in cmd.args:
         value = expr.eval(s)
         for target in targets:
-            if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11)
-                s.namespace = s.resolve_namespace(to_str(value))
+            if isinstance(target, Indirect):  # SET @name=value
+                target = target.target(s)
+            if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11), $ETRAP, $ECODE...
+                target.assign(s, value)
             elif type(target) is Var and not target.subs:  # the hot path: a plain local
                 s.locals.set(target.name, (), value)
+            elif isinstance(target, Member):  # SET obj.Prop=value
+                as_oref(target.target.eval(s)).set(target.name, value)
             else:
                 name, subs = target.key(s)
                 target.store(s).set(name, subs, value)
@@ -206,17 +205,8 @@ def _do(s: Session, cmd: Cmd) -> Run:
                 yield out
 
 
-RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {
+#: The plain commands; ``block_runner.RUNNERS`` adds the flow-control ones and dispatches.
+SIMPLE_COMMANDS: Dict[str, Callable[[Session, Cmd], Run]] = {
     "WRITE": _write, "ZWRITE": _zwrite, "SET": _set, "KILL": _kill, "MERGE": _merge, "ZN": _zn,
     "READ": _read, "HANG": _hang, "HALT": _halt, "DO": _do,
 }  # fmt: skip
-
-
-
-def _add_flow_control() -> None:
-    from .flow import RUNNERS as FLOW  # flow needs run_block from this module
-
-    RUNNERS.update(FLOW)
-
-
-_add_flow_control()

@@ -1,4 +1,6 @@
-"""Flow control: IF/ELSE (legacy and block), FOR, WHILE, DO/WHILE, QUIT, CONTINUE, TRY/CATCH, THROW, XECUTE.
+"""Running a block of commands (``run_block``, the dispatcher) and the commands that run blocks of their own.
+
+Flow control: IF/ELSE (legacy and block), FOR, WHILE, DO/WHILE, QUIT, CONTINUE, TRY/CATCH, THROW, XECUTE.
 
 What leaves what (docs/simulator-objectscript.md §2, §3): QUIT leaves the innermost loop,
 TRY block or CATCH block, else the line; an IF block is transparent to it. CONTINUE starts the innermost
@@ -9,18 +11,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Dict, List
 
+from .classes.exception import exception_object, thrown_error
 from .command_parser import Cmd, compile_input
-from .command_runner import run_block
+from .commands import SIMPLE_COMMANDS
 from .errors import ContinueSignal, ObjectScriptError, QuitSignal, ReturnSignal
 from .events import TICK, Run
-from .exceptions import exception_object, thrown_error
 from .objects import Oref
+from .process_commands import PROCESS_COMMANDS
 from .values import DECIMAL_CONTEXT, to_num, to_str, truth
 
 if TYPE_CHECKING:
     from .session import Session
 
 _TICK_EVERY = 1000  # loop iterations between TICK events, so a busy loop stays interruptible
+
+
+def run_block(s: Session, cmds: List[Cmd]) -> Run:
+    """Run commands in order, skipping those whose postconditional is false."""
+    for cmd in cmds:
+        try:
+            if cmd.cond is not None and not truth(cmd.cond.eval(s)):
+                continue
+            yield from RUNNERS[cmd.name](s, cmd)
+        except ObjectScriptError as error:
+            if error.position is None:  # the innermost command that failed (an error report may echo it)
+                error.source, error.position = cmd.source, cmd.at
+            raise
+        if s.side_output:  # output written by a method call (DisplayError, Compile)
+            out = s.emit("")
+            if out:
+                yield out
 
 
 # -- conditions --
@@ -186,8 +206,11 @@ def _xecute(s: Session, cmd: Cmd) -> Run:
 _MAX_XECUTE_DEPTH = 100  # a string that xecutes itself ends in <FRAMESTACK>, as IRIS's frame stack does
 
 
-RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {
+FLOW_COMMANDS: Dict[str, Callable[[Session, Cmd], Run]] = {
     "IF": _if, "ELSE": _else, "IFBLOCK": _if_block, "FOR": _for, "WHILE": _while, "DOWHILE": _do_while,
     "QUIT": _quit, "RETURN": _return, "CONTINUE": _continue, "TRY": _try, "THROW": _throw,
     "XECUTE": _xecute,
 }  # fmt: skip
+
+#: Every command by its canonical name: what ``run_block`` dispatches on.
+RUNNERS: Dict[str, Callable[[Session, Cmd], Run]] = {**SIMPLE_COMMANDS, **PROCESS_COMMANDS, **FLOW_COMMANDS}
