@@ -28,7 +28,8 @@ EXAMPLES: Dict[str, Tuple[str, List[str], List[str]]] = {
                          ["do ^MYREPORT.1", "d ^MYREPORT.Evil", "do ^MYREPORTX", "do ^MYREPORT(1)",
                           "do ^MYREPORT:1", "do ^MYREPORT,^OTHER", "do ^MYREPORT  write 1",
                           "do TAG^MYREPORT"]),
-    # README's example until the lead replaces it (issue 21): it also admits other routines
+    # docs/security.md's example (was the README's) until the lead replaces it (issue 21): it also admits
+    # other routines
     r"^DO \^MYREPORT\b": ("allow", ["do ^MYREPORT"], ["do ^MYREPORT.1", "d ^MYREPORT.Evil"]),
     r"^ZNSPACE\b": ("deny", ["write 1", 'write "zn"'],
                     ['zn "%SYS"', 'set $namespace="%SYS"', 'w $zu(5,"%SYS")']),
@@ -88,8 +89,9 @@ def test_the_documentation_has_policy_examples_and_each_is_listed_here():
     assert not missing, f"policy examples with no admits/refuses entry in EXAMPLES: {missing}"
 
 
-def test_the_readme_examples_are_found():
-    patterns = {p for p, where in FOUND if where.startswith("README")}
+def test_the_security_guide_examples_are_found():
+    """The policy section moved from the README to docs/security.md §3 (issue 15)."""
+    patterns = {p for p, where in FOUND if where.startswith("security.md")}
     assert r"^(ZNSPACE|HALT)\b" in patterns and r"^WRITE\b" in patterns
 
 
