@@ -16,9 +16,9 @@ import json  # noqa: E402
 import time  # noqa: E402
 from typing import Any, Dict, Optional, Tuple  # noqa: E402
 
+import iris  # noqa: E402
 from intersystems_pyprod import BusinessService, IRISLog, IRISParameter, IRISProperty, Status  # noqa: E402
 
-import iris  # noqa: E402
 from adapters.http_signing import MIN_SECRET_CHARS, secret_problem  # noqa: E402
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402

@@ -55,7 +55,7 @@ def main() -> int:
         counts["allowed by the policy"] += 1
         if language_forms.reached_a_denied_capability("\r\n".join(lines)):
             if language_forms.known_hole(command) and not args.all:
-                counts["known holes (test_policy_fuzz_findings.py)"] += 1
+                counts["known holes (test_fuzz_findings.py)"] += 1
                 continue
             counts["FINDINGS: allowed and reached"] += 1
             key = tuple(normalize(command))
