@@ -46,6 +46,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import requests
 
+from . import errors
 from .attribution import TAIL_CHARS, CommandRun, Step
 from .contract import CLIENT_STATUSES, ConnectOptions
 from .errors import (
@@ -142,7 +143,7 @@ class CommandResult:
         return self.status == "ok"
 
 
-class _ClosedBeforeInit(Exception):
+class _ClosedBeforeInit(errors.InternalSignal):
     """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie)."""
 
 

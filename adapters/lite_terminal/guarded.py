@@ -25,6 +25,8 @@ from typing import Optional
 
 from websocket import WebSocketConnectionClosedException
 
+from . import errors
+
 __all__ = ["GuardedSocket", "DeadlineExpired", "BudgetExceeded"]
 
 _READ_SIZE = 262144
@@ -35,11 +37,11 @@ _POLLIN = getattr(select, "POLLIN", 1)
 _POLLOUT = getattr(select, "POLLOUT", 4)
 
 
-class DeadlineExpired(Exception):
+class DeadlineExpired(errors.InternalSignal):
     """The current call's deadline passed (or, when reading ahead without waiting, nothing was there)."""
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(errors.InternalSignal):
     """More bytes arrived for one message than the cap allows."""
 
 

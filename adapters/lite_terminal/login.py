@@ -37,6 +37,7 @@ import requests.auth
 import requests.cookies
 import urllib3
 
+from . import errors
 from .errors import (
     AuthError,
     ConnectError,
@@ -429,7 +430,7 @@ def _caused_by(exc: BaseException, kind: type) -> bool:
     return False
 
 
-class _Refused(Exception):
+class _Refused(errors.InternalSignal):
     """Carries the error for a 3xx answer out of the response hook (see _refuse_redirects)."""
 
     def __init__(self, failure: TerminalError) -> None:
