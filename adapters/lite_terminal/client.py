@@ -415,12 +415,12 @@ class LiteTerminal:
                     if isinstance(event, Initialized):
                         transport.send(proto.config(), deadline)
                     elif isinstance(event, Fatal):
-                        wanted = self.initial_namespace.upper()
-                        text = event.text
-                        if configuring and ("namespace" in text.lower() or wanted in text.upper()):
+                        # a fact, not the error's words: the config frame names only the namespace, and
+                        # before the first prompt no command has been sent (so never "lost")
+                        if configuring:
                             raise NamespaceError(f"the server refused the terminal configuration for "
                                                  f"namespace {self.initial_namespace!r}: {event.text}")
-                        raise RemoteError(f"the server reported an error during the handshake: {event.text}")
+                        raise ConnectError(f"the server reported an error during the handshake: {event.text}")
                     elif isinstance(event, Ready):
                         return event.banner_output
         except (ConnectError, NamespaceError, RemoteError, ProtocolError):
