@@ -201,7 +201,7 @@ class OfflineIRIS:
     @property
     def lookup_tables(self) -> Any:
         """``^Ens.LookupTable``: ``set(table, key, value)``, ``get``, ``remove``, ``clear``
-        (docs/offline-runtime.md §25)."""
+        (docs/offline-runtime.md §27)."""
         return self.ns.lookup_tables
 
     # -- production ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ Message flow (every hop shows in the Visual Trace)::
                                                                           (fleet requests, once allowed)
 
 Every service sends every request, fleet requests included, to its Target, the Terminal Process: the one
-place the policy is decided, with that process's settings, whatever the route (docs/security.md §1).
+place the policy is decided, with that process's settings, whatever the route (docs/security.md §10).
 
 Component rules from docs/pyprod-runtime.md §7 kept here: module-mode loading, ``iris_package_name`` literal
 first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (docs/pyprod-runtime.md §7.5),
@@ -386,10 +386,10 @@ class TerminalCommandProcess(BusinessProcess):
     of those namespaces; any other target or namespace, and any command the policy refuses, gets a
     ``denied`` response and an Event Log warning, and never reaches a server. A fleet request
     (FleetCommandRequest) passes the same checks with the same settings, each of its Targets as a target,
-    before it goes on to FleetTarget; so no service can reach the fleet past this process (docs/security.md
-    §1). The policy (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS
-    user. It only guards requests that pass through this process: a host of your own sending straight to an
-    operation or the fleet process bypasses it.
+    before it goes on to FleetTarget; so no service can reach the fleet past this process
+    (docs/security.md §10). The policy (``productions.policy``) is defence in depth; the real control is a
+    least-privilege IRIS user. It only guards requests that pass through this process: a host of your own
+    sending straight to an operation or the fleet process bypasses it.
     """
 
     Target = IRISProperty(
@@ -722,8 +722,8 @@ def _is_iris_object(value: Any) -> bool:
 
 
 class TerminalProduction(Production):
-    """A working default: three services, the policy process, the fleet process and two operations
-    (localhost:52773 and localhost:52774)."""
+    """A working default: four services (Terminal HTTP Service disabled), the policy process, the fleet
+    process and two operations (localhost:52773 and localhost:52774)."""
 
     description = (
         "Runs ObjectScript commands on IRIS through the Lite Terminal WebSocket. Create the credentials "

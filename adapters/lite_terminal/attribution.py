@@ -12,6 +12,7 @@ import enum
 from collections import deque
 from typing import Deque, Iterator, List, Optional, Sequence, Tuple
 
+from .httpguard import seconds_text
 from .output import INTERRUPT_MARK, find_error
 from .protocol import (
     CommandDone,
@@ -168,11 +169,11 @@ class CommandRun:
                                                      "were answered with an empty line")
         return note
 
-    def verdict(self, raw: str, within: str) -> Tuple[str, str]:
+    def verdict(self, raw: str, limit: Optional[float]) -> Tuple[str, str]:
         """(status, error) of a command whose prompt came, from the facts: timed out, READ without input,
         IRIS's error mark in the output (docs/protocol.md §8)."""
         if self.timed_out:
-            return "timeout", f"no prompt within {within} s; the command was interrupted"
+            return "timeout", f"no prompt within {seconds_text(limit)} s; the command was interrupted"
         if self.input_missing:
             return "error", ("the command asked for input (READ) but no input_lines were left; "
                              "it was interrupted")

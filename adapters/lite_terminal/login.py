@@ -86,7 +86,7 @@ class SecretHeaderFilter(logging.Filter):
 
 def _guard_loggers() -> None:
     for name in GUARDED_LOGGERS:
-        logger = logging.getLogger(name)
+        logger = logging.root.manager.getLogger(name)  # only a filter is added; this package logs to its own
         if not any(isinstance(existing, SecretHeaderFilter) for existing in logger.filters):
             logger.addFilter(SecretHeaderFilter())
 
