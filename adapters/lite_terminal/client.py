@@ -42,7 +42,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Deque, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Deque, Iterator, List, Optional, Sequence, Tuple, Union
 
 import requests
 
@@ -182,12 +182,15 @@ def _text(name: str, value: object) -> str:
 
 class _Sink:
     """Collects a command's raw output: all of it, or the head and a short tail of ``limit`` characters,
-    dropping the middle as it arrives (so memory follows the limit, not the peer)."""
+    dropping the middle as it arrives (so memory follows the limit, not the peer). ``on_output`` sees every
+    chunk as it arrives, raw and whole, whatever the limit keeps."""
 
-    __slots__ = ("limit", "head", "head_room", "tail", "tail_len", "tail_limit", "dropped", "window")
+    __slots__ = ("limit", "head", "head_room", "tail", "tail_len", "tail_limit", "dropped", "window",
+                 "on_output")
 
-    def __init__(self, limit: Optional[int]) -> None:
+    def __init__(self, limit: Optional[int], on_output: Optional[Callable[[str], None]] = None) -> None:
         self.limit = limit
+        self.on_output = on_output
         self.head: List[str] = []
         self.tail: Deque[str] = deque()
         self.tail_len = 0
@@ -197,6 +200,8 @@ class _Sink:
         self.window = ""  # the last CHECK_CHARS raw characters, kept for the error check whatever the limit
 
     def add(self, text: str) -> None:
+        if self.on_output is not None:
+            self.on_output(text)
         if self.limit is None:
             self.head.append(text)
             return
@@ -593,13 +598,16 @@ class LiteTerminal:
         timeout: Optional[float] = None,
         input_lines: Sequence[str] = (),
         max_output_chars: Optional[int] = None,
+        on_output: Optional[Callable[[str], None]] = None,
     ) -> CommandResult:
         """Run one command (or a multi-line block) and return its result.
 
         ``namespace`` switches first with ``zn`` (if that fails the command is not run); ``timeout``
         overrides ``response_timeout`` (None: that default; negative: no limit); each READ gets the next
         of ``input_lines``; ``max_output_chars`` keeps the head and a tail of at most that many
-        characters (``output_dropped`` counts the rest). Bad arguments raise InvalidArgument before
+        characters (``output_dropped`` counts the rest); ``on_output`` is called with each raw chunk of the
+        command's output as it arrives (ANSI kept; not for the ``zn`` of ``namespace``), in the calling
+        thread. Bad arguments raise InvalidArgument before
         anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
         """
         _text("command", command)
@@ -636,13 +644,14 @@ class LiteTerminal:
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
-            return self._run(command, wire, limit, lines, max_output_chars, warning)
+            return self._run(command, wire, limit, lines, max_output_chars, warning, on_output)
 
     def _run(self, command: str, wire: str, limit: Optional[float], input_lines: Sequence[str],
-             max_chars: Optional[int], warning: str) -> CommandResult:
+             max_chars: Optional[int], warning: str,
+             on_output: Optional[Callable[[str], None]] = None) -> CommandResult:
         transport, proto = self._transport, self._proto
         assert transport is not None and proto is not None
-        sink = _Sink(max_chars)
+        sink = _Sink(max_chars, on_output)
         lines: Iterator[str] = iter(input_lines)
         run = _Run()
         start = time.monotonic()
