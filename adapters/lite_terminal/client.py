@@ -94,6 +94,7 @@ HOLD_FACTOR, HOLD_MIN = 4.0, 1.0  # early frames with nothing after them are tak
 RTT_WAIT = 0.5  # how long connect / a resynchronisation waits for the pongs of its round-trip pings
 RTT_PINGS = 2
 RTT_FLOOR_MIN = 0.02  # below 20 ms, scheduling noise (GIL, a busy host) can be as large as the round trip
+STOP_POLL = 0.1  # with a ``stop`` event, how often a running command looks at it (seconds)
 
 _TIMEOUT, _CLOSED = Signal.TIMEOUT, Signal.CLOSED
 
@@ -242,9 +243,14 @@ class _Sink:
 class _Run:
     """Mutable state of one running command."""
 
-    __slots__ = ("timed_out", "input_missing", "grace_deadline", "set_aside", "held", "taken")
+    __slots__ = ("timed_out", "input_missing", "grace_deadline", "set_aside", "held", "taken", "on_read",
+                 "stop", "stopped")
 
-    def __init__(self) -> None:
+    def __init__(self, on_read: Optional[Callable[[], Optional[str]]] = None,
+                 stop: Optional[threading.Event] = None) -> None:
+        self.on_read = on_read  # asked for a READ answer once input_lines are used up
+        self.stop = stop  # set by the caller (e.g. on Ctrl-C): interrupt the command
+        self.stopped = False  # the interrupt for ``stop`` was sent
         self.timed_out = False
         self.input_missing = False
         self.grace_deadline: Optional[float] = None
@@ -599,6 +605,8 @@ class LiteTerminal:
         input_lines: Sequence[str] = (),
         max_output_chars: Optional[int] = None,
         on_output: Optional[Callable[[str], None]] = None,
+        on_read: Optional[Callable[[], Optional[str]]] = None,
+        stop: Optional[threading.Event] = None,
     ) -> CommandResult:
         """Run one command (or a multi-line block) and return its result.
 
@@ -607,7 +615,10 @@ class LiteTerminal:
         of ``input_lines``; ``max_output_chars`` keeps the head and a tail of at most that many
         characters (``output_dropped`` counts the rest); ``on_output`` is called with each raw chunk of the
         command's output as it arrives (ANSI kept; not for the ``zn`` of ``namespace``), in the calling
-        thread. Bad arguments raise InvalidArgument before
+        thread; ``on_read`` answers a READ once ``input_lines`` are used up (None, or a text that is not
+        one line, interrupts it); setting ``stop`` (from any thread or a signal handler) interrupts the
+        command as its timeout would, and it ends as the server says (``interrupted`` after
+        ``<INTERRUPT>``), the session kept. Bad arguments raise InvalidArgument before
         anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
         """
         _text("command", command)
@@ -644,16 +655,17 @@ class LiteTerminal:
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
-            return self._run(command, wire, limit, lines, max_output_chars, warning, on_output)
+            return self._run(command, wire, limit, lines, max_output_chars, warning, on_output,
+                             _Run(on_read, stop))
 
     def _run(self, command: str, wire: str, limit: Optional[float], input_lines: Sequence[str],
              max_chars: Optional[int], warning: str,
-             on_output: Optional[Callable[[str], None]] = None) -> CommandResult:
+             on_output: Optional[Callable[[str], None]] = None, run: Optional[_Run] = None) -> CommandResult:
         transport, proto = self._transport, self._proto
         assert transport is not None and proto is not None
         sink = _Sink(max_chars, on_output)
         lines: Iterator[str] = iter(input_lines)
-        run = _Run()
+        run = run or _Run()
         start = time.monotonic()
         deadline = None if limit is None else start + limit
         rtt = transport.rtt
@@ -688,6 +700,15 @@ class LiteTerminal:
             wait_until = run.grace_deadline if run.grace_deadline is not None else deadline
             if run.held and (wait_until is None or hold_until < wait_until):
                 wait_until = hold_until
+            if run.stop is not None and not (run.stopped or run.timed_out):
+                if run.stop.is_set():
+                    if not self._stop(transport, proto, run):
+                        return result("interrupted", "stopped; the interrupt could not be sent, so the "
+                                      "session was closed", drop=True)
+                    continue
+                poll = time.monotonic() + STOP_POLL
+                if wait_until is None or poll < wait_until:
+                    wait_until = poll
             try:
                 message = transport.recv(deadline=wait_until)
             except RemoteProtocolError as exc:
@@ -712,6 +733,9 @@ class LiteTerminal:
                         return result("timeout", f"no prompt within {limit} s and the interrupt could not be "
                                       "sent; the session was closed", drop=True)
                     continue
+                if run.grace_deadline is not None and now >= run.grace_deadline and run.stopped:
+                    return result("interrupted", "stopped; the interrupt did not bring the prompt back "
+                                  f"within {self.grace:g} s, so the session was closed", drop=True)
                 if run.grace_deadline is not None and now >= run.grace_deadline:
                     return result("timeout", f"no prompt within {limit} s; the interrupt did not bring the "
                                   "prompt back within {:g} s, so the session was closed".format(self.grace),
@@ -725,6 +749,9 @@ class LiteTerminal:
                                   f"interrupt (close code {code})", drop=True)
                 if self._closed:
                     return result("lost", f"{LOST_TEXT} (close() was called during the command)")
+                if run.stopped:
+                    return result("interrupted", f"stopped; the connection closed after the interrupt (close "
+                                  f"code {code})", drop=True)
                 return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
             if now < floor:  # sent before the server could have seen this command: an earlier one's
                 run.held.append(message)
@@ -774,14 +801,29 @@ class LiteTerminal:
                      run: _Run) -> bool:
         """Next input line; when none is left (or after a timeout) interrupt, and answer "" from then on."""
         limit = time.monotonic() + self.grace
-        if run.timed_out or run.input_missing:
+        if run.timed_out or run.input_missing or run.stopped:
             return self._send_quietly(transport, lambda: proto.answer_read(""), limit)
         line = next(lines, None)
+        if line is None and run.on_read is not None:
+            line = run.on_read()
+            if line is not None and (not isinstance(line, str) or one_line_problem(line)
+                                     or _unencodable(line)):
+                line = None  # not one line: interrupted, never sent
+            limit = time.monotonic() + self.grace  # the answer may have taken a person a while
+        if line is None and run.stop is not None and run.stop.is_set():
+            return self._stop(transport, proto, run)
         if line is None:
             run.input_missing = True
             log.debug("READ with no input left: interrupting")
             return self._send_quietly(transport, proto.interrupt, limit)
         return self._send_quietly(transport, lambda: proto.answer_read(line), limit)
+
+    def _stop(self, transport: WebSocketTransport, proto: TerminalProtocol, run: _Run) -> bool:
+        """The caller set ``stop``: interrupt once, and wait for the prompt at most the grace."""
+        run.stopped = True
+        run.grace_deadline = time.monotonic() + self.grace
+        self._doubt = "the previous command was interrupted (stop)"
+        return self._send_quietly(transport, proto.interrupt, run.grace_deadline)
 
     @staticmethod
     def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
@@ -805,6 +847,14 @@ class LiteTerminal:
         if INTERRUPT_MARK in raw:
             return "interrupted", error
         return "error", error
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _join(*notes: str) -> str:
