@@ -156,23 +156,25 @@ class Interactive:
         return command if command.strip() else None
 
     def ask(self) -> Optional[str]:
-        """A READ: the person types the line (the READ's prompt text is already on the screen)."""
+        """A READ: the person types the line (the READ's prompt text is already on the screen). Ctrl-C or
+        Ctrl-D there, or a Ctrl-C that came just before, interrupts the command (None)."""
         self.stream.flush_partial()
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        previous = signal.getsignal(signal.SIGINT)
         try:
-            while True:
-                try:
-                    line = self.read_line("")
-                except (KeyboardInterrupt, EOFError):
-                    self.stop.set()
-                    self._write("\n")
-                    return None
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C now ends the input() below
+            while not self.stop.is_set():
+                line = self.read_line("")
                 problem = one_line_problem(line)
                 if not problem:
                     self.stream.at_line_start = True  # the terminal echoed the Enter
                     return line
                 self.err.write(f"that line cannot be sent: {escape_controls(problem)}; type it again\n")
                 self.err.flush()
+            return None
+        except (KeyboardInterrupt, EOFError):
+            self.stop.set()
+            self._write("\n")
+            return None
         finally:
             signal.signal(signal.SIGINT, previous)
 
