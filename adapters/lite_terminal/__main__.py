@@ -52,6 +52,7 @@ from .memory import open_terminal
 from .outdir import prepare, write_server
 from .render import (
     OutputStream,
+    ctrl_c_after_writing,
     group_block,
     is_terminal,
     render,
@@ -394,6 +395,8 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]]
         stems = prepare(args.output_dir, [t.name for t in targets]) if args.output_dir else None
         if bound_ctrl_c:
             end_within_bound_after_ctrl_c()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, ctrl_c_after_writing)
         settings = Settings(timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
                             connect_timeout=args.connect_timeout, input_lines=tuple(args.input),
                             expect=args.expect, max_output_chars=args.max_output_chars or None)

@@ -15,16 +15,17 @@ text can start a line of its own (a forged status line or group header).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
-from typing import Callable, Dict, List, Optional, TextIO
+from typing import Callable, Dict, Iterator, List, Optional, TextIO
 
 from .lines import escape_controls
 from .output import ERROR_MARK, strip_ansi
 
-__all__ = ["OutputStream", "words", "status_line", "group_block", "result_fields", "use_color",
-           "is_terminal", "visible"]
+__all__ = ["OutputStream", "ctrl_c_after_writing", "words", "status_line", "group_block", "result_fields",
+           "use_color", "is_terminal", "visible"]
 
 #: SGR ("Select Graphic Rendition": colours, bold) sequences, the only escapes kept with --color.
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
@@ -128,7 +129,7 @@ class OutputStream:
         self.text: List[str] = []  # everything shown, without colours or prefixes (for --output-dir)
 
     def feed(self, chunk: str) -> None:
-        with self.lock:
+        with _whole(), self.lock:
             self.pending += chunk
             if not self.started:
                 if self.pending in ("", "\r"):
@@ -140,7 +141,7 @@ class OutputStream:
 
     def finish(self) -> None:
         """The command ended: write what is held and end the line."""
-        with self.lock:
+        with _whole(), self.lock:
             self.started = True
             self._drain(final=True)
             if not self.at_line_start:
@@ -149,7 +150,7 @@ class OutputStream:
 
     def flush_partial(self) -> None:
         """Write an unfinished line now (a READ is waiting for its answer after it)."""
-        with self.lock:
+        with _whole(), self.lock:
             self._drain(final=True)
 
     def _drain(self, final: bool) -> None:
@@ -178,6 +179,9 @@ class OutputStream:
             room = self.limit - self.shown
             if room <= 0:
                 self.not_shown += plain
+                if ended and not self.at_line_start:  # the cut line still ends
+                    self._write("\n")
+                    self.at_line_start = True
                 return
             if plain > room:
                 shown = strip_ansi(shown)[:room]
@@ -188,6 +192,38 @@ class OutputStream:
         head = self.prefix if self.at_line_start and self.prefix else ""
         self._write(head + shown + ("\n" if ended else ""))
         self.at_line_start = ended
+
+
+class _CtrlC:
+    """Ctrl-C in the main thread while it writes output (see :func:`_whole`)."""
+
+    depth = 0
+    pending = False
+
+
+def ctrl_c_after_writing(signum: int, frame: object) -> None:
+    """A SIGINT handler: KeyboardInterrupt as usual, but never in the middle of writing output (a line
+    written and not yet forgotten would be written again when the program writes what it holds)."""
+    if _CtrlC.depth:
+        _CtrlC.pending = True
+        return
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _whole() -> Iterator[None]:
+    """A block of writing that Ctrl-C (with :func:`ctrl_c_after_writing`) does not cut in two."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are handled in the main thread only
+        return
+    _CtrlC.depth += 1
+    try:
+        yield
+    finally:
+        _CtrlC.depth -= 1
+        if not _CtrlC.depth and _CtrlC.pending:
+            _CtrlC.pending = False
+            raise KeyboardInterrupt
 
 
 def group_block(names: str, status: str, body: str) -> str:
