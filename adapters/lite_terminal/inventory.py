@@ -293,8 +293,8 @@ def _value(key: str, value: str, position: int) -> str:
         raise _Problem("prefix is not a web path prefix such as /iris")
     elif name == "password_env" and not _ENV_NAME.fullmatch(value):
         raise _Problem("password_env is the name of an environment variable (letters, digits, '_')")
-    elif name == "host":
-        _address(value)
+    elif name == "host" and _address(value)[1] is not None:
+        raise _Problem("host is an address without a port; give the port with port=")
     return value
 
 
