@@ -124,6 +124,7 @@ class OutputStream:
         self.pending = ""  # not yet written: a possible CR LF, an unfinished line that may be an error
         self.started = False  # the first chunk's leading CR LF is dropped (docs/protocol.md §8)
         self.at_line_start = True
+        self.blanks = 0  # empty lines held (see _line)
         self.shown = 0
         self.not_shown = 0
         self.text: List[str] = []  # everything shown, without colours or prefixes (for --output-dir)
@@ -144,6 +145,9 @@ class OutputStream:
         with _whole(), self.lock:
             self.started = True
             self._drain(final=True)
+            while self.blanks:  # empty lines at the end that no error report followed: output after all
+                self.blanks -= 1
+                self._emit("", True)
             if not self.at_line_start:
                 self._emit("", True)
             self.started = False
@@ -168,8 +172,16 @@ class OutputStream:
         self.pending = rest
 
     def _line(self, line: str, ended: bool) -> None:
-        if self.drop_errors and ERROR_MARK in line:
-            return
+        if self.drop_errors:
+            if ERROR_MARK in line:
+                self.blanks = max(0, self.blanks - 1)  # IRIS starts its error report on a fresh line
+                return
+            if ended and not line and self.at_line_start:
+                self.blanks += 1  # held: it may be that fresh line
+                return
+            while self.blanks:
+                self.blanks -= 1
+                self._emit("", True)
         self._emit(line, ended)
 
     def _emit(self, line: str, ended: bool) -> None:
