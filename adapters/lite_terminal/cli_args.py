@@ -47,16 +47,20 @@ PROG = "python -m adapters.lite_terminal"
 
 EPILOG = f"""\
 examples:
-  {PROG} --host iris1 'write $zv'                 one command, output as it arrives
-  {PROG} --host iris1                             interactive: USER> prompt, history, Ctrl-C
-  {PROG} --json --file check.cos                  one JSON object per command
-  echo 'read x write x' | {PROG} --input yes -    answer a READ
-  {PROG} --inventory fleet.ini --limit 'web:!iris3' 'write $zv'
-                                                  a fleet: each line "host: output" as it arrives
-  {PROG} --inventory fleet.ini --group 'write $zv'
-                                                  the same, hosts with equal output listed once
-  {PROG} --inventory fleet.ini --output-dir out 'do ^CHECK'
-                                                  also out/<host>.out and out/<host>.json per host
+  one command, its output as it arrives:
+    {PROG} --host iris1 'write $zv'
+  interactive (on a terminal): USER> prompt, line editing, history, Ctrl-C interrupts:
+    {PROG} --host iris1
+  one JSON object per command; a READ answered; a command from a file:
+    {PROG} --json --file check.cos
+    echo 'read x write x' | {PROG} --input yes -
+  a fleet from an inventory: "<server>: <line>" as each line arrives; then grouped (dshbak -c):
+    {PROG} --inventory fleet.ini --limit 'web:!iris3' 'write $zv'
+    {PROG} --inventory fleet.ini --group 'write $zv'
+  each server's output and results also in out/<server>.out and out/<server>.json:
+    {PROG} --inventory fleet.ini --output-dir out 'do ^CHECK'
+  colours kept even in a pipe:
+    {PROG} --host iris1 --color=always 'write nope' | less -R
 
 interactive mode (no COMMAND, no --file, stdin a terminal):
   The prompt is the server's namespace (USER>, %SYS> after zn "%SYS"). Line editing and history

@@ -98,3 +98,15 @@ def test_a_server_error_text_cannot_imitate_a_group_block(sim, make_sim):
     rules = [n for n, line in enumerate(lines) if line == "-" * 16]
     assert rules == [0, 2]  # one block: output lines are indented, so none is a rule or a title
     assert all(line.startswith("  ") for line in lines[3:])
+
+
+def test_help_shows_each_feature_with_an_example():
+    done = run("--help")
+    assert done.returncode == 0
+    examples = done.stdout.split("examples:", 1)[1].split("interactive mode", 1)[0]
+    for feature in ("--host iris1\n", "--json", "--input", "--inventory", "--limit", "--group",
+                    "--output-dir", "--color=always"):
+        assert feature in examples, feature
+    for section in ("interactive mode", "inventory (", "password_env", "[web:vars]", "[prod:children]",
+                    "exit status"):
+        assert section in done.stdout, section
