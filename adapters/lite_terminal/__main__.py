@@ -344,7 +344,7 @@ def run_interactive(args, target: Target, password: str, environ: Dict[str, str]
         return exit_code([verdict.status.value])
     color = use_color(args.color, sys.stdout, environ)
     try:
-        version = f", IRIS {term.server_version}" if term.server_version else ""
+        version = f", {escape_controls(term.server_version)}" if term.server_version else ""
         sys.stderr.write(f"Connected to {escape_controls(target.name)} as {escape_controls(target.user)}"
                          f"{version}. Ctrl-C interrupts a command; Ctrl-D or halt ends the session.\n")
         if term.banner:

@@ -166,7 +166,8 @@ class Interactive:
                 line = self.read_line("")
                 problem = one_line_problem(line)
                 if not problem:
-                    self.stream.at_line_start = True  # the terminal echoed the Enter
+                    self.stream.at_line_start = True  # the terminal echoed the Enter:
+                    self.stream.after_answer = True  # IRIS's own new line after a READ is not shown again
                     return line
                 self.err.write(f"that line cannot be sent: {escape_controls(problem)}; type it again\n")
                 self.err.flush()

@@ -125,6 +125,7 @@ class OutputStream:
         self.started = False  # the first chunk's leading CR LF is dropped (docs/protocol.md §8)
         self.at_line_start = True
         self.blanks = 0  # empty lines held (see _line)
+        self.after_answer = False  # set after a READ answer typed on this terminal (see feed)
         self.shown = 0
         self.not_shown = 0
         self.text: List[str] = []  # everything shown, without colours or prefixes (for --output-dir)
@@ -132,6 +133,12 @@ class OutputStream:
     def feed(self, chunk: str) -> None:
         with _whole(), self.lock:
             self.pending += chunk
+            if self.after_answer:  # the person's Enter already started the line IRIS starts now
+                if self.pending in ("", "\r"):
+                    return
+                self.after_answer = False
+                if self.pending.startswith("\r\n"):
+                    self.pending = self.pending[2:]
             if not self.started:
                 if self.pending in ("", "\r"):
                     return

@@ -93,7 +93,7 @@ def test_a_read_asks_the_person_and_is_not_kept_in_the_history(shell, history_fi
     child.sendline('read "Name? ",n write !,"Hi ",n')
     child.expect_exact("Name? ")
     child.sendline("s3cret-answer")
-    child.expect_exact("Hi s3cret-answer")
+    child.expect_exact("s3cret-answer\r\nHi s3cret-answer")  # the Enter was the new line: no blank one
     child.expect_exact(PROMPT)
     child.sendline("halt")
     child.expect(pexpect.EOF)
