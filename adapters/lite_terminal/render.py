@@ -180,8 +180,14 @@ class OutputStream:
 
     def _line(self, line: str, ended: bool) -> None:
         if self.drop_errors:
-            if ERROR_MARK in line:
-                self.blanks = max(0, self.blanks - 1)  # IRIS starts its error report on a fresh line
+            mark = line.find(ERROR_MARK)
+            if mark >= 0:  # IRIS's error report, from its mark on: on stderr instead
+                if line[:mark]:
+                    self._line(line[:mark], False)  # output before it on the same line stays
+                else:
+                    self.blanks = max(0, self.blanks - 1)  # IRIS starts its report on a fresh line
+                if ended and not self.at_line_start:
+                    self._emit("", True)
                 return
             if ended and not line and self.at_line_start:
                 self.blanks += 1  # held: it may be that fresh line
