@@ -111,11 +111,11 @@ def run_target(target: Target, password: str, commands: Sequence[str], settings:
 def _run_one(term: object, command: str, target: Target, settings: Settings,
              stream: Optional[OutputStream]) -> Outcome:
     began = time.monotonic()
+    hooks = {} if stream is None else {"on_output": stream.feed}  # a Terminal without hooks still works
     try:
         result = term.execute(command, timeout=settings.timeout,  # type: ignore[attr-defined]
                               input_lines=list(settings.input_lines),
-                              max_output_chars=settings.max_output_chars,
-                              on_output=None if stream is None else stream.feed)
+                              max_output_chars=settings.max_output_chars, **hooks)
     except errors.TerminalError as exc:
         verdict = classify(exc)
         error = explain(exc, target, settings) or verdict.error

@@ -62,3 +62,4 @@ def test_two_servers_that_would_share_a_file_are_refused_before_anything_runs(tm
     with pytest.raises(UsageError, match="would write the same file"):
         prepare(str(tmp_path / "out"), ["iris1:1972", "iris1_1972"])
     assert not (tmp_path / "out").exists()
+
