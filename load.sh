@@ -4,8 +4,9 @@
 #   ./load.sh [MODULE...]      load ours, then your MODULEs (e.g. mypkg.myhosts mypkg.myproduction), into IRIS
 #                              (needs IRISINSTALLDIR IRISUSERNAME IRISPASSWORD IRISNAMESPACE; docs/pyprod-runtime.md §1.2)
 #   ./load.sh --offline DIR [--iris-path PATH] [MODULE...]
-#                              write every generated .cls (productions included) to DIR, no IRIS needed; the classes
-#                              load the Python code from PATH on the IRIS host (default /opt/iris-lite-terminal)
+#                              write every generated class (productions included) to DIR as <full name>.cls, no IRIS
+#                              needed, all or nothing; the classes load the Python code from PATH on the IRIS host
+#                              (POSIX or Windows, default /opt/iris-lite-terminal); docs/install.md §3
 #   ./load.sh --simulator      the demo: run TerminalProduction on the offline runtime + Lite Terminal simulator
 #
 # Loading is in module mode from the repository root, messages, then adapters, then productions
@@ -16,16 +17,17 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 
 # Modules with pyprod classes, in load order. adapters/sessions.py, adapters/terminal_core.py,
-# adapters/schedule.py, productions/policy.py and productions/fleet_logic.py are plain Python: nothing to generate.
+# adapters/schedule.py, adapters/http_signing.py, productions/policy.py, productions/fleet_logic.py and
+# productions/http_gate.py are plain Python: nothing to generate.
 MODULES=(messages.terminal messages.fleet adapters.terminal_outbound adapters.inbound productions.fleet
-         productions.terminal)
+         productions.http_service productions.terminal)
 CLASSES=(
     LiteTerminal.TerminalCommandRequest LiteTerminal.TerminalCommandResponse
     LiteTerminal.FleetCommandRequest LiteTerminal.FleetCommandResponse LiteTerminal.TerminalFleetProcess
     LiteTerminal.TerminalOutboundAdapter LiteTerminal.ScheduledCommandAdapter
     LiteTerminal.TerminalCommandOperation LiteTerminal.TerminalCommandProcess
     LiteTerminal.TerminalCommandService LiteTerminal.ScheduledCommandService LiteTerminal.CommandFileService
-    LiteTerminal.TerminalProduction
+    LiteTerminal.TerminalProduction LiteTerminal.TerminalHTTPService
 )
 
 usage() {
@@ -55,56 +57,11 @@ die() {
 }
 
 run_offline() {
+    # All or nothing, portable, no IRIS involved: delivery/offline.py (docs/install.md §3).
     local out=$1 iris_path=$2
     shift 2
-    mkdir -p "$out"
-    out=$(cd "$out" && pwd)
     . ./tests/venv.sh
-    echo "generating classes offline (real pyprod loader, fake iris from offline_iris) into $out"
-    "$VENV_PY" - "$out" "$ROOT" "$iris_path" "${MODULES[@]}" "$@" <<'PY'
-"""Run the real pyprod loader with the offline runtime's fake `iris`; also write the production classes,
-which pyprod only ever sends to IRIS (docs/pyprod-runtime.md §1.1 --manual bug). The generated OnInit adds
-the checkout's folder to sys.path: that must be the folder on the IRIS host, not this machine's."""
-import os
-import sys
-
-sys.path.insert(0, os.getcwd())
-from offline_iris.iris_module import install  # noqa: E402
-
-out, root, iris_path, modules = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-ns = install()
-from intersystems_pyprod import _parser  # noqa: E402
-
-for module in modules:
-    print(f"loading {module}")
-    _parser.main(["-m", module, "-o", out])   # not --manual: hosts must be "compiled" for production checks
-written = set(os.listdir(out))
-for name, text in ns.loaded_texts:
-    short = name.rsplit(".", 1)[-1] + ".cls"
-    if short not in written:
-        with open(os.path.join(out, short), "w") as f:
-            f.write(text)
-        print(f"Generated {os.path.join(out, short)}")
-local_path = '"_add_to_sys_path","' + root + '"'
-for short in sorted(os.listdir(out)):
-    path = os.path.join(out, short)
-    with open(path) as f:
-        text = f.read()
-    if local_path in text:
-        with open(path, "w") as f:
-            f.write(text.replace(local_path, '"_add_to_sys_path","' + iris_path.replace('"', '""') + '"'))
-PY
-    local missing=()
-    for cls in "${CLASSES[@]}"; do
-        [ -f "$out/${cls#LiteTerminal.}.cls" ] || missing+=("$cls")
-    done
-    [ ${#missing[@]} -eq 0 ] || die "not generated: ${missing[*]}"
-    if grep -l -F "\"$ROOT\"" "$out"/*.cls >/dev/null 2>&1; then
-        die "a generated class still names this machine's $ROOT"
-    fi
-    echo "wrote $(ls "$out"/*.cls | wc -l | tr -d ' ') classes to $out"
-    echo "they load the Python code from $iris_path on the IRIS host: copy this checkout there"
-    echo "(with your modules), or regenerate with --iris-path"
+    "$VENV_PY" -m delivery.offline --iris-path="$iris_path" --root="$ROOT" -- "$out" "$@"
 }
 
 run_simulator() {
@@ -246,10 +203,6 @@ case "${1:-}" in
             iris_path=$2
             shift 2
         fi
-        case "$iris_path" in
-            /*) ;;
-            *) die "--iris-path must be an absolute path on the IRIS host, not '$iris_path'" ;;
-        esac
         check_module_names "$@"
         run_offline "$dir" "$iris_path" "$@" ;;
     --simulator)

@@ -47,7 +47,7 @@ class ScheduledCommandAdapter(InboundAdapter):
             {"Commands": self.Commands, "TimesOfDay": self.TimesOfDay,
              "CallInterval": getattr(host, "CallInterval", "")},
         )
-        IRISLog.Info(self._schedule.describe())
+        IRISLog.Info(escape_controls(self._schedule.describe()))
 
     def on_task(self):
         schedule = self._schedule

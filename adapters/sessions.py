@@ -17,11 +17,16 @@ Requests on the default session share neither namespace nor locals: each one nam
 request's or the operation's), so a namespace never carries over, and from its second request on the pool
 first runs ``reset_command`` (the adapter uses an argumentless ``kill``), so no request reads another's
 locals. That kill leaves process-private globals, $ZERROR, $ETRAP, locks and an open transaction in the
-server process (README "Sessions and namespaces"); ``stay_connected=0`` gives each request its own process.
+server process (docs/user-guide.md §4); ``stay_connected=0`` gives each request its own process.
 A named session is the one way to keep state between requests on purpose.
 
 A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the
 next message gets a fresh one. The pool never re-sends a command (a lost command may have run).
+
+Revocation (docs/security.md §3): with a ``credential_stamp`` the pool takes a fingerprint of the
+credentials a session logs in with and, before every later request on that kept session (default or named),
+takes it again. A deleted entry (the stamp raises) or a changed one (another fingerprint) closes the session
+and refuses the request with :class:`CredentialsRevoked` (a ``NotSent``: ``unreachable``), saying why.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from adapters.lite_terminal.contract import Status
 from adapters.lite_terminal.errors import NotSent
 
 DEFAULT = ""
@@ -44,11 +50,16 @@ class SessionResetError(NotSent):
     """The default session could not be reset (or could not enter the namespace) before the command."""
 
 
+class CredentialsRevoked(NotSent):
+    """The credentials entry a kept session logged in with was deleted or changed: the session is closed."""
+
+
 @dataclass
 class _Entry:
     terminal: Any
     last_used: float
     used: bool = False
+    stamp: str = ""  # fingerprint of the credentials the session logged in with ("" without a stamp)
 
 
 class SessionPool:
@@ -63,8 +74,10 @@ class SessionPool:
         session_idle_timeout: float = 300,
         reset_command: str = "",
         clock: Callable[[], float] = time.monotonic,
+        credential_stamp: Optional[Callable[[], str]] = None,
     ) -> None:
         self._factory = factory
+        self._stamp = credential_stamp
         self.reset_command = reset_command
         self.stay_connected = stay_connected
         self.max_sessions = max_sessions
@@ -103,6 +116,9 @@ class SessionPool:
         name = (session or "").strip()
         with self._lock:
             self.expire_idle()
+            kept = self._entries.get(name)
+            if kept is not None:
+                self._recheck(name, kept)  # a session opened now has just been stamped
             entry = self._entry_for(name)
             try:
                 if not getattr(entry.terminal, "connected", False):
@@ -118,7 +134,7 @@ class SessionPool:
                 self._drop(name)
                 raise
             entry.last_used = self._clock()
-            if getattr(result, "status", "") == "lost" or (name == DEFAULT and self.stay_connected == 0):
+            if getattr(result, "status", "") == Status.LOST or (name == DEFAULT and self.stay_connected == 0):
                 self._drop(name)
             return result
 
@@ -149,12 +165,27 @@ class SessionPool:
     def _reset(self, terminal: Any, namespace: Optional[str], timeout: Optional[float]) -> None:
         """Run the reset command (in the request's namespace); anything but ``ok`` refuses the request."""
         done = terminal.execute(self.reset_command, namespace=namespace, timeout=timeout, input_lines=())
-        if getattr(done, "status", "") != "ok":
+        if getattr(done, "status", "") != Status.OK:
             why = getattr(done, "error", "") or getattr(done, "status", "no result")
             raise SessionResetError(
                 f"the default session could not be prepared for the request ({self.reset_command!r} "
                 f"{'in ' + namespace if namespace else ''} ended {getattr(done, 'status', '?')}: {why})"
             )
+
+    def _recheck(self, name: str, entry: _Entry) -> None:
+        """Before a request on a kept session: is its credentials entry still there, and unchanged?"""
+        if self._stamp is None or not entry.stamp:
+            return
+        try:
+            current = self._stamp()
+            why = "" if current == entry.stamp else "changed (user or password)"
+        except Exception as exc:  # noqa: BLE001  deleted, or the store cannot be read: in doubt, close
+            why = f"can no longer be read ({exc})"
+        if why:
+            self._drop(name)
+            which = f"named session {name!r}" if name else "the default session"
+            raise CredentialsRevoked(
+                f"the credentials entry {which} logged in with {why}: {which} is closed")
 
     def _entry_for(self, name: str) -> _Entry:
         entry = self._entries.get(name)
@@ -163,12 +194,13 @@ class SessionPool:
         if name != DEFAULT:
             named = sum(1 for n in self._entries if n != DEFAULT)
             if named >= self.max_sessions:
+                # Never name the other sessions: a session name is the key to another caller's locals.
                 raise SessionLimitError(
                     f"cannot open named session {name!r}: all MaxSessions={self.max_sessions} named sessions "
-                    f"are in use ({', '.join(sorted(n for n in self._entries if n))}); "
-                    "wait for one to expire (SessionIdleTimeout) or raise MaxSessions"
+                    "are in use; wait for one to expire (SessionIdleTimeout) or raise MaxSessions"
                 )
-        entry = _Entry(self._factory(), self._clock())
+        stamp = self._stamp() if self._stamp is not None else ""  # a deleted entry opens nothing
+        entry = _Entry(self._factory(), self._clock(), stamp=stamp)
         self._entries[name] = entry
         return entry
 

@@ -52,6 +52,11 @@ class SettingsError(ValueError):
         super().__init__(settings_message(item, self.problems))
 
 
+def as_typed(value: Any) -> str:
+    """A value the user typed (a setting, a pattern), quoted as typed: see :func:`_show`."""
+    return _show(value)
+
+
 def settings_message(item: str, problems: Sequence[Problem]) -> str:
     """``Item 'X' was not started: setting A=... ...; fix. Also: setting B=...`` (one line)."""
     texts = [p.text() for p in problems]
@@ -59,7 +64,10 @@ def settings_message(item: str, problems: Sequence[Problem]) -> str:
 
 
 def _show(value: Any) -> str:
-    """A setting value as the user typed it, quoted, control characters escaped, long values cut."""
+    """A setting value as the user typed it, quoted, control characters escaped, long values cut.
+
+    Not Python's repr: a pattern typed ``^(HALT)\\b`` is shown ``'^(HALT)\\b'``, not with its backslash
+    doubled."""
     text = value if isinstance(value, str) else repr(value)
     text = text.encode("unicode_escape").decode("ascii") if any(ord(c) < 32 or ord(c) == 127 for c in text) \
         else text
@@ -359,3 +367,124 @@ def getattr_quiet(obj: Any, name: str) -> Any:
         return getattr(obj, name)
     except Exception:  # noqa: BLE001  an IRIS object raises its own error type for a missing property
         return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Production settings that name nothing (docs/settings.md §11)
+
+#: Settings every business host or adapter inherits from Ens (docs/settings.md §4, §2), offered as
+#: suggestions next to the names in the classes' SETTINGS parameters.
+INHERITED_HOST_SETTINGS = (
+    "Schedule", "LogTraceEvents", "ArchiveIO", "AlertOnError", "AlertGroups", "InactivityTimeout",
+    "BusinessPartner", "ThrottleDelay", "ReplyCodeActions", "RetryInterval", "FailureTimeout",
+    "AlertRetryGracePeriod", "QueueCountAlert", "QueueWaitAlert", "SendSuperSession",
+)
+INHERITED_ADAPTER_SETTINGS = ("Credentials", "CallInterval", "KeepaliveInterval")
+
+
+def setting_names(settings_parameter: str) -> List[str]:
+    """The names in a ``SETTINGS`` parameter (``Name:Category:control,...``; a ``-Name`` hides one)."""
+    names = []
+    for entry in str(settings_parameter or "").split(","):
+        name = entry.strip().split(":", 1)[0].strip()
+        if name and not name.startswith("-"):
+            names.append(name)
+    return names
+
+
+def unknown_setting_warnings(
+    item: str,
+    configured: Sequence[Tuple[str, str]],
+    exists: Callable[[str, str], bool],
+    candidates: Mapping[str, Sequence[str]],
+    classes: Mapping[str, str],
+) -> List[str]:
+    """One warning per ``(target, name)`` in ``configured`` that is no property of its target's class.
+
+    ``exists(target, name)`` says whether the class of ``target`` ("Host" or "Adapter") has that property;
+    ``candidates[target]`` are the names to suggest; ``classes[target]`` the class names, for the text.
+    A name that belongs to the other target says so; otherwise the nearest valid name is offered.
+    """
+    import difflib
+
+    out = []
+    for target, name in configured:
+        target = "Adapter" if str(target).lower() == "adapter" else "Host"
+        other = "Host" if target == "Adapter" else "Adapter"
+        if exists(target, name):
+            continue
+        where = f"the {target} ({classes.get(target) or 'no adapter class'})"
+        head = f"Item {item!r}: setting {name} on the {target} names no setting of {where}; it has no effect"
+        if classes.get(other) and exists(other, name):
+            out.append(f"{head}; did you mean {name} on the {other}?")
+            continue
+        pool = {}
+        for side in (target, other):
+            for cand in candidates.get(side, ()):
+                if not classes.get(side) or not exists(side, cand):
+                    continue
+                pool.setdefault(cand.lower(), (cand, side))
+        lowered = name.lower()
+        match = pool.get(lowered) or next(
+            (pool[c] for c in difflib.get_close_matches(lowered, list(pool), n=1, cutoff=0.6)), None)
+        if match:
+            out.append(f"{head}; did you mean {match[0]} on the {match[1]}?")
+        else:
+            out.append(f"{head}; the settings of each item are listed in docs/settings.md §12")
+    return out
+
+
+def report_unknown_settings(config_name: str, warn: Callable[[str], None],
+                            check: Optional[Callable[[str], List[str]]] = None) -> None:
+    """Warn once per production setting of this item that names nothing; never stops the item. When the
+    check itself fails, one warning says so (the settings were then not checked)."""
+    try:
+        texts = (check or check_item_settings)(config_name)
+    except Exception as exc:  # noqa: BLE001  any IRIS error: the item still starts
+        texts = [f"Item {config_name!r}: its production settings could not be checked for names that match "
+                 f"no setting ({type(exc).__name__}: {exc})"]
+    for text in texts:
+        warn(text)
+
+
+def check_item_settings(config_name: str) -> List[str]:
+    """Read this item's production settings from IRIS and return the warnings for those that name nothing.
+
+    Reads the running production's definition (``Ens.Director.GetActiveProductionName``,
+    ``Ens.Config.Production.%OpenId``, ``FindItemByConfigName``, ``Settings``) and the compiled classes
+    (``%Dictionary.CompiledProperty``/``CompiledParameter``). Needs ``iris``; not yet run on a real IRIS.
+    """
+    import iris
+
+    production = iris.cls("Ens.Director").GetActiveProductionName()
+    config = iris.cls("Ens.Config.Production")._OpenId(production) if production else None
+    if config is None or config == "":
+        return []
+    item = config.FindItemByConfigName(config_name, iris.ref(), 1)
+    if item is None or item == "":
+        return []
+    settings = item.Settings
+    configured = []
+    for index in range(1, int(settings.Count()) + 1):
+        setting = settings.GetAt(index)
+        configured.append((str(setting.Target or "Host"), str(setting.Name)))
+    if not configured:
+        return []
+    params = iris.cls("%Dictionary.CompiledParameter")
+    props = iris.cls("%Dictionary.CompiledProperty")
+    host_class = str(item.ClassName)
+    adapter = params._OpenId(f"{host_class}||ADAPTER")
+    adapter_class = str(adapter.Default) if adapter is not None and adapter != "" else ""
+    classes = {"Host": host_class, "Adapter": adapter_class}
+
+    def exists(target: str, name: str) -> bool:
+        cls = classes.get(target)
+        return bool(cls) and bool(props._ExistsId(f"{cls}||{name}"))
+
+    def listed(cls: str) -> List[str]:
+        found = params._OpenId(f"{cls}||SETTINGS") if cls else None
+        return setting_names(found.Default) if found is not None and found != "" else []
+
+    candidates = {"Host": listed(host_class) + list(INHERITED_HOST_SETTINGS),
+                  "Adapter": listed(adapter_class) + list(INHERITED_ADAPTER_SETTINGS)}
+    return unknown_setting_warnings(config_name, configured, exists, candidates, classes)

@@ -12,8 +12,11 @@ the client's login; it is never logged, stored on this object, or put in a respo
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import ipaddress
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
@@ -30,8 +33,9 @@ from adapters.lite_terminal.errors import NotSent
 from adapters.lite_terminal.memory import Opener, Terminal, open_terminal
 from adapters.sessions import SessionPool
 from adapters.settings import SettingsReader, path_prefix_problem, server_problem
+from adapters.tls_config import NamedTLS, SSLConfigReader, named_tls
 
-#: Run on the default session before each request after its first (README "Sessions and namespaces"): an
+#: Run on the default session before each request after its first (docs/user-guide.md §4): an
 #: argumentless KILL removes every local variable, so no request sees another's locals. Named sessions keep
 #: theirs.
 DEFAULT_SESSION_RESET = "kill"
@@ -55,6 +59,23 @@ def resolve_credentials(credentials_id: str) -> Tuple[str, str]:
     if creds is None or creds == "":
         raise CredentialsError(f"no credentials {cid}")
     return str(creds.Username or ""), str(creds.Password or "")
+
+
+#: Per-process random key of the credential fingerprints: a fingerprint says nothing outside this process.
+_STAMP_KEY = secrets.token_bytes(32)
+
+
+def credential_fingerprint(username: str, password: str) -> str:
+    """HMAC-SHA256 of user and password under a per-process random key: tells a changed entry from the one a
+    session logged in with, without keeping the password (docs/security.md §3)."""
+    data = json.dumps([username, password]).encode("ascii")  # unambiguous: ("a\0b", "") is not ("a", "b")
+    return hmac.new(_STAMP_KEY, data, hashlib.sha256).hexdigest()
+
+
+def credentials_stamp(credentials_id: str, resolver: Callable[[str], Tuple[str, str]]) -> str:
+    """The fingerprint of the entry ``credentials_id`` now; the resolver's CredentialsError if it is gone."""
+    username, password = resolver(credentials_id)
+    return credential_fingerprint(username, password)
 
 
 def credentials_exist(credentials_id: str) -> bool:
@@ -84,6 +105,8 @@ class AdapterSettings:
     use_tls: bool = False
     ca_file: str = ""
     verify_tls: bool = True
+    ssl_config: str = ""  # the named SSL/TLS configuration TLS comes from ("" = UseTLS/CAFile/VerifyTLS)
+    tls_warnings: Tuple[str, ...] = ()  # said once when the item starts (a configuration verifying nothing)
     connect_timeout: float = 5.0
     response_timeout: float = 30.0
     stay_connected: float = -1
@@ -98,10 +121,13 @@ class AdapterSettings:
         *,
         item: str = "this item",
         credentials_exist: Optional[Callable[[str], bool]] = None,
+        ssl_configs: Optional[SSLConfigReader] = None,
     ) -> AdapterSettings:
         """Parse raw IRIS setting values; raise ``SettingsError`` naming every bad one (never a default).
 
         ``credentials_exist`` checks the Credentials ID against the store (IRIS); None skips that check.
+        ``ssl_configs`` reads a named SSL/TLS configuration (IRIS: ``tls_config.read_ssl_config``); needed
+        only when SSLConfig is set (docs/settings.md §10).
         """
         r = SettingsReader(item, values)
         server = r.rule("Server", server_problem)
@@ -118,7 +144,12 @@ class AdapterSettings:
         use_tls = r.flag("UseTLS")
         verify_tls = r.flag("VerifyTLS")
         ca_file = r.readable_file("CAFile")
-        if ca_file and use_tls is False:
+        ssl_config = str(r.raw("SSLConfig"))
+        named: Optional[NamedTLS] = None
+        if ssl_config:
+            named = named_tls(ssl_config, ssl_configs, r.problem, ca_file_setting=str(r.raw("CAFile")),
+                              verify_setting=verify_tls)
+        elif ca_file and use_tls is False:
             r.problem("CAFile", "is set but UseTLS=0, so it would be ignored",
                       "set UseTLS=1 to use it, or leave CAFile empty")
         connect_timeout = r.number(
@@ -149,9 +180,11 @@ class AdapterSettings:
         r.check()
         if server.startswith("[") and server.endswith("]"):
             server = server[1:-1]  # an IPv6 address; the brackets are added back where a URL needs them
+        tls = (True, named.ca_file, named.verify) if named else (bool(use_tls), ca_file, bool(verify_tls))
         return cls(
             server=server, port=int(port or 0), path_prefix=path_prefix, credentials=credentials.strip(),
-            namespace=namespace, use_tls=bool(use_tls), ca_file=ca_file, verify_tls=bool(verify_tls),
+            namespace=namespace, use_tls=tls[0], ca_file=tls[1], verify_tls=tls[2], ssl_config=ssl_config,
+            tls_warnings=named.warnings if named is not None else (),
             connect_timeout=float(connect_timeout or 0), response_timeout=float(response_timeout or 0),
             stay_connected=float(stay_connected or 0), max_sessions=int(max_sessions or 0),
             session_idle_timeout=float(idle or 0), max_output_chars=int(max_output or 0),
@@ -187,6 +220,11 @@ def truncate(output: str, limit: int) -> Tuple[str, bool]:
     return output[:limit] + marker, True
 
 
+def truncated_chars(output: str, limit: int) -> int:
+    """How many characters :func:`truncate` leaves out of ``output``."""
+    return 0 if limit <= 0 or len(output) <= limit else len(output) - limit
+
+
 def new_terminal(s: AdapterSettings, resolver: Callable[[str], Tuple[str, str]], opener: Opener) -> Terminal:
     """A client for the adapter's server, logged in with the resolved credentials (at connect time)."""
     username, password = resolver(s.credentials)
@@ -214,9 +252,12 @@ class TerminalAdapterCore:
             max_sessions=s.max_sessions,
             session_idle_timeout=s.session_idle_timeout,
             reset_command=DEFAULT_SESSION_RESET,
+            credential_stamp=functools.partial(credentials_stamp, s.credentials, self.credentials_resolver),
         )
         # Logged once per job, when the adapter reads its settings (the item starts), before any connection.
-        if s.use_tls and not s.verify_tls:
+        for text in s.tls_warnings:
+            self.warn(text)
+        if s.use_tls and not s.verify_tls and not s.ssl_config:
             self.warn(
                 f"VerifyTLS=0: the TLS certificate of {s.authority} is NOT verified; "
                 "anyone on the path can impersonate the server and capture the IRIS login"
@@ -231,7 +272,7 @@ class TerminalAdapterCore:
         """Execute one request; returns ``{"response": {...}, "failure": None|"command"|"session"}``.
 
         The request is parsed once (``CommandRequest.parse``) and the outcome classified once
-        (``contract.classify``); see README "Statuses".
+        (``contract.classify``); see docs/user-guide.md §3.
         """
         req = json.loads(request_json) if request_json else {}
         if not isinstance(req, dict):
@@ -240,10 +281,11 @@ class TerminalAdapterCore:
         response: Dict[str, Any] = {
             "Command": str(req.get("Command") or ""),
             "Namespace": s.namespace,
-            "Status": Status.INVALID,
+            "Status": Status.INVALID.value,
             "ElapsedMs": 0,
             "Output": "",
             "OutputTruncated": 0,
+            "OutputDropped": 0,
             "Error": "",
             "Session": str(req.get("Session") or ""),
             "ServerVersion": "",
@@ -289,15 +331,17 @@ class TerminalAdapterCore:
                        "characters dropped from the middle; the start and the end are shown]")
             truncated = True
         else:
+            dropped = truncated_chars(output, self.settings.max_output_chars)
             output, truncated = truncate(output, self.settings.max_output_chars)
         error = verdict.error
         warning = str(result.warning or "")
         if warning:
             error = f"{error} (client warning: {warning})" if error else f"client warning: {warning}"
         response.update(
-            Status=verdict.status,
+            Status=verdict.status.value,
             Output=output,
             OutputTruncated=1 if truncated else 0,
+            OutputDropped=dropped,
             Error=error,
             Namespace=str(result.namespace or response["Namespace"]),
             ElapsedMs=int(round(float(result.elapsed or 0) * 1000)),
@@ -331,6 +375,6 @@ def _tls_hint(exc: BaseException) -> str:
 def _answer(response: Dict[str, Any], failure: Any) -> str:
     """The JSON the adapter hands back: ``failure`` is a failure class, or a Verdict to put in."""
     if isinstance(failure, Verdict):
-        response = dict(response, Status=failure.status, Error=failure.error)
+        response = dict(response, Status=failure.status.value, Error=failure.error)
         failure = failure.failure
     return json.dumps({"response": response, "failure": failure})

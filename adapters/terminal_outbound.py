@@ -25,12 +25,13 @@ iris_package_name = "LiteTerminal"
 from intersystems_pyprod import IRISLog, IRISProperty, OutboundAdapter, Status  # noqa: E402
 
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from adapters.settings import config_name  # noqa: E402
+from adapters.settings import config_name, report_unknown_settings  # noqa: E402
 from adapters.terminal_core import AdapterSettings, TerminalAdapterCore, credentials_exist  # noqa: E402
+from adapters.tls_config import read_ssl_config  # noqa: E402
 
 #: Names of the settings below, read into AdapterSettings when the item starts.
 SETTING_NAMES = (
-    "Server", "Port", "PathPrefix", "Credentials", "Namespace", "UseTLS", "CAFile", "VerifyTLS",
+    "Server", "Port", "PathPrefix", "Credentials", "Namespace", "SSLConfig", "UseTLS", "CAFile", "VerifyTLS",
     "ConnectTimeout", "ResponseTimeout", "StayConnected", "MaxSessions", "SessionIdleTimeout",
     "MaxOutputChars",
 )
@@ -41,7 +42,9 @@ def start_adapter(self, iris_host_object):
     OutboundAdapter.__init__(self, iris_host_object)
     values = {name: getattr(self, name) for name in SETTING_NAMES}
     item = config_name(iris_host_object, "LiteTerminal.TerminalOutboundAdapter")
-    settings = AdapterSettings.from_values(values, item=item, credentials_exist=credentials_exist)
+    report_unknown_settings(item, lambda text: IRISLog.Warning(escape_controls(text)))  # docs/settings.md §11
+    settings = AdapterSettings.from_values(values, item=item, credentials_exist=credentials_exist,
+                                           ssl_configs=read_ssl_config)
     self._core = TerminalAdapterCore(settings, warn=lambda text: IRISLog.Warning(escape_controls(text)))
 
 
@@ -70,14 +73,26 @@ class TerminalOutboundAdapter(OutboundAdapter):
         "Namespace commands run in unless a request names another; every request without a Namespace runs "
         "here", "Basic"
     )
-    UseTLS = IRISProperty(0, "bool", "Connect with https/wss instead of http/ws", "Connection")
+    SSLConfig = IRISProperty(
+        "", "str",
+        "Name of the SSL/TLS configuration to connect with (https/wss), as for EnsLib adapters: its CA file "
+        "and server certificate verification apply; leave empty to use UseTLS/CAFile/VerifyTLS",
+        "Connection:sslConfigSelector",
+    )
+    UseTLS = IRISProperty(
+        0, "bool", "The old way, when SSLConfig is empty: connect with https/wss instead of http/ws",
+        "Connection",
+    )
     CAFile = IRISProperty(
         "", "str",
-        "PEM file of the CA to trust for TLS (needs UseTLS=1); empty uses the system store",
+        "The old way, when SSLConfig is empty: PEM file of the CA to trust (needs UseTLS=1); empty uses the "
+        "system store",
         "Connection",
     )
     VerifyTLS = IRISProperty(
-        1, "bool", "Verify the server certificate and host name; turning this off is logged as a warning",
+        1, "bool",
+        "The old way, when SSLConfig is empty: verify the server certificate and host name; turning this off "
+        "is logged as a warning",
         "Connection",
     )
     ConnectTimeout = IRISProperty(

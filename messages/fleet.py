@@ -10,10 +10,12 @@ iris_package_name = "LiteTerminal"
 
 from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package name must come first)
 
+from adapters.lite_terminal.contract import FleetStatus, Status  # noqa: E402  (the one list of statuses)
+
 #: Overall ``FleetCommandResponse.Status`` values: ``ok`` every target ok, ``partial`` some, ``failed``
 #: none; ``denied`` the policy refused the request and ``invalid`` the request or a setting is wrong (in
 #: both cases no target was contacted).
-FLEET_STATUSES = ("ok", "partial", "failed", "denied", "invalid")
+FLEET_STATUSES = tuple(s.value for s in FleetStatus) + (Status.DENIED.value, Status.INVALID.value)
 
 
 class FleetCommandRequest(JsonSerialize):
@@ -51,11 +53,14 @@ class FleetCommandResponse(JsonSerialize):
     #: Targets per status, e.g. ``{"ok": 2, "unreachable": 1}``.
     Counts = {}
     #: One entry per target, in the order of Targets: Target, Server, Status, Output, Error, ElapsedMs,
-    #: Namespace, ServerVersion (Output may be cut at the process's FleetOutputChars; the target's own
-    #: TerminalCommandResponse in the trace has it as the operation returned it).
+    #: Namespace, ServerVersion, OutputDropped (Output may be cut at the process's FleetOutputChars, and
+    #: OutputDropped counts the characters of the command's output it does not hold, the operation's
+    #: MaxOutputChars cut included; the target's own TerminalCommandResponse in the trace has the output as
+    #: the operation returned it).
     Results = []
-    #: Targets whose status and output are identical, each group once: Status, Output, Targets (like
-    #: ``dshbak -c``), in order of first appearance.
+    #: Targets whose status and whole output are identical, each group once: Status, Output, Targets (like
+    #: ``dshbak -c``), in order of first appearance. An output the operation cut (MaxOutputChars) is known
+    #: only in part, so its target is grouped alone (adapters.lite_terminal.fleet.group_results).
     Groups = []
     #: Why the whole request was denied or invalid (empty otherwise; per-target reasons are in Results).
     Error = ""

@@ -17,7 +17,7 @@ from intersystems_pyprod import Column, JsonSerialize  # noqa: E402  (package na
 
 from adapters.lite_terminal.contract import RESPONSE_STATUSES  # noqa: E402  (the one list of statuses)
 
-#: The response ``Status`` words (README "Statuses"; ``contract.Status`` says what each means).
+#: The response ``Status`` words (docs/user-guide.md §3; ``contract.Status`` says what each means).
 STATUSES = tuple(status.value for status in RESPONSE_STATUSES)
 
 
@@ -60,6 +60,8 @@ class TerminalCommandResponse(JsonSerialize):
     Output = ""
     #: 1 when Output was cut; the end of Output then carries an explicit marker.
     OutputTruncated = 0
+    #: Characters of the command's output that Output does not hold (cut by MaxOutputChars); 0 when whole.
+    OutputDropped = 0
     #: The IRIS error (``$ZERROR`` text) or the reason for a timeout, loss or denial.
     Error = ""
     #: Named session used, if any.

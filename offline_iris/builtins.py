@@ -167,6 +167,26 @@ def builtin_classes() -> List[ClassDef]:
             "IPAddress:Basic,Port:Basic,StayConnected:Connection,ConnectTimeout:Connection,"
             "ReadTimeout:Connection,GetReply:Connection,Terminators:Connection,Charset:Connection",
         ),
+        _cls(  # docs/http-service.md §1: EnsLib.HTTP.InboundAdapter and the EnsLib.TCP bases it extends
+            "EnsLib.HTTP.InboundAdapter",
+            ["Ens.InboundAdapter"],
+            [
+                ("Port", "%String", 9980),
+                ("Charset", "%String", "Auto"),
+                ("ForceCharset", "%Boolean", 0),
+                ("StayConnected", "%Numeric", 0),
+                ("ReadTimeout", "%Numeric", 5),
+                ("SSLConfig", "%String", None),
+                ("LocalInterface", "%String", None),
+                ("AllowedIPAddresses", "%String", None),
+                ("JobPerConnection", "%Boolean", 1),
+                ("QSize", "%Integer", 100),
+                ("IOAddr", "%String", None),
+            ],
+            "Port:Basic,AllowedIPAddresses:Connection,JobPerConnection:Connection,QSize:Connection,"
+            "StayConnected:Connection,ReadTimeout:Connection,SSLConfig:Connection:sslConfigSelector,"
+            "LocalInterface:Connection,Charset::selector,ForceCharset",
+        ),
         _cls(
             "Ens.Production",
             ["%RegisteredObject"],
@@ -195,6 +215,8 @@ def builtin_classes() -> List[ClassDef]:
         _cls("%Stream.GlobalBinary", ["%RegisteredObject"]),
         _cls("%Stream.FileCharacter", ["%RegisteredObject"]),
         _cls("%Library.FileCharacterStream", ["%RegisteredObject"]),
+        _cls("%Library.GlobalCharacterStream", ["%RegisteredObject"]),
+        _cls("%Library.GlobalBinaryStream", ["%RegisteredObject"]),
     ]
     passthrough = cls[[c.name for c in cls].index("EnsLib.File.PassthroughService")]
     passthrough.parameters["ADAPTER"] = ParamDef("ADAPTER", "EnsLib.File.InboundAdapter")

@@ -67,7 +67,7 @@ class DirectorMethods:
         eng = self._engine
         item = eng.item_by(pConfigItemName)
         if item is None:
-            return st.ErrorStatus(5001, f"<Ens>ErrConfigItemNotFound: {pConfigItemName}")
+            return st.ErrorStatus("<Ens>ErrConfigItemNotFound", f"{pConfigItemName}")
         item.defn.enabled = bool(int(pEnable))
         if int(pDoUpdate or 0) and is_running(eng.state):
             return self.UpdateProduction()
@@ -105,6 +105,11 @@ class DirectorMethods:
         if host is not None and pService is not None:
             pService.value = host
         return status
+
+    def GetActiveProductionName(self) -> str:  # noqa: N802
+        """The production that runs (or ran last) in this namespace, "" when none."""
+        prod = self._engine.production
+        return prod.name if prod is not None else ""
 
     def IsProductionRunning(self, pProductionName: Any = None) -> int:  # noqa: N802,N803
         return 1 if is_running(self._engine.state) else 0

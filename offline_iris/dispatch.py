@@ -43,7 +43,7 @@ def send_request(
     item = engine.items.get(str(target))
     if not is_running(engine.state) or item is None or not item.defn.enabled or not item.started:
         return st.ErrorStatus(
-            5001, f"<Ens>ErrBusinessDispatchNameNotRegistered: '{target}' is not a running config item"
+            "<Ens>ErrBusinessDispatchNameNotRegistered", f"'{target}' is not a running config item"
         ), None
     if item.kind not in TARGET_KINDS:
         return st.ErrorStatus(5001, f"target '{target}' is a {item.kind}; it has no queue"), None
@@ -85,7 +85,7 @@ def send_request(
     reply = work.reply  # the stop may detach it from the work (the request stays queued without a caller)
     if not reply.event.wait(wait):  # first answer wins: a response after this is dropped
         reply.set(
-            st.ErrorStatus(5001, f"<Ens>ErrRequestTimeout: no response from '{target}' within {wait}s"), None
+            st.ErrorStatus("<Ens>ErrRequestTimeout", f"no response from '{target}' within {wait}s"), None
         )
     engine.open_replies.discard(reply)
     return reply.status, reply.response
@@ -105,7 +105,8 @@ def complete(
 def _answer(engine: EngineView, source: str, work: Work, status: Any, out: Any) -> None:
     """Hand the outcome to whoever waits: the sync caller, or the BusinessProcess that made the call."""
     if work.reply is not None:
-        work.reply.set(status, out)
+        keep = st.is_ok(status) or engine.options.sync_error_reply != "none"
+        work.reply.set(status, out if keep else None)
     elif work.bp_waiting is not None:
         bp = work.bp_waiting
         deliver(

@@ -9,7 +9,7 @@ This module holds the engine's state and its entry points; the work is done by o
 
 The parts never import this module: they take the engine as an argument typed with
 ``ports.EngineView`` (hosts and stubs reach it as ``hooks.EngineHooks`` through ``Namespace.engine``),
-so imports run one way, from here to the parts (``tests/runtime/test_imports.py`` keeps it so).
+so imports run one way, from here to the parts (``tests/offline_iris/test_imports.py`` keeps it so).
 
 Isolation is weaker than IRIS: all items share one Python process, so module globals and pyprod's class
 registries are shared across hosts; :meth:`Engine.note_module` records which modules more than one item
@@ -26,11 +26,13 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 from . import lifecycle
 from . import status as st
 from .alerts import alert_on_error, send_alert
+from .config_objects import ProductionConfigMethods
 from .director import DirectorMethods
 from .dispatch import send_request
 from .file_adapter import FileInboundMixin
 from .host_factory import HostFactory, run_oninit
 from .hosts import AdapterMixin, OperationMixin, ProcessMixin, ServiceMixin
+from .http_adapter import HTTPInboundMixin
 from .items import Item, Reply, Work, is_running
 from .namespace import Namespace
 from .options import Options, ProductionError
@@ -38,6 +40,14 @@ from .passthrough import PassthroughServiceMixin
 from .production import ProductionDef
 from .stubs import stub_methods
 from .tcp_adapters import TextLineInboundMixin, TextLineOutboundMixin
+
+
+def own_line(text: str, category: type) -> str:
+    """``text`` so that the warning prints on a line of its own: pyprod's loader replaces
+    ``warnings.formatwarning`` for the whole process with one that adds no line end, which glued this
+    warning to the next output; the active formatter is asked, so Python's own is left as it is."""
+    shown = warnings.formatwarning(text, category, "", 0)
+    return text if shown.endswith("\n") else text + "\n"
 
 
 class Engine:
@@ -72,11 +82,13 @@ class Engine:
                 "EnsLib.File.PassthroughService": PassthroughServiceMixin,
                 "EnsLib.TCP.TextLineInboundAdapter": TextLineInboundMixin,
                 "EnsLib.TCP.TextLineOutboundAdapter": TextLineOutboundMixin,
+                "EnsLib.HTTP.InboundAdapter": HTTPInboundMixin,
             }
         )
         ns.setters["Ens.Adapter"] = {"Credentials": "CredentialsSet"}
         ns.type_extras.append(stub_methods)
         ns.class_methods["Ens.Director"] = DirectorMethods(self)
+        ns.class_methods["Ens.Config.Production"] = ProductionConfigMethods(self)
 
     @property
     def setting_problems(self) -> List[str]:
@@ -102,13 +114,10 @@ class Engine:
         users.add(str(name))
         if self.options.warn_shared_modules and len(users) > 1 and module not in self._warned_modules:
             self._warned_modules.add(module)
-            warnings.warn(
-                f"offline IRIS: module {module!r} is imported by several config items "
-                f"({', '.join(sorted(users))}); IRIS gives each job its own copy, here module "
-                "globals are shared",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+            text = (f"offline IRIS: module {module!r} is imported by several config items "
+                    f"({', '.join(sorted(users))}); IRIS gives each job its own copy, here module "
+                    "globals are shared")
+            warnings.warn(own_line(text, RuntimeWarning), RuntimeWarning, stacklevel=2)
 
     def alert(self, text: str) -> None:
         """IRISLog.Alert / LogAlert: the Event Log entry is written by the caller; this sends it on."""
@@ -195,7 +204,7 @@ class Engine:
         item = self.item_by(name)
         if not is_running(self.state) or item is None or not item.defn.enabled:
             return st.ErrorStatus(
-                5001, f"<Ens>ErrConfigItemNotFound: '{name}' is not an enabled item of the running production"
+                "<Ens>ErrConfigItemNotFound", f"'{name}' is not an enabled item of the running production"
             ), None
         with self.job_context(item.name):
             host = self.make_host(item)

@@ -39,6 +39,10 @@ def _send_sync(host: Any, target: Any, request: Any, response_ref: Any, timeout:
 class ServiceMixin:
     """Ens.BusinessService."""
 
+    @property
+    def _SessionId(self) -> Any:  # noqa: N802  %SessionId: the session ProcessInput's first send started
+        return self._o_ns.context.session_id or ""
+
     def ProcessInput(self, pInput: Any, pOutput: Any = None, pHint: Any = None) -> Any:  # noqa: N802,N803
         return _engine(self).process_input(self, pInput, pOutput, pHint)
 

@@ -25,6 +25,7 @@ from typing import Any, Dict, FrozenSet, Optional
 
 from .namespace import Namespace
 from .objects import iris_name
+from .ssl_configs import ProcessAPI
 from .status import StatusAPI
 from .stubs import objectscript_error
 
@@ -49,6 +50,7 @@ class arrayref:  # noqa: N801
 
 class _System:
     Status = StatusAPI
+    Process = ProcessAPI
 
 
 def _pct(name: str) -> str:

@@ -205,8 +205,8 @@ def _keep_queues(engine: EngineView) -> None:
             if work.reply is not None:
                 work.reply.set(
                     st.ErrorStatus(
-                        5001,
-                        f"<Ens>ErrProductionStopped: the production stopped while message "
+                        "<Ens>ErrProductionStopped",
+                        f"the production stopped while message "
                         f"{work.header_id} was queued for '{item.name}'; it stays queued and is delivered "
                         "after the next start",
                     ),
@@ -218,8 +218,8 @@ def _keep_queues(engine: EngineView) -> None:
     for reply in list(engine.open_replies):
         reply.set(
             st.ErrorStatus(
-                5001,
-                f"<Ens>ErrProductionStopped: the production stopped before '{reply.target}' answered "
+                "<Ens>ErrProductionStopped",
+                f"the production stopped before '{reply.target}' answered "
                 f"message {reply.header_id}",
             ),
             None,

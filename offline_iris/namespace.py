@@ -13,11 +13,21 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import status as st
 from .hooks import EngineHooks
+from .lookup import FunctionSetMethods, LookupTableMethods, LookupTables
 from .objects import CredentialsMixin, IRISObject, MessageMixin, build_type
 from .registry import ClassNotFound, ClassRegistry
 from .sql import SQL
+from .ssl_configs import SSLConfigMethods, SSLConfigs
 from .store import LOG_TYPE_IDS, Store
-from .streams import FileCharacterStream, GlobalBinaryStream, GlobalCharacterStream, _Stream, python_bytes
+from .streams import (
+    FileCharacterStream,
+    GlobalBinaryStream,
+    GlobalCharacterStream,
+    LegacyGlobalBinaryStream,
+    LegacyGlobalCharacterStream,
+    _Stream,
+    python_bytes,
+)
 
 
 class Context(threading.local):
@@ -32,7 +42,7 @@ class Context(threading.local):
 
 class Credentials:
     """``Ens.Config.Credentials`` table: ID → (Username, Password). Passwords are never logged,
-    stored in the SQLite file, or shown in a repr (README "Where secrets live")."""
+    stored in the SQLite file, or shown in a repr (docs/security.md §6)."""
 
     def __init__(self) -> None:
         self._items: Dict[str, Tuple[str, str]] = {}
@@ -65,6 +75,8 @@ class Namespace:
         self.sql = SQL(self.store)
         self.context = Context()
         self.credentials = Credentials()
+        self.lookup_tables = LookupTables()  # ^Ens.LookupTable (docs/offline-runtime.md §27)
+        self.ssl_configs = SSLConfigs()
         self.numeric_initials = True  # Options.numeric_initials (see objects.initial_value)
         self.engine: Optional[EngineHooks] = None  # set by the engine when a production runtime is attached
         self.loaded_texts: List[Tuple[str, str]] = []  # (class name, text) in LoadStream order
@@ -90,6 +102,9 @@ class Namespace:
             "%Dictionary.CompiledParameter": DictParameter(self),
             "%Dictionary.CompiledClass": DictClass(self),
             "Ens.Config.Credentials": CredentialsMethods(self),
+            "Ens.Util.FunctionSet": FunctionSetMethods(self.lookup_tables),
+            "Ens.Util.LookupTable": LookupTableMethods(self.lookup_tables),
+            "Security.SSLConfigs": SSLConfigMethods(self.ssl_configs),
             "Ens.Director": NoDirector(),
         }
 
@@ -373,6 +388,8 @@ _STREAM_TYPES: Dict[str, Callable[[], Any]] = {
     "%Stream.GlobalBinary": GlobalBinaryStream,
     "%Library.FileCharacterStream": FileCharacterStream,
     "%Stream.FileCharacter": FileCharacterStream,
+    "%Library.GlobalCharacterStream": LegacyGlobalCharacterStream,
+    "%Library.GlobalBinaryStream": LegacyGlobalBinaryStream,
 }
 
 __all__ = ["Namespace", "ClassNotFound", "Context", "Credentials"]

@@ -14,6 +14,7 @@ import threading
 from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 from .clsparse import ClassDef
+from .errors import check_string
 from .streams import GlobalBinaryStream, GlobalCharacterStream, _Stream, python_bytes
 
 
@@ -94,9 +95,11 @@ class IRISObject:
         if setter is not None:
             getattr(self, setter)(value)
             return
+        check_string(value, f"{self._o_cdef.name}.{key}")
         props[key] = value
 
     def _o_set_raw(self, key: str, value: Any) -> None:
+        check_string(value, f"{self._o_cdef.name}.{key}")
         self._o_props[key] = value
 
     # -- %Library methods ------------------------------------------------------------------------
@@ -160,7 +163,7 @@ class MessageMixin:
 
 
 class CredentialsMixin:
-    """``Ens.Config.Credentials``: never show the password (README "Where secrets live")."""
+    """``Ens.Config.Credentials``: never show the password (docs/security.md §6)."""
 
     def __repr__(self) -> str:
         return f"<Ens.Config.Credentials id={self._o_id!r} Username={self._o_props.get('Username')!r}>"

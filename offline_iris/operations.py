@@ -39,8 +39,8 @@ def _call_handler(engine: EngineView, item: Item, req: Any) -> Tuple[Any, Any]:
     meth = _handler_name(engine, item, req)
     if meth is None:
         return st.ErrorStatus(
-            5001,
-            f"<Ens>ErrNoHandler: no MessageMap entry or OnMessage in "
+            "<Ens>ErrNoHandler",
+            f"no MessageMap entry or OnMessage in "
             f"{item.defn.class_name} for {req._o_cdef.name} [wording unverified]",
         ), None
     fn = getattr(item.host, meth, None)

@@ -43,3 +43,14 @@ class Options:
     # "on_response" hands the failed call to OnResponse instead (call_response is the error reply's body,
     # or "").
     async_error_delivery: str = "on_error"
+    # [I] What a synchronous caller gets with an error status from its target: "body" (default) the
+    # response the target set, if any; "none" no response, only the status. An InterSystems community
+    # answer describes an errored synchronous reply as a header with IsError=1 and no body
+    # (docs/pyprod-runtime.md §9.2); the Ens class reference does not say. Tests of a caller run under both.
+    sync_error_reply: str = "body"
+    # EnsLib.HTTP.InboundAdapter reads the whole body before the service sees it
+    # (docs/offline-runtime.md §28).
+    # "host" (default, an emulator guard that IRIS does not have): a body over the business host's
+    # MaxBodyBytes setting is answered 413 while it arrives. "iris": read it whole, as IRIS does (up to
+    # http_adapter.MAX_BODY), and let the service refuse it.
+    http_body_limit: str = "host"

@@ -1,4 +1,4 @@
-"""pytest fixtures to test your own production without IRIS (README "Use the hosts in your own production").
+"""pytest fixtures to test your own production without IRIS (docs/testing.md §1).
 
 Enable it in your ``conftest.py``::
 

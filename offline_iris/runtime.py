@@ -197,6 +197,12 @@ class OfflineIRIS:
     def credentials(self) -> Any:
         return self.ns.credentials
 
+    @property
+    def lookup_tables(self) -> Any:
+        """``^Ens.LookupTable``: ``set(table, key, value)``, ``get``, ``remove``, ``clear``
+        (docs/offline-runtime.md §25)."""
+        return self.ns.lookup_tables
+
     # -- production ------------------------------------------------------------------------------
     def start_production(
         self, name: Optional[str] = None, *, xml: Optional[str] = None, overrides: Optional[Override] = None

@@ -8,27 +8,34 @@ status as a ``str`` subclass whose text starts with ``"0 "`` and which carries t
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Union
 
 OK = 1
 _NUMERIC_PREFIX = re.compile(r"([+-]*)(\d+\.?\d*|\.\d+)(E[+-]?\d+)?", re.IGNORECASE)
 
 
 class ErrorStatus(str):
-    """An error %Status: truthy, never equal to ``1``/``"1"``, carries ``code`` and ``text``."""
+    """An error %Status: truthy, never equal to ``1``/``"1"``, carries ``code`` and ``text``.
 
-    code: int
+    ``code`` is a number (``5001``, IRIS's general error: text ``ERROR #5001: ...``) or a domain code such
+    as ``"<Ens>ErrBusinessDispatchNameNotRegistered"`` (text ``ERROR <Ens>Err...: ...``), as
+    ``$SYSTEM.Status.GetErrorCodes`` reports them."""
+
+    code: Union[int, str]
     text: str
 
-    def __new__(cls, code: int, text: Any = "") -> ErrorStatus:
+    def __new__(cls, code: Union[int, str], text: Any = "") -> ErrorStatus:
         text = str(text)
-        obj = super().__new__(cls, f"0 ERROR #{int(code)}: {text}")
-        obj.code = int(code)
+        number = isinstance(code, int) or str(code).isdigit()
+        code = int(code) if number else str(code)
+        shown = f"ERROR #{code}: {text}" if number else f"ERROR {code}: {text}"
+        obj = super().__new__(cls, f"0 {shown}")
+        obj.code = code
         obj.text = text
         return obj
 
     def error_text(self) -> str:
-        return f"ERROR #{self.code}: {self.text}"
+        return self[2:]
 
 
 def _leading_number(text: str) -> float:
@@ -110,3 +117,9 @@ class StatusAPI:
     @staticmethod
     def GetErrorText(status: Any) -> str:  # noqa: N802
         return error_text(status)
+
+    @staticmethod
+    def GetErrorCodes(status: Any) -> str:  # noqa: N802
+        """The codes of an error status, comma-separated ("" for OK); a value that is not one of our
+        statuses has none we can name."""
+        return str(status.code) if isinstance(status, ErrorStatus) else ""

@@ -7,7 +7,7 @@ docs/pyprod-runtime.md §8.1: streams need ``Write(chunk)``, and for ``chunksFro
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 _DEFAULT_READ = 32000  # %Stream Read() default length [unverified]
 
@@ -159,6 +159,59 @@ class FileCharacterStream(_Stream):
         if self._loader is not None:
             return FileCharacterStream(None, self.Filename, self._loader, self._disk_size)
         return FileCharacterStream(self._data, self.Filename)
+
+
+class _Attributes:
+    """The ``Attributes`` multidimensional property of the legacy ``%Library`` streams, with the methods
+    Python reaches it through (``GetAttribute``, ``SetAttribute``, ``IsDefined``, ``NextAttribute``,
+    ``DeleteAttribute``; docs/http-service.md §1). Only first-level subscripts are kept."""
+
+    def _attrs(self) -> Dict[str, Any]:
+        attrs = self.__dict__.get("Attributes")
+        if attrs is None:
+            attrs = self.__dict__["Attributes"] = {}
+        return attrs
+
+    def GetAttribute(self, name: Any, default: Any = "") -> Any:  # noqa: N802
+        return self._attrs().get(str(name), default)
+
+    def SetAttribute(self, name: Any, value: Any) -> None:  # noqa: N802
+        self._attrs()[str(name)] = value
+
+    def IsDefined(self, name: Any) -> int:  # noqa: N802
+        return 1 if str(name) in self._attrs() else 0
+
+    def DeleteAttribute(self, name: Any) -> None:  # noqa: N802
+        self._attrs().pop(str(name), None)
+
+    def NextAttribute(self, name: Any = "") -> str:  # noqa: N802
+        """The next attribute name after ``name`` in ObjectScript's $Order (here: string) order, or ""."""
+        later = sorted(k for k in self._attrs() if k > str(name or ""))
+        return later[0] if later else ""
+
+
+class LegacyGlobalCharacterStream(_Attributes, _Stream):
+    """``%Library.GlobalCharacterStream``: what EnsLib.HTTP.InboundAdapter hands over and reads back
+    (docs/http-service.md §1)."""
+
+    iris_class = "%Library.GlobalCharacterStream"
+
+    def copy(self) -> _Stream:
+        twin = type(self)(self._data)
+        twin.__dict__["Attributes"] = dict(self._attrs())
+        return twin
+
+
+class LegacyGlobalBinaryStream(_Attributes, _Stream):
+    """``%Library.GlobalBinaryStream`` (the HTTP adapter's stream when its Charset is Binary)."""
+
+    _binary = True
+    iris_class = "%Library.GlobalBinaryStream"
+
+    def copy(self) -> _Stream:
+        twin = type(self)(self._data)
+        twin.__dict__["Attributes"] = dict(self._attrs())
+        return twin
 
 
 def python_bytes(x: Any) -> bytes:

@@ -19,12 +19,12 @@ import ipaddress
 import select
 import socket
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from . import status as st
 from .iris_module import ref
 
-MAX_LINE = 1 << 20  # characters in one line before the connection is refused (no unbounded buffering)
+MAX_LINE = 1 << 20  # bytes in one line, terminator not counted; a longer line is refused, never buffered
 POLL_SLICE = 0.1  # seconds one OnTask waits for activity, so a stop is seen promptly
 
 
@@ -51,6 +51,22 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def take_line(buffer: bytes, term: bytes, limit: Optional[int] = None, start: int = 0
+              ) -> Tuple[Optional[bytes], bytes, bool]:
+    """The first line of ``buffer``: ``(line, rest, False)``; ``(None, buffer, False)`` while its terminator
+    has not arrived and it may still be at most ``limit`` bytes; ``(None, buffer, True)`` once it is longer
+    than ``limit`` bytes, wherever its terminator arrives (in the read that crosses the limit, or never).
+    ``start``: where to begin looking for the terminator (bytes before it were already searched)."""
+    limit = MAX_LINE if limit is None else limit
+    at = buffer.find(term, max(0, start - len(term) + 1))
+    if at >= 0:
+        if at > limit:
+            return None, buffer, True
+        return buffer[:at], buffer[at + len(term):], False
+    # the last len(term)-1 bytes may be the start of the terminator: the line is at least the rest
+    return None, buffer, len(buffer) - (len(term) - 1) > limit
 
 
 class _Conn:
@@ -115,15 +131,18 @@ class TextLineInboundMixin:
             data = b""
         if data:
             conn.buffer += data
-        while term in conn.buffer:
-            line, _, conn.buffer = conn.buffer.partition(term)
+        while True:
+            line, conn.buffer, too_long = take_line(conn.buffer, term)
+            if line is None:
+                break
             self._hand_over(conn, line)
-        if len(conn.buffer) > MAX_LINE:
+        if too_long:
             self._o_ns.log(
                 "Error",
                 self._o_cdef.name,
                 "OnTask",
-                f"line longer than {MAX_LINE} bytes without a terminator; connection closed",
+                f"line longer than {MAX_LINE} bytes without a terminator in its first {MAX_LINE} bytes; "
+                "connection closed, the line was not handed over",
             )
             self._close(conn)
             return
@@ -221,7 +240,7 @@ class TextLineOutboundMixin:
                     pResponseString.value = reply.decode(enc, errors="replace").rstrip("\r")
         except OSError as e:
             self._drop()
-            return st.ErrorStatus(5001, f"<Ens>ErrTCPTerminatedConnection: {target}: {e}")
+            return st.ErrorStatus("<Ens>ErrTCPTerminatedConnection", f"{target}: {e}")
         finally:
             if str(self._o_props.get("StayConnected", -1)).strip() == "0":
                 self._drop()
@@ -231,8 +250,7 @@ class TextLineOutboundMixin:
     def _read_line(sock: socket.socket, term: bytes, timeout: float) -> bytes:
         """One line within ``timeout`` seconds of wall-clock time, at most MAX_LINE bytes."""
         deadline = time.monotonic() + timeout
-        chunks: List[bytes] = []
-        size = 0
+        buffer = b""
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -244,13 +262,12 @@ class TextLineOutboundMixin:
                 raise OSError(f"no reply line within {timeout}s") from None
             if not data:
                 raise OSError("connection closed before a reply line")
-            chunks.append(data)
-            size += len(data)
-            joined = b"".join(chunks)
-            if term in joined:
-                return joined.split(term, 1)[0]
-            if size > MAX_LINE:
+            searched, buffer = len(buffer), buffer + data
+            line, _rest, too_long = take_line(buffer, term, None, searched)
+            if too_long:
                 raise OSError(f"reply line longer than {MAX_LINE} bytes")
+            if line is not None:
+                return line
 
     def OnTearDown(self) -> Any:  # noqa: N802
         self._drop()

@@ -1,7 +1,7 @@
 """Test your own production without IRIS: the stable testing API over the offline runtime.
 
-This module is the public, documented way to use ``offline_iris`` from your tests (README "Use the
-hosts in your own production"). Its names and signatures stay stable; everything else in
+This module is the public, documented way to use ``offline_iris`` from your tests
+(docs/testing.md §1). Its names and signatures stay stable; everything else in
 ``offline_iris`` may change. What the runtime emulates, and how faithfully, is in
 docs/offline-runtime.md.
 
@@ -16,6 +16,7 @@ docs/offline-runtime.md.
         status, response = t.call("My Service", "write 1")
         assert t.is_ok(status) and response.Status == "ok"
         print(t.trace())
+        t.write_visual_trace("visual-trace.html")   # the same as a picture, to open in a browser
         assert not t.event_log("Error")
 
 The pytest plugin ``offline_iris.pytest_plugin`` gives the same object as the ``production_tester``
@@ -24,6 +25,7 @@ fixture, and a Lite Terminal server as ``lite_terminal_server``.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
@@ -49,6 +51,7 @@ LITE_TERMINAL_MODULES = (
     "adapters.terminal_outbound",
     "adapters.inbound",
     "productions.fleet",
+    "productions.http_service",  # hosts before the production in productions.terminal (its item check)
     "productions.terminal",
 )
 
@@ -139,6 +142,16 @@ class ProductionTester:
 
     def delete_credentials(self, credentials_id: str) -> None:
         self._runtime.credentials.delete(credentials_id)
+
+    # -- SSL/TLS configurations ------------------------------------------------------------------
+    def set_ssl_config(self, name: str, **properties: Any) -> None:
+        """Create or replace a named SSL/TLS configuration (System Administration > Security > SSL/TLS
+        Configurations), e.g. ``set_ssl_config("LT", CAFile=ca, VerifyPeer=1)``; properties as
+        ``Security.SSLConfigs`` names them (docs/offline-runtime.md §29)."""
+        self._runtime.ns.ssl_configs.set(name, **properties)
+
+    def delete_ssl_config(self, name: str) -> None:
+        self._runtime.ns.ssl_configs.delete(name)
 
     # -- production ------------------------------------------------------------------------------
     def start(
@@ -243,6 +256,17 @@ class ProductionTester:
     def trace(self) -> str:
         """The message trace as text, one hop per line, as the Visual Trace lists it."""
         return self._runtime.trace_text()
+
+    def write_visual_trace(self, path: Any, sessions: Optional[Iterable[int]] = None, title: str = "") -> str:
+        """Write the Visual Trace as a picture: one self-contained HTML page, a diagram per session (arrows
+        for messages, Event Log entries beside them; click one for its body) (docs/offline-runtime.md §23).
+
+        ``sessions`` limits it to those session IDs (default: all). Creates the page's folder when missing;
+        returns the page's absolute path. Call it after the calls you want to see (or in a ``finally``)."""
+        target = os.path.abspath(os.fspath(path))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        chosen = None if sessions is None else [int(s) for s in sessions]
+        return self._runtime.write_visual_trace(target, chosen, title or "ProductionTester")
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Poll ``predicate`` until it returns something true (returned), or raise TimeoutError."""

@@ -9,6 +9,17 @@ from typing import Any, Dict, List, Optional
 from .store import STATUS, Store
 
 
+def as_typed(value: Any) -> str:
+    """A column as the user typed it: text quoted, its backslashes single (not Python's repr, which showed a
+    pattern ``^(HALT)\\b`` as ``'^(HALT)\\\\b'``), control characters escaped so a value stays on its line."""
+    if not isinstance(value, str):
+        return str(value)
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        value = "".join(c if 32 <= ord(c) != 127 else c.encode("unicode_escape").decode("ascii")
+                        for c in value)
+    return f"'{value}'"
+
+
 def _body_summary(store: Store, h: Dict[str, Any], width: int) -> List[str]:
     b = store.body(h["MessageBodyClassName"], h["MessageBodyId"])
     if b is None:
@@ -16,7 +27,7 @@ def _body_summary(store: Store, h: Dict[str, Any], width: int) -> List[str]:
     lines = []
     cols = {k: v for k, v in b["Columns"].items() if v not in ("", None)}
     if cols:
-        lines.append("      columns: " + ", ".join(f"{k}={v!r}" for k, v in cols.items()))
+        lines.append("      columns: " + ", ".join(f"{k}={as_typed(v)}" for k, v in cols.items()))
     data = b["SerializedStream"] or ""
     if data and not b["StreamIsBinary"]:
         try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -299,8 +300,31 @@ _SCRIPT = """
     g.addEventListener('click', function () { show(g); });
     g.addEventListener('keydown', function (e) { if (e.key === 'Enter') show(g); });
   });
+  // a link to one row: page.html#select=<session>:<row>
+  var wanted = /^#select=(\\d+):(\\d+)$/.exec(window.location.hash);
+  if (wanted) {
+    var row = document.querySelector('svg.trace[data-session="' + wanted[1] + '"] .row[data-index="' +
+                                      wanted[2] + '"]');
+    if (row) show(row);
+  }
+  document.body.setAttribute('data-script', 'ran');
 })();
 """
+
+
+#: Characters a JSON text may hold that end or disguise a ``<script>`` block (``</script>``, ``<!--`` with
+#: ``<script``, which puts the parser in the double-escaped state, ``]]>``), or that older JavaScript reads as
+#: line ends: written as ``\\uXXXX`` escapes, which JSON.parse turns back into the same text.
+_EMBED_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_EMBED = re.compile("[<>&\u2028\u2029]")
+
+
+def embed_json(value: Any) -> str:
+    """``value`` as JSON that is safe inside an HTML ``<script>`` element, whatever its strings hold.
+
+    Outside strings JSON has none of these characters, so escaping them changes no value (docs/security.md
+    §5)."""
+    return _EMBED.sub(lambda m: _EMBED_ESCAPES[m.group(0)], json.dumps(value, ensure_ascii=False))
 
 
 def render_html(
@@ -325,7 +349,7 @@ def render_html(
         f'<span><i class="swatch" style="background:{fill}"></i>{level}</span>'
         for level, fill in LEVEL_FILL.items()
     )
-    payload = json.dumps(details, ensure_ascii=False).replace("</", "<\\/")
+    payload = embed_json(details)
     heading = html.escape(title or "Visual Trace")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

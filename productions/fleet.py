@@ -7,8 +7,10 @@ Message flow (every hop shows in the Visual Trace)::
                            (policy once, fan-out) └─> ...                   (at most MaxConcurrency at once)
 
 The IRIS way: one operation per server (its own job, settings and credentials), fanned out by a business
-process. The process applies the command policy once, before any target is reached (the same
-implementation and settings as TerminalCommandProcess: ``productions.terminal.policy_refusal``), then sends
+process. In the default production the services send fleet requests to the Terminal Process, which checks
+them with its own settings (the policy, AllowedNamespaces, and every target against its AllowedTargets)
+before handing them here (docs/security.md §1). This process applies its own policy settings once more
+(``productions.terminal.policy_refusal``): they can only narrow what reaches it, never widen. Then it sends
 one TerminalCommandRequest per target with SendRequestAsync, at most MaxConcurrency in flight; each reply
 comes back in OnResponse, which starts the next target. Once MaxErrors targets have failed no new target
 is started and the rest are ``skipped``. When nothing is pending any more, the process answers with one
@@ -27,6 +29,7 @@ from intersystems_pyprod import BusinessProcess, IRISLog, IRISProperty, Status  
 
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.contract import CommandRequest, InvalidRequest  # noqa: E402
+from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.fleet import FleetSchedule  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
@@ -49,9 +52,10 @@ _TARGETS_SELECTOR = (
 class TerminalFleetProcess(BusinessProcess):
     """Runs a FleetCommandRequest on every target operation and answers with one FleetCommandResponse.
 
-    Targets must be among the Targets and AllowedTargets settings; the command and namespace pass the same
-    policy as in TerminalCommandProcess (AllowPatterns, DenyPatterns, AllowedNamespaces). A refused request
-    gets a ``denied`` response and an Event Log warning and reaches no server.
+    Targets must be among the Targets and AllowedTargets settings; the command and namespace pass the
+    policy again with this process's settings (AllowPatterns, DenyPatterns, AllowedNamespaces), after the
+    Terminal Process has passed them with its own (docs/security.md §1). A refused request gets a
+    ``denied`` response and an Event Log warning and reaches no server.
     """
 
     Targets = IRISProperty(
@@ -107,24 +111,23 @@ class TerminalFleetProcess(BusinessProcess):
                                    field(self, "AllowedTargets"))
             reason = policy_refusal(self, request)
             if reason:
-                raise FleetRefusal("denied", reason, targets)
+                raise FleetRefusal(CommandStatus.DENIED, reason, targets)
             concurrency, max_errors = plan_limits(
                 targets, (field(request, "MaxConcurrency"), field(request, "MaxErrors")),
                 (field(self, "MaxConcurrency"), field(self, "MaxErrors")),
             )
             problem = _request_problem(request)
             if problem:
-                raise FleetRefusal("invalid", problem, targets)
-            output_chars = _output_chars_setting(self, targets)
+                raise FleetRefusal(CommandStatus.INVALID, problem, targets)
+            run = FleetRun(
+                schedule=FleetSchedule(targets, concurrency, max_errors),
+                command=command,
+                output_chars=_output_chars_setting(self, targets),
+            )
         except FleetRefusal as refusal:
-            log = IRISLog.Warning if refusal.status == "denied" else IRISLog.Error
+            log = IRISLog.Warning if refusal.status is CommandStatus.DENIED else IRISLog.Error
             log(escape_controls(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}"))
             return Status.OK(), FleetCommandResponse(**refusal_fields(command, refusal))
-        run = FleetRun(
-            schedule=FleetSchedule(targets, concurrency, max_errors),
-            command=command,
-            output_chars=output_chars,
-        )
         return self._advance(run, request)
 
     def on_response(self, request, response, call_request, call_response, completion_key):
@@ -135,7 +138,8 @@ class TerminalFleetProcess(BusinessProcess):
         run = FleetRun.from_json(state)
         target = str(completion_key or field(call_request, "Target"))
         if target not in run.schedule.started or target in run.schedule.finished:
-            IRISLog.Warning(f"unexpected reply from {target!r} (completion key {completion_key!r}): ignored")
+            IRISLog.Warning(escape_controls(
+                f"unexpected reply from {target!r} (completion key {completion_key!r}): ignored"))
             return Status.OK()
         run.record(target, result_from_response(call_response, target))
         return self._advance(run, request)
@@ -147,12 +151,14 @@ class TerminalFleetProcess(BusinessProcess):
             status = self.SendRequestAsync(target, _target_request(request, target), 1, target,
                                            _description(request, target))
             if not is_ok(status):  # e.g. the operation is not running: it never got the command
-                run.record(target, {"Status": "unreachable", "Error": (
+                run.record(target, {"Status": CommandStatus.UNREACHABLE.value, "Error": (
                     f"could not send to {target}: {status_text(status)}; the command was not sent")})
             target = run.schedule.take()  # a failure may free a slot, or reach MaxErrors and stop the run
         if run.schedule.done:
             self.FleetState = ""
-            return Status.OK(), FleetCommandResponse(**run.response_fields())
+            # the request's own Command: the state keeps only a bounded copy of it
+            fields = dict(run.response_fields(), Command=str(field(request, "Command")))
+            return Status.OK(), FleetCommandResponse(**fields)
         self.FleetState = run.to_json()
         return Status.OK()
 
@@ -173,7 +179,7 @@ def _target_request(request: Any, target: str) -> TerminalCommandRequest:
 
 def _description(request: Any, target: str) -> str:
     text = str(field(request, "Description")).strip()
-    return f"fleet: {text}" if text else f"fleet command on {target}"
+    return escape_controls(f"fleet: {text}" if text else f"fleet command on {target}")  # a trace line
 
 
 def _request_problem(request: Any) -> str:
@@ -197,6 +203,6 @@ def _output_chars_setting(host: Any, targets: Any) -> int:
     fix = "set FleetOutputChars to a whole number of characters, 0 or more (0: the largest share that fits)"
     chars = reader.integer("FleetOutputChars", 0, None, fix)
     if chars is None:
-        raise FleetRefusal("invalid", reader.problems[0].text(), targets)
+        raise FleetRefusal(CommandStatus.INVALID, reader.problems[0].text(), targets)
     return chars
 

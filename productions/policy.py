@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
+from adapters.settings import as_typed
 
 #: ObjectScript command names and their documented abbreviations (ObjectScript reference, "Commands").
 _COMMANDS = {
@@ -90,6 +91,11 @@ _OPERATOR_PREV = frozenset("=+-*/\\_&<>[],':")
 _JSON_OPENERS = frozenset("=+-*/\\_&<>[],':(")
 #: DenyPatterns default of TerminalCommandProcess (repeated there as a literal: the loader reads the AST).
 DEFAULT_DENY = r"^(ZNSPACE|HALT)\b"
+
+#: Which string rule an argument is read with: ObjectScript's everywhere, JSON's inside JSON literals (how
+#: IRIS reads it, docs/policy.md §1), or JSON's everywhere. Text holding a backslash and a bracket is read
+#: all three ways.
+JSON_NEVER, JSON_IN_LITERALS, JSON_ALWAYS = 0, 1, 2
 
 _BLANK = " \t\n"
 _AFTER_NAME = frozenset(" \t\n:{}")  # what may follow a command name
@@ -134,7 +140,11 @@ _XFUNC = re.compile(r'\$XECUTE\(\(*"')
 #: (docs/policy.md §3).
 _CODE_VARS = {"$ETRAP", "$ET"}
 _FPARAMS = re.compile(r"[ \t]*\([^()\"]*\)[ \t]?")
-_NUMBER = re.compile(r"[+-]*(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?")
+#: The first argument of ``$ZU(`` is read exactly only as plain digits (``68``, ``0005``: its value as an
+#: integer); a sign, a decimal point, an exponent, a string or an expression may be 5, so it counts as a
+#: namespace switch. An argument longer than this is not read on (linear time) and counts as one too.
+_PLAIN_INTEGER = re.compile(r"[0-9]+")
+_ZU_FIRST_LIMIT = 40
 #: Blanks other than space and tab: IRIS may or may not read them as blanks, so outside a string they are
 #: refused rather than guessed at.
 _ODD_BLANK = re.compile('"(?:[^"\n]|"")*"?|([\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])')
@@ -196,7 +206,8 @@ class CommandPolicy:
         for statement in statements:
             for pattern in self.deny:
                 if pattern.search(statement):
-                    return Decision(False, f"matches DenyPatterns {pattern.pattern!r}: {_short(statement)}",
+                    return Decision(False, f"matches DenyPatterns {as_typed(pattern.pattern)}: "
+                                    f"{_short(statement)}",
                                     statements)
         if reading.problem:
             return Decision(False, f"cannot read the command, so it is not run: {reading.problem}",
@@ -281,19 +292,24 @@ class _Reader:
         return ""
 
     def _read_all_ways(self, text: str, depth: int) -> Tuple[str, bool]:
-        """Read strictly and leniently: the problem if *no* reading is clean; did one end open?"""
+        """Read strictly and leniently, and where a backslash could escape a quote with each string rule:
+        the problem if *no* reading is clean; did one end open?"""
         problem, still_open = self._read(text, depth, lenient=False)
-        if _MAY_CONTINUE.search(text):
-            lenient_problem, lenient_open = self._read(text, depth, lenient=True)
-            still_open = still_open or lenient_open
-            if not lenient_problem:
+        ways = [(True, JSON_IN_LITERALS)] if _MAY_CONTINUE.search(text) else []
+        if "\\" in text and '"' in text and ("[" in text or "{" in text):
+            # JSON's string rule could apply here, or not: read the arguments both ways (docs/policy.md §1)
+            ways += [(lenient, strings) for lenient in (False, True) for strings in (JSON_NEVER, JSON_ALWAYS)]
+        for lenient, strings in ways:
+            other_problem, other_open = self._read(text, depth, lenient=lenient, strings=strings)
+            still_open = still_open or other_open
+            if not other_problem:
                 problem = ""
         return problem, still_open
 
     def _emit(self, statement: str) -> None:
         self.statements[statement] = None
 
-    def _read(self, text: str, depth: int, lenient: bool) -> Tuple[str, bool]:
+    def _read(self, text: str, depth: int, lenient: bool, strings: int = 1) -> Tuple[str, bool]:
         """One reading of ``text``; returns its first problem ("" if none) and whether it ended open."""
         problem = ""
         still_open = False
@@ -349,7 +365,7 @@ class _Reader:
                 continue
             postcond = ""
             if pos < n and text[pos] == ":":
-                end, _commas, cond_problem, cond_open = _scan_argument(text, pos + 1, lenient)
+                end, _commas, cond_problem, cond_open = _scan_argument(text, pos + 1, lenient, strings)
                 postcond = text[pos + 1:end]
                 if cond_problem:
                     problem = problem or cond_problem
@@ -360,7 +376,7 @@ class _Reader:
             # line end or the "}" that closes its block (``if 1 { h }`` is HALT, not HANG)
             if (pos + 1 < n and text[pos] in " \t" and text[pos + 1] not in _BLANK and text[pos + 1] != "}"
                     and not _comment_at(text, pos + 1)):
-                end, commas, arg_problem, arg_open = _scan_argument(text, pos + 1, lenient)
+                end, commas, arg_problem, arg_open = _scan_argument(text, pos + 1, lenient, strings)
                 if arg_problem:
                     problem = problem or arg_problem
                 still_open = still_open or arg_open
@@ -378,14 +394,20 @@ class _Reader:
         return problem, still_open
 
     def _statements(self, name: str, postcond: str, args: List[str], depth: int) -> str:
-        cond = ":" + _collapse(postcond) if postcond else ""
+        """Record the statements of one command; a postconditional or argument holding a backslash is read
+        with both string rules (:func:`_collapses`), each reading recorded and checked."""
+        problem = ""
+        for cond in ([":" + c for c in _collapses(postcond)] if postcond else [""]):
+            problem = self._statements_with(name, cond, args, depth) or problem
+        return problem
+
+    def _statements_with(self, name: str, cond: str, args: List[str], depth: int) -> str:
         problem = self._functions(cond, depth) if "$" in cond else ""
         statements = self.statements
         if not args:
             statements[f"{name}{cond}"] = None
             return problem
-        for raw in args:
-            arg = _collapse(raw)
+        for arg in (a for raw in args for a in _collapses(raw)):
             statements[f"{name}{cond} {arg}"] = None
             if name == "SET" and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
                 target, _, value = arg.partition("=")
@@ -409,9 +431,10 @@ class _Reader:
         """``$ZU(5,x)`` namespace switches and ``$XECUTE("...")`` literals inside a collapsed expression."""
         problem = ""
         for match in _ZUTIL.finditer(expression):
-            first, after = _argument_at(expression, match.end(), limit=40)
-            if _NUMBER.fullmatch(first) and _number(first) != 5:
-                continue  # another $ZU function
+            first, after = _argument_at(expression, match.end(), limit=_ZU_FIRST_LIMIT)
+            complete = after < len(expression) and expression[after] in ",)"
+            if complete and _PLAIN_INTEGER.fullmatch(first) and int(first) != 5:
+                continue  # another $ZU function, read exactly (any number of digits; docs/policy.md §5)
             if after < len(expression) and expression[after] == ",":
                 value, _ = _argument_at(expression, after + 1, limit=200)
                 self._emit(f"ZNSPACE {value}")
@@ -459,7 +482,7 @@ def _comment_at(text: str, pos: int) -> bool:
     return text.startswith(("//", ";", "#;", "##;", "/*"), pos)
 
 
-def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], str, bool]:
+def _scan_argument(text: str, pos: int, lenient: bool, strings: int = 1) -> Tuple[int, List[int], str, bool]:
     """End of the argument list (or postconditional) starting at ``pos``: the first blank or block brace
     outside strings, parentheses and JSON literals, except that in the lenient reading a blank next to a
     binary operator does not end it. Returns the end, the top-level comma positions, the first problem and
@@ -482,7 +505,8 @@ def _scan_argument(text: str, pos: int, lenient: bool) -> Tuple[int, List[int], 
                 break
         ch = text[pos]
         if ch == '"':
-            json = bool(stack) and stack[-1] != "("
+            in_literal = bool(stack) and stack[-1] != "("
+            json = strings == JSON_ALWAYS or (strings == JSON_IN_LITERALS and in_literal)
             literal = (_JSON_STRING if json else _STRING).match(text, pos)
             if not literal.group(1):
                 problem = problem or f"column {pos + 1}: a string literal is not closed"
@@ -619,6 +643,62 @@ def _collapse(text: str) -> str:
     return _ZNS.sub("$ZNSPACE", text) if "$ZNS" in text else text
 
 
+def _collapses(text: str) -> List[str]:
+    """Every reading of an argument: one, unless a backslash could escape a quote (JSON) or not
+    (ObjectScript). Then also the reading with JSON's string rules inside JSON literals (as the argument
+    scanner reads it) and the one with JSON's rules everywhere, so text hidden from one reading is seen by
+    another (docs/policy.md §1). Distinct readings only, the ObjectScript one first."""
+    first = _collapse(text)
+    if "\\" not in text or '"' not in text:
+        return [first]
+    found = [first]
+    for reading in (_collapse_strings(text, everywhere=False), _collapse_strings(text, everywhere=True)):
+        if reading not in found:
+            found.append(reading)
+    return found
+
+
+def _collapse_strings(text: str, everywhere: bool) -> str:
+    """:func:`_collapse` with JSON's string rule (a backslash escapes the next character) inside JSON
+    literals (``{``/``[`` where a value starts, as :func:`_scan_argument` decides), or ``everywhere``."""
+    out: List[str] = []
+    stack: List[str] = []
+    pos, n = 0, len(text)
+    before = ""  # the last character outside blanks and comments
+    while pos < n:
+        ch = text[pos]
+        if ch == '"':
+            json = everywhere or (bool(stack) and stack[-1] != "(")
+            literal = (_JSON_STRING if json else _STRING).match(text, pos)
+            out.append(literal.group(0))
+            pos, before = literal.end(), '"'
+            continue
+        if text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            pos = n if end < 0 else end + 2
+            continue
+        if ch in _BLANK:
+            pos += 1
+            continue
+        in_json = bool(stack) and stack[-1] != "("
+        if ch == "(":
+            stack.append("(")
+        elif ch == "{":
+            stack.append("{" if in_json or not before or before in _JSON_OPENERS else "(")
+        elif ch == "[":
+            if in_json or not before or before in _JSON_ARRAY_OPENERS:
+                stack.append("[")
+        elif ch == "]":
+            if stack and stack[-1] == "[":
+                stack.pop()
+        elif ch in ")}" and stack:
+            stack.pop()
+        out.append(ch.upper())
+        pos, before = pos + 1, ch
+    collapsed = "".join(out)
+    return _ZNS.sub("$ZNSPACE", collapsed) if "$ZNS" in collapsed else collapsed
+
+
 def _collapse_piece(match: re.Match[str]) -> str:
     token = match.group(0)
     if token.startswith('"'):
@@ -653,8 +733,8 @@ def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int]:
 
 def _xecute_literal(arg: str) -> Optional[str]:
     """The code of an XECUTE argument that is a literal: ``"code"``, ``"code":pc``, ``("code")`` or the
-    parameter form ``("(a,b) code",1,2):pc``, in any number of parentheses; None for code built at run
-    time. One pass over the argument, however deep the parentheses."""
+    parameter form ``("(a,b) code",1,2):pc`` (its first element), in any number of parentheses; None for
+    code built at run time. One pass over the argument, however deep the parentheses."""
     colon = _top_level_colon(arg)
     expression = arg[:colon] if colon >= 0 else arg
     opened = len(expression) - len(expression.lstrip("("))
@@ -662,13 +742,11 @@ def _xecute_literal(arg: str) -> Optional[str]:
     if not literal or not literal.group(1):
         return None
     after = literal.end()
-    if opened and after < len(expression) and expression[after] == ",":  # the parameter form
-        while after < len(expression) and expression[after] == ",":
-            _, after = _argument_at(expression, after + 1)
-        if after >= len(expression) or expression[after] != ")":
-            return None
-        after += 1
-        opened -= 1
+    if opened and after < len(expression) and expression[after] == ",":
+        # The parameter form: the literal is the code whatever the arguments after it are (they are
+        # expressions, read for functions like any other), so it is read even where they cannot be
+        # (a JSON string with ``\"``, read by ObjectScript's rules here).
+        return _unquote(literal.group(0))
     if expression[after:] != ")" * opened:
         return None
     return _unquote(literal.group(0))
@@ -689,13 +767,6 @@ def _top_level_colon(expression: str) -> int:
             return pos
         pos += 1
     return -1
-
-
-def _number(text: str) -> float:
-    """The value of a numeric literal with leading signs (``--5`` is 5)."""
-    digits = text.lstrip("+-")
-    sign = -1 if (len(text) - len(digits) - text.count("+", 0, len(text) - len(digits))) % 2 else 1
-    return sign * float(digits)
 
 
 def _unquote(literal: str) -> str:

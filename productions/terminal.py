@@ -2,9 +2,13 @@
 
 Message flow (every hop shows in the Visual Trace)::
 
-    TerminalCommandService (adapterless) ─┐
-    ScheduledCommandService (times/poll) ─┼─> TerminalCommandProcess ──> TerminalCommandOperation ──> IRIS
-    CommandFileService (EnsLib.File)     ─┘    (policy, routing)          (TerminalOutboundAdapter)
+    TerminalCommandService (adapterless) ─┐                          ┌─> TerminalCommandOperation ──> IRIS
+    ScheduledCommandService (times/poll) ─┼─> TerminalCommandProcess ─┤   (TerminalOutboundAdapter)
+    CommandFileService (EnsLib.File)     ─┘    (policy, routing)      └─> TerminalFleetProcess ──> operations
+                                                                          (fleet requests, once allowed)
+
+Every service sends every request, fleet requests included, to its Target, the Terminal Process: the one
+place the policy is decided, with that process's settings, whatever the route (docs/security.md §1).
 
 Component rules from docs/pyprod-runtime.md §7 kept here: module-mode loading, ``iris_package_name`` literal
 first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (docs/pyprod-runtime.md §7.5),
@@ -36,14 +40,22 @@ from intersystems_pyprod import (  # noqa: E402
 
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
-from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.iris_status import error_codes, is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.contract import COMMAND_FAILURE  # noqa: E402
+from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.settings import SettingsReader, config_name  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
-from messages.terminal import STATUSES, TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
+from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
 from productions.command_files import ScriptFile, read_command_file  # noqa: E402
-from productions.fleet_logic import WHOLE_CHECK, alert_changes, load_alert_state, split_names  # noqa: E402
+from productions.fleet_logic import (  # noqa: E402
+    WHOLE_CHECK,
+    FleetRefusal,
+    alert_changes,
+    load_alert_state,
+    refusal_fields,
+    split_names,
+)
 from productions.policy import check_command  # noqa: E402
 
 MSG_PKG = "LiteTerminal"
@@ -134,7 +146,7 @@ def response_for(request: Any, status: str, error: str, target: str = "") -> Ter
     return TerminalCommandResponse(
         Command=str(field(request, "Command")),
         Namespace=str(field(request, "Namespace")),
-        Status=status,
+        Status=CommandStatus.of(status).value,
         Error=error,
         Session=str(field(request, "Session")),
         Target=target,
@@ -146,28 +158,36 @@ def failures_in_response(request: Any) -> bool:
     return str(field(request, "FailuresInResponse", 0)).strip().lower() in ("1", "true")
 
 
-_PREFIX = re.compile(r"LiteTerminal (\w+): (.*)", re.S)
-
-
 def outcome(status: Any, response: Any = None) -> Tuple[str, str]:
     """``(Status, detail)`` of a call to the Terminal Operation or Terminal Process, for your own hosts.
 
     ``status, response = split_send_result(self.SendRequestSync(target, request))`` then
-    ``outcome(status, response)``: the response's Status and Error when there is a response, else the status
-    named by the operation's ``LiteTerminal <status>:`` prefix; a target that is not running is
-    ``unreachable``, and an error without a response that says nothing more is ``lost`` (in doubt).
+    ``outcome(status, response)``. Read from facts, never from what an error says:
+
+    * a response that carries a Status: that Status and its Error (a FleetCommandResponse's word as is);
+    * an error %Status whose error code is Ens's "not registered" (the target is not running):
+      ``unreachable``;
+    * an error %Status the operation returned (IRIS may hand a synchronous caller no response body with
+      it, docs/pyprod-runtime.md §9.2): the status the operation wrote in its fixed header
+      (:func:`operation_status`);
+    * anything else, or an OK status without a response: ``lost`` (in doubt).
     """
     if response is not None and str(field(response, "Status")):
-        return str(field(response, "Status")), str(field(response, "Error"))
+        word = str(field(response, "Status"))
+        try:
+            word = CommandStatus.of(word)
+        except ValueError:
+            pass  # a FleetCommandResponse: ok, partial, failed (denied and invalid are Status words)
+        return word, str(field(response, "Error"))
     if is_ok(status):
-        return "lost", "no response came back; the command may or may not have run"
+        return CommandStatus.LOST, "no response came back; the command may or may not have run"
     text = status_text(status)
-    found = _PREFIX.search(text)
-    if found and found.group(1) in STATUSES:
-        return found.group(1), found.group(2)
-    if NOT_RUNNING in text:
-        return "unreachable", text
-    return "lost", f"{text}; the command may or may not have run"
+    if NOT_RUNNING in error_codes(status):
+        return CommandStatus.UNREACHABLE, text
+    found = operation_status(status)
+    if found is not None:
+        return found
+    return CommandStatus.LOST, f"{text}; the command may or may not have run"
 
 
 def policy_refusal(host: Any, request: Any) -> str:
@@ -194,16 +214,30 @@ def scheduled_outcomes(response: Any, status: Any, target: str) -> List[Tuple[st
     """
     if response is None:
         reason = status_text(status) if not is_ok(status) else "no response"
-        return [(WHOLE_CHECK, "error", reason)]
+        return [(WHOLE_CHECK, CommandStatus.ERROR.value, reason)]
     results = field(response, "Results", None)
     if isinstance(results, list):
         fleet = str(field(response, "Status"))
-        if fleet in ("denied", "invalid"):
+        if fleet in (CommandStatus.DENIED, CommandStatus.INVALID):
             return [(WHOLE_CHECK, fleet, str(field(response, "Error")))]
         return [(str(r.get("Target", "?")), str(r.get("Status", "")), str(r.get("Error", "")))
                 for r in results]
     return [(str(field(response, "Target")) or target, str(field(response, "Status")),
              str(field(response, "Error")))]
+
+
+def bounded_alert_state(state: Dict[str, Dict[str, str]], command: str) -> str:
+    """The alert state as JSON that fits an IRIS string (AlertState is an IRISProperty): when every
+    command's state does not fit, only this command's is kept (the others may alert once more)."""
+    text = json.dumps(state)
+    if len(text) <= ALERT_STATE_BUDGET:
+        return text
+    text = json.dumps({command: state[command]} if command in state else {})
+    return text if len(text) <= ALERT_STATE_BUDGET else "{}"
+
+
+#: Characters the ScheduledCommandService's AlertState may take (ASCII JSON; IRIS's limit is 3,641,144).
+ALERT_STATE_BUDGET = 3_000_000
 
 
 def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[Any]]:
@@ -214,17 +248,54 @@ def send_to_target(host: Any, target: str, request: Any) -> Tuple[Any, Optional[
     return split_send_result(host.SendRequestSync(target.strip(), request, -1, description))
 
 
-def status_text_for(status: str, detail: str) -> str:
-    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (README "Statuses").
+#: The fixed start of every error %Status the operation returns: ``LiteTerminal <status>: <detail>``.
+STATUS_HEADER = "LiteTerminal "
+#: What GetErrorText puts before the text of a ``Status.ERROR`` (IRIS's general error, code 5001).
+GENERAL_ERROR = "ERROR #5001: "
+_OUR_NAME = re.compile("liteterminal", re.IGNORECASE)
 
-    One stable prefix per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
-    unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``.
+
+def status_text_for(status: str, detail: str) -> str:
+    """The operation's error %Status text: ``LiteTerminal <status>: <detail>`` (docs/user-guide.md §3).
+
+    One stable header per response Status, so ReplyCodeActions can target each (``E*LiteTerminal
+    unreachable:=R``). Safe to retry: ``unreachable`` (never delivered). Never retry ``lost``. The detail is
+    text from IRIS or a user's command, so our name in it is written ``Lite-Terminal``: an IRIS error that
+    says "LiteTerminal unreachable:" must not match an ``E*LiteTerminal unreachable:`` action (E* matches
+    anywhere in the text). The response's Error keeps the detail exactly.
     """
-    return f"LiteTerminal {status}: {detail or 'no detail'}"
+    word = CommandStatus.of(status).value
+    detail = _OUR_NAME.sub("Lite-Terminal", detail or "") or "no detail"
+    return escape_controls(f"{STATUS_HEADER}{word}: {detail}")  # it lands in the Event Log
+
+
+def error_status(status: str, detail: str) -> Any:
+    """The error %Status the operation returns for a response that is not ok (:func:`status_text_for`)."""
+    return Status.ERROR(status_text_for(status, detail))
+
+
+def operation_status(status: Any) -> Optional[Tuple[str, str]]:
+    """``(Status, detail)`` from an error %Status the operation returned, else None.
+
+    The operation's %Status is IRIS's general error (5001) whose text *starts* with the fixed header
+    ``LiteTerminal <status>: `` (:func:`status_text_for`); only that header is read, at its fixed place, and
+    only a word of ``contract.Status`` counts. The detail after it never decides anything: it cannot hold
+    another header at the start, and our name in it is neutralised.
+    """
+    if is_ok(status) or "5001" not in error_codes(status):
+        return None
+    text = status_text(status)
+    if not text.startswith(GENERAL_ERROR + STATUS_HEADER):
+        return None
+    word, colon, detail = text[len(GENERAL_ERROR + STATUS_HEADER):].partition(": ")
+    try:
+        return (CommandStatus(word), detail) if colon else None
+    except ValueError:
+        return None
 
 
 #: Ens's error code when a request names a config item that is not running (docs/offline-runtime.md §5).
-NOT_RUNNING = "ErrBusinessDispatchNameNotRegistered"
+NOT_RUNNING = "<Ens>ErrBusinessDispatchNameNotRegistered"
 
 TARGET_FIX = "set Target to the config item name that receives the requests (e.g. Terminal Process)"
 
@@ -282,10 +353,10 @@ class TerminalCommandOperation(BusinessOperation):
             # The adapter failed in a way it did not report: the command may or may not have been sent.
             text = status_text(status) if not is_ok(status) else "the adapter returned no result"
             detail = f"adapter failure: {text}; the command may or may not have run and was not re-sent"
-            lost = response_for(request, "lost", detail, me)
+            lost = response_for(request, CommandStatus.LOST, detail, me)
             if failures_in_response(request):
                 return Status.OK(), lost
-            return Status.ERROR(status_text_for("lost", detail)), lost
+            return error_status(CommandStatus.LOST, detail), lost
         data = json.loads(result_json)
         response = TerminalCommandResponse(**data["response"])
         if not str(field(response, "Target")):
@@ -295,7 +366,7 @@ class TerminalCommandOperation(BusinessOperation):
             return Status.OK(), response
         if failures_in_response(request):
             return Status.OK(), response  # the caller reads the failure from the response (the fleet does)
-        return Status.ERROR(status_text_for(response.Status, response.Error)), response
+        return error_status(response.Status, response.Error), response
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -303,13 +374,17 @@ class TerminalCommandOperation(BusinessOperation):
 
 
 class TerminalCommandProcess(BusinessProcess):
-    """Applies the command policy, then routes each request to its target operation.
+    """Applies the command policy, then routes each request to its target operation, or a fleet request to
+    FleetTarget.
 
     A request may name one of AllowedTargets (or the default Target) and, when AllowedNamespaces is set, one
     of those namespaces; any other target or namespace, and any command the policy refuses, gets a
-    ``denied`` response and an Event Log warning, and never reaches a server. The policy
-    (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS user. It only
-    guards requests that pass through this process: a host sending straight to the operation bypasses it.
+    ``denied`` response and an Event Log warning, and never reaches a server. A fleet request
+    (FleetCommandRequest) passes the same checks with the same settings, each of its Targets as a target,
+    before it goes on to FleetTarget; so no service can reach the fleet past this process (docs/security.md
+    §1). The policy (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS
+    user. It only guards requests that pass through this process: a host of your own sending straight to an
+    operation or the fleet process bypasses it.
     """
 
     Target = IRISProperty(
@@ -338,31 +413,82 @@ class TerminalCommandProcess(BusinessProcess):
         "IRIS user may use. A request without a Namespace always runs in the operation's Namespace",
         "Policy",
     )
+    FleetTarget = IRISProperty(
+        "Terminal Fleet Process", "str",
+        "Where a fleet request (with Targets) goes once this process has allowed it and every one of its "
+        "Targets: the Terminal Fleet Process",
+        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
+    )
 
     def on_request(self, request):
         default_target = str(field(self, "Target")).strip()
         allowed = {t.strip() for t in str(field(self, "AllowedTargets")).split(",") if t.strip()}
         allowed.add(default_target)
+        if is_fleet_request(request):
+            return self._fleet(request, allowed)
         wanted = str(field(request, "Target")).strip()
         target = wanted or default_target
         command = str(field(request, "Command"))
         if wanted and wanted not in allowed:
             reason = f"target {wanted!r} is not one of AllowedTargets ({', '.join(sorted(allowed))})"
             IRISLog.Warning(escape_controls(f"denied command {command[:200]!r}: {reason}"))
-            return Status.OK(), response_for(request, "denied", reason, wanted)
+            return Status.OK(), response_for(request, CommandStatus.DENIED, reason, wanted)
         reason = policy_refusal(self, request)
         if reason:
             IRISLog.Warning(escape_controls(f"denied command {command[:200]!r}: {reason}"))
-            return Status.OK(), response_for(request, "denied", reason, target)
+            return Status.OK(), response_for(request, CommandStatus.DENIED, reason, target)
         status, response = send_to_target(self, target, request)
         if response is None:
-            text = status_text(status) if not is_ok(status) else "no response"
-            if NOT_RUNNING in text:  # the target item is not running: nothing was delivered
-                return Status.OK(), response_for(request, "unreachable", f"{target}: {text}", target)
-            error = f"{target} returned no response: {text}; the command may or may not have run"
-            return Status.OK(), response_for(request, "lost", error, target)
+            # no body: the operation's error %Status says what happened (IRIS may send none with an error,
+            # docs/pyprod-runtime.md §9.2); a target that is not running never got the command
+            state, detail = outcome(status)
+            if NOT_RUNNING in error_codes(status):
+                detail = f"{target}: {detail}"
+            elif operation_status(status) is None:
+                text = status_text(status) if not is_ok(status) else "no response"
+                detail = f"{target} returned no response: {text}; the command may or may not have run"
+            return Status.OK(), response_for(request, state, detail, target)
         response.Target = target
         return Status.OK(), response
+
+    def _fleet(self, request, allowed):
+        """A fleet request: every target allowed here, the same policy, then on to FleetTarget."""
+        command = str(field(request, "Command"))
+        targets = split_names(field(request, "Targets"))
+        names = ", ".join(sorted(allowed))
+        try:
+            if not targets:
+                raise FleetRefusal("invalid", "a fleet request through the Terminal Process names its "
+                                              f"Targets (any of {names})")
+            refused = ", ".join(repr(t) for t in targets if t not in allowed)
+            if refused:
+                why = f"target(s) {refused} not one of Target or AllowedTargets ({names})"
+                raise FleetRefusal("denied", why, targets)
+            reason = policy_refusal(self, request)
+            if reason:
+                raise FleetRefusal("denied", reason, targets)
+        except FleetRefusal as refusal:
+            log = IRISLog.Warning if refusal.status == "denied" else IRISLog.Error
+            log(escape_controls(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}"))
+            return Status.OK(), FleetCommandResponse(**refusal_fields(command, refusal))
+        fleet = str(field(self, "FleetTarget"))
+        status, response = send_to_target(self, fleet, request)
+        if response is None:
+            text = status_text(status) if not is_ok(status) else "no response"
+            state = "unreachable" if NOT_RUNNING in text or not fleet.strip() else "lost"
+            why = f"{fleet or 'FleetTarget'}: {text}" + ("" if state == "unreachable" else
+                                                         "; the command may or may not have run")
+            failed = FleetRefusal(state, why, targets)
+            return Status.OK(), FleetCommandResponse(**refusal_fields(command, failed))
+        return Status.OK(), response
+
+
+def is_fleet_request(request: Any) -> bool:
+    """A FleetCommandRequest (as the Python message, or as it arrives from IRIS by class name)."""
+    if isinstance(request, FleetCommandRequest):
+        return True
+    return type(request).__name__ == "FleetCommandRequest" or str(
+        getattr(request, "_IsA", lambda _n: 0)("LiteTerminal.FleetCommandRequest")) == "1"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -374,17 +500,13 @@ class TerminalCommandService(BusinessService):
 
     Input: a command string, a JSON request (``{"Command": ..., "Namespace": ..., "InputLines": [...]}``),
     or a LiteTerminal.TerminalCommandRequest; output: the TerminalCommandResponse. A JSON request with
-    ``Targets`` (or a LiteTerminal.FleetCommandRequest) goes to FleetTarget; output: the FleetCommandResponse.
+    ``Targets`` (or a LiteTerminal.FleetCommandRequest) goes to Target too, where the Terminal Process checks
+    it and hands it to the fleet process; output: the FleetCommandResponse.
     """
 
     Target = IRISProperty(
         "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
         "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
-    )
-    FleetTarget = IRISProperty(
-        "Terminal Fleet Process", "str",
-        "Where fleet requests go (input with Targets, or a FleetCommandRequest): the Terminal Fleet Process",
-        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
 
     def __init__(self, iris_host_object):
@@ -399,9 +521,8 @@ class TerminalCommandService(BusinessService):
         try:
             request = request_from_input(message, description="adapterless call")
         except ValueError as exc:
-            return Status.ERROR(f"TerminalCommandService: {exc}")
-        target = "FleetTarget" if isinstance(request, FleetCommandRequest) else "Target"
-        status, response = send_to_target(self, str(field(self, target)), request)
+            return Status.ERROR(escape_controls(f"TerminalCommandService: {exc}"))
+        status, response = send_to_target(self, str(field(self, "Target")), request)
         if response is None:
             return status
         return status, response
@@ -411,8 +532,9 @@ class ScheduledCommandService(BusinessService):
     """Sends each command its ScheduledCommandAdapter hands over (CallInterval or TimesOfDay) and alerts
     when a target goes bad or recovers.
 
-    With Targets set, each command runs on all of them through FleetTarget (the Terminal Fleet Process),
-    so a schedule checks a whole fleet; otherwise it goes to Target. Expect makes an ok command whose output
+    With Targets set, each command runs on all of them: a fleet request to Target (the Terminal Process,
+    which checks it and hands it to the fleet process), so a schedule checks a whole fleet; otherwise a
+    single request to Target. Expect makes an ok command whose output
     does not match a ``mismatch``. A target whose result is not ok raises one IRIS alert (IRISLog.Alert,
     which reaches Ens.Alert when the production has one) naming it and the reason; it is not raised again
     while the target stays bad, and one more alert says when it is ok again. The last known state lives in
@@ -435,13 +557,9 @@ class ScheduledCommandService(BusinessService):
     )
     Targets = IRISProperty(
         "", "str",
-        "Operations (one per IRIS server) to run every command on, through FleetTarget; empty sends each "
+        "Operations (one per IRIS server) to run every command on, as one fleet request; empty sends each "
         "command to Target only",
         "Basic:selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
-    )
-    FleetTarget = IRISProperty(
-        "Terminal Fleet Process", "str", "The fleet process that runs a command on all Targets",
-        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
     #: Last known bad status per command and target (JSON); kept by this job between cycles, not a setting.
     AlertState = IRISProperty("", "str", "Internal: last known bad status per command and target (JSON)")
@@ -450,8 +568,7 @@ class ScheduledCommandService(BusinessService):
         """Runs when the item starts (pyprod's OnInit): a bad setting stops it (docs/settings.md §8)."""
         super().__init__(iris_host_object)
         reader = check_target_and_namespace(self)
-        reader.values = dict(reader.values, Expect=field(self, "Expect"), Targets=field(self, "Targets"),
-                             FleetTarget=field(self, "FleetTarget"))
+        reader.values = dict(reader.values, Expect=field(self, "Expect"), Targets=field(self, "Targets"))
         expect = str(reader.raw("Expect"))
         if expect:
             try:
@@ -459,9 +576,6 @@ class ScheduledCommandService(BusinessService):
             except re.error as exc:
                 reader.problem("Expect", f"is not a regular expression ({exc})",
                                "write a Python regular expression the output must match, or leave it empty")
-        if split_names(reader.raw("Targets")):
-            reader.text("FleetTarget", required="set FleetTarget to the Terminal Fleet Process that runs a "
-                        "command on all Targets, or leave Targets empty")
         reader.check()
 
     def on_process_input(self, pInput):
@@ -472,7 +586,7 @@ class ScheduledCommandService(BusinessService):
         if targets:
             request = FleetCommandRequest(Command=command, Namespace=namespace, Targets=",".join(targets),
                                           Expect=expect, Description="scheduled command")
-            status, response = send_to_target(self, str(field(self, "FleetTarget")), request)
+            status, response = send_to_target(self, str(field(self, "Target")), request)
         else:
             request = TerminalCommandRequest(Command=command, Namespace=namespace, Expect=expect,
                                              Description="scheduled command")
@@ -488,7 +602,7 @@ class ScheduledCommandService(BusinessService):
             del state[command]
         for text in alerts:
             IRISLog.Alert(escape_controls(text))
-        self.AlertState = json.dumps(state)
+        self.AlertState = bounded_alert_state(state, command)
 
 
 class CommandFileService(BusinessService):
@@ -534,22 +648,23 @@ class CommandFileService(BusinessService):
         except Exception as exc:  # noqa: BLE001  report any failure instead of crashing the service
             found = ScriptFile(refusal=f"cannot read it: {escape_controls(exc)}")
         if found.refusal:
-            IRISLog.Error(f"file {name} not run: {escape_controls(found.refusal)}")
+            IRISLog.Error(escape_controls(f"file {name} not run: {found.refusal}"))
             return Status.OK()
         if found.script == "":
             # 0 bytes: maybe created and not written yet. An error status makes EnsLib.File leave the file
             # and take it again once it is modified (docs/offline-runtime.md §8.1).
-            return Status.ERROR(f"file {name} is empty (0 bytes): left in place, it runs once it has content")
+            return Status.ERROR(escape_controls(
+                f"file {name} is empty (0 bytes): left in place, it runs once it has content"))
         if not found.script.strip():
-            IRISLog.Warning(f"file {name} is empty: nothing to run")
+            IRISLog.Warning(escape_controls(f"file {name} is empty: nothing to run"))
             return Status.OK()
         request = TerminalCommandRequest(
             Command=found.script, Namespace=str(field(self, "Namespace")), Description=f"file {name}"
         )
         status, _response = send_to_target(self, str(field(self, "Target")), request)
         if not is_ok(status):
-            why = escape_controls(status_text(status))
-            IRISLog.Warning(f"file {name}: the script did not complete: {why}")
+            why = status_text(status)
+            IRISLog.Warning(escape_controls(f"file {name}: the script did not complete: {why}"))
         return Status.OK()
 
 
@@ -626,18 +741,26 @@ class TerminalProduction(Production):
             },
             comment="Each *.cos file dropped in FilePath runs as one script",
         ),
+        # productions/http_service.py; disabled until a signing secret exists (docs/http-service.md §4)
+        ServiceItem(
+            "Terminal HTTP Service", "LiteTerminal.TerminalHTTPService", enabled=False,
+            host_settings={"Target": "Terminal Process", "SigningCredentials": "LiteTerminalSigning",
+                           "CommandTable": "LiteTerminal.HTTPCommands"},
+            adapter_settings={"Port": 9980, "Charset": "Binary", "JobPerConnection": 0},
+            comment="Signed HTTP POSTs run named commands from the CommandTable lookup table",
+        ),
     ]
     processes = [
         ProcessItem(
             "Terminal Process", "LiteTerminal.TerminalCommandProcess", pool_size=1,
             host_settings={"Target": "Terminal Operation",
                            "AllowedTargets": "Terminal Operation,Terminal Operation 2"},
-            comment="Command policy (AllowPatterns/DenyPatterns) and routing",
+            comment="The command policy for every request, single or fleet, and routing",
         ),
         ProcessItem(
             "Terminal Fleet Process", "LiteTerminal.TerminalFleetProcess", pool_size=1,
             host_settings={"Targets": "Terminal Operation,Terminal Operation 2", "MaxConcurrency": "10"},
-            comment="One command on every target operation: the same policy, at most MaxConcurrency at once",
+            comment="One command on every target operation, behind the Terminal Process",
         ),
     ]
     operations = [

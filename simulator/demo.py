@@ -3,12 +3,14 @@
 It loads the components with the real pyprod loader into the offline IRIS runtime, starts the Lite Terminal
 simulator as the server, and runs the production: a few scheduled cycles, a script dropped into the file
 service's folder (and an empty file, left there until it is written, then run), a command the policy denies,
-and adapterless calls (a plain command and a JSON request that answers a READ). Three simulated IRIS servers
-form a fleet, the third refusing the production's login: the scheduled command runs on all three through the
-fleet process (one alert when the third goes bad, one when it recovers, not one per cycle), and a fleet run of
-``write $zversion`` shows its results grouped as ``dshbak -c`` does, with the counts. It then prints the
-message trace the way IRIS's Visual Trace lists it, and the Event Log. Exit status 0 only if every step did
-what it should, so the demo doubles as a smoke test.
+and adapterless calls (a plain command and a JSON request that answers a READ), then a signed HTTP call to
+the Terminal HTTP Service, an unsigned one it refuses, and the curl lines that repeat the signed call.
+Three simulated IRIS servers form a fleet, the third refusing the production's login: the scheduled
+command runs on all three through the fleet process (one alert when the third goes bad, one when it
+recovers, not one per cycle), and a fleet run of ``write $zversion`` shows its results grouped as
+``dshbak -c`` does, with the counts. It then prints the message trace the way IRIS's Visual Trace lists
+it, and the Event Log. Exit status 0 only if every step did what it should, so the demo doubles as a
+smoke test.
 
 It also writes the Visual Trace as a picture (a self-contained HTML page, docs/offline-runtime.md §23) and
 prints its path.
@@ -33,8 +35,10 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
     sys.path.insert(0, os.path.dirname(_here))
 
+from offline_iris.trace import as_typed  # noqa: E402  commands and patterns shown as typed, not as repr
+
 MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
+           "productions.fleet", "productions.http_service", "productions.terminal"]
 PRODUCTION = "LiteTerminal.TerminalProduction"
 SCHEDULED = 'write "heartbeat ",$zdatetime($horolog,3)'
 SCRIPT = 'set total=0\nfor i=1:1:10 set total=total+i\nwrite "sum 1..10 = ",total\n'
@@ -43,6 +47,8 @@ TIMEOUT = 20.0
 FLEET = "Terminal Fleet Process"
 FLEET_OPS = ("Terminal Operation", "Terminal Operation 2", "Terminal Operation 3")
 FLEET_COMMAND = "write $zversion"
+HTTP = "Terminal HTTP Service"
+HTTP_TABLE = "LiteTerminal.HTTPCommands"
 
 
 class DemoFailure(RuntimeError):
@@ -127,6 +133,63 @@ def show_fleet(resp: Any) -> None:
     print(f"   {summary_line(resp.Counts, resp.ElapsedMs / 1000)}; fleet Status={resp.Status}")
 
 
+def with_http_service(xml: str) -> str:
+    """The production with Terminal HTTP Service enabled (it is disabled by default)."""
+    start = xml.index(f'<Item Name="{HTTP}"')
+    end = xml.index(">", start)
+    return xml[:start] + xml[start:end].replace('Enabled="false"', 'Enabled="true"') + xml[end:]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def curl_lines(url: str, body: str) -> str:
+    """The shell lines that sign ``body`` and send it with curl (docs/http-service.md §3)."""
+    return (
+        f"body='{body}'; ts=$(date +%s)\n"
+        "sig=$(printf '%s.%s' \"$ts\" \"$body\" | openssl dgst -sha256 -hmac \"$LITETERMINAL_SIGNING\" "
+        "| sed 's/^.*= //')\n"
+        f"curl -sS -X POST {url} -H 'Content-Type: application/json' -H \"X-LiteTerminal-Timestamp: $ts\" "
+        "-H \"X-LiteTerminal-Signature: sha256=$sig\" --data-binary \"$body\""
+    )
+
+
+def http_calls(rt: Any, sim: Any, port: int, secret: str) -> None:
+    """A signed call, a refused one (nothing runs), and the curl lines that repeat the signed call."""
+    import requests
+
+    from adapters.http_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+    url = f"http://127.0.0.1:{port}/"
+    body = '{"Run": "version"}'
+    stamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: stamp,
+               SIGNATURE_HEADER: sign(secret, stamp, body.encode())}
+    step(f"HTTP service: a signed POST {body} to {url} (named command 'version' from the {HTTP_TABLE} table)")
+    answer = requests.post(url, data=body.encode(), headers=headers, timeout=TIMEOUT)
+    data = answer.json()
+    print(f"   HTTP {answer.status_code}: Status={data.get('Status')}  Output={data.get('Output')!r}  "
+          f"SessionId={data.get('SessionId')}")
+    if answer.status_code != 200 or data.get("Status") != "ok":
+        raise DemoFailure(f"the signed call was not answered ok: {answer.status_code} {answer.text[:200]}")
+    before = len(sim.executed)
+    step("HTTP service: the same body unsigned is refused, and nothing runs")
+    refused = requests.post(url, data=body.encode(), headers={"Content-Type": "application/json"},
+                            timeout=TIMEOUT)
+    print(f"   HTTP {refused.status_code}: {refused.json().get('Error')}")
+    if refused.status_code != 401 or len(sim.executed) != before:
+        raise DemoFailure(f"the unsigned call was not refused: {refused.status_code}")
+    print("   to repeat the signed call from a shell while the production runs (the secret in "
+          "$LITETERMINAL_SIGNING; a signature is good once, so sign each call anew):")
+    for line in curl_lines(url, body).splitlines():
+        print(f"     {line}")
+
+
 def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int:
     from offline_iris import OfflineIRIS
     from simulator import Simulator, SimulatorConfig
@@ -152,6 +215,14 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
 
         step("production credentials LiteTerminal -> the simulator's user (the password stays in the store)")
         rt.credentials.set("LiteTerminal", user, password)
+        import secrets
+
+        signing_secret = secrets.token_hex(24)
+        rt.credentials.set("LiteTerminalSigning", "webhook", signing_secret)
+        rt.lookup_tables.set(HTTP_TABLE, "version", "write $zversion")
+        http_port = free_port()
+        print(f"   credentials LiteTerminalSigning (a random signing secret) and the lookup table "
+              f"{HTTP_TABLE} (version -> write $zversion) for the HTTP service")
 
         overrides: Dict[Any, str] = {
             ("Terminal Operation", "Adapter", "Server"): sim.host,
@@ -163,16 +234,20 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             ("Terminal Operation 2", "Adapter", "Server"): sim2.host,
             ("Terminal Operation 2", "Adapter", "Port"): str(sim2.port),
             (FLEET, "Host", "Targets"): ",".join(FLEET_OPS),
+            # the Terminal Process checks every fleet target too (docs/security.md §1)
+            ("Terminal Process", "Host", "AllowedTargets"): ",".join(FLEET_OPS),
             ("Command Files", "Adapter", "FilePath"): inbox,
             ("Command Files", "Adapter", "ArchivePath"): done,
             ("Command Files", "Adapter", "CallInterval"): "0.2",
             ("Command Files", "Adapter", "FileAccessTimeout"): "1",  # Size (ConfirmComplete) waits 1 s
+            (HTTP, "Adapter", "Port"): str(http_port),
         }
         step(f"starting {PRODUCTION}")
         xml = with_third_operation(rt.classes[PRODUCTION].xdata["ProductionDefinition"], sim3.host, sim3.port)
+        xml = with_http_service(xml)
         rt.start_production(xml=xml, overrides=overrides)
         try:
-            step(f"scheduled service: {SCHEDULED!r} every {interval} s on the three servers "
+            step(f"scheduled service: {as_typed(SCHEDULED)} every {interval} s on the three servers "
                  f"(Targets, through the {FLEET}), {cycles} cycles")
             wait(lambda: sum(1 for e in sim.executed if e.input == SCHEDULED) >= cycles, f"{cycles} cycles")
 
@@ -192,7 +267,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
 
             from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: F401
 
-            step(f"fleet run: {FLEET_COMMAND!r} on the three servers, grouped like dshbak -c")
+            step(f"fleet run: {as_typed(FLEET_COMMAND)} on the three servers, grouped like dshbak -c")
             status, fleet = rt.send_sync(FLEET, FleetCommandRequest(Command=FLEET_COMMAND,
                                                                     Description="demo fleet run"), TIMEOUT)
             if fleet is None:
@@ -237,7 +312,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
                 show(resp)
                 return resp
 
-            step(f"adapterless call with a command the policy denies: {DENIED!r}")
+            step(f"adapterless call with a command the policy denies: {as_typed(DENIED)}")
             if call(DENIED).Status != "denied":
                 raise DemoFailure("the namespace switch was not denied")
 
@@ -254,6 +329,8 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             step("adapterless call with an IRIS error (the operation fails with the IRIS error text)")
             if call("write undefinedvar").Status != "error":
                 raise DemoFailure("an undefined variable did not fail")
+
+            http_calls(rt, sim, http_port, signing_secret)
         finally:
             rt.stop_production()
 
@@ -267,7 +344,6 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
         path = trace_html or os.path.join(workdir, "visual-trace.html")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         written = rt.write_visual_trace(path, title="TerminalProduction: offline demo")
-        step(f"Visual Trace picture (one per session; click an arrow or diamond for its body): {written}")
 
         ran: List[str] = [e.input for e in sim.executed]
         if any("%SYS" in c and c.lower().startswith("zn") for c in ran):
@@ -276,6 +352,9 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
         if len(alerts) != 2:
             raise DemoFailure(f"expected exactly two alerts (bad, recovered), got {alerts}")
         step(f"done: the server ran {len(ran)} commands; the denied one never reached it; two alerts in all")
+    # Last, so it is the line to copy: this run's own page (another run never overwrites it).
+    print(f"\nVisual Trace picture of this run (one per session; click an arrow or diamond for its body): "
+          f"{written}")
     return 0
 
 
@@ -287,13 +366,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--trace-html",
         metavar="PATH",
-        help="where to write the Visual Trace page (default: visual-trace.html in --keep DIR, else in "
-        "the system temporary folder, liteterminal-demo/visual-trace.html)",
+        help="where to write the Visual Trace page (default: visual-trace.html in --keep DIR, else in a new "
+        "folder of its own for each run, liteterminal-demo-trace-*/ in the system temporary folder); the "
+        "path is printed at the end",
     )
     args = parser.parse_args(argv)
-    trace_html = args.trace_html or (
-        "" if args.keep else os.path.join(tempfile.gettempdir(), "liteterminal-demo", "visual-trace.html")
-    )
+    trace_html = args.trace_html or ("" if args.keep else os.path.join(
+        tempfile.mkdtemp(prefix="liteterminal-demo-trace-"), "visual-trace.html"))
     # The runtime warns that several items share productions.terminal (and the operations
     # adapters.terminal_outbound) in one process; those modules keep only constants, so the warning is
     # noise here (the tests keep an eye on it).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from aiohttp import WSMsgType, web
@@ -24,6 +25,25 @@ from .render import color_text, interrupt_report, prompt_text
 #: then never got it, since CPython asks the holder to drop it only after a wait in which no switch
 #: happened, and stalled for tens of seconds. Between these yields the GIL changes hands the normal way.
 _BREATHE_EVERY = 0.02
+# the Lite Terminal client's attribution mark, the first line of every command it sends (docs/protocol.md
+# §15.3): it runs like any line; the execution log and the fault switches see the command after it
+_CLIENT_MARK = re.compile(r'write "LT-[0-9a-f]+-",\$increment\(\^\|\|LiteTerminal\),!\r\n')
+
+
+def client_command(source: str) -> str:
+    """``source`` without the client's attribution mark line (what the user asked to run)."""
+    mark = _CLIENT_MARK.match(source)
+    return source[mark.end():] if mark else source
+
+
+def _half(text: str) -> str:
+    """The first half of a command's output for the mid-output faults; the client's mark line stays whole."""
+    head = ""
+    if text.startswith("LT-"):
+        line_end = text.find("\r\n")
+        if line_end >= 0:
+            head, text = text[: line_end + 2], text[line_end + 2:]
+    return head + text[: max(1, len(text) // 2)]
 
 if TYPE_CHECKING:
     from .server import ServerState
@@ -81,6 +101,8 @@ class TerminalConnection:
             self._link.stop()
             if self._command is not None:
                 self._command.cancel()
+            if self.session is not None:
+                self.session.end()  # the process ends: its LOCKs go
 
     async def _on_message(self, msg: Any) -> None:
         if msg.type == WSMsgType.TEXT:
@@ -155,7 +177,7 @@ class TerminalConnection:
             return
         self.phase = "eval"
         assert self.session is not None
-        self.state.record(ExecutedCommand(self.job, source, self.session.namespace))
+        self.state.record(ExecutedCommand(self.job, client_command(source), self.session.namespace))
         self._started = False
         self._interrupt_requested = False
         self._command = asyncio.ensure_future(self._run_command(source))
@@ -209,16 +231,17 @@ class TerminalConnection:
             if self._interrupt_requested:
                 raise asyncio.CancelledError()
             # malformed/unknown frames first (docs/protocol.md §6.1)
-            await self._send_raw(cfg.injects_for(source))
-            fault = cfg.fault_for(source)
+            command = client_command(source)  # the switches match what the user sent
+            await self._send_raw(cfg.injects_for(command))
+            fault = cfg.fault_for(command)
             if fault == "close_mid_output_on":
                 text = self._output_until_blocked(source, cfg)
-                await self._send_output(text[: max(1, len(text) // 2)], cfg)
+                await self._send_output(_half(text), cfg)
                 self.abort()
                 return
             if fault == "error_frame_on":
                 text = self._output_until_blocked(source, cfg)
-                await self._send_output(text[: max(1, len(text) // 2)], cfg)
+                await self._send_output(_half(text), cfg)
                 await self._send({"type": "error", "text": "Terminal agent failure"}, cfg)
                 await self.close(ERROR_CLOSE_CODE)
                 return

@@ -2,15 +2,22 @@
 # The test command. Sets up .venv (Python 3.9+) with the project and its test extras, then runs
 # ruff (py39 target: component code runs inside IRIS's embedded Python 3.9+) and pytest.
 # When a Python 3.9 interpreter is also around (python3.9 on PATH, or one pyenv installed), the suite runs
-# a second time on it, in .venv39, because that is the oldest Python IRIS embeds;
-# LITE_TERMINAL_SKIP_PY39=1 skips that run.
+# a second time on it, in .venv39, because that is the oldest Python IRIS embeds; the two runs go at the
+# same time (most of the suite waits on sockets and timeouts, not on the CPU), the 3.9 run's report is
+# printed after the first one's. LITE_TERMINAL_SKIP_PY39=1 skips that run, LITE_TERMINAL_PY39_AFTER=1 runs
+# it after the first one instead.
+# pytest-xdist spreads each run over LITE_TERMINAL_TEST_WORKERS processes (default 4; 0 runs in one process).
 # Extra arguments go to pytest, e.g. `sh tests/run.sh -k protocol`.
 set -eu
 cd "$(dirname "$0")/.."
 . ./tests/venv.sh
 "$VENV_PY" -m ruff check .
-echo "== pytest on $("$VENV_PY" -c 'import sys; print(sys.version.split()[0])')"
-"$VENV_PY" -m pytest "$@"
+
+workers=${LITE_TERMINAL_TEST_WORKERS:-4}
+parallel=""
+if [ "$workers" != 0 ]; then
+    parallel="-n $workers --dist loadgroup"
+fi
 
 find_python39() {
     for cand in python3.9 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9*/bin/python3.9; do
@@ -22,12 +29,44 @@ find_python39() {
     return 1
 }
 
-if [ -z "${LITE_TERMINAL_SKIP_PY39:-}" ] && py39=$(find_python39); then
-    case "$("$VENV_PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" in
-        3.9) exit 0 ;;  # the run above was already on 3.9
-    esac
+main_py=$VENV_PY
+py39_py=""
+if [ -z "${LITE_TERMINAL_SKIP_PY39:-}" ] && py39=$(find_python39) &&
+    [ "$("$main_py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != 3.9 ]; then
     VENV_DIR=.venv39 PYTHON=$py39
-    . ./tests/venv.sh
-    echo "== pytest on $("$VENV_PY" -c 'import sys; print(sys.version.split()[0])') (the oldest Python IRIS embeds)"
-    "$VENV_PY" -m pytest -q "$@"
+    . ./tests/venv.sh  # installs before either run starts, so the runs never share a pip
+    py39_py=$VENV_PY
 fi
+
+run_py39() {
+    echo "== pytest on $("$py39_py" -c 'import sys; print(sys.version.split()[0])') (the oldest Python IRIS embeds)"
+    # shellcheck disable=SC2086
+    "$py39_py" -m pytest -q $parallel "$@"
+}
+
+py39_pid=""
+py39_log=""
+if [ -n "$py39_py" ] && [ -z "${LITE_TERMINAL_PY39_AFTER:-}" ]; then
+    py39_log=$(mktemp "${TMPDIR:-/tmp}/lite-terminal-py39.XXXXXX")
+    run_py39 "$@" >"$py39_log" 2>&1 &
+    py39_pid=$!
+    trap 'if [ -n "$py39_pid" ]; then kill "$py39_pid" 2>/dev/null || true; fi; rm -f "$py39_log"' EXIT
+    trap 'exit 130' INT TERM
+fi
+
+echo "== pytest on $("$main_py" -c 'import sys; print(sys.version.split()[0])')"
+main_rc=0
+# shellcheck disable=SC2086
+"$main_py" -m pytest $parallel "$@" || main_rc=$?
+
+py39_rc=0
+if [ -n "$py39_pid" ]; then
+    wait "$py39_pid" || py39_rc=$?
+    py39_pid=""
+    cat "$py39_log"
+elif [ -n "$py39_py" ]; then
+    run_py39 "$@" || py39_rc=$?
+fi
+[ "$main_rc" = 0 ] && [ "$py39_rc" = 0 ] && exit 0
+[ "$main_rc" != 0 ] && exit "$main_rc"
+exit "$py39_rc"

@@ -1,6 +1,6 @@
 """TerminalProduction on the offline runtime, pointed at a simulator: shared by the folders that run the whole
-production (tests/production, tests/security). Imported by name (``from terminal_production import ...``):
-tests/ is on the path because its conftest.py lives there."""
+production (tests/production, tests/security, tests/policy). Imported by name (``from terminal_production
+import ...``): tests/ is on the path because its conftest.py lives there."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from offline_iris import OfflineIRIS
 from offline_iris.testing import LITE_TERMINAL_MODULES
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
-OP, SCHED, FILES = "Terminal Operation", "Scheduled Commands", "Command Files"
+OP, BP, SVC = "Terminal Operation", "Terminal Process", "Terminal Command Service"
+SCHED, FILES = "Scheduled Commands", "Command Files"
 Overrides = Dict[Tuple[str, str, str], Any]
 
 

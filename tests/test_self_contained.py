@@ -233,6 +233,104 @@ def test_documented_switch_defaults_match_the_code():
     assert not stale, "switch defaults in docs/ that no longer match the code:\n" + "\n".join(stale)
 
 
+README = ROOT / "README.md"
+#: The README is the front door; the manual lives in docs/ (issue 15). A few lines of slack over ~300.
+README_MAX_LINES = 320
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+_README_CITE = re.compile(r'\bREADME(?:\.md)?\s+"([^"]+)"')
+
+
+def heading_anchors(path: Path) -> Set[str]:
+    """GitHub's anchors for a markdown file's headings (``## 3. Statuses`` -> ``3-statuses``)."""
+    anchors = set()
+    in_code = False
+    for _, line in text_lines(path):
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and re.match(r"^#{1,6}\s", line):
+            text = line.lstrip("#").strip().lower()
+            anchors.add(re.sub(r"[^\w\- ]", "", text).replace(" ", "-"))
+    return anchors
+
+
+def link_problems(page: Path) -> List[str]:
+    """Relative links of a markdown page that name no file, or a heading the file does not have."""
+    problems = []
+    for number, line in text_lines(page):
+        for m in _LINK.finditer(line):
+            target = m.group(1)
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            name, _, anchor = target.partition("#")
+            dest = (page.parent / name).resolve() if name else page
+            where = f"{page.relative_to(ROOT).as_posix()}:{number}: {target}"
+            if not dest.exists():
+                problems.append(f"{where}: no such file")
+            elif anchor and dest.suffix == ".md" and anchor not in heading_anchors(dest):
+                problems.append(f"{where}: {dest.name} has no heading #{anchor}")
+    return problems
+
+
+def test_readme_is_a_front_door():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES, (
+        f"README.md has {len(lines)} lines (at most {README_MAX_LINES}): move the manual into a docs/ guide"
+    )
+
+
+def test_every_link_from_the_readme_and_the_docs_resolves():
+    pages = [README] + sorted(DOCS.glob("*.md"))
+    readme_links = [m.group(1) for _, line in text_lines(README) for m in _LINK.finditer(line)]
+    assert any(link.startswith("docs/") for link in readme_links), "the README links to no docs/ guide"
+    problems = [p for page in pages for p in link_problems(page)]
+    assert not problems, "broken links:\n" + "\n".join(problems)
+
+
+def test_the_docs_index_lists_every_page():
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    pages = [doc.name for doc in sorted(DOCS.glob("*.md")) if doc.name != "README.md"]
+    missing = [name for name in pages if f"]({name})" not in index]
+    assert not missing, "docs/README.md does not list: " + ", ".join(missing)
+
+
+def test_readme_citations_name_a_readme_heading():
+    """``README "Statuses"`` in a comment must still name a README heading; the manual moved to docs/."""
+    headings = {
+        line.lstrip("#").strip() for _, line in text_lines(README) if re.match(r"^#{1,6}\s", line)
+    }
+    stale = []
+    for path in tracked_files() + [THIS]:
+        try:
+            text = " ".join(path.read_text(encoding="utf-8").split())
+        except (UnicodeDecodeError, OSError):
+            continue
+        for m in _README_CITE.finditer(text):
+            if m.group(1) not in headings and path != THIS:
+                stale.append(f"{path.relative_to(ROOT).as_posix()}: README \"{m.group(1)}\"")
+    assert not stale, "cite the docs/ guide section instead:\n" + "\n".join(stale)
+
+
+_TEST_PATH = re.compile(r"(?<![\w/.-])tests/([\w-]+)(/[\w./-]*?)?\.py\b")
+
+
+def test_every_cited_test_file_exists():
+    """A comment, doc or guide that names ``tests/<folder>/<file>.py`` names a file that is there: tests move
+    (issue 15 gave each module's tests one folder), citations must follow. Paths under a folder this suite
+    does not have (another repository's ``tests/helpers/...``) are not ours to check."""
+    ours = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir()}
+    stale = []
+    for path in tracked_files() + [README]:
+        for number, line in text_lines(path):
+            for m in _TEST_PATH.finditer(line):
+                cited = m.group(0)
+                folder_cited = m.group(2) is not None
+                if folder_cited and m.group(1) not in ours:
+                    continue
+                if not (ROOT / cited).exists():
+                    stale.append(f"{path.relative_to(ROOT).as_posix()}:{number}: {cited}")
+    assert not stale, "cited test files that do not exist:\n" + "\n".join(sorted(set(stale)))
+
+
 # --- the checker itself -------------------------------------------------------------------------------------
 
 _FAKE_SECTIONS = {"protocol.md": {"4", "4.5", "12"}, "settings.md": {"3"}}

@@ -1,12 +1,14 @@
 """``LiteTerminal``: a blocking Lite Terminal session with one command at a time.
 
-Glue only: ``login`` (REST), ``transport`` (socket and clock) and ``protocol`` (state machine) do the work.
-A command that fails inside IRIS is a :class:`CommandResult` (``status="error"``); only failures of the
-session itself raise, always as :class:`TerminalError`. The client never re-sends a command on its own: a
-command cut off after it was sent may or may not have run (docs/protocol.md §4.5: state lives in the
-server process), so it ends as ``lost`` with the output seen so far.
+Glue only: ``login`` (REST), ``transport`` (socket and clock), ``protocol`` (state machine) and
+``attribution`` (which frames are a command's) do the work. A command that fails inside IRIS is a
+:class:`CommandResult` (``status="error"``); only failures of the session itself raise, always as
+:class:`TerminalError`. The client never re-sends a command on its own: a command cut off after it was sent
+may or may not have run (docs/protocol.md §4.5: state lives in the server process), so it ends as ``lost``
+with the output seen so far.
 
-Wall-clock bounds, whatever the peer does (drips bytes, floods pings, stops mid-frame, never answers):
+Wall-clock bounds, whatever the peer does (drips bytes, floods pings, stops mid-frame, never answers), name
+lookup included:
 
 * ``connect()``: login + upgrade + handshake together within ``connect_timeout``; on a failure after the
   login, the logout adds at most :data:`FAILED_LOGOUT` (0.5 s).
@@ -14,23 +16,22 @@ Wall-clock bounds, whatever the peer does (drips bytes, floods pings, stops mid-
   a resynchronisation (at most the grace); after sending, the result comes within ``timeout`` + grace
   (grace = min(5 s, connect_timeout): how long the interrupt may take to bring the prompt back) +
   :data:`FAILED_LOGOUT` (0.5 s) when the session has to be dropped.
-* ``close()``: within :data:`CLOSE_BOUND` (2 s: 1 s WebSocket close handshake + 1 s logout).
+* ``close()``: within :data:`CLOSE_BOUND` (2 s), from any thread, in any phase (login, upgrade, handshake,
+  command, resynchronisation, reconnect). Once it returns nothing more is sent on this object's behalf, no
+  login or reconnect starts, the CSP session is logged out or its socket closed, and every call in flight or
+  later raises :class:`SessionClosed`, except a command already sent, which ends as ``lost`` (it may or may
+  not have run).
 
-Results never mix. The server answers an interrupt with one more prompt (docs/protocol.md §10), and a
-timeout's interrupt can cross the command's own prompt; servers also send late output after a prompt
-(docs/protocol.md §12). Whenever the session is in doubt (after a timeout or a READ interrupt, output or a
-prompt while idle, frames right behind a prompt), the next ``execute`` first sends a marker command
-(``write`` of a random token) and reads until it has seen that token and the prompt after it, so stale
-frames are consumed; if that fails the session is replaced. Frames that arrive sooner after a command
-than half the link's round trip are held; when a frame comes in time after them, they are set aside as an
-earlier command's (an answer cannot come faster than the link [I]); when nothing follows them for
-max(1 s, 4 round trips) (or until the timeout), they are taken as the command's after all and the measure
-is dropped. The round trip is the smaller of two WebSocket pings, measured at connect and after each
-resynchronisation while the server is idle and nothing else is in flight; under 20 ms it is not used
-(there, scheduling noise is as large as the link). A late frame that crosses the next command later than
-that cannot be told from its output by any client of this protocol (frames carry no command id); it is
-noticed when the extra prompt arrives, and the next command resynchronises. A result that may have been
-affected says so in ``warning``.
+Results never mix, by construction (docs/protocol.md §15.3): every command goes out behind a mark, a first
+line that prints ``LT-<tag>-<n>`` (``<n>`` counted by the server), and the protocol takes as the command's
+only what comes after that mark, up to the next prompt. Output and prompts that arrive before the mark (late
+output, docs/protocol.md §12; the extra prompt of an interrupt that reached IRIS after the command ended,
+docs/protocol.md §10) are set aside and said so in the result's ``warning``; they are never another
+command's output. Nothing depends on WebSocket pongs (docs/protocol.md §12: whether the gateway answers
+pings is unknown). After a timeout, a READ that had to be interrupted, or stray frames while idle, the next
+``execute`` first resynchronises (a marker command read up to its own prompt; the session is replaced if
+that fails) and says so in ``warning``. ``output`` is what the command wrote after its mark; ``raw_output``
+the same with ANSI codes.
 """
 
 from __future__ import annotations
@@ -40,12 +41,12 @@ import math
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Deque, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Union
 
 import requests
 
+from .attribution import TAIL_CHARS, CommandRun, Step
 from .contract import CLIENT_STATUSES, ConnectOptions
 from .errors import (
     AuthError,
@@ -54,21 +55,23 @@ from .errors import (
     NamespaceError,
     ProtocolError,
     RemoteError,
-    RemoteProtocolError,
     SessionClosed,
     TerminalError,
 )
+from .httpguard import Cancel
+from .httpguard import seconds_text as secs
 from .lines import UnsafeCommandText, command_lines, one_line_problem
 from .login import Endpoint, ServerInfo, cookie_header, login, logout
-from .output import INTERRUPT_MARK, find_error, strip_ansi, strip_leading_crlf
+from .output import strip_ansi, strip_leading_crlf
 from .protocol import (
-    CommandDone,
+    RUNNING_STATES,
+    SYNC_COMMAND,
     Fatal,
     Initialized,
-    Output,
+    InStep,
     PromptRefreshed,
-    ReadRequested,
     Ready,
+    StaleRead,
     State,
     StrayOutput,
     TerminalProtocol,
@@ -82,19 +85,12 @@ log = logging.getLogger("adapters.lite_terminal")
 
 STATUSES = tuple(str(s) for s in CLIENT_STATUSES)  # the words; contract.Status is the type
 LOST_TEXT = "the connection was lost during the command; it may or may not have run"
+CLOSED_TEXT = "this LiteTerminal was closed; create a new one"
 MAX_TIMEOUT = 1e7  # seconds (115 days); larger values are refused: use None or -1 for "no limit"
 LOGOUT_TIMEOUT = 1.0
+STOP_POLL = 0.1  # with a ``stop`` event, how often a running command looks at it (seconds)
 FAILED_LOGOUT = 0.5
 CLOSE_BOUND = CLOSE_WAIT + LOGOUT_TIMEOUT
-TAIL_CHARS = 2000  # with max_output_chars, the last characters kept (IRIS prints its error last)
-CHECK_CHARS = 1024  # with max_output_chars, the last raw characters the error check sees in any case
-SYNC_COMMAND = 'write "LT-SYNC-","{token}"'  # the marker command; prints LT-SYNC-<token>
-RTT_FLOOR_FACTOR = 0.5
-HOLD_FACTOR, HOLD_MIN = 4.0, 1.0  # early frames with nothing after them are taken after max(1 s, 4 RTT)
-RTT_WAIT = 0.5  # how long connect / a resynchronisation waits for the pongs of its round-trip pings
-RTT_PINGS = 2
-RTT_FLOOR_MIN = 0.02  # below 20 ms, scheduling noise (GIL, a busy host) can be as large as the round trip
-STOP_POLL = 0.1  # with a ``stop`` event, how often a running command looks at it (seconds)
 
 _TIMEOUT, _CLOSED = Signal.TIMEOUT, Signal.CLOSED
 
@@ -126,7 +122,8 @@ class CommandResult:
 
     With ``max_output_chars``, output is the head and a short tail of what the command wrote and
     ``output_dropped`` counts the characters in between that were not kept. ``warning`` is "" unless the
-    session had to be brought back in step around this command (see the module docstring).
+    session had to be brought back in step before this command or frames of earlier commands were set aside
+    (see the module docstring).
     """
 
     command: str
@@ -181,84 +178,6 @@ def _text(name: str, value: object) -> str:
     return value
 
 
-class _Sink:
-    """Collects a command's raw output: all of it, or the head and a short tail of ``limit`` characters,
-    dropping the middle as it arrives (so memory follows the limit, not the peer). ``on_output`` sees every
-    chunk as it arrives, raw and whole, whatever the limit keeps."""
-
-    __slots__ = ("limit", "head", "head_room", "tail", "tail_len", "tail_limit", "dropped", "window",
-                 "on_output")
-
-    def __init__(self, limit: Optional[int], on_output: Optional[Callable[[str], None]] = None) -> None:
-        self.limit = limit
-        self.on_output = on_output
-        self.head: List[str] = []
-        self.tail: Deque[str] = deque()
-        self.tail_len = 0
-        self.dropped = 0
-        self.tail_limit = 0 if limit is None else min(TAIL_CHARS, limit // 4)
-        self.head_room = 0 if limit is None else limit - self.tail_limit
-        self.window = ""  # the last CHECK_CHARS raw characters, kept for the error check whatever the limit
-
-    def add(self, text: str) -> None:
-        if self.on_output is not None:
-            self.on_output(text)
-        if self.limit is None:
-            self.head.append(text)
-            return
-        self.window = (self.window + text)[-CHECK_CHARS:]
-        if self.head_room > 0:
-            if len(text) <= self.head_room:
-                self.head.append(text)
-                self.head_room -= len(text)
-                return
-            self.head.append(text[: self.head_room])
-            text = text[self.head_room :]
-            self.head_room = 0
-        tail = self.tail
-        tail.append(text)
-        self.tail_len += len(text)
-        while tail and self.tail_len - len(tail[0]) >= self.tail_limit:
-            gone = tail.popleft()
-            self.tail_len -= len(gone)
-            self.dropped += len(gone)
-        excess = self.tail_len - self.tail_limit
-        if excess > 0:
-            tail[0] = tail[0][excess:]
-            self.tail_len -= excess
-            self.dropped += excess
-
-    def raw(self) -> str:
-        head = "".join(self.head)
-        return head + "".join(self.tail) if self.tail else head
-
-    def checked(self, raw: str) -> str:
-        """What the error check reads: all of it, or (when some was dropped) the head and the last
-        CHECK_CHARS characters, so an error IRIS printed last is seen even past a small limit."""
-        if not self.dropped:
-            return raw
-        return "".join(self.head) + "\r\n" + self.window
-
-
-class _Run:
-    """Mutable state of one running command."""
-
-    __slots__ = ("timed_out", "input_missing", "grace_deadline", "set_aside", "held", "taken", "on_read",
-                 "stop", "stopped")
-
-    def __init__(self, on_read: Optional[Callable[[], Optional[str]]] = None,
-                 stop: Optional[threading.Event] = None) -> None:
-        self.on_read = on_read  # asked for a READ answer once input_lines are used up
-        self.stop = stop  # set by the caller (e.g. on Ctrl-C): interrupt the command
-        self.stopped = False  # the interrupt for ``stop`` was sent
-        self.timed_out = False
-        self.input_missing = False
-        self.grace_deadline: Optional[float] = None
-        self.set_aside = 0  # how many such frames were set aside as an earlier command's
-        self.held: List[str] = []  # frames that came too soon; set aside when a later one comes
-        self.taken = 0  # held frames taken as this command's after all (nothing came after them)
-
-
 class LiteTerminal:
     """One Lite Terminal session on one IRIS server; a context manager.
 
@@ -311,6 +230,8 @@ class LiteTerminal:
         self._namespace = namespace.upper()
         self._banner = ""
         self._closed = False
+        self._abandoned = False  # close() gave up waiting for the call in flight: it sends nothing more
+        self._cancel = Cancel()  # flipped by close(): shuts whatever the call in flight is blocked on
         self._doubt = ""  # why the session may be out of step ("" = in step)
 
     @classmethod
@@ -371,47 +292,68 @@ class LiteTerminal:
         """Log in and open the terminal (no-op if already connected). Raises ConnectError & co."""
         with self._lock:
             if self._closed:
-                raise SessionClosed("this LiteTerminal was closed; create a new one")
+                raise SessionClosed(CLOSED_TEXT)
             if not self.connected:
                 self._disconnect()
                 self._open()
 
     def close(self) -> None:
-        """Close the socket and log the CSP session out, within CLOSE_BOUND; later use raises
-        SessionClosed. Never raises. From another thread it cuts a running command short (``lost``)."""
+        """Close the socket and log the CSP session out, within CLOSE_BOUND, from any thread; never raises.
+        Final: later calls raise SessionClosed; a call in flight in another thread is cut short at once
+        (login, upgrade, handshake, resynchronisation, reconnect: SessionClosed; a command already sent:
+        ``lost``), and once this returns nothing more is sent (module docstring)."""
+        started = time.monotonic()
         self._closed = True
-        if not self._lock.acquire(timeout=0.05):
+        if self._lock.acquire(timeout=0.05):
+            quick = False
+        else:
+            self._cancel.cancel()  # every socket and deadline of the call in flight: shut now
             transport = self._transport
             if transport is not None:
                 transport.abort()  # wakes the command's blocked read; it ends as lost
-            if not self._lock.acquire(timeout=CLOSE_BOUND):
+            left = CLOSE_BOUND - (time.monotonic() - started) - 0.05
+            if not self._lock.acquire(timeout=max(0.0, left)):
+                self._abandoned = True  # the call in flight sends nothing more (no logout either)
                 return
+            quick = True
         try:
-            self._disconnect()
+            budget = CLOSE_BOUND - (time.monotonic() - started) - (0.0 if quick else CLOSE_WAIT)
+            within = min(FAILED_LOGOUT if quick else LOGOUT_TIMEOUT, max(0.0, budget))
+            self._disconnect(quick=quick, logout_within=within)
         finally:
+            self._cancel.cancel()
             self._lock.release()
 
     # -- connecting -------------------------------------------------------------------------------------
 
     def _open(self) -> None:
         """Login + upgrade + handshake within connect_timeout; on a 401 upgrade or a close before
-        ``init``, once more from scratch (docs/protocol.md §4.1, §4.4), inside the same bound."""
+        ``init``, once more from scratch (docs/protocol.md §4.1, §4.4), inside the same bound. Raises
+        SessionClosed as soon as close() was called (nothing more is started)."""
         limit = self.connect_timeout
         deadline = None if limit is None else time.monotonic() + limit
         for attempt in (1, 2):
+            if self._closed:
+                raise SessionClosed(CLOSED_TEXT)
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise ConnectError(f"could not open the terminal on {self.endpoint.authority} "
-                                   f"within {limit} s")
-            session, info = login(self.endpoint, self.username, self.__password, self.initial_namespace,
-                                  self.verify, remaining)
+                                   f"within {secs(limit)} s")
+            try:
+                session, info = login(self.endpoint, self.username, self.__password, self.initial_namespace,
+                                      self.verify, remaining, self._cancel)
+            except TerminalError:
+                self._raise_if_closed()
+                raise
             self._server_info = info
             try:
+                self._raise_if_closed()
                 url = self.endpoint.terminal_url(info.api)
                 transport = WebSocketTransport.open(url, cookie_header(session, url), self.verify, limit,
-                                                    self.max_frame_bytes, deadline=deadline)
+                                                    self.max_frame_bytes, deadline, self._cancel)
             except AuthError:
-                logout(session, self.endpoint, FAILED_LOGOUT)
+                self._logout(session, FAILED_LOGOUT)
+                self._raise_if_closed()
                 if attempt == 2:
                     raise AuthError(f"the terminal upgrade at {self.endpoint.authority} was refused with "
                                     "HTTP 401 twice, even after a fresh login; the session cookie is not "
@@ -419,14 +361,17 @@ class LiteTerminal:
                 log.debug("upgrade got 401; logging in again with a fresh cookie jar")
                 continue
             except TerminalError:
-                logout(session, self.endpoint, FAILED_LOGOUT)
+                self._logout(session, FAILED_LOGOUT)
+                self._raise_if_closed()
                 raise
             proto = TerminalProtocol(self.initial_namespace)
             try:
                 banner = self._handshake(transport, proto, deadline)
+                self._raise_if_closed()
             except _ClosedBeforeInit:
                 transport.abort()
-                logout(session, self.endpoint, FAILED_LOGOUT)
+                self._logout(session, FAILED_LOGOUT)
+                self._raise_if_closed()
                 if attempt == 2:
                     raise ConnectError(
                         f"the server at {self.endpoint.authority} closed the terminal before 'init' twice "
@@ -435,7 +380,8 @@ class LiteTerminal:
                 continue
             except BaseException:
                 transport.abort()
-                logout(session, self.endpoint, FAILED_LOGOUT)
+                self._logout(session, FAILED_LOGOUT)
+                self._raise_if_closed()
                 raise
             self._session, self._transport, self._proto, self._banner = session, transport, proto, banner
             self._namespace = proto.namespace or self.initial_namespace.upper()
@@ -443,18 +389,22 @@ class LiteTerminal:
             log.debug("terminal ready in %s on %s", self._namespace, self.endpoint.authority)
             return
 
+    def _raise_if_closed(self) -> None:
+        if self._closed:
+            raise SessionClosed(CLOSED_TEXT)
+
     def _handshake(self, transport: WebSocketTransport, proto: TerminalProtocol, deadline: Optional[float]
                    ) -> str:
-        """``init`` -> ``config`` -> first ``prompt`` by the deadline (docs/protocol.md §7, §15.1 step 5).
-        Then, the server idle, one WebSocket ping measures the link's round trip (module docstring)."""
+        """``init`` -> ``config`` -> first ``prompt`` by the deadline (docs/protocol.md §7, §15.1 step 5)."""
         limit = self.connect_timeout
         try:
             while True:
                 message = transport.recv(deadline=deadline)
                 if message is _TIMEOUT:
                     stage = "init" if proto.state is State.AWAIT_INIT else "the first prompt"
-                    raise ConnectError(f"no {stage} from {self.endpoint.authority} within {limit} s after "
-                                       "the WebSocket upgrade; check that the web server supports WebSockets")
+                    raise ConnectError(f"no {stage} from {self.endpoint.authority} within "
+                                       f"{secs(limit)} s after the WebSocket upgrade; check that the web "
+                                       "server supports WebSockets")
                 if message is _CLOSED:
                     if proto.state is State.AWAIT_INIT:
                         raise _ClosedBeforeInit()
@@ -472,7 +422,6 @@ class LiteTerminal:
                                                  f"namespace {self.initial_namespace!r}: {event.text}")
                         raise RemoteError(f"the server reported an error during the handshake: {event.text}")
                     elif isinstance(event, Ready):
-                        self._measure_rtt(transport, proto, deadline)
                         return event.banner_output
         except (ConnectError, NamespaceError, RemoteError, ProtocolError):
             raise
@@ -480,23 +429,36 @@ class LiteTerminal:
             failure = ConnectError(f"the terminal handshake with {self.endpoint.authority} failed: {exc}")
         raise failure  # outside the handler: nothing chained
 
-    def _disconnect(self, quick: bool = False) -> None:
+    def _logout(self, session: requests.Session, timeout: float) -> None:
+        """End the CSP session (bounded); once close() gave up waiting, only drop the connection."""
+        if self._abandoned or timeout <= 0:
+            session.close()
+            return
+        logout(session, self.endpoint, timeout)
+
+    def _disconnect(self, quick: bool = False, logout_within: Optional[float] = None) -> None:
         """Drop the current connection (interrupting a running command first) and log out."""
         transport, session = self._transport, self._session
         self._transport = self._session = None
         self._doubt = ""
         if transport is not None:
-            if quick:
+            if quick or self._abandoned:
                 transport.abort()
             else:
-                if self._proto is not None and self._proto.state in (State.EVAL, State.READ):
+                if self._proto is not None and self._proto.state in RUNNING_STATES:
                     try:
                         transport.send(self._proto.interrupt(), time.monotonic() + 0.2)
                     except TerminalError:
                         pass
                 transport.close()
         if session is not None:
-            logout(session, self.endpoint, FAILED_LOGOUT if quick else LOGOUT_TIMEOUT)
+            default = FAILED_LOGOUT if quick else LOGOUT_TIMEOUT
+            self._logout(session, default if logout_within is None else logout_within)
+
+    def _replace(self) -> None:
+        """A new connection instead of the current one (SessionClosed once close() was called)."""
+        self._disconnect(quick=True)
+        self._open()
 
     def _ensure_ready(self) -> str:
         """Reconnect BEFORE sending if the kept socket was closed meanwhile; read what arrived while idle
@@ -507,20 +469,19 @@ class LiteTerminal:
             if not closed and proto.state is State.PROMPT:
                 if proto.namespace:
                     self._namespace = proto.namespace
+                if proto.sequence is None:
+                    self._doubt = self._doubt or "a command's mark may have been cut short"
                 if not self._doubt:
                     return ""
                 why = self._doubt
                 if self._resync() and not self._drain_idle(transport, proto):
-                    # frames right behind the marker's prompt came before this command is sent: stale
                     self._doubt = ""
                     return f"the session was brought back in step before this command ({why})"
-                self._disconnect(quick=True)
-                self._open()
+                self._replace()
                 return (f"the session was replaced before this command ({why}; the marker command "
                         "did not come back)")
             log.debug("the server closed the idle session; reconnecting before sending")
-        self._disconnect(quick=True)
-        self._open()
+        self._replace()
         return ""
 
     def _drain_idle(self, transport: WebSocketTransport, proto: TerminalProtocol) -> bool:
@@ -539,57 +500,24 @@ class LiteTerminal:
                 closed = True
         return closed
 
-    def _measure_rtt(self, transport: WebSocketTransport, proto: TerminalProtocol,
-                     deadline: Optional[float]) -> None:
-        """Ping while the server is idle and wait (at most RTT_WAIT s, never past ``deadline``) for the pong:
-        the link's round trip, below which no frame can answer a command (module docstring). Frames that
-        come meanwhile were sent while idle: they leave the session in doubt."""
-        if transport.pongless:
-            return  # this server did not answer a ping: do not wait for one again
-        until = time.monotonic() + RTT_WAIT
-        if deadline is not None:
-            until = min(until, deadline)
-        for _ in range(RTT_PINGS):  # the smallest of a few: one scheduling hiccup does not set the floor
-            samples = transport.samples
-            transport.ping(until)
-            while transport.samples == samples:
-                message = transport.recv(deadline=until, until_pong=True)
-                if message is _TIMEOUT and transport.samples == 0:
-                    transport.pongless = True
-                if not isinstance(message, str):
-                    return
-                for event in proto.receive(message):
-                    if isinstance(event, (StrayOutput, PromptRefreshed)):
-                        self._doubt = self._doubt or "output or a prompt arrived while the session was idle"
-
     def _resync(self) -> bool:
-        """Send a marker command; read until its output and the prompt after it. True when in step."""
+        """Send the marker command; read until its token and the prompt after it. True when in step."""
         transport, proto = self._transport, self._proto
         assert transport is not None and proto is not None
-        token = secrets.token_hex(8)
-        marker = "LT-SYNC-" + token
         deadline = time.monotonic() + self.grace
         try:
-            transport.send(proto.begin_sync(SYNC_COMMAND.format(token=token)), deadline)
-            seen = ""
-            found = False
+            transport.send(proto.begin_sync(secrets.token_hex(8)), deadline)
             while True:
                 message = transport.recv(deadline=deadline)
                 if message is _TIMEOUT or message is _CLOSED:
                     return False
                 for event in proto.receive(message):
-                    if isinstance(event, Output) and not found:
-                        seen += event.text
-                        found = marker in seen
-                        seen = seen[-len(marker):]
-                    elif isinstance(event, PromptRefreshed) and found:
-                        proto.end_sync()
+                    if isinstance(event, InStep):
                         if event.ns:
                             self._namespace = event.ns
                         self._doubt = ""
-                        self._measure_rtt(transport, proto, deadline)
                         return True
-                    elif isinstance(event, (ReadRequested, Fatal)):
+                    if isinstance(event, (StaleRead, Fatal)):
                         return False
         except TerminalError as exc:
             log.debug("resynchronisation failed: %s", exc)
@@ -613,13 +541,13 @@ class LiteTerminal:
         ``namespace`` switches first with ``zn`` (if that fails the command is not run); ``timeout``
         overrides ``response_timeout`` (None: that default; negative: no limit); each READ gets the next
         of ``input_lines``; ``max_output_chars`` keeps the head and a tail of at most that many
-        characters (``output_dropped`` counts the rest); ``on_output`` is called with each raw chunk of the
-        command's output as it arrives (ANSI kept; not for the ``zn`` of ``namespace``), in the calling
-        thread; ``on_read`` answers a READ once ``input_lines`` are used up (None, or a text that is not
-        one line, interrupts it); setting ``stop`` (from any thread or a signal handler) interrupts the
-        command as its timeout would, and it ends as the server says (``interrupted`` after
-        ``<INTERRUPT>``), the session kept. Bad arguments raise InvalidArgument before
-        anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
+        characters (``output_dropped`` counts the rest). Hooks (for the command line): ``on_output`` is
+        called with each raw chunk of the command's output as it arrives (ANSI kept; not for the ``zn`` of
+        ``namespace``), in the calling thread; ``on_read`` answers a READ once ``input_lines`` are used up
+        (None, or a text that is not one line, interrupts it); setting ``stop`` (from any thread or a
+        signal handler) interrupts the command as its timeout would, and it ends as the server says
+        (``interrupted`` after ``<INTERRUPT>``), the session kept. Bad arguments raise InvalidArgument
+        before anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
         """
         _text("command", command)
         if isinstance(input_lines, str):
@@ -640,11 +568,11 @@ class LiteTerminal:
         wire = _wire_text(command)
         with self._lock:
             if self._closed:
-                raise SessionClosed("this LiteTerminal was closed; create a new one")
+                raise SessionClosed(CLOSED_TEXT)
             warning = self._ensure_ready()
             if namespace and namespace.upper() != self._namespace.upper():
-                switch = self._run('zn "' + namespace.replace('"', '""') + '"', 'zn "' +
-                                   namespace.replace('"', '""') + '"', limit, (), None, "")
+                zn = 'zn "' + namespace.replace('"', '""') + '"'
+                switch = self._run(zn, zn, limit, (), None, "")
                 if switch.status != "ok" or switch.namespace.upper() != namespace.upper():
                     why = switch.error or f"the prompt still shows {switch.namespace}"
                     return CommandResult(
@@ -655,53 +583,35 @@ class LiteTerminal:
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
-            return self._run(command, wire, limit, lines, max_output_chars, warning, on_output,
-                             _Run(on_read, stop))
+            return self._run(command, wire, limit, lines, max_output_chars, warning,
+                             CommandRun(max_output_chars, lines, on_output, on_read, stop))
 
     def _run(self, command: str, wire: str, limit: Optional[float], input_lines: Sequence[str],
-             max_chars: Optional[int], warning: str,
-             on_output: Optional[Callable[[str], None]] = None, run: Optional[_Run] = None) -> CommandResult:
+             max_chars: Optional[int], warning: str, run: Optional[CommandRun] = None) -> CommandResult:
+        """Send ``wire`` behind its mark and read until its prompt (attribution.py decides what is its)."""
         transport, proto = self._transport, self._proto
         assert transport is not None and proto is not None
-        sink = _Sink(max_chars, on_output)
-        lines: Iterator[str] = iter(input_lines)
-        run = run or _Run()
+        if self._closed:
+            raise SessionClosed(CLOSED_TEXT)
+        run = run or CommandRun(max_chars, input_lines)
         start = time.monotonic()
         deadline = None if limit is None else start + limit
-        rtt = transport.rtt
-        floor = start + rtt * RTT_FLOOR_FACTOR if rtt is not None and rtt >= RTT_FLOOR_MIN else 0.0
-        hold_until = start + max(HOLD_MIN, HOLD_FACTOR * rtt) if floor else 0.0
-        if deadline is not None and hold_until > deadline:
-            hold_until = deadline
+        within = secs(limit)
 
-        def result(status: str, error: str, drop: bool = False, raw: Optional[str] = None) -> CommandResult:
-            if raw is None:
-                raw = sink.raw()
-            if drop or status == "lost":
-                self._disconnect(quick=True)
-            note = warning
-            if run.set_aside:
-                note = _join(note, f"{run.set_aside} frame(s) came sooner than the server could have "
-                             "answered this command and were set aside as an earlier command's")
-            if run.taken:
-                note = _join(note, f"{run.taken} frame(s) came sooner than the measured round trip and, as "
-                             "nothing followed them, were taken as this command's")
-            output = strip_leading_crlf(raw)
-            return CommandResult(command=command, output=strip_ansi(output) if "\x1b" in output else output,
-                                 raw_output=raw, status=status, error=error, namespace=self._namespace,
-                                 elapsed=time.monotonic() - start, server_version=self.server_version,
-                                 output_dropped=sink.dropped, warning=note)
+        def result(status: str, error: str, drop: bool = False) -> CommandResult:
+            return self._result(run, command, start, warning, status, error, drop)
 
         try:
-            transport.send(proto.start_command(wire), deadline)
+            transport.send(proto.start_marked(wire), deadline)
         except TerminalError as exc:
             return result("lost", f"{LOST_TEXT} (sending failed: {exc})")
+        grace_deadline: Optional[float] = None
         while True:
-            wait_until = run.grace_deadline if run.grace_deadline is not None else deadline
-            if run.held and (wait_until is None or hold_until < wait_until):
-                wait_until = hold_until
+            if run.stopped and grace_deadline is None:  # stopped while answering a READ
+                grace_deadline = run.stop_deadline
+            wait_until = deadline if grace_deadline is None else grace_deadline
             if run.stop is not None and not (run.stopped or run.timed_out):
-                if run.stop.is_set():
+                if run.stop.is_set():  # the caller's stop: interrupt once, wait for the prompt the grace
                     if not self._stop(transport, proto, run):
                         return result("interrupted", "stopped; the interrupt could not be sent, so the "
                                       "session was closed", drop=True)
@@ -711,119 +621,90 @@ class LiteTerminal:
                     wait_until = poll
             try:
                 message = transport.recv(deadline=wait_until)
-            except RemoteProtocolError as exc:
-                return result("timeout" if run.timed_out else "lost", f"{LOST_TEXT} ({exc})", drop=True)
-            now = time.monotonic()
-            if message is _TIMEOUT:
-                if run.held and now >= hold_until:
-                    # nothing came after the early frames: the round trip was measured too long; they
-                    # are this command's after all, and the measure is dropped
-                    held, run.held = run.held, []
-                    run.taken += len(held)
-                    transport.rtt = None
-                    outcome = self._feed(held, proto, transport, sink, lines, run, limit, result)
-                    if outcome is not None:
-                        return outcome
-                    continue
-                if run.grace_deadline is None and deadline is not None and now >= deadline:
+                if message is _TIMEOUT:
+                    if run.stop is not None and grace_deadline is None and (
+                            deadline is None or time.monotonic() < deadline):
+                        continue  # only the poll for ``stop`` ran out
+                    if grace_deadline is not None and run.stopped:
+                        if time.monotonic() < grace_deadline:
+                            continue
+                        return result("interrupted", "stopped; the interrupt did not bring the prompt back "
+                                      f"within {secs(self.grace)} s, so the session was closed", drop=True)
+                    if grace_deadline is not None:
+                        return result("timeout", f"no prompt within {within} s; the interrupt did not bring "
+                                      f"the prompt back within {secs(self.grace)} s, so the session was "
+                                      "closed", drop=True)
                     run.timed_out = True
-                    run.grace_deadline = now + self.grace
+                    grace_deadline = time.monotonic() + self.grace
                     self._doubt = "the previous command was interrupted at its timeout"
-                    if not self._send_quietly(transport, proto.interrupt, run.grace_deadline):
-                        return result("timeout", f"no prompt within {limit} s and the interrupt could not be "
-                                      "sent; the session was closed", drop=True)
+                    if not self._send_quietly(transport, proto.interrupt, grace_deadline):
+                        return result("timeout", f"no prompt within {within} s and the interrupt could not "
+                                      "be sent; the session was closed", drop=True)
                     continue
-                if run.grace_deadline is not None and now >= run.grace_deadline and run.stopped:
-                    return result("interrupted", "stopped; the interrupt did not bring the prompt back "
-                                  f"within {self.grace:g} s, so the session was closed", drop=True)
-                if run.grace_deadline is not None and now >= run.grace_deadline:
-                    return result("timeout", f"no prompt within {limit} s; the interrupt did not bring the "
-                                  "prompt back within {:g} s, so the session was closed".format(self.grace),
-                                  drop=True)
-                continue
-            if message is _CLOSED:
-                proto.connection_closed()
-                code = transport.close_code
-                if run.timed_out:
-                    return result("timeout", f"no prompt within {limit} s; the connection closed after the "
-                                  f"interrupt (close code {code})", drop=True)
-                if self._closed:
-                    return result("lost", f"{LOST_TEXT} (close() was called during the command)")
-                if run.stopped:
-                    return result("interrupted", f"stopped; the connection closed after the interrupt (close "
-                                  f"code {code})", drop=True)
-                return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
-            if now < floor:  # sent before the server could have seen this command: an earlier one's
-                run.held.append(message)
-                log.debug("holding a frame that came %.3f s after sending (round trip %.3f s)",
-                          now - start, rtt)
-                continue
-            if run.held:  # a frame came in time after the early ones: those were an earlier command's
-                run.set_aside += len(run.held)
-                run.held = []
-            outcome = self._feed((message,), proto, transport, sink, lines, run, limit, result)
-            if outcome is not None:
-                return outcome
-
-    def _feed(self, messages: Sequence[str], proto: TerminalProtocol, transport: WebSocketTransport,
-              sink: _Sink, lines: Iterator[str], run: _Run, limit: Optional[float], result  # noqa: ANN001
-              ) -> Optional[CommandResult]:
-        """Feed frames of the running command to the state machine; a result when the command ended."""
-        for message in messages:
-            try:
-                events = proto.receive(message)
+                if message is _CLOSED:
+                    proto.connection_closed()
+                    code = transport.close_code
+                    if run.timed_out:
+                        return result("timeout", f"no prompt within {within} s; the connection closed after "
+                                      f"the interrupt (close code {code})", drop=True)
+                    if run.stopped:
+                        return result("interrupted", "stopped; the connection closed after the interrupt "
+                                      f"(close code {code})", drop=True)
+                    if self._closed:
+                        return result("lost", f"{LOST_TEXT} (close() was called during the command)")
+                    return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
+                step = run.feed(proto.receive(message))
             except TerminalError as exc:
                 return result("timeout" if run.timed_out else "lost", f"{LOST_TEXT} ({exc})", drop=True)
-            for event in events:
-                kind = type(event)
-                if kind is Output:
-                    sink.add(event.text)  # type: ignore[union-attr]
-                elif kind is CommandDone:
-                    if event.ns:  # type: ignore[union-attr]
-                        self._namespace = event.ns  # type: ignore[union-attr]
-                    if transport.has_pending():
-                        self._doubt = self._doubt or "frames arrived right behind a command's prompt"
-                    if run.input_missing:
-                        self._doubt = self._doubt or "a READ was interrupted"
-                    raw = sink.raw()  # joined once, scanned by the error check once
-                    status, error = self._classify(sink.checked(raw), limit, run)
-                    return result(status, error, raw=raw)
-                elif kind is ReadRequested:
-                    if not self._answer_read(transport, proto, lines, run):
-                        return result("lost", f"{LOST_TEXT} (answering READ failed)")
-                elif kind is Fatal:
-                    return result("timeout" if run.timed_out else "lost",
-                                  f"{LOST_TEXT} (the server reported: {event.text})",  # type: ignore[union-attr]
-                                  drop=True)
-        return None
+            if step is None:
+                continue
+            if step is Step.DONE:
+                if run.prompt_ns:
+                    self._namespace = run.prompt_ns
+                if run.input_missing:
+                    self._doubt = self._doubt or "a READ was interrupted"
+                raw = run.sink.raw()  # joined once, scanned by the error check once
+                status, error = run.verdict(run.sink.checked(raw), within)
+                return self._result(run, command, start, warning, status, error, raw=raw)
+            if step is Step.ANSWER_READ:
+                if not self._answer_read(transport, proto, run):
+                    return result("lost", f"{LOST_TEXT} (answering READ failed)")
+            elif step is Step.FATAL:
+                return result("timeout" if run.timed_out else "lost",
+                              f"{LOST_TEXT} (the server reported: {run.fatal})", drop=True)
+            elif not self._send_quietly(transport, proto.answer_stale_read,  # Step.STALE_READ
+                                        deadline if grace_deadline is None else grace_deadline):
+                return result("lost", f"{LOST_TEXT} (answering a READ before its mark failed)")
 
-    def _answer_read(self, transport: WebSocketTransport, proto: TerminalProtocol, lines: Iterator[str],
-                     run: _Run) -> bool:
+    def _result(self, run: CommandRun, command: str, start: float, warning: str, status: str, error: str,
+                drop: bool = False, raw: Optional[str] = None) -> CommandResult:
+        if raw is None:
+            raw = run.sink.raw()
+        if drop or status == "lost":
+            self._disconnect(quick=True)
+        output = strip_leading_crlf(raw)
+        return CommandResult(command=command, output=strip_ansi(output) if "\x1b" in output else output,
+                             raw_output=raw, status=status, error=error, namespace=self._namespace,
+                             elapsed=time.monotonic() - start, server_version=self.server_version,
+                             output_dropped=run.sink.dropped, warning=_join(warning, run.set_aside_note()))
+
+    def _answer_read(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
         """Next input line; when none is left (or after a timeout) interrupt, and answer "" from then on."""
-        limit = time.monotonic() + self.grace
-        if run.timed_out or run.input_missing or run.stopped:
-            return self._send_quietly(transport, lambda: proto.answer_read(""), limit)
-        line = next(lines, None)
-        if line is None and run.on_read is not None:
-            line = run.on_read()
-            if line is not None and (not isinstance(line, str) or one_line_problem(line)
-                                     or _unencodable(line)):
-                line = None  # not one line: interrupted, never sent
-            limit = time.monotonic() + self.grace  # the answer may have taken a person a while
-        if line is None and run.stop is not None and run.stop.is_set():
+        line = run.next_line()
+        limit = time.monotonic() + self.grace  # after next_line: a person may have typed the answer
+        if line is None and run.stopping and not run.stopped:
             return self._stop(transport, proto, run)
         if line is None:
-            run.input_missing = True
             log.debug("READ with no input left: interrupting")
             return self._send_quietly(transport, proto.interrupt, limit)
         return self._send_quietly(transport, lambda: proto.answer_read(line), limit)
 
-    def _stop(self, transport: WebSocketTransport, proto: TerminalProtocol, run: _Run) -> bool:
-        """The caller set ``stop``: interrupt once, and wait for the prompt at most the grace."""
+    def _stop(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
+        """The caller set ``stop``: interrupt once; the prompt is awaited until ``run.stop_deadline``."""
         run.stopped = True
-        run.grace_deadline = time.monotonic() + self.grace
+        run.stop_deadline = time.monotonic() + self.grace
         self._doubt = "the previous command was interrupted (stop)"
-        return self._send_quietly(transport, proto.interrupt, run.grace_deadline)
+        return self._send_quietly(transport, proto.interrupt, run.stop_deadline)
 
     @staticmethod
     def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
@@ -833,28 +714,6 @@ class LiteTerminal:
         except TerminalError as exc:
             log.debug("send failed: %s", exc)
             return False
-
-    @staticmethod
-    def _classify(raw: str, limit: Optional[float], run: _Run) -> Tuple[str, str]:
-        if run.timed_out:
-            return "timeout", f"no prompt within {limit} s; the command was interrupted"
-        if run.input_missing:
-            return "error", ("the command asked for input (READ) but no input_lines were left; "
-                             "it was interrupted")
-        error = find_error(raw)
-        if error is None:
-            return "ok", ""
-        if INTERRUPT_MARK in raw:
-            return "interrupted", error
-        return "error", error
-
-
-def _unencodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _join(*notes: str) -> str:

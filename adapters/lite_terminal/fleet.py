@@ -7,8 +7,10 @@ The plain parts here are shared by the client (:func:`run_on_servers`, threads) 
   (``25%``, rounded up), as AWS Systems Manager Run Command does;
 * :class:`FleetSchedule` decides which target may start now: at most ``max_concurrency`` running, and none
   new once ``max_errors`` targets have failed (those never started end as ``skipped``);
-* :func:`group_outputs` lists targets whose status and output are identical together, once, like
-  ``dshbak -c``; :func:`compress_names` writes ``iris1, iris2, iris3`` as ``iris[1-3]``;
+* :func:`group_results` is the one grouping rule (the production, :func:`run_on_servers` and the CLI):
+  targets whose status and *whole* output are identical share a group, like ``dshbak -c``; an output that
+  lost characters before it could be compared is grouped with no other; :func:`compress_names` writes
+  ``iris1, iris2, iris3`` as ``iris[1-3]``;
 * :func:`fleet_status`: ``ok`` when every target is ok, ``partial`` when some are, ``failed`` when none is.
 
 :func:`run_on_servers` gives every worker thread its own :class:`LiteTerminal` per server: a session is
@@ -26,16 +28,16 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import errors
 from .checks import ExpectError, compile_expect
-from .contract import ConnectOptions, Status, classify, server_identity
+from .contract import ConnectOptions, FleetStatus, Status, authority, classify, server_identity
 from .errors import LOST_DETAIL
 from .memory import Opener, open_terminal
 
 #: MaxConcurrency when none is given (AWS Run Command's default is 50; ten sessions is kinder to a fleet).
 DEFAULT_MAX_CONCURRENCY = 10
 #: Per-target status of a target that was never started because MaxErrors was reached.
-SKIPPED = "skipped"
+SKIPPED = Status.SKIPPED
 #: Statuses that do not count as a failure towards MaxErrors.
-NOT_FAILURES = ("ok", SKIPPED)
+NOT_FAILURES = (Status.OK, Status.SKIPPED)
 
 Limit = Union[int, str, None]
 
@@ -166,13 +168,13 @@ class FleetSchedule:
 # Summaries
 
 
-def fleet_status(statuses: Iterable[str]) -> str:
+def fleet_status(statuses: Iterable[str]) -> FleetStatus:
     """``ok`` when every target is ok, ``partial`` when some are, ``failed`` when none is (or no targets)."""
     values = list(statuses)
-    ok = sum(1 for s in values if s == "ok")
+    ok = sum(1 for s in values if s == Status.OK)
     if values and ok == len(values):
-        return "ok"
-    return "partial" if ok else "failed"
+        return FleetStatus.OK
+    return FleetStatus.PARTIAL if ok else FleetStatus.FAILED
 
 
 def count_statuses(statuses: Iterable[str]) -> Dict[str, int]:
@@ -183,16 +185,27 @@ def count_statuses(statuses: Iterable[str]) -> Dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def group_outputs(entries: Iterable[Tuple[str, str, str]]) -> List[Tuple[str, str, List[str]]]:
-    """``(name, status, output)`` entries as ``(status, output, names)`` groups, like ``dshbak -c``.
+def group_results(entries: Iterable[Tuple[str, str, str, int]]) -> List[Tuple[str, str, List[str]]]:
+    """The one grouping rule: ``(name, status, whole, dropped)`` entries as ``(status, whole, names)``
+    groups, like ``dshbak -c``, in order of first appearance.
 
-    Targets land in one group when both their status and their output are identical (an ``ok`` and an
-    ``error`` that wrote the same text are different outcomes). Groups come in order of first appearance.
+    ``whole`` is the whole output as it was compared (or a digest of it: the fleet process keeps a hash of
+    each whole output, not the output), ``dropped`` how many characters of it were lost before anyone could
+    compare them (cut from the middle by ``max_output_chars`` / MaxOutputChars). Targets share a group only
+    when their statuses are the same and their whole outputs are known to be identical: an ``ok`` and an
+    ``error`` that wrote the same text are different outcomes, and an output that lost characters is known
+    only in part, so it is grouped with no other (two outputs cut alike may differ in what was dropped).
     """
-    groups: Dict[Tuple[str, str], List[str]] = {}
-    for name, status, output in entries:
-        groups.setdefault((status, output), []).append(name)
-    return [(status, output, names) for (status, output), names in groups.items()]
+    groups: Dict[Tuple[str, str, str], List[str]] = {}
+    for name, status, whole, dropped in entries:
+        alone = name if int(dropped or 0) > 0 else ""
+        groups.setdefault((str(status), whole, alone), []).append(name)
+    return [(status, whole, names) for (status, whole, _alone), names in groups.items()]
+
+
+def group_outputs(entries: Iterable[Tuple[str, str, str]]) -> List[Tuple[str, str, List[str]]]:
+    """:func:`group_results` for ``(name, status, output)`` entries whose outputs are whole."""
+    return group_results((name, status, output, 0) for name, status, output in entries)
 
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
@@ -250,7 +263,7 @@ class Server:
 
     @property
     def label(self) -> str:
-        return self.name or (f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}")
+        return self.name or authority(self.host, self.port)
 
 
 @dataclass(frozen=True)
@@ -265,10 +278,11 @@ class ServerResult:
     namespace: str = ""
     elapsed: float = 0.0
     server_version: str = ""
+    output_dropped: int = 0  # characters of the output not kept (max_output_chars), so not compared
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == Status.OK
 
 
 @dataclass(frozen=True)
@@ -300,22 +314,44 @@ class FleetResult:
         """JSON-ready, with the production's FleetCommandResponse field names."""
         return {
             "Command": self.command,
-            "Status": self.status,
-            "Counts": dict(self.counts),
+            "Status": str(self.status),
+            "Counts": {str(status): n for status, n in self.counts},
             "Results": [
-                {"Target": r.server, "Status": r.status, "Output": r.output, "Error": r.error,
+                {"Target": r.server, "Status": str(r.status), "Output": r.output, "Error": r.error,
                  "Namespace": r.namespace, "ElapsedMs": int(round(r.elapsed * 1000)),
-                 "ServerVersion": r.server_version}
+                 "ServerVersion": r.server_version, "OutputDropped": r.output_dropped}
                 for r in self.results
             ],
             "Groups": [
-                {"Status": g.status, "Output": g.output, "Targets": list(g.servers)} for g in self.groups
+                {"Status": str(g.status), "Output": g.output, "Targets": list(g.servers)}
+                for g in self.groups
             ],
             "ElapsedMs": int(round(self.elapsed * 1000)),
         }
 
 
 ServerSpec = Union[str, Tuple[str, int], Server]
+
+
+def refuse_duplicates(servers: Sequence[Server], path_prefix: str = "") -> None:
+    """ValueError naming every server given twice: the one identity of a server
+    (``contract.server_identity``: host case, a trailing dot, IPv6 brackets and spelling, the default port)
+    or the same label. Used by :func:`run_on_servers` and the CLI, wherever duplicates are refused."""
+    seen: Dict[Any, str] = {}
+    labels: Dict[str, int] = {}
+    duplicates: List[str] = []
+    for server in servers:
+        label = server.label
+        identity = server_identity(server.host, server.port, path_prefix)
+        if identity in seen:
+            first = seen[identity]
+            duplicates.append(f"{first} and {label}" if first != label else label)
+        elif label in labels:
+            duplicates.append(label)
+        seen.setdefault(identity, label)
+        labels[label] = 1
+    if duplicates:
+        raise ValueError(f"servers given twice: {', '.join(duplicates)}")
 
 
 def as_server(spec: ServerSpec, default_port: int = 52773) -> Server:
@@ -366,18 +402,10 @@ def run_on_servers(
     server is contacted; two spellings of one server (``HOST:1``, ``host:1``) are refused as duplicates.
     """
     parsed = [as_server(s) for s in servers]
-    labels = [s.label for s in parsed]
     if not parsed:
         raise ValueError("no servers given")
-    identities = [server_identity(s.host, s.port, path_prefix) for s in parsed]
-    if len(set(identities)) != len(identities) or len(set(labels)) != len(labels):
-        seen: Dict[Any, str] = {}
-        duplicates = []
-        for label, identity in zip(labels, identities):
-            if identity in seen:
-                duplicates.append(f"{seen[identity]} and {label}" if seen[identity] != label else label)
-            seen.setdefault(identity, label)
-        raise ValueError(f"servers given twice: {', '.join(duplicates or sorted(set(labels)))}")
+    refuse_duplicates(parsed, path_prefix)
+    labels = [s.label for s in parsed]
     try:
         compile_expect(expect or "")
     except ExpectError as exc:
@@ -407,12 +435,13 @@ def run_on_servers(
         except errors.TerminalError as exc:
             verdict = classify(exc)
             error = str(exc) if verdict.status is not Status.LOST else f"{exc}; {LOST_DETAIL}"
-            return ServerResult(server.label, verdict.status.value, error=f"{type(exc).__name__}: {error}",
+            return ServerResult(server.label, verdict.status, error=f"{type(exc).__name__}: {error}",
                                 elapsed=time.monotonic() - began)
         verdict = classify(result, expect)
         return ServerResult(
-            server.label, verdict.status.value, str(result.output or ""), verdict.error,
+            server.label, verdict.status, str(result.output or ""), verdict.error,
             str(result.namespace or ""), float(result.elapsed or 0.0), str(result.server_version or ""),
+            max(0, int(result.output_dropped or 0)),
         )
 
     def worker() -> None:
@@ -424,7 +453,8 @@ def run_on_servers(
             try:
                 outcome = run_one(by_label[label])
             except Exception as exc:  # noqa: BLE001  one server's bug must not lose the others' results
-                outcome = ServerResult(label, "lost", error=f"{type(exc).__name__}: {exc}; {LOST_DETAIL}")
+                outcome = ServerResult(label, Status.LOST,
+                                       error=f"{type(exc).__name__}: {exc}; {LOST_DETAIL}")
             with lock:
                 results[label] = outcome
                 schedule.finish(label, outcome.status)
@@ -447,7 +477,8 @@ def run_on_servers(
     ordered = tuple(results[label] for label in labels)
     groups = tuple(
         OutputGroup(status, output, tuple(names))
-        for status, output, names in group_outputs((r.server, r.status, r.output) for r in ordered)
+        for status, output, names in group_results(
+            (r.server, r.status, r.output, r.output_dropped) for r in ordered)
     )
     return FleetResult(
         command=command,

@@ -29,7 +29,10 @@ __all__ = [
     "ServerFrame",
     "ConfigFrame",
     "InputFrame",
+    "MarkedInputFrame",
+    "SyncInputFrame",
     "ReadReplyFrame",
+    "StaleReadReplyFrame",
     "InterruptFrame",
     "ColorRequestFrame",
     "ClientFrame",
@@ -122,10 +125,27 @@ class InputFrame:
 
 
 @dataclass(frozen=True)
+class MarkedInputFrame(InputFrame):
+    """A command whose first line is the client's attribution mark (sent as a ``prompt``, docs/protocol.md
+    §15.3): everything before the mark's output belongs to earlier commands."""
+
+
+@dataclass(frozen=True)
+class SyncInputFrame(InputFrame):
+    """The resynchronisation command (sent as a ``prompt``, docs/protocol.md §15.3), legal whenever the
+    session may be out of step."""
+
+
+@dataclass(frozen=True)
 class ReadReplyFrame:
     """The answer to a ``read`` frame, without a line terminator (type ``read``)."""
 
     input: str
+
+
+@dataclass(frozen=True)
+class StaleReadReplyFrame(ReadReplyFrame):
+    """An empty answer to a ``read`` that came before the command's mark (not the command's READ)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +220,7 @@ def encode(frame: ClientFrame) -> str:
         obj: Dict[str, Any] = {"type": "config", "namespace": frame.namespace, "rawMode": frame.raw_mode}
     elif isinstance(frame, InputFrame):
         obj = {"type": "prompt", "input": frame.input}
-    elif isinstance(frame, ReadReplyFrame):
+    elif isinstance(frame, ReadReplyFrame):  # StaleReadReplyFrame included
         obj = {"type": "read", "input": frame.input}
     elif isinstance(frame, InterruptFrame):
         obj = {"type": "interrupt"}

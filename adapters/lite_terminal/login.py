@@ -11,6 +11,12 @@ would go to whatever host a redirect names); the Basic credentials are encoded h
 ``charset="UTF-8"``, what VS Code sends), never by ``requests``' Latin-1 default, which fails on other
 characters with an error that quotes them; and no exception raised here is chained to a ``requests``
 exception, whose ``request`` attribute holds the prepared ``Authorization`` header.
+
+Log safety: :class:`SecretHeaderFilter` sits on the loggers of websocket-client (whose trace,
+``websocket.enableTrace(True)``, dumps the upgrade's ``Cookie`` header and the answer's ``Set-Cookie``),
+urllib3, requests and this package, and replaces the value of every ``Cookie``, ``Set-Cookie``,
+``Authorization`` and ``Proxy-Authorization`` header line in a record before any handler sees it. Only the
+value of such a header line changes; the rest of the record is left as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import ssl
 import unicodedata
 import urllib.parse
@@ -39,12 +46,51 @@ from .errors import (
     TerminalError,
     UnsupportedServer,
 )
-from .httpguard import BodyTooLarge, Deadline, guarded_session, read_capped
+from .httpguard import (
+    BodyTooLarge,
+    Cancel,
+    Deadline,
+    ResolveTimeout,
+    guarded_session,
+    read_capped,
+    seconds_text,
+)
 
 __all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_authorization",
-           "redirect_error", "MIN_API"]
+           "redirect_error", "MIN_API", "SecretHeaderFilter", "GUARDED_LOGGERS"]
 
 log = logging.getLogger("adapters.lite_terminal")
+
+# a header line in a log record (a dumped request or answer, one line or many): its name stays, its value goes
+_SECRET_HEADER = re.compile(r"(?im)^([ \t]*(?:set-cookie|cookie|authorization|proxy-authorization)[ \t]*:)"
+                            r"[^\r\n]*")
+REDACTED = " [redacted]"
+# every logger that sees the login or the upgrade (a filter on "urllib3" would not see its children's records)
+GUARDED_LOGGERS = ("websocket", "urllib3.connectionpool", "urllib3.connection", "urllib3.response",
+                   "urllib3.poolmanager", "urllib3.util.retry", "requests", "adapters.lite_terminal")
+
+
+class SecretHeaderFilter(logging.Filter):
+    """Rewrites a record whose text holds a secret header line; lets every record through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record whose args do not fit its format: leave it to logging
+            return True
+        if _SECRET_HEADER.search(text) is not None:
+            record.msg, record.args = _SECRET_HEADER.sub(lambda m: m.group(1) + REDACTED, text), None
+        return True
+
+
+def _guard_loggers() -> None:
+    for name in GUARDED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, SecretHeaderFilter) for existing in logger.filters):
+            logger.addFilter(SecretHeaderFilter())
+
+
+_guard_loggers()
 
 LOGIN_BODY_LIMIT = 1024 * 1024  # a GetServer answer is a few hundred bytes; more is refused as it arrives
 MIN_API = 7  # the terminal route was "added in Atelier API v7" = IRIS 2023.2 (docs/protocol.md §2)
@@ -171,17 +217,28 @@ def _describe_url(base_url: str, location: str, secrets: Optional[Iterable[str]]
     host = f"[{host}]" if ":" in host else host
     where = f"//{host}{'' if port is None else f':{port}'}" if parts.netloc else ""
     path = "" if secrets is None else parts.path
-    text = _scrub(urllib.parse.unquote(f"{parts.scheme}:{where}{path}"), secrets or ())
+    text = _scrub(urllib.parse.unquote(f"{parts.scheme}:{where}{path}"), secrets or (), _URL_UNIT)
     shown = urllib.parse.quote(text, safe="/:[]@!$&'()*+,;=-._~")
     return shown if len(shown) <= 200 else shown[:200] + "..."
 
 
-def _scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` from the server with every secret masked: a hostile server that got the password in the
-    Basic header could echo it back in a reason phrase or a namespace name, and we would log it."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+#: What separates one unit of text from the next: whitespace in a phrase or a name, and in a URL also the
+#: characters between its parts (scheme, user info, host, port, path segments).
+_TEXT_UNIT = r"\s"
+_URL_UNIT = r"\s/:@\[\]"
+
+
+def _scrub(text: str, secrets: Iterable[str], separators: str = _TEXT_UNIT) -> str:
+    """``text`` from the server with every secret that stands as a whole unit masked as ``***``.
+
+    A hostile server that got the password in the Basic header could echo it back in a reason phrase, a
+    namespace name or a redirect path, and we would log it. Only an occurrence bounded on both sides by the
+    text's start or end or a ``separators`` character is the secret; the same letters inside a longer word
+    are not and are never changed (the password ``SYS`` leaves ``%SYS`` as it is, where plain replacing once
+    showed ``%***``). Longer secrets are masked first."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        unit = re.compile(f"(?<![^{separators}]){re.escape(secret)}(?![^{separators}])")
+        text = unit.sub("***", text)
     return text
 
 
@@ -259,6 +316,7 @@ def login(
     namespace: Optional[str],
     verify: Verify = True,
     timeout: Optional[float] = 5.0,
+    cancel: Optional[Cancel] = None,
 ) -> Tuple[requests.Session, ServerInfo]:
     """Log in with a fresh ``requests.Session``; return it (with its cookies) and the server info.
 
@@ -272,8 +330,9 @@ def login(
     session = guarded_session()
     session.verify = verify
     try:
+        check = lambda answer: _status_error(answer, url, username, secrets)  # noqa: E731
         response, content, failure = _get(session, url, endpoint, _BasicAuth(authorization), verify, timeout,
-                                          lambda answer: _status_error(answer, url, username, secrets))
+                                          check, cancel)
         if failure is not None:
             raise failure
         assert response is not None
@@ -305,7 +364,8 @@ _Answer = Tuple[Optional[requests.Response], bytes, Optional[TerminalError]]
 
 def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests.auth.AuthBase,
          verify: Verify, timeout: Optional[float],
-         check: Callable[[requests.Response], Optional[TerminalError]]) -> _Answer:
+         check: Callable[[requests.Response], Optional[TerminalError]], cancel: Optional[Cancel] = None
+         ) -> _Answer:
     """The login GET, never following a redirect: (response, body, None) or (None, b"", the error).
 
     The whole request, body included, ends within ``timeout`` however slowly the server answers (a
@@ -314,9 +374,11 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
     carries no ``__context__``: a requests exception holds the PreparedRequest, Authorization included.
     """
     failure: Optional[TerminalError] = None
-    deadline = Deadline(timeout)
+    deadline = Deadline(timeout, cancel)
     try:
         with deadline, warnings.catch_warnings():
+            if deadline.expired:
+                raise requests.exceptions.ConnectionError("cancelled")
             if verify is False:  # the transport logs our own WARNING; skip urllib3's repeats
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
             # verify per request: a session-level verify loses to REQUESTS_CA_BUNDLE (requests #3829)
@@ -334,8 +396,11 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
                                f"({exc.args[0]} seen); that is not an Atelier answer")
     except requests.exceptions.SSLError as exc:
         failure = ConnectError(f"TLS handshake with {endpoint.authority} failed: {_reason(exc)}")
-    except requests.exceptions.Timeout:
-        failure = ConnectError(f"no answer from {url} within {timeout} s")
+    except requests.exceptions.Timeout as exc:
+        if _caused_by(exc, ResolveTimeout):
+            return None, b"", ConnectError(f"cannot resolve the host of {url} within "
+                                           f"{seconds_text(timeout)} s")
+        failure = ConnectError(f"no answer from {url} within {seconds_text(timeout)} s")
     except requests.exceptions.RequestException as exc:
         failure = ConnectError(f"cannot reach {url}: {_reason(exc)}")
     except OSError as exc:  # requests raises a bare OSError for a missing CA bundle
@@ -343,8 +408,21 @@ def _get(session: requests.Session, url: str, endpoint: Endpoint, auth: requests
     except ValueError as exc:  # an answer requests/urllib3 cannot parse and do not wrap (a hostile peer)
         failure = ConnectError(f"{url} sent an answer that cannot be read ({type(exc).__name__})")
     if deadline.expired:  # the watchdog cut a request that was still dripping in
-        failure = ConnectError(f"no complete answer from {url} within {timeout} s")
+        failure = ConnectError(f"no complete answer from {url} within {seconds_text(timeout)} s")
     return None, b"", failure
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    """Whether ``kind`` is in the cause chain of ``exc`` (urllib3 keeps it in ``reason``/``__cause__``)."""
+    seen = 0
+    current: Optional[BaseException] = exc
+    while current is not None and seen < 10:
+        if isinstance(current, kind):
+            return True
+        nxt = getattr(current, "reason", None)
+        current = nxt if isinstance(nxt, BaseException) else (current.__cause__ or current.__context__)
+        seen += 1
+    return False
 
 
 class _Refused(Exception):

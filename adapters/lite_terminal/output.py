@@ -26,19 +26,27 @@ __all__ = [
 ERROR_MARK = "\x1b[31;1m"
 INTERRUPT_MARK = ERROR_MARK + "<INTERRUPT>"
 
-# CSI sequences (SGR and cursor moves), OSC strings (terminated by BEL or ST), then any other
-# two-byte ESC sequence. CSI goes first so "ESC [" is never eaten as a two-byte escape.
+# Every ECMA-48 escape (ECMA-48 5th ed. §5.3-§5.6, §8.3.89 ST), so no terminal control survives in ``output``:
+# * CSI: ``ESC [`` (or C1 U+009B), parameter bytes 0x30-0x3F (digits, ``:;<=>?``, so ``ESC[38:2:255:0:0m``
+#   too), intermediate bytes 0x20-0x2F, one final byte 0x40-0x7E; a sequence cut off before its final byte
+#   is removed up to where it stops;
+# * control strings: OSC ``ESC ]``, DCS ``ESC P``, SOS ``ESC X``, PM ``ESC ^``, APC ``ESC _`` (or their C1
+#   forms) up to ST (``ESC \`` or U+009C), BEL (xterm ends OSC with it) or the end of the text;
+# * every other escape: ``ESC``, any intermediate bytes 0x20-0x2F, one final byte 0x30-0x7E: single-
+#   character escapes (``ESC c`` full reset, ``ESC 7``), character-set designation (``ESC ( 0``,
+#   ``ESC ( B``), ``ESC # 8``; a lone ESC is removed too.
+# Alternatives are tried in this order at each ESC, so ``ESC [`` and ``ESC ]`` are never two-byte escapes.
 _ANSI = re.compile(
-    r"\x1b\[[0-9;?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
-    r"|\x1b[0-?@-Z\\-_]"
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
 )
 _RAW_ERROR_LINE = re.compile(r"^\s*(<[A-Z][A-Z0-9 ]*>.*)$", re.MULTILINE)
 _PROMPT_NS = re.compile(r"([^\s:>]+)>\s*$")
 
 
 def strip_ansi(text: str) -> str:
-    """Remove ANSI escape sequences, keep everything else (including ``\\r\\n``)."""
+    """Remove every ECMA-48 escape sequence and control string, keep everything else (``\\r\\n`` too)."""
     return _ANSI.sub("", text)
 
 

@@ -37,6 +37,8 @@ from .errors import (
     UnsupportedServer,
 )
 from .guarded import BudgetExceeded, DeadlineExpired, GuardedSocket
+from .httpguard import Cancel, ResolveTimeout, connect_by
+from .httpguard import seconds_text as secs
 from .login import redirect_error
 
 __all__ = ["Signal", "WebSocketTransport", "ssl_context", "MAX_FRAME_BYTES", "CLOSE_WAIT"]
@@ -162,7 +164,8 @@ class WebSocketTransport:
 
     @classmethod
     def open(cls, url: str, cookie: str, verify: Verify = True, timeout: Optional[float] = 5.0,
-             max_frame_bytes: int = MAX_FRAME_BYTES, deadline: Optional[float] = None) -> WebSocketTransport:
+             max_frame_bytes: int = MAX_FRAME_BYTES, deadline: Optional[float] = None,
+             cancel: Optional[Cancel] = None) -> WebSocketTransport:
         """Connect, (TLS,) upgrade with the login cookies and nothing else (docs/protocol.md §4.1 step 5).
 
         The whole of it ends by ``deadline`` (monotonic), or ``timeout`` seconds from now. Redirects are
@@ -181,10 +184,12 @@ class WebSocketTransport:
         guard: Optional[GuardedSocket] = None
         failure: Optional[ConnectError] = None
         try:
-            sock = socket.create_connection((host, port), timeout=_remaining(deadline))
+            sock = connect_by(host, port, deadline, cancel)  # name lookup included; close() shuts it
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if context is not None:
                 sock = _tls(sock, context, host, deadline)
+                if cancel is not None:
+                    cancel.watch(sock)  # wrapping took the descriptor over from the plain socket
             guard = GuardedSocket(sock, MAX_HEADER_BYTES)
             guard.deadline = deadline
             # skip_utf8_validation: text is decoded strictly in C below (module docstring); no lock: the
@@ -201,9 +206,11 @@ class WebSocketTransport:
         except BudgetExceeded:
             failure = ConnectError(f"WebSocket upgrade at {where} failed: the answer exceeds "
                                    f"{MAX_HEADER_BYTES} bytes")
+        except ResolveTimeout:
+            failure = ConnectError(f"cannot resolve the host of {where} within {secs(timeout)} s")
         except (DeadlineExpired, socket.timeout):
-            failure = ConnectError(f"the WebSocket upgrade at {where} timed out after {timeout} s; check "
-                                   "that the web server supports WebSockets")
+            failure = ConnectError(f"the WebSocket upgrade at {where} timed out after "
+                                   f"{secs(timeout)} s; check that the web server supports WebSockets")
         except ssl.SSLError as exc:
             failure = ConnectError(f"TLS handshake with {where} failed: {_tls_reason(exc)}")
         except socket.gaierror:
@@ -298,8 +305,13 @@ class WebSocketTransport:
         except (websocket.WebSocketException, OSError, ValueError, struct.error):
             self._mark_closed()  # EOF, reset, or the socket closed under us (abort)
             return CLOSED
-        guard.start_message()
         data = frame.data
+        if opcode in (OP_PING, OP_PONG):
+            # a control frame may come between the fragments of a message: only its own bytes (a 2-byte
+            # header, the payload, a mask key if any) leave the count, the message's fragments stay in it
+            guard.forget(2 + len(data) + (4 if getattr(frame, "mask_value", 0) else 0))
+        else:
+            guard.start_message()
         if getattr(frame, "mask_value", 0):  # the has-mask bit of the (last) frame
             return self._fail("the server sent a masked WebSocket frame (RFC 6455 section 5.1)")
         if opcode == OP_TEXT:

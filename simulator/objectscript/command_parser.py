@@ -13,8 +13,8 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import ObjectScriptError, syntax_error
 from .expression_parser import NAME, ExpressionParser
-from .expressions import Expr, Ref, Special
-from .intrinsics import namespace_of
+from .expressions import Expr, Member, Ref, Special
+from .intrinsics import SETTERS, SPECIALS
 
 
 class Cmd(NamedTuple):
@@ -49,7 +49,7 @@ COMMANDS = {
     "F": "FOR", "FOR": "FOR", "Q": "QUIT", "QUIT": "QUIT", "I": "IF", "IF": "IF", "E": "ELSE", "ELSE": "ELSE",
     "D": "DO", "DO": "DO", "ZW": "ZWRITE", "ZWRITE": "ZWRITE", "X": "XECUTE", "XECUTE": "XECUTE",
     "M": "MERGE", "MERGE": "MERGE", "WHILE": "WHILE", "TRY": "TRY", "THROW": "THROW", "CONTINUE": "CONTINUE",
-    "RETURN": "RETURN", "RET": "RETURN",
+    "RETURN": "RETURN", "RET": "RETURN", "N": "NEW", "NEW": "NEW", "L": "LOCK", "LOCK": "LOCK",
 }  # fmt: skip
 
 _BLANKS = (" ", "\t")
@@ -164,7 +164,7 @@ class LineParser(ExpressionParser):
         name = COMMANDS.get(word.upper())
         if name is None:
             raise syntax_error()  # an unknown command is <SYNTAX> (docs/simulator-objectscript.md §8)
-        cond = self.expr() if self.take(":") else None
+        cond = self.postconditional() if self.take(":") else None
         has_args = self.has_args()
         if name == "H":  # H with arguments is HANG, without is HALT
             name = "HANG" if has_args else "HALT"
@@ -172,18 +172,31 @@ class LineParser(ExpressionParser):
         name, args, body = parse(name, has_args)
         return Cmd(name, cond, args, body, start, self.s)
 
+    def postconditional(self) -> Expr:
+        """``:expr`` right after the command word: blanks only inside parentheses (grammar rows W5-W6)."""
+        self.spaced = False
+        try:
+            return self.expr()
+        finally:
+            self.spaced = True
+
     def has_args(self) -> bool:
-        """One space then arguments; argumentless commands are followed by two spaces or the end."""
+        """One space (not a tab) then arguments; argumentless commands are followed by two blanks or the end
+        (grammar rows W1-W4)."""
         char = self.peek()
         if char in ("", "\n") or (char == "}" and self.depth):
             return False
         if char == "{":
             return True
-        if char not in _BLANKS:
+        if char != " ":
             raise syntax_error()
         self.i += 1
         char = self.peek()
         return not (char in ("", "\n", " ", "\t") or (char == "}" and self.depth))
+
+    def expect_spaced(self, text: str) -> None:
+        if not self.take_spaced(text):
+            raise syntax_error()
 
     def end_of_args(self) -> None:
         char = self.peek()
@@ -216,12 +229,13 @@ class LineParser(ExpressionParser):
             raise syntax_error()
 
         def item() -> tuple:
-            if self.take("("):
+            if self.peek() == "(":
+                spaced = self.open_paren()
                 targets = self.comma_list(self.set_target)
-                self.expect(")")
+                self.close_paren(spaced)
             else:
                 targets = [self.set_target()]
-            self.expect("=")
+            self.expect_spaced("=")
             return targets, self.expr()
 
         return name, self.comma_list(item), []
@@ -230,11 +244,64 @@ class LineParser(ExpressionParser):
         start = self.i
         if self.take("$"):
             word = self.word()
-            if word is not None and word.upper() == "NAMESPACE":
-                return Special(namespace_of)
+            name = (word or "").upper()
+            if name in SETTERS:  # SET $NAMESPACE, $ETRAP, $ECODE, $ZTRAP
+                return Special(SPECIALS[name], SETTERS[name])
             self.i = start
             raise syntax_error()
+        if self._object_ahead():  # SET obj.Prop=value
+            node = self.atom()
+            if not isinstance(node, Member) or node.args is not None:
+                raise syntax_error()
+            return node
         return self.ref()
+
+    def cmd_new(self, name: str, has_args: bool) -> Parsed:
+        """``NEW``, ``NEW a,$ETRAP``, ``NEW (a,b)`` (docs/objectscript-grammar.md §8)."""
+        if not has_args:
+            return name, ["all", []], []
+        if self.peek() == "(":
+            spaced = self.open_paren()
+            kept = self.comma_list(self.plain_name)
+            self.close_paren(spaced)
+            return name, ["except", kept], []
+
+        def item() -> str:
+            if self.take("$"):
+                word = (self.word() or "").upper()
+                canonical = {"ET": "$ETRAP", "ETRAP": "$ETRAP", "NAMESPACE": "$NAMESPACE", "ES": "$ESTACK",
+                             "ESTACK": "$ESTACK", "ZT": "$ZTRAP", "ZTRAP": "$ZTRAP"}.get(word)
+                if canonical is None:
+                    raise syntax_error()
+                return canonical
+            return self.plain_name()
+
+        return name, ["names", self.comma_list(item)], []
+
+    def plain_name(self) -> str:
+        """An unsubscripted local name (NEW takes no subscripts)."""
+        found = self.regex(NAME)
+        if found is None or self.peek() == "(":
+            raise syntax_error()
+        return found
+
+    def cmd_lock(self, name: str, has_args: bool) -> Parsed:
+        """``LOCK``, ``LOCK +ref:t``, ``LOCK -ref``, ``LOCK (a,b):t`` (docs/objectscript-grammar.md §8)."""
+        if not has_args:
+            return name, [], []
+
+        def item() -> tuple:
+            sign = "+" if self.take("+") else "-" if self.take("-") else ""
+            if self.peek() == "(":
+                spaced = self.open_paren()
+                refs = self.comma_list(self.ref)
+                self.close_paren(spaced)
+            else:
+                refs = [self.ref()]
+            timeout = self.expr() if self.take(":") else None
+            return sign, refs, timeout
+
+        return name, self.comma_list(item), []
 
     def cmd_kill(self, name: str, has_args: bool) -> Parsed:
         return name, (self.comma_list(self.ref) if has_args else []), []
@@ -245,7 +312,7 @@ class LineParser(ExpressionParser):
 
         def item() -> Tuple[Ref, Ref]:
             target = self.ref()
-            self.expect("=")
+            self.expect_spaced("=")
             return target, self.ref()
 
         return name, self.comma_list(item), []
@@ -306,14 +373,14 @@ class LineParser(ExpressionParser):
         if not has_args or self.peek() == "{":
             return name, [], (self.block() if self.block_ahead() else self.line())
         var = self.lvalue()
-        self.expect("=")
+        self.expect_spaced("=")
 
         def param() -> tuple:
             start = self.expr()
             inc = end = None
-            if self.take(":"):
+            if self.take_spaced(":"):  # blanks inside an argument (grammar row W31)
                 inc = self.expr()
-                if self.take(":"):
+                if self.take_spaced(":"):
                     end = self.expr()
             return start, inc, end
 

@@ -20,6 +20,8 @@ from .expressions import (
     ClassCall,
     Expr,
     Global,
+    Indirect,
+    JsonLiteral,
     Lit,
     Member,
     Missing,
@@ -31,6 +33,8 @@ from .expressions import (
     Var,
 )
 from .intrinsics import FUNCTIONS, SPECIALS, select
+from .json_values import JSON_NULL, MAX_DEPTH, JsonSyntax, read_number, read_string
+from .list_functions import OMITTABLE
 from .operators import BINARY_OPS
 
 NAME = re.compile(r"%?[A-Za-z][A-Za-z0-9]*|%")
@@ -48,6 +52,48 @@ class ExpressionParser:
     def __init__(self, line: str) -> None:
         self.s = line
         self.i = 0
+        #: May blanks stand between the tokens of an argument here? Not in a postconditional outside
+        #: parentheses (docs/objectscript-grammar.md §2, rows W5-W6).
+        self.spaced = True
+
+    # -- whitespace inside arguments (docs/objectscript-grammar.md §2) --
+    def blanks(self) -> int:
+        """Skip spaces and tabs; the position before them (to go back when nothing follows)."""
+        start = self.i
+        s, i, n = self.s, self.i, len(self.s)
+        while i < n and s[i] in " \t":
+            i += 1
+        self.i = i
+        return start
+
+    def take_spaced(self, text: str) -> bool:
+        """``text`` after optional blanks (where blanks are allowed), and the blanks after it; else the
+        cursor stays where it was."""
+        if not self.spaced or self.peek() not in (" ", "\t"):
+            if self.take(text):
+                if self.spaced:
+                    self.blanks()
+                return True
+            return False
+        start = self.blanks()
+        if self.take(text):
+            self.blanks()
+            return True
+        self.i = start
+        return False
+
+    def open_paren(self) -> bool:
+        """``(`` and the blanks after it (inside parentheses blanks are always allowed); the caller restores
+        ``spaced`` with ``close_paren``."""
+        self.expect("(")
+        spaced, self.spaced = self.spaced, True
+        self.blanks()
+        return spaced
+
+    def close_paren(self, spaced: bool) -> None:
+        self.blanks()
+        self.expect(")")
+        self.spaced = spaced
 
     # -- cursor helpers --
     def peek(self, n: int = 1) -> str:
@@ -78,8 +124,9 @@ class ExpressionParser:
         return self.regex(_WORD)
 
     def comma_list(self, item: Callable[[], object]) -> list:
+        """Items separated by commas, with any blanks around each comma (docs/objectscript-grammar.md §2)."""
         items = [item()]
-        while self.take(","):
+        while self.take_spaced(","):
             items.append(item())
         return items
 
@@ -90,10 +137,16 @@ class ExpressionParser:
         first = self.unary()
         rest = []
         while True:
+            before = self.i
+            if self.spaced and self.peek() in (" ", "\t"):
+                self.blanks()
             op = next((o for o in BINARY_OPS if self.s.startswith(o, self.i)), None)
-            if op is None:
+            if op is None or (op == "/" and self.peek(2) in ("//", "/*")):  # a comment, not a division
+                self.i = before
                 break
             self.i += len(op)
+            if self.spaced:
+                self.blanks()
             rest.append((op, self.unary()))
         if not rest:
             return first
@@ -127,13 +180,18 @@ class ExpressionParser:
             raise syntax_error()
         if char == '"':
             return Lit(self.string())
+        if char in ("{", "["):
+            return JsonLiteral(self.json_part(0))
         number = self.regex(_NUMBER)
         if number is not None:
             return Lit(Decimal(number))
-        if self.take("("):
+        if self.peek() == "(":
+            spaced = self.open_paren()
             node = self.expr()
-            self.expect(")")
+            self.close_paren(spaced)
             return node
+        if self.take("@"):
+            return self.indirection()
         if self.take("$$"):
             return self.entryref_call()
         if self.take("$"):
@@ -146,8 +204,78 @@ class ExpressionParser:
             return self.lvalue()
         raise syntax_error()
 
+    # -- JSON literals (docs/objectscript-grammar.md §6) --
+    def json_part(self, depth: int) -> tuple:
+        """One value of a JSON literal: JSON's own forms, or an ObjectScript expression in parentheses."""
+        if depth > MAX_DEPTH:
+            raise syntax_error()
+        self.blanks()
+        char = self.peek()
+        if char == "(":
+            spaced = self.open_paren()
+            node = self.expr()
+            self.close_paren(spaced)
+            return ("expr", node)
+        if char == "{":
+            self.i += 1
+            members = []
+            self.blanks()
+            if not self.take("}"):
+                while True:
+                    self.blanks()
+                    if self.peek() != '"':
+                        raise syntax_error()
+                    key = self.json_token(read_string)
+                    self.blanks()
+                    self.expect(":")
+                    members.append((key, self.json_part(depth + 1)))
+                    self.blanks()
+                    if self.take("}"):
+                        break
+                    self.expect(",")
+            return ("object", members)
+        if char == "[":
+            self.i += 1
+            items = []
+            self.blanks()
+            if not self.take("]"):
+                while True:
+                    items.append(self.json_part(depth + 1))
+                    self.blanks()
+                    if self.take("]"):
+                        break
+                    self.expect(",")
+            return ("array", items)
+        if char == '"':
+            return ("value", self.json_token(read_string))
+        for word, value in (("true", True), ("false", False), ("null", JSON_NULL)):
+            if self.s.startswith(word, self.i):
+                self.i += len(word)
+                return ("value", value)
+        return ("value", self.json_token(read_number))
+
+    def json_token(self, reader: Callable) -> object:
+        try:
+            value, self.i = reader(self.s, self.i)
+        except JsonSyntax:
+            raise syntax_error() from None
+        return value
+
+    def indirection(self) -> Indirect:
+        """``@x``, ``@"name"``, ``@(expr)``, ``@x@(subs)`` (the ``@`` is taken)."""
+        operand = self.primary()
+        subs = None
+        if self.peek(2) == "@(":
+            self.i += 1
+            spaced = self.open_paren()
+            subs = self.comma_list(self.expr)
+            self.close_paren(spaced)
+        return Indirect(operand, subs, parse_indirect)
+
     def ref(self) -> Ref:
         """A local ``x(…)`` or a global ``^x(…)``, ``^|"NS"|x(…)``, ``^["NS"]x(…)``, ``^||x(…)``."""
+        if self.take("@"):
+            return self.indirection()
         if not self.take("^"):
             return self.lvalue()
         namespace: Optional[Expr] = None
@@ -172,9 +300,10 @@ class ExpressionParser:
         if name is None:
             raise syntax_error()
         subs: List[Expr] = []
-        if self.take("("):
+        if self.peek() == "(":
+            spaced = self.open_paren()
             subs = self.comma_list(self.expr)
-            self.expect(")")
+            self.close_paren(spaced)
         return name, subs
 
     def string(self) -> str:
@@ -204,6 +333,11 @@ class ExpressionParser:
             fn = FUNCTIONS.get(name)
             if fn is None:
                 raise syntax_error()
+            if name in OMITTABLE:
+                args = self.method_args()
+                if any(isinstance(arg, ByRef) for arg in args):
+                    raise syntax_error()
+                return Call(fn, args)
             return Call(fn, self.call_args())
         special = SPECIALS.get(name)
         if special is None:
@@ -212,23 +346,25 @@ class ExpressionParser:
 
     def select_pairs(self) -> list:
         """``$SELECT(cond:value,…)``: the pairs, each parsed as two expressions."""
-        self.expect("(")
+        spaced = self.open_paren()
 
         def pair() -> tuple:
             cond = self.expr()
-            self.expect(":")
+            if not self.take_spaced(":"):
+                raise syntax_error()
             return cond, self.expr()
 
         pairs = self.comma_list(pair)
-        self.expect(")")
+        self.close_paren(spaced)
         return pairs
 
     def call_args(self) -> List[Expr]:
-        self.expect("(")
+        spaced = self.open_paren()
         if self.take(")"):
+            self.spaced = spaced
             return []
         args = self.comma_list(self.expr)
-        self.expect(")")
+        self.close_paren(spaced)
         return args
 
     # -- calls into server-side code --
@@ -296,8 +432,9 @@ class ExpressionParser:
 
     def method_args(self) -> List[Expr]:
         """``(a,,.b)``: omitted arguments and ``.var`` by reference are allowed in method calls."""
-        self.expect("(")
+        spaced = self.open_paren()
         if self.take(")"):
+            self.spaced = spaced
             return []
         args: List[Expr] = []
         while True:
@@ -308,6 +445,28 @@ class ExpressionParser:
                 args.append(ByRef(self.ref()))
             else:
                 args.append(self.expr())
+            self.blanks()
             if self.take(")"):
+                self.spaced = spaced
                 return args
             self.expect(",")
+            self.blanks()
+
+
+_INDIRECT_CACHE: dict = {}
+
+
+def parse_indirect(text: str, as_ref: bool) -> Expr:
+    """The node an indirection's text stands for, cached: a variable reference where one is needed (SET,
+    KILL, $DATA...), else an expression. Anything else is ``<SYNTAX>`` when the line runs."""
+    key = (text, as_ref)
+    node = _INDIRECT_CACHE.get(key)
+    if node is None:
+        parser = ExpressionParser(text)
+        node = parser.ref() if as_ref else parser.expr()
+        if not parser.at_end():
+            raise syntax_error()
+        if len(_INDIRECT_CACHE) >= 1024:
+            _INDIRECT_CACHE.clear()
+        _INDIRECT_CACHE[key] = node
+    return node

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
+from . import json_values
 from .errors import ObjectScriptError
 from .objects import Oref, as_oref
 from .operators import apply_binary
@@ -169,13 +170,21 @@ class Bin(Expr):
 
 
 class Special(Expr):
-    """A special variable such as ``$JOB``; also the target of ``SET $NAMESPACE=...``."""
+    """A special variable such as ``$JOB``; those with a ``setter`` are SET targets (``$NAMESPACE``,
+    ``$ETRAP``, ``$ECODE``, ``$ZTRAP``)."""
 
-    def __init__(self, fn: Callable[[Session], Value]) -> None:
+    def __init__(
+        self, fn: Callable[[Session], Value], setter: Optional[Callable[[Session, Value], None]] = None
+    ) -> None:
         self.fn = fn
+        self.setter = setter
 
     def eval(self, s: Session) -> Value:
         return self.fn(s)
+
+    def assign(self, s: Session, value: Value) -> None:
+        assert self.setter is not None
+        self.setter(s, value)
 
 
 class Call(Expr):
@@ -232,9 +241,7 @@ class ClassCall(Expr):
         self.system = system
 
     def eval(self, s: Session) -> Value:
-        from .classes import lookup
-
-        cls = lookup(self.class_name, self.system)
+        cls = s.find_class(self.class_name, self.system)
         if cls is None:
             if not self.system and s.class_known(self.class_name):  # a configured or loaded class: no code
                 raise ObjectScriptError("METHOD DOES NOT EXIST", f"*{self.method},{self.class_name}")
@@ -255,3 +262,64 @@ class Member(Expr):
         if self.args is None:
             return oref.get(self.name)
         return oref.call(s, self.name, eval_args(s, self.args))
+
+
+class JsonLiteral(Expr):
+    """``{"a":1,"b":(x)}`` / ``[1,(x)]``: every evaluation builds a new dynamic object or array; parts in
+    parentheses are ObjectScript expressions (docs/objectscript-grammar.md §6)."""
+
+    def __init__(self, template: tuple) -> None:
+        self.template = template  # ("object", [(key, part)]), ("array", [part]), ("value", v), ("expr", e)
+
+    def eval(self, s: Session) -> Value:
+        return build_json(s, self.template)  # type: ignore[return-value]
+
+
+def build_json(s: Session, template: tuple) -> json_values.Element:
+    kind, body = template
+    if kind == "value":
+        return body
+    if kind == "expr":
+        return body.eval(s)
+    if kind == "object":
+        return json_values.new_object(s, {key: build_json(s, part) for key, part in body})
+    return json_values.new_array(s, [build_json(s, part) for part in body])
+
+
+class Indirect(Ref):
+    """``@expr`` and ``@expr@(subs)``: the value of ``expr`` is read as a variable reference (or, where a
+    value is wanted, as an expression) when the line runs (docs/objectscript-grammar.md §7). ``parse``
+    turns the text into a node; the expression parser supplies it, so this module needs no parser."""
+
+    def __init__(self, operand: Expr, subs: Optional[List[Expr]], parse: Callable[[str, bool], Expr]) -> None:
+        self.operand = operand
+        self.extra = subs
+        self.parse = parse
+        self.name = ""
+        self.subs = []
+
+    def target(self, s: Session) -> Ref:
+        node = self.parse(to_str(self.operand.eval(s)), True)
+        assert isinstance(node, Ref)
+        if self.extra is None:
+            return node
+        if isinstance(node, Global):
+            return Global(node.name, node.subs + self.extra, node.namespace, node.private)
+        return Var(node.name, node.subs + self.extra)
+
+    def eval(self, s: Session) -> Value:
+        if self.extra is None:
+            return self.parse(to_str(self.operand.eval(s)), False).eval(s)
+        return self.target(s).eval(s)
+
+    def key(self, s: Session) -> Key:
+        return self.target(s).key(s)
+
+    def order_key(self, s: Session) -> Key:
+        return self.target(s).order_key(s)
+
+    def store(self, s: Session) -> Store:
+        return self.target(s).store(s)
+
+    def shown(self, subs: Tuple[str, ...]) -> str:  # pragma: no cover - callers resolve first
+        raise ObjectScriptError("SYNTAX")

@@ -7,7 +7,7 @@ with ``Simulator.configure`` apply to the next command.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Set
+from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 from .storage import Store
 
@@ -17,6 +17,8 @@ class Host:
         self._settings = settings
         self.globals: Dict[str, Store] = {}
         self.loaded: Dict[str, Set[str]] = {}
+        #: LOCK's table: (namespace or "" for a local name, name, subscripts) -> (job, count)
+        self.locks: Dict[Tuple[str, str, Tuple[str, ...]], Tuple[int, int]] = {}
 
     def setting(self, name: str, default: Any) -> Any:
         config = self._settings() if self._settings is not None else None

@@ -12,7 +12,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Dict, List
 
 from .errors import ObjectScriptError, syntax_error
-from .expressions import Expr, Ref
+from .expressions import Expr, Indirect, Ref
+from .list_functions import LIST_FUNCTIONS
+from .operators import MAX_STRING
+from .storage import collation_key
 from .values import ZERO, Value, as_bool, to_num, to_str
 
 if TYPE_CHECKING:
@@ -46,7 +49,8 @@ def _zdate_fmt(s: Session, args: List[Expr], with_time: bool) -> Value:
     moment = _from_horolog(args[0].eval(s))
     fmt = int(to_num(args[1].eval(s))) if len(args) > 1 else 1
     date = moment.strftime("%Y-%m-%d" if fmt == 3 else "%m/%d/%Y")
-    return date + (" " + moment.strftime("%H:%M:%S") if with_time else "")
+    tformat = int(to_num(args[2].eval(s))) if len(args) > 2 else 1
+    return date + (" " + moment.strftime("%H:%M" if tformat in (2, 4) else "%H:%M:%S") if with_time else "")
 
 
 # ---------------------------------------------------------------------------------------- functions ---
@@ -149,6 +153,31 @@ def _f_increment(s: Session, a: List[Expr]) -> Value:
     return value
 
 
+@_arity(1, 2)
+def _f_query(s: Session, a: List[Expr]) -> Value:
+    """``$QUERY(ref,dir)``: the next (1) or previous (-1) node with data after ``ref`` in tree order, as a
+    reference string (``^x(1,"a")``); "" past the end [D G15]."""
+    ref = _var_arg(a[0])
+    if isinstance(ref, Indirect):
+        ref = ref.target(s)
+    direction = int(to_num(a[1].eval(s))) if len(a) > 1 else 1
+    if direction not in (1, -1):
+        raise ObjectScriptError("FUNCTION")
+    name, subs = ref.order_key(s)
+    if subs and subs[-1] == "":
+        subs = subs[:-1]
+        start = None if direction == 1 else ()  # "" starts from the first / last node
+    else:
+        start = tuple(collation_key(sub) for sub in subs)
+    nodes = [node_subs for node_subs, _ in ref.store(s).walk(name) if node_subs]
+    keyed = [(tuple(collation_key(sub) for sub in node_subs), node_subs) for node_subs in nodes]
+    if direction == 1:
+        found = next((n for k, n in keyed if start is None or k > start), None)
+    else:
+        found = next((n for k, n in reversed(keyed) if start == () or k < start), None)
+    return "" if found is None else ref.shown(found)
+
+
 def select(s: Session, pairs: list) -> Value:
     """``$SELECT``: the value of the first pair whose condition is true; none true is ``<SELECT>``."""
     for cond, value in pairs:
@@ -160,6 +189,8 @@ def select(s: Session, pairs: list) -> Value:
 @_arity(2, 3)
 def _f_justify(s: Session, a: List[Expr]) -> Value:
     width = int(to_num(a[1].eval(s)))
+    if width > MAX_STRING:
+        raise ObjectScriptError("MAXSTRING")
     if len(a) > 2:
         places = int(to_num(a[2].eval(s)))
         text = format(to_num(a[0].eval(s)).quantize(Decimal(1).scaleb(-places)), "f")
@@ -203,7 +234,7 @@ def _f_zconvert(s: Session, a: List[Expr]) -> Value:
     return text.upper() if mode == "U" else text.lower() if mode == "L" else text
 
 
-@_arity(1, 2)
+@_arity(1, 3)
 def _f_zdatetime(s: Session, a: List[Expr]) -> Value:
     return _zdate_fmt(s, a, with_time=True)
 
@@ -236,14 +267,36 @@ FUNCTIONS: Dict[str, Function] = _by_every_name(
         (("ZCVT", "ZCONVERT"), _f_zconvert),
         (("ZDT", "ZDATETIME"), _f_zdatetime),
         (("ZD", "ZDATE"), _f_zdate),
+        (("Q", "QUERY"), _f_query),
     )
 )
+FUNCTIONS.update(LIST_FUNCTIONS)
 
 
 # -------------------------------------------------------------------------------- special variables ---
 def namespace_of(s: Session) -> Value:
     """``$NAMESPACE`` (also what ``SET $NAMESPACE=...`` targets, docs/protocol.md §11)."""
     return s.namespace
+
+
+def _set_namespace(s: Session, value: Value) -> None:
+    s.namespace = s.resolve_namespace(to_str(value))
+
+
+def _set_etrap(s: Session, value: Value) -> None:
+    s.etrap = to_str(value)
+
+
+def _set_ecode(s: Session, value: Value) -> None:
+    """``SET $ECODE=""`` clears the error condition; any other value signals it as an error [D G16]."""
+    text = to_str(value)
+    s.ecode = text
+    if text:
+        raise ObjectScriptError("ECODETRAP")
+
+
+def _set_ztrap(s: Session, value: Value) -> None:
+    s.ztrap = to_str(value)
 
 
 SPECIALS: Dict[str, SpecialVariable] = _by_every_name(
@@ -257,5 +310,19 @@ SPECIALS: Dict[str, SpecialVariable] = _by_every_name(
         (("ZH", "ZHOROLOG"), lambda s: Decimal(repr(round(time.monotonic(), 6)))),
         (("IO", "PRINCIPAL", "P"), lambda s: "|TRM|:|" + str(s.job)),
         (("ZE", "ZERROR"), lambda s: s.zerror),
+        (("ET", "ETRAP"), lambda s: s.etrap),
+        (("EC", "ECODE"), lambda s: s.ecode),
+        (("ZT", "ZTRAP"), lambda s: s.ztrap),
+        (("ES", "ESTACK", "ST", "STACK"), lambda s: ZERO),
+    )
+)
+
+#: The special variables SET may assign, by every spelling.
+SETTERS: Dict[str, Callable[[Session, Value], None]] = _by_every_name(
+    (
+        (("NAMESPACE",), _set_namespace),
+        (("ET", "ETRAP"), _set_etrap),
+        (("EC", "ECODE"), _set_ecode),
+        (("ZT", "ZTRAP"), _set_ztrap),
     )
 )

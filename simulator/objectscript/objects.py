@@ -62,6 +62,12 @@ class Oref:
             return self.props[name]
         raise ObjectScriptError("PROPERTY DOES NOT EXIST", f"*{name},{self.cls.name}")
 
+    def set(self, name: str, value: Value) -> None:
+        """``SET obj.Prop=value``: a property the class has."""
+        if name not in self.props and name not in self.cls.properties:
+            raise ObjectScriptError("PROPERTY DOES NOT EXIST", f"*{name},{self.cls.name}")
+        self.props[name] = value
+
     def call(self, s: Session, method: str, args: Args) -> Value:
         fn = self.cls.instance_methods.get(method)
         if fn is None:

@@ -9,6 +9,9 @@ from .values import DECIMAL_CONTEXT as _CTX
 from .values import Value, as_bool, to_num, to_str, truth
 
 # Longest first: the parser takes the first that matches, so ``**`` wins over ``*``, ``<=`` over ``<``.
+#: IRIS's longest string (RERR_SYSTEM, <MAXSTRING>): a concatenation past it is ``<MAXSTRING>``.
+MAX_STRING = 3_641_144
+
 BINARY_OPS = sorted(
     ["_", "+", "-", "*", "/", "\\", "#", "**", "=", "<", ">", "<=", ">=", "[", "]", "]]", "&", "&&", "!"]
     + ["||", "'=", "'<", "'>", "'[", "']", "']]", "'&", "'!"],
@@ -67,7 +70,10 @@ def _relation(base: str, left: Value, right: Value) -> bool:
 def apply_binary(op: str, left: Value, right: Value) -> Value:
     """Apply one binary operator; a leading ``'`` negates a relational or logical one."""
     if op == "_":
-        return to_str(left) + to_str(right)
+        text = to_str(left) + to_str(right)
+        if len(text) > MAX_STRING:
+            raise ObjectScriptError("MAXSTRING")
+        return text
     if op in ("+", "-", "*", "/", "\\", "#", "**"):
         return _arithmetic(op, to_num(left), to_num(right))
     negate = op.startswith("'")

@@ -13,14 +13,37 @@ import re
 from typing import Any, Dict, List, Optional, Sequence
 
 from ..render import CRLF, error_report
+from .block_runner import run_block
+from .classes import lookup, names
 from .command_parser import compile_input
-from .command_runner import run_block
 from .errors import ContinueSignal, ObjectScriptError, QuitSignal, ReturnSignal
 from .events import Output, Run
 from .host import Host
 from .objects import ClassDef, Oref
+from .process_commands import release_all, restore_frames
 from .storage import Store
 from .values import Value
+
+
+class NewFrame:
+    """What one NEW hid: local roots (None: the name was undefined) and special variables' values."""
+
+    __slots__ = ("locals", "specials")
+
+    def __init__(self) -> None:
+        self.locals: Dict[str, Any] = {}
+        self.specials: Dict[str, Any] = {}
+
+
+#: $ECODE for an error: the ISO 11756 code where RERR_system_ansi lists one, else ``Z`` and the name [I].
+_ISO_CODES = {"SELECT": "M4", "DIVIDE": "M9", "ECODETRAP": ""}
+
+
+def ecode_of(error: ObjectScriptError) -> str:
+    if error.name == "UNDEFINED":
+        return ",M7," if error.detail.startswith("^") else ",M6,"
+    code = _ISO_CODES.get(error.name, "Z" + error.name)
+    return f",{code}," if code else ""
 
 
 class Session:
@@ -49,6 +72,10 @@ class Session:
         self.column = 0  # $X
         self.side_output: List[str] = []  # written by method calls while an expression is evaluated
         self.xecute_depth = 0
+        self.etrap = ""  # $ETRAP: code run when an error reaches the prompt (docs/objectscript-grammar.md §8)
+        self.ecode = ""  # $ECODE
+        self.ztrap = ""  # $ZTRAP: stored and read; no routine label exists here to go to
+        self.new_frames: List[NewFrame] = []  # what NEW hid, restored when the input ends
         self._next_oid = 1
         self._fresh = False
         self._first_output = True
@@ -63,21 +90,52 @@ class Session:
 
     def class_known(self, name: str) -> bool:
         """Would ``$SYSTEM.OBJ.Compile(name)`` find it: a simulated class, a configured one, a loaded one."""
-        from .classes import lookup
-
         return (
             lookup(name) is not None
             or name in tuple(self.setting("classes", ()))
             or name in self.host.loaded.get(self.namespace, set())
         )
 
+    def find_class(self, name: str, system: bool = False) -> Optional[ClassDef]:
+        """The simulated class ``name`` (``system``: any case, as ``$SYSTEM.Name`` resolves it)."""
+        return lookup(name, system)
+
+    def class_names(self) -> List[str]:
+        """The simulated system classes' names."""
+        return names()
+
     def remember_class(self, name: str) -> None:
         self.host.loaded.setdefault(self.namespace, set()).add(name)
 
     def new_object(self, cls: ClassDef, props: Dict[str, Value]) -> Oref:
-        oref = Oref(self._next_oid, cls, props)
+        return Oref(self.allocate_oid(), cls, props)
+
+    def allocate_oid(self) -> int:
+        """The next object's number (``1@%Exception.General``)."""
+        oid = self._next_oid
         self._next_oid += 1
-        return oref
+        return oid
+
+    # -- NEW and special variables --
+    def new_frame(self) -> NewFrame:
+        frame = NewFrame()
+        self.new_frames.append(frame)
+        return frame
+
+    def special_value(self, name: str) -> Any:
+        return {"$ETRAP": self.etrap, "$NAMESPACE": self.namespace, "$ZTRAP": self.ztrap}.get(name, "")
+
+    def restore_special(self, name: str, value: Any) -> None:
+        if name == "$ETRAP":
+            self.etrap = value
+        elif name == "$NAMESPACE":
+            self.namespace = value
+        elif name == "$ZTRAP":
+            self.ztrap = value
+
+    def end(self) -> None:
+        """The process ends (its socket closed): the locks it holds are released."""
+        release_all(self)
 
     # -- output bookkeeping --
     def write(self, text: str) -> None:
@@ -157,12 +215,42 @@ class Session:
                 raise ObjectScriptError("SYSTEM", "simulator " + type(exc).__name__) from None
         except ObjectScriptError as error:
             self.zerror = error.zerror
-            yield self.error_output(error)
+            report = error
+            if self.etrap:
+                report = yield from self._run_etrap(error)
+            if report is not None:
+                yield self.error_output(report)
         else:
             if self.side_output:
                 out = self.emit("")
                 if out:
                     yield out
+        finally:
+            restore_frames(self)
+
+    def _run_etrap(self, error: ObjectScriptError) -> Run:
+        """$ETRAP's code runs (as XECUTE runs a string) with $ECODE set; if it clears $ECODE the error is
+        handled, else it is reported; an error inside the trap is the one reported [D G16; I at the
+        prompt]."""
+        self.ecode = ecode_of(error) or self.ecode
+        trap, self.etrap = self.etrap, ""  # an error inside the trap must not run it again
+        try:
+            program = compile_input(trap)
+            for line in program.lines:
+                yield from run_block(self, line)
+            if program.error is not None:
+                raise program.fresh_error()
+        except (QuitSignal, ReturnSignal, ContinueSignal):
+            pass
+        except ObjectScriptError as inner:
+            self.zerror = inner.zerror
+            return inner
+        except RecursionError:
+            return ObjectScriptError("FRAMESTACK")
+        finally:
+            if not self.etrap:
+                self.etrap = trap
+        return error if self.ecode else None
 
 
 _COMMAND_WORD = re.compile(r"[A-Za-z]+")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
+
+from loopback import free_port  # noqa: F401 - the one copy, re-exported for the tests here
+from waiting import wait_until  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Pw-c1i-83d"  # distinctive, so "never in a message" assertions cannot pass by accident
@@ -44,18 +45,3 @@ def run(*args: str, password: Optional[str] = PASSWORD, stdin_text: Optional[str
 
 def json_lines(done: subprocess.CompletedProcess) -> List[dict]:
     return [json.loads(line) for line in done.stdout.splitlines()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll ``condition`` (a bounded wait for an effect, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)

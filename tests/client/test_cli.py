@@ -1,4 +1,4 @@
-"""``python -m adapters.lite_terminal``: a command line for people and for scripts (README "The client").
+"""``python -m adapters.lite_terminal``: a command line for people and for scripts (docs/cli.md).
 
 Most tests run the real module in a subprocess against the simulator (stdin, tty, warnings and exit
 statuses are process-level behaviour); the exit-status table is checked in-process as well.
@@ -11,7 +11,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import termios
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from lite_terminal_helpers import PASSWORD, USERS, wait_until
+from loopback import free_port
 
 from adapters.lite_terminal.__main__ import (
     EXIT_CTRL_C,
@@ -58,12 +58,6 @@ def run_cli(sim, *args, password=PASSWORD, port=None, stdin_text=None):
 
 def json_lines(done):
     return [json.loads(line) for line in done.stdout.splitlines()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # -------------------------------------------------------------------------------------------- basics

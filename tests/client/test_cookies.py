@@ -1,4 +1,4 @@
-"""Cookies go on the upgrade only where their attributes allow (README "Redirects, cookies and the login").
+"""Cookies go on the upgrade only where their attributes allow (docs/security.md §5).
 
 The login answer sets cookies with different attributes; a scripted server records the upgrade request
 that follows and the test reads its Cookie header. A ``Secure`` cookie never travels over plain ws://.

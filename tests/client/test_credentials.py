@@ -1,4 +1,4 @@
-"""Credentials on the wire and in errors (README "Redirects, cookies and the login").
+"""Credentials on the wire and in errors (docs/security.md §5).
 
 Any password is sent as UTF-8 in HTTP Basic auth (RFC 7617's charset; what VS Code sends) or, when Basic
 auth cannot carry it, refused before anything is sent with a message holding no part of it. No exception
@@ -17,6 +17,7 @@ from typing import Iterable, List
 
 import pytest
 from lite_terminal_helpers import PASSWORD
+from loopback import free_port
 from wire_peers import Peer, atelier_ok, connect_failure, response, switching_protocols
 
 from adapters.lite_terminal import (
@@ -86,12 +87,6 @@ def leaks(exc: BaseException, secrets: Iterable[str]) -> List[str]:
 
 def failure(host: str, port: int, password: str = PASSWORD, **options) -> TerminalError:
     return connect_failure(host, port, password=password, **options)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("password", UNICODE_PASSWORDS)

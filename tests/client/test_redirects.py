@@ -1,4 +1,4 @@
-"""No redirect is followed on the login or the WebSocket upgrade (README "Redirects, cookies and the login").
+"""No redirect is followed on the login or the WebSocket upgrade (docs/security.md §5).
 
 A hostile server answers with a redirect to a second loopback listener that records everything it is
 sent. The connect must fail with a ConnectError naming where the redirect pointed, and the second

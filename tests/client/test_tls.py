@@ -1,4 +1,4 @@
-"""TLS: wss when tls=True, verified by default (README "TLS"; docs/protocol.md §5, §15.1 step 4)."""
+"""TLS: wss when tls=True, verified by default (docs/security.md §4; docs/protocol.md §5, §15.1 step 4)."""
 
 from __future__ import annotations
 

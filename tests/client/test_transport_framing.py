@@ -90,3 +90,29 @@ def test_a_partial_frame_waits_for_the_rest_across_calls(pair):
     assert not transport.poll() and transport.take_pending() == []
     server.sendall(data[5:])
     assert transport.recv(1.0) == '{"type":"prompt"}'
+
+
+@pytest.mark.parametrize("control", [frame(b"p", 0x9), frame(b"", 0xA), frame(b"x" * 125, 0x9)])
+def test_control_frames_between_fragments_do_not_reset_the_cap(pair, control):
+    transport, server = pair
+    data = frame(b"x" * 400, fin=False)
+    for _ in range(4):
+        data += control + frame(b"y" * 400, 0x0, fin=False)
+    server.sendall(data + frame(b"z", 0x0))
+    with pytest.raises(RemoteProtocolError, match="max_frame_bytes"):
+        transport.recv(1.0)
+
+
+def test_control_frames_between_fragments_are_not_counted_against_the_message(pair):
+    transport, server = pair
+    data = frame(b"a" * 400, fin=False)
+    for _ in range(20):  # 20 x 127 bytes of pings: more than the cap, none of it the message's
+        data += frame(b"p" * 125, 0x9)
+    server.sendall(data + frame(b"b" * 400, 0x0))
+    assert transport.recv(1.0) == "a" * 400 + "b" * 400
+
+
+def test_pings_while_idle_never_add_up_to_the_cap(pair):
+    transport, server = pair
+    server.sendall(frame(b"p" * 100, 0x9) * 30 + frame(b"after"))
+    assert transport.recv(1.0) == "after"

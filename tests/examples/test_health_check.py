@@ -1,13 +1,15 @@
-"""The README's "Use the hosts in your own production" example, run offline with the public testing API.
+"""The example of docs/user-guide.md §7 (your own hosts around ours), run offline with the public testing API.
 
-It also checks that the README shows exactly the code tested here, and uses only the documented
-fixtures (``production_tester``, ``lite_terminal_server``) a user's own tests would use.
+It also checks that the guide shows exactly the code tested here, that the test shown in docs/testing.md §1
+passes, and uses only the documented fixtures (``production_tester``, ``lite_terminal_server``) a user's own
+tests would use.
 """
 
 import re
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 from offline_iris.testing import LITE_TERMINAL_MODULES
 
@@ -53,12 +55,8 @@ def test_an_iris_error_raises_an_alert(tester, lite_terminal_server):
 
 
 def test_a_server_nobody_listens_on_is_unreachable_and_only_warned(tester, lite_terminal_server):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        free = s.getsockname()[1]
-    tester.start(PRODUCTION, settings={(OP, "Adapter", "Server"): "127.0.0.1", (OP, "Adapter", "Port"): free})
+    port = free_port()
+    tester.start(PRODUCTION, settings={(OP, "Adapter", "Server"): "127.0.0.1", (OP, "Adapter", "Port"): port})
     status, response = tester.call(SVC, "")
     assert response.Status == "unreachable"
     assert any(t.startswith("server not reachable, will check again: ConnectError from ws://127.0.0.1:")
@@ -94,17 +92,17 @@ def test_a_bad_setting_keeps_the_operation_from_starting(tester, lite_terminal_s
     assert any("server not reachable" in t for t in texts(tester, "Warning"))
 
 
-def test_the_readme_shows_the_tested_example_word_for_word():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_user_guide_shows_the_tested_example_word_for_word():
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
     code = (ROOT / "examples" / "health_check.py").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    assert code in blocks, "README must show examples/health_check.py in full"
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    assert code in blocks, "docs/user-guide.md §7 must show examples/health_check.py in full"
 
 
-def test_the_readme_testing_example_passes(production_tester, lite_terminal_server, lite_terminal_password):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "pytest_plugins" in b)
+def test_the_testing_guide_example_passes(production_tester, lite_terminal_server, lite_terminal_password):
+    guide = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", guide, re.S) if "pytest_plugins" in b)
     assert 'pytest_plugins = ["offline_iris.pytest_plugin"]' in block
     namespace = {}
-    exec(compile(block.split("# test_health_check.py", 1)[1], "README.md", "exec"), namespace)
+    exec(compile(block.split("# test_health_check.py", 1)[1], "docs/testing.md", "exec"), namespace)
     namespace["test_a_healthy_server"](production_tester, lite_terminal_server, lite_terminal_password)

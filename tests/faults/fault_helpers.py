@@ -15,27 +15,26 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from fault_cases import Action, Expect, FaultCase, Step
+from loopback import free_port
+from waiting import wait_until
 
 from adapters.lite_terminal import LiteTerminal, TerminalError
 from adapters.lite_terminal.client import SYNC_COMMAND
+from offline_iris.testing import LITE_TERMINAL_MODULES
 from simulator import Simulator, SimulatorConfig
 
 PASSWORD = "Fault-Pw-5e1b"  # distinctive, so "never in a message" checks cannot pass by accident
 USER = "_SYSTEM"
 HEALTH = 'write "alive"'  # the recovery step's command
 BASE = SimulatorConfig()
-WAIT = 5.0  # upper bound of every wait for a server-side effect
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
-MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
+MODULES = list(LITE_TERMINAL_MODULES)
 OP, SVC = "Terminal Operation", "Terminal Command Service"
 SCHED, FILES = "Scheduled Commands", "Command Files"
 
@@ -43,15 +42,6 @@ SCHED, FILES = "Scheduled Commands", "Command Files"
 def is_sync_marker(command: str) -> bool:
     """The marker command the client sends to get a session back in step (not a command of the test)."""
     return command.startswith(SYNC_COMMAND.split("{", 1)[0])
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Poll for a server-side effect (a bounded wait, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 # ----------------------------------------------------------------------------------------------- servers ---
@@ -63,17 +53,11 @@ class Target:
     tls_ca: Optional[str] = None
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def fault_server(case: FaultCase, tls_files: Dict[str, str]) -> Iterator[Target]:
     """The server a case talks to: a simulator with the case's switches, or no server at all."""
     if case.server == "refused":
-        yield Target("127.0.0.1", _closed_port())
+        yield Target("127.0.0.1", free_port())
         return
     if case.server == "unknown-host":
         yield Target("no-such-host.invalid", 52773)  # RFC 6761: .invalid never resolves
@@ -144,7 +128,7 @@ def check_step(seen: Observed, expect: Expect, production: bool) -> None:
     assert seen.answered, f"{where}: no response message"
     if expect.raises is not None:
         if production:
-            from adapters.terminal_core import NOT_DELIVERED
+            from adapters.lite_terminal.errors import NOT_DELIVERED
 
             wanted = "unreachable" if issubclass(expect.raises, NOT_DELIVERED) else "lost"
             assert seen.status == wanted, f"{where}: {seen.status} {seen.error}"

@@ -30,8 +30,10 @@ def start(rt):
         check: Optional[Dict[str, Any]] = None,
         check_adapter: Optional[Dict[str, Any]] = None,
         extra_items: str = "",
+        operation_adapter: Optional[Dict[str, Any]] = None,
     ) -> None:
-        rt.start_production(xml=fleet_production_xml(operations, fleet, check, check_adapter, extra_items))
+        rt.start_production(xml=fleet_production_xml(operations, fleet, check, check_adapter, extra_items,
+                                                     operation_adapter))
         started.append(1)
 
     yield _start

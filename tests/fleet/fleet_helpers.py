@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 from xml.sax.saxutils import escape
 
+from loopback import free_port as closed_port  # noqa: F401  (the fleet tests import it from here)
+
+from offline_iris.testing import LITE_TERMINAL_MODULES
 from simulator import Simulator, SimulatorConfig
 
 PASSWORD = "Fleet-Pw-51c2e"  # distinctive, so "never in a message" checks cannot pass by accident
@@ -29,17 +31,9 @@ def simulators(
         yield sims
 
 
-def closed_port() -> int:
-    """A loopback port nobody listens on (connections are refused at once)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- the production on the offline runtime ------------------------------------------------------------------
 
-MODULES = ["messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-           "productions.fleet", "productions.terminal"]
+MODULES = list(LITE_TERMINAL_MODULES)
 FLEET = "Terminal Fleet Process"
 CHECK = "Fleet Check"
 
@@ -54,9 +48,11 @@ def fleet_production_xml(
     check: Optional[Dict[str, Any]] = None,
     check_adapter: Optional[Dict[str, Any]] = None,
     extra_items: str = "",
+    operation_adapter: Optional[Dict[str, Any]] = None,
 ) -> str:
-    """A production with the fleet process, one TerminalCommandOperation per ``name: (host, port)``, and,
-    when ``check`` is given, a ScheduledCommandService named CHECK with those host settings."""
+    """A production with the fleet process, one TerminalCommandOperation per ``name: (host, port)`` (its
+    adapter settings plus ``operation_adapter``), and, when ``check`` is given, a ScheduledCommandService
+    named CHECK with those host settings."""
     fleet_settings = {"Targets": ",".join(operations)}
     fleet_settings.update(fleet or {})
     items = [
@@ -66,12 +62,13 @@ def fleet_production_xml(
     for name, (host, port) in operations.items():
         adapter = {"Server": host, "Port": port, "Credentials": "LiteTerminal", "Namespace": "USER",
                    "ConnectTimeout": 3, "ResponseTimeout": 10}
+        adapter.update(operation_adapter or {})
         items.append(
             f'<Item Name="{escape(name)}" ClassName="LiteTerminal.TerminalCommandOperation" PoolSize="1" '
             'Enabled="true">' + "".join(_setting("Adapter", k, v) for k, v in adapter.items()) + "</Item>"
         )
     if check is not None:
-        host_settings = {"FleetTarget": FLEET}
+        host_settings = {"Target": FLEET}  # no Terminal Process here: straight to the fleet
         host_settings.update(check)
         items.append(
             f'<Item Name="{CHECK}" ClassName="LiteTerminal.ScheduledCommandService" PoolSize="1" '

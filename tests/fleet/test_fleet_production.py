@@ -225,8 +225,13 @@ def test_is_every_mirror_member_healthy(rt, start):
     assert (resp.Status, resp.Counts) == ("partial", {"ok": 3, "mismatch": 1})
 
 
+# Every service request, fleet ones too, goes through the Terminal Process (docs/security.md §1).
 SERVICE_ITEM = ('<Item Name="Terminal Command Service" ClassName="LiteTerminal.TerminalCommandService" '
-                'PoolSize="0" Enabled="true"><Setting Target="Host" Name="Target">iris1</Setting></Item>')
+                'PoolSize="0" Enabled="true">'
+                '<Setting Target="Host" Name="Target">Terminal Process</Setting></Item>'
+                '<Item Name="Terminal Process" ClassName="LiteTerminal.TerminalCommandProcess" PoolSize="1" '
+                'Enabled="true"><Setting Target="Host" Name="Target">iris1</Setting>'
+                '<Setting Target="Host" Name="AllowedTargets">iris1,iris2</Setting></Item>')
 
 
 def test_the_adapterless_service_sends_a_json_request_with_targets_to_the_fleet(rt, start):

@@ -215,6 +215,9 @@ class RawServer:
 
 
 _WRITE = re.compile(r'^write "([^"]*)"$')
+# the client's attribution mark line and resynchronisation command (docs/protocol.md §15.3)
+MARK = re.compile(r'^write "LT-([0-9a-f]+)-",\$increment\(\^\|\|LiteTerminal\),!\r\n')
+SYNC = re.compile(r'^write "LT-SYNC-","([0-9a-f]+)" set \^\|\|LiteTerminal=0$')
 _HANG = re.compile(r"^hang ([0-9.]+)$")
 
 
@@ -303,9 +306,10 @@ class FakeIris:
             if kind == "interrupt":
                 conn.prompt()  # interrupt while idle: one more prompt (docs/protocol.md §10)
             elif kind == "prompt":
+                text = self.run_mark(conn, message["input"])
                 with self._lock:
-                    self.executed.append(message["input"])
-                self.on_command(conn, message["input"], inbox)
+                    self.executed.append(text)
+                self.on_command(conn, text, inbox)
                 count += 1
                 if self.late_frames and count % self.late_every == 0:
                     self._late(conn)
@@ -339,10 +343,25 @@ class FakeIris:
 
         threading.Thread(target=later, daemon=True).start()
 
+    def run_mark(self, conn: PeerConn, text: str) -> str:
+        """Run the client's mark line as IRIS would (one more on the process-private counter, then
+        ``LT-<tag>-<n>`` and CR LF); return the command after it. The counter lives on the connection."""
+        mark = MARK.match(text)
+        if mark is None:
+            return text
+        conn.marks = getattr(conn, "marks", 0) + 1  # type: ignore[attr-defined]
+        self.on_mark(conn, f"LT-{mark.group(1)}-{conn.marks}\r\n")  # type: ignore[attr-defined]
+        return text[mark.end():]
+
+    def on_mark(self, conn: PeerConn, output: str) -> None:
+        conn.out(output)
+
     def on_command(self, conn: PeerConn, text: str, inbox: _Inbox) -> None:
-        match = _WRITE.match(text) or re.match(r'^write "LT-SYNC-","([0-9a-f]+)"$', text)
-        if text.startswith('write "LT-SYNC-"'):
-            conn.out("LT-SYNC-" + match.group(1))  # type: ignore[union-attr]
+        match = _WRITE.match(text)
+        sync = SYNC.match(text)
+        if sync:
+            conn.marks = 0  # type: ignore[attr-defined]
+            conn.out("LT-SYNC-" + sync.group(1))
         elif match:
             conn.out(match.group(1))
         elif _HANG.match(text):
@@ -488,3 +507,63 @@ def _pump(src: socket.socket, dst: socket.socket, delay: float, done: threading.
 
 def random_token() -> str:
     return os.urandom(6).hex()
+
+
+class ScriptedIris(FakeIris):
+    """A FakeIris whose next commands follow a script of hostile events (for model-based tests).
+
+    :meth:`plan` queues, for the next marked command, events at four points of its answer: ``pre`` (before
+    its mark: frames of earlier commands), ``mid`` (after the mark, before its output), ``post`` (after its
+    output, before its prompt) and ``after`` (after its prompt). Events: ``prompt`` (an extra prompt, as an
+    interrupt that reached IRIS late), ``output:<text>`` (stray output, e.g. an earlier command's), ``ping``
+    (a WebSocket ping the client answers or not), ``read`` (a READ not the command's), and at ``post``,
+    ``drop`` (the command's own prompt never comes). Without a plan a command is answered plainly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._plans: List[Dict[str, List[str]]] = []
+
+    def plan(self, events: Dict[str, List[str]]) -> None:
+        with self._lock:
+            self._plans.append(events)
+
+    def _take_plan(self) -> Dict[str, List[str]]:
+        with self._lock:
+            return self._plans.pop(0) if self._plans else {}
+
+    def _inject(self, conn: PeerConn, events: List[str]) -> bool:
+        """Send ``events``; False when one of them is ``drop`` (the prompt is withheld)."""
+        prompt = True
+        for event in events:
+            if event == "prompt":
+                conn.prompt()
+            elif event == "ping":
+                conn.send(server_frame(b"hostile", 0x9))
+            elif event == "read":
+                conn.send(text_frame({"type": "read"}))
+            elif event == "drop":
+                prompt = False
+            elif event.startswith("output:"):
+                conn.out(event[len("output:"):])
+        return prompt
+
+    def run_mark(self, conn: PeerConn, text: str) -> str:
+        if not MARK.match(text):
+            return super().run_mark(conn, text)
+        conn.script = self._take_plan()  # type: ignore[attr-defined]
+        self._inject(conn, conn.script.get("pre", []))  # type: ignore[attr-defined]
+        command = super().run_mark(conn, text)
+        self._inject(conn, conn.script.get("mid", []))  # type: ignore[attr-defined]
+        return command
+
+    def on_command(self, conn: PeerConn, text: str, inbox: _Inbox) -> None:
+        script = getattr(conn, "script", {})
+        conn.script = {}  # type: ignore[attr-defined]
+        match = _WRITE.match(text)
+        if not match or not script:
+            super().on_command(conn, text, inbox)
+            return
+        conn.out(match.group(1))
+        if self._inject(conn, script.get("post", [])):
+            conn.prompt()
+        self._inject(conn, script.get("after", []))

@@ -170,7 +170,7 @@ class Pongless(FakeIris):
         super().on_upgrade(conn, headers)
 
 
-def test_a_server_that_never_answers_pings_still_works_and_is_not_pinged_again():
+def test_a_server_that_never_answers_pings_still_works_and_is_never_pinged():
     with Pongless() as peer:
         term = LiteTerminal(peer.host, peer.port, USER, PASSWORD, connect_timeout=CONNECT)
         _, elapsed = timed(term.connect)
@@ -179,4 +179,57 @@ def test_a_server_that_never_answers_pings_still_works_and_is_not_pinged_again()
         result = term.execute('write "fine"')
         term.close()
     assert (result.status, result.output) == ("ok", "fine") and "brought back in step" in result.warning
-    assert peer.pings == 1  # one unanswered ping at connect; the resynchronisation did not wait for another
+    assert peer.pings == 0  # attribution needs no pongs (docs/protocol.md §12): the client never pings
+
+
+SLOW_NAME = "slow-resolver.invalid"
+
+
+@pytest.fixture
+def slow_resolver(monkeypatch):
+    """Name lookup of SLOW_NAME takes 4 s, then gives loopback; every other name resolves as usual."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if host == SLOW_NAME:
+            time.sleep(4)
+            host = "127.0.0.1"
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_name_lookup_is_inside_connect_timeout(slow_resolver):
+    with FakeIris() as peer:
+        term = LiteTerminal(SLOW_NAME, peer.port, USER, PASSWORD, connect_timeout=CONNECT)
+        outcome, elapsed = timed(term.connect)
+        term.close()
+    assert isinstance(outcome, ConnectError), outcome
+    assert elapsed < CONNECT + FAILED_LOGOUT + MARGIN, f"connect took {elapsed:.2f} s with a 4 s lookup"
+    assert "cannot resolve" in str(outcome) and "within 1 s" in str(outcome), str(outcome)
+    assert peer.logins == 0
+
+
+def test_the_terminal_socket_resolves_inside_its_deadline_too(slow_resolver):
+    from adapters.lite_terminal.transport import WebSocketTransport
+
+    outcome, elapsed = timed(lambda: WebSocketTransport.open(f"ws://{SLOW_NAME}:9/t", "", timeout=CONNECT))
+    assert isinstance(outcome, ConnectError) and "within 1 s" in str(outcome), outcome
+    assert elapsed < CONNECT + MARGIN
+
+
+@pytest.mark.parametrize("value,text", [(0.9999995, "1"), (1.0, "1"), (30.0, "30"), (2.5, "2.5"),
+                                        (0.05, "0.05"), (1e7, "1e+07"), (0.12345, "0.12")])
+def test_durations_in_messages_are_rounded(value, text):
+    from adapters.lite_terminal.httpguard import seconds_text
+
+    assert seconds_text(value) == text
+
+
+def test_a_timeout_message_names_the_limit_rounded():
+    with FakeIris() as peer, LiteTerminal(peer.host, peer.port, USER, PASSWORD,
+                                          connect_timeout=CONNECT) as term:
+        result = term.execute("hang 2", timeout=0.2)
+    assert result.status == "timeout" and "no prompt within 0.2 s" in result.error, result.error

@@ -1,10 +1,10 @@
 """Run inside IRIS's embedded Python (``$IRISINSTALLDIR/bin/irispython``) by test_production_real.py.
 
 It creates the LiteTerminal credentials, starts LiteTerminal.TerminalProduction, sends one command through
-each trigger (the adapterless service, the command-file folder, the scheduled service's first cycle), runs
-the README's trace query, stops the production and prints one JSON object on the last line of stdout. The
-IRIS user and password for the credentials entry come from the environment (LITE_TERMINAL_IRIS_USER /
-LITE_TERMINAL_IRIS_PASSWORD) and are never printed.
+each trigger (the adapterless service, the command-file folder, the scheduled service's first cycle), runs the
+trace query of docs/user-guide.md §6, stops the production and prints one JSON object on the last line of
+stdout. The IRIS user and password for the credentials entry come from the environment
+(LITE_TERMINAL_IRIS_USER / LITE_TERMINAL_IRIS_PASSWORD) and are never printed.
 """
 
 import json

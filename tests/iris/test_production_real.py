@@ -1,5 +1,5 @@
-"""The production on a real IRIS: load.sh, start, one command through each trigger, the README's trace
-query (skipped without a real IRIS and IRISINSTALLDIR: tests/iris/conftest.py)."""
+"""The production on a real IRIS: load.sh, start, one command through each trigger, the trace query
+of docs/user-guide.md §6 (skipped without a real IRIS and IRISINSTALLDIR: tests/iris/conftest.py)."""
 
 import json
 import os

@@ -1,6 +1,6 @@
 """The real pyprod loader, run offline by ``load.sh --offline`` over every component module, generates the
-classes IRIS would compile, with the settings, categories, controls and descriptions the README's settings
-table promises."""
+classes IRIS would compile, with the settings, categories, controls and descriptions docs/user-guide.md §2's
+settings table promises."""
 
 import os
 import re
@@ -27,6 +27,7 @@ EXPECTED = {
     "FleetCommandRequest": "(%Persistent,Ens.Request)",
     "FleetCommandResponse": "(%Persistent,Ens.Request)",
     "TerminalFleetProcess": "Ens.BusinessProcess",
+    "TerminalHTTPService": "Ens.BusinessService",
 }
 # Methods of Ens.Host / Ens.Adapter / the Ens host bases a generated method must not redefine by accident
 # (docs/settings.md §2). The pyprod stubs that deliberately implement one are
@@ -54,7 +55,7 @@ def classes(tmp_path_factory):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "WARNING" not in proc.stdout + proc.stderr, "production settings name unknown properties"
-    return {p.stem: p.read_text() for p in out.glob("*.cls")}
+    return {p.stem.rsplit(".", 1)[-1]: p.read_text() for p in out.glob("*.cls")}  # files: full class names
 
 
 def parse(text):
@@ -109,7 +110,8 @@ def test_adapter_settings_have_iris_names_categories_and_controls(classes):
     _, _, props, params, _ = parse(classes["TerminalOutboundAdapter"])
     assert settings_of(params) == {
         "Server": "Basic", "Port": "Basic", "PathPrefix": "Basic", "Credentials": "Basic:credentialsSelector",
-        "Namespace": "Basic", "UseTLS": "Connection", "CAFile": "Connection", "VerifyTLS": "Connection",
+        "Namespace": "Basic", "SSLConfig": "Connection:sslConfigSelector",
+        "UseTLS": "Connection", "CAFile": "Connection", "VerifyTLS": "Connection",
         "ConnectTimeout": "Connection", "ResponseTimeout": "Connection", "StayConnected": "Connection",
         "MaxSessions": "Additional", "SessionIdleTimeout": "Additional", "MaxOutputChars": "Additional",
     }
@@ -180,7 +182,10 @@ def test_production_wires_the_default(classes):
         "Terminal Operation": "LiteTerminal.TerminalCommandOperation",
         "Terminal Fleet Process": "LiteTerminal.TerminalFleetProcess",
         "Terminal Operation 2": "LiteTerminal.TerminalCommandOperation",
+        "Terminal HTTP Service": "LiteTerminal.TerminalHTTPService",
     }
+    http = re.search(r'<Item Name="Terminal HTTP Service"[^>]*>', text).group(0)
+    assert 'Enabled="false"' in http  # a listener stays off until its signing secret exists
     for setting in ('Name="Server">localhost<', 'Name="Port">52773<', 'Name="Credentials">LiteTerminal<'):
         assert setting in text
     assert "True" not in text and "False" not in text  # 1/0 only (docs/pyprod-runtime.md §1.5)

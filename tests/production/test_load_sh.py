@@ -1,8 +1,20 @@
-"""load.sh: your own modules after ours, and --offline classes that name the IRIS host's path, never ours."""
+"""load.sh: your own modules after ours; --offline all or nothing, portable, and never naming this machine.
+
+--offline writes one file per class named by its full name, refuses a clash naming both modules, writes into a
+temporary folder moved into place only when complete (a failure leaves the target as it was), accepts any
+absolute --iris-path IRIS takes (POSIX and Windows), and no byte it writes names the checkout, the host or the
+user (docs/install.md §3).
+"""
 
 import os
+import shutil
 import subprocess
+import uuid
 from pathlib import Path
+
+import pytest
+
+from delivery import components, offline
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,20 +33,181 @@ def sys_paths(folder):
     return found
 
 
-def test_offline_classes_name_the_iris_host_path_and_include_your_modules(tmp_path):
+def snapshot(folder):
+    """Every file under ``folder`` (relative path -> bytes): what "as it was" means."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+def assert_names_no_machine(folder):
+    """No byte written under ``folder`` names the checkout, this host or this user."""
+    names = offline.machine_names(str(ROOT))
+    assert str(ROOT) in names
+    for rel, data in snapshot(folder).items():
+        for name in names:
+            assert name.encode() not in data, f"{rel} names {name!r}"
+
+
+@pytest.fixture
+def user_package():
+    """A throwaway package of user modules inside the checkout (pyprod loads modules from there)."""
+    name = f"zz_load_sh_{uuid.uuid4().hex[:8]}"
+    folder = ROOT / name
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+
+    def add(module, source):
+        (folder / f"{module}.py").write_text(source)
+        return f"{name}.{module}"
+
+    try:
+        yield add
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+PRODUCTION = '''iris_package_name = "{package}"
+from intersystems_pyprod import Production  # noqa: E402
+
+
+class {cls}(Production):
+    """A user's production."""
+'''
+
+
+def test_offline_names_files_by_full_class_name_and_the_iris_host_path(tmp_path):
     proc = load_sh("--offline", str(tmp_path / "default"), "examples.health_check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    names = {p.stem for p in (tmp_path / "default").glob("*.cls")}
-    assert {"HealthCheckService", "HealthCheckProcess", "HealthCheckProduction", "TerminalProduction"} \
-        <= names
+    names = {p.name for p in (tmp_path / "default").glob("*.cls")}
+    assert {c + ".cls" for c in components.CLASSES} <= names
+    assert {"HealthCheck.HealthCheckService.cls", "HealthCheck.HealthCheckProduction.cls"} <= names
     assert sys_paths(tmp_path / "default") == {"/opt/iris-lite-terminal"}
-    assert "they load the Python code from /opt/iris-lite-terminal on the IRIS host" in proc.stdout
-    for cls in (tmp_path / "default").glob("*.cls"):
-        assert str(ROOT) not in cls.read_text(), cls.name
+    assert f"wrote {len(names)} classes to {tmp_path / 'default'}" in proc.stdout
+    assert "LiteTerminal.TerminalProduction.cls" in proc.stdout
+    assert "Loading" not in proc.stdout + proc.stderr  # no IRIS is involved
+    # what to install where: the three packages, into the instance's Python, with the command
+    for dist in ("intersystems-pyprod==", "websocket-client==", "requests=="):
+        assert dist in proc.stdout
+    pip = "<IRIS install folder>/bin/irispip install --target <IRIS install folder>/mgr/python"
+    assert pip in proc.stdout
+    copy = "copy these folders of the checkout to /opt/iris-lite-terminal: adapters/, examples/, messages/, "
+    assert copy + "productions/" in proc.stdout
+    assert_names_no_machine(tmp_path)
 
-    proc = load_sh("--offline", str(tmp_path / "chosen"), "--iris-path", "/srv/iris/lite terminal")
+
+@pytest.mark.parametrize("iris_path", [
+    "/srv/iris/lite terminal", "C:\\InterSystems\\lt", "D:/iris/lt", "\\\\fileserver\\share\\lt",
+    '/opt/odd "quoted" name',
+])
+def test_any_absolute_iris_path_iris_accepts_is_written_as_given(tmp_path, iris_path):
+    proc = load_sh("--offline", str(tmp_path / "out"), "--iris-path", iris_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert sys_paths(tmp_path / "chosen") == {"/srv/iris/lite terminal"}
+    assert sys_paths(tmp_path / "out") == {iris_path.replace('"', '""')}  # ObjectScript doubles a quote
+    if offline.is_windows_path(iris_path):
+        assert "\\bin\\irispip.exe install --target <IRIS install folder>\\mgr\\python" in proc.stdout
+    assert_names_no_machine(tmp_path)
+
+
+@pytest.mark.parametrize("bad", ["relative/path", "lt", "", " /opt/x", "/opt/x\nset ^x=1", "C:relative"])
+def test_an_iris_path_iris_could_not_use_is_refused_and_nothing_written(tmp_path, bad):
+    proc = load_sh("--offline", str(tmp_path / "out"), "--iris-path", bad)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "--iris-path" in proc.stderr and "nothing was written" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_clash_between_two_classes_is_refused_naming_both_and_leaves_the_target_as_it_was(
+        tmp_path, user_package):
+    target = tmp_path / "classes"
+    target.mkdir()
+    (target / "Earlier.Run.cls").write_text("Class Earlier.Run {}\n")
+    before = snapshot(tmp_path)
+    clash = user_package("clash", PRODUCTION.format(package="LiteTerminal", cls="TerminalProduction"))
+    proc = load_sh("--offline", str(target), clash)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"class clash: {clash} defines LiteTerminal.TerminalProduction, which productions.terminal " \
+           "already defines" in proc.stderr
+    assert "nothing was written" in proc.stderr and "wrote" not in proc.stdout
+    assert snapshot(tmp_path) == before  # no temporary folder left beside it either
+    assert_names_no_machine(tmp_path)
+
+
+def test_names_that_differ_only_in_case_are_a_clash(tmp_path, user_package):
+    clash = user_package("case", PRODUCTION.format(package="liteterminal", cls="TerminalProduction"))
+    proc = load_sh("--offline", str(tmp_path / "out"), clash)
+    assert proc.returncode == 1
+    assert "liteterminal.TerminalProduction" in proc.stderr
+    assert "LiteTerminal.TerminalProduction" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_same_short_name_in_another_package_is_no_clash(tmp_path, user_package):
+    mine = user_package("mine", PRODUCTION.format(package="MyChecks", cls="TerminalProduction"))
+    proc = load_sh("--offline", str(tmp_path / "out"), mine)
+    assert proc.returncode == 0, proc.stderr
+    names = {p.name for p in (tmp_path / "out").glob("*.cls")}
+    assert {"MyChecks.TerminalProduction.cls", "LiteTerminal.TerminalProduction.cls"} <= names
+
+
+@pytest.mark.parametrize("source, says", [
+    ("raise RuntimeError('boom at import')\n", "boom at import"),
+    ("def broken(:\n", "could not be loaded"),
+    ("from no_such_package_xyz import x\n", "no_such_package_xyz"),
+])
+def test_a_module_that_fails_leaves_the_target_as_it_was(tmp_path, user_package, source, says):
+    target = tmp_path / "classes"
+    first = load_sh("--offline", str(target))
+    assert first.returncode == 0, first.stderr
+    before = snapshot(tmp_path)
+    good = user_package("good", PRODUCTION.format(package="Good", cls="GoodProduction"))
+    bad = user_package("bad", source)
+    proc = load_sh("--offline", str(target), good, bad)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert bad in proc.stderr and says in proc.stderr
+    assert snapshot(tmp_path) == before
+    assert_names_no_machine(tmp_path)
+
+
+def test_a_module_outside_the_checkout_is_refused_rather_than_naming_this_machine(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "site"
+    (elsewhere / "outside_pkg").mkdir(parents=True)
+    (elsewhere / "outside_pkg" / "__init__.py").write_text("")
+    service = ("\nfrom intersystems_pyprod import BusinessService\n\n\n"
+               "class OutService(BusinessService):\n    pass\n")
+    (elsewhere / "outside_pkg" / "prod.py").write_text(
+        PRODUCTION.format(package="Outside", cls="OutProduction") + service)
+    env = dict(os.environ, PYTHONPATH=str(elsewhere))
+    out = tmp_path / "out"
+    proc = load_sh("--offline", str(out), "outside_pkg.prod", env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "outside the checkout" in proc.stderr
+    assert not out.exists()
+
+
+def test_a_target_holding_other_files_is_not_replaced(tmp_path):
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me")
+    proc = load_sh("--offline", str(target))
+    assert proc.returncode == 1 and "holds other things than .cls files (notes.txt)" in proc.stderr
+    assert snapshot(tmp_path) == {"mine/notes.txt": b"keep me"}
+
+
+def test_a_second_run_replaces_the_earlier_classes_as_a_whole(tmp_path):
+    target = tmp_path / "out"
+    assert load_sh("--offline", str(target), "examples.health_check").returncode == 0
+    proc = load_sh("--offline", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert not list(target.glob("HealthCheck.*"))
+    assert "no longer there: HealthCheck.HealthCheckProcess.cls" in proc.stdout
+
+
+def test_the_shell_lists_match_the_python_ones():
+    text = (ROOT / "load.sh").read_text()
+    modules = text.split("MODULES=(", 1)[1].split(")", 1)[0].split()
+    classes = text.split("CLASSES=(", 1)[1].split(")", 1)[0].split()
+    assert tuple(modules) == components.MODULES
+    assert tuple(classes) == components.CLASSES
 
 
 def test_a_module_name_that_is_not_one_or_is_ours_is_refused_before_anything_runs(tmp_path):
@@ -42,8 +215,6 @@ def test_a_module_name_that_is_not_one_or_is_ours_is_refused_before_anything_run
     assert proc.returncode != 0 and "not a Python module name: 'my pkg'" in proc.stderr
     proc = load_sh("messages.terminal")
     assert proc.returncode != 0 and "messages.terminal is one of ours" in proc.stderr
-    proc = load_sh("--offline", str(tmp_path), "--iris-path", "relative/path")
-    assert proc.returncode != 0 and "--iris-path must be an absolute path" in proc.stderr
 
 
 def test_iris_mode_with_your_modules_still_names_missing_environment_variables():

@@ -166,3 +166,111 @@ def test_folders_must_exist_be_folders_and_be_usable(tmp_path):
         reader = SettingsReader("Files", {"A": str(locked)})
         reader.folder("A", required=True, write=True)
         assert reader.problems[0].reason == "cannot be read and written by the IRIS job"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# SSLConfig: TLS from a named IRIS SSL/TLS configuration (docs/settings.md §10)
+
+
+def ssl_reader(configs):
+    """A ``Security.SSLConfigs`` stand-in: name (case-sensitive) -> properties."""
+    base = {"Enabled": 1, "Type": 0, "VerifyPeer": 1, "CAFile": "", "CertificateFile": "",
+            "PrivateKeyFile": "", "TLSMinVersion": "", "TLSMaxVersion": ""}
+    return lambda name: dict(base, **configs[name]) if name in configs else None
+
+
+def with_ssl(configs, **changes):
+    return AdapterSettings.from_values(dict(DEFAULTS, **changes), item="Terminal Operation",
+                                       credentials_exist=lambda cid: True, ssl_configs=ssl_reader(configs))
+
+
+def ssl_refusal(configs, **changes):
+    with pytest.raises(SettingsError) as caught:
+        with_ssl(configs, **changes)
+    return str(caught.value)
+
+
+def test_ssl_config_turns_tls_on_with_its_ca_and_verification(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    s = with_ssl({"LT": {"CAFile": str(ca)}}, SSLConfig="LT")
+    options = s.connect_options()
+    assert (options.tls, options.verify) == (True, str(ca)) and s.tls_warnings == ()
+    assert s.endpoint.startswith("wss://")
+
+
+@pytest.mark.parametrize("ca_file", ["", "%OSCertificateStore"])
+def test_ssl_config_without_a_ca_file_trusts_the_system_store_and_still_verifies(ca_file):
+    options = with_ssl({"LT": {"CAFile": ca_file}}, SSLConfig="LT").connect_options()
+    assert (options.tls, options.verify) == (True, True)
+
+
+def test_ssl_config_with_verification_none_connects_unverified_and_says_so():
+    s = with_ssl({"LT": {"VerifyPeer": 0}}, SSLConfig="LT")
+    assert s.connect_options().verify is False
+    assert len(s.tls_warnings) == 1
+    assert "VerifyPeer=0" in s.tls_warnings[0] and "NOT verified" in s.tls_warnings[0]
+
+
+def test_ssl_config_names_are_case_sensitive_and_an_unknown_one_is_refused():
+    text = ssl_refusal({"LT": {}}, SSLConfig="lt")
+    assert "setting SSLConfig='lt' names no SSL/TLS configuration on this instance" in text
+    assert "names are case-sensitive" in text
+
+
+@pytest.mark.parametrize("config, says", [
+    ({"Enabled": 0}, "which is not enabled"),
+    ({"Type": 1}, "which is a server configuration"),
+    ({"VerifyPeer": 3}, "VerifyPeer=3 is neither 0 (none) nor 1 (require)"),
+    ({"CAFile": "/no/such/ca.pem"}, "whose CA file '/no/such/ca.pem' does not exist"),
+    ({"CertificateFile": "/c.pem", "PrivateKeyFile": "/k.pem"},
+     "holds a client certificate (CertificateFile, PrivateKeyFile); this adapter cannot present one yet"),
+])
+def test_a_configuration_the_adapter_cannot_honour_stops_the_item(config, says):
+    text = ssl_refusal({"LT": config}, SSLConfig="LT")
+    assert text.startswith("Item 'Terminal Operation' was not started: setting SSLConfig='LT' ")
+    assert says in text
+
+
+@pytest.mark.parametrize("changes, setting", [
+    ({"CAFile": "/etc/ssl/ca.pem"}, "CAFile"),
+    ({"VerifyTLS": 0}, "VerifyTLS"),
+])
+def test_the_old_settings_disagreeing_with_ssl_config_are_refused_naming_both(changes, setting):
+    text = ssl_refusal({"LT": {}}, SSLConfig="LT", **changes)
+    assert f"setting {setting}=" in text and "SSLConfig='LT'" in text and "clear SSLConfig" in text
+
+
+@pytest.mark.parametrize("use_tls", [0, 1])
+def test_use_tls_never_turns_an_ssl_config_off(use_tls):
+    assert with_ssl({"LT": {}}, SSLConfig="LT", UseTLS=use_tls).connect_options().tls is True
+
+
+@pytest.mark.parametrize("name, says", [
+    (" LT", "starts or ends with blanks"), ("a" * 65, "longer than 64"), ("LT|x", "cannot have"),
+    ("LT\n", "starts or ends with blanks"),
+])
+def test_a_name_no_configuration_can_have_is_refused(name, says):
+    assert says in ssl_refusal({name: {}}, SSLConfig=name)
+
+
+def test_a_configuration_that_cannot_be_read_is_refused_with_the_reason():
+    def denied(name):
+        raise PermissionError("<PROTECT> Security.SSLConfigs")
+
+    with pytest.raises(SettingsError) as caught:
+        AdapterSettings.from_values(dict(DEFAULTS, SSLConfig="LT"), item="x",
+                                    credentials_exist=lambda c: True, ssl_configs=denied)
+    assert "could not be read (PermissionError: <PROTECT> Security.SSLConfigs)" in str(caught.value)
+
+
+def test_the_tls_versions_of_a_configuration_are_said_not_to_be_applied():
+    s = with_ssl({"LT": {"TLSMinVersion": 16, "TLSMaxVersion": 32}}, SSLConfig="LT")
+    assert any("TLSMinVersion=16, TLSMaxVersion=32) are not applied" in w for w in s.tls_warnings)
+
+
+def test_the_old_way_still_works_when_ssl_config_is_empty(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    options = with_ssl({}, UseTLS=1, CAFile=str(ca)).connect_options()
+    assert (options.tls, options.verify) == (True, str(ca))

@@ -166,7 +166,7 @@ def test_write_line_separator_halt_is_denied_end_to_end_and_never_sent(rt, sim, 
 
 
 def test_a_request_sent_straight_to_the_operation_is_refused_as_invalid_not_sent(rt, sim, start):
-    """The operation is reachable without the process (README "Security model"); the client still refuses
+    """The operation is reachable without the process (docs/security.md §1); the client still refuses
     the text, so nothing with two readings reaches the server by that way either."""
     from messages.terminal import TerminalCommandRequest  # needs the runtime's iris module (rt)
 

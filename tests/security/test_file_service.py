@@ -1,6 +1,6 @@
 """CommandFileService runs only text scripts that really are files in its configured folder.
 
-Decision (README "Security model"): a symbolic link dropped into FilePath is *refused*, wherever it points:
+Decision (docs/security.md §7): a symbolic link dropped into FilePath is *refused*, wherever it points:
 it is reported in the Event Log, never run, and archived like any other file (the link is moved, the file it
 points to is left alone). So whoever may write into the folder can run scripts, but cannot make the service
 read, run and echo into the trace a file from elsewhere. A file that is too large, binary, not valid in the

@@ -1,5 +1,5 @@
 """Red team, settings and request fields: values a careless or hostile user types that must be refused,
-not read as something else (README "Settings are checked when the item starts", "Statuses").
+not read as something else (docs/user-guide.md §2.1, §3).
 
 Python's ``\\d`` matches every Unicode decimal digit and ``$`` matches before a final line break, and
 ``int()``/``float()`` accept both; so ``Port='５２７７３'`` (full-width digits), ``Port='52773\\n'`` and
@@ -15,8 +15,9 @@ import socket
 
 import pytest
 
+from adapters.lite_terminal.contract import CommandRequest, InvalidRequest
 from adapters.settings import SettingsError, namespace_problem, server_problem
-from adapters.terminal_core import AdapterSettings, read_request
+from adapters.terminal_core import AdapterSettings
 
 DEFAULTS = {"Server": "localhost", "Port": 52773, "PathPrefix": "", "Credentials": "LiteTerminal",
             "Namespace": "USER", "UseTLS": 0, "CAFile": "", "VerifyTLS": 1, "ConnectTimeout": 5,
@@ -77,7 +78,15 @@ def test_a_namespace_name_with_a_line_break_or_a_look_alike_letter_is_no_namespa
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Request fields (terminal_core.read_request): refused as invalid, nothing sent
+# Request fields (contract.CommandRequest.parse): refused as invalid, nothing sent
+
+
+def read_request(fields):
+    """``(request, "")`` or ``(None, why)``: CommandRequest.parse as the hosts call it."""
+    try:
+        return CommandRequest.parse(fields), ""
+    except InvalidRequest as exc:
+        return None, str(exc)
 
 
 @pytest.mark.parametrize("lines", [["yes\r\nzn \"%SYS\""], ["a\nb"], ["a\rb"], ["ok\u2028halt"], ["x\x1b[2J"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import socket
 import subprocess
 import sys
 import traceback
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import websocket
+from loopback import free_port
 from security_helpers import (
     OP,
     PASSWORD,
@@ -92,12 +92,6 @@ def all_logs():
         for logger, level, propagate in saved:
             logger.setLevel(level)
             logger.propagate = propagate
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_production_run_with_every_kind_of_failure_leaks_no_password(

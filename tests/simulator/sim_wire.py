@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 import websocket
+from waiting import eventually  # noqa: F401  (re-exported: the simulator tests import it from here)
 
 from simulator import Simulator
 
@@ -93,13 +93,3 @@ def connect(sim: Simulator, cookie: Optional[str] = None, version: int = 8, pref
     ws = websocket.create_connection(url, cookie=cookie, timeout=WAIT, **kwargs)
     OPENED.append(ws)
     return Term(ws)
-
-
-def eventually(predicate: Callable[[], bool], timeout: float = WAIT) -> bool:
-    """Poll a condition the server reaches asynchronously (e.g. noticing a closed socket)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()

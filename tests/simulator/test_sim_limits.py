@@ -40,12 +40,12 @@ def test_the_session_is_fine_after_a_too_deep_input():
 
 
 def test_a_simulator_bug_is_an_error_report_not_an_exception(monkeypatch, caplog):
-    from simulator.objectscript import command_runner
+    from simulator.objectscript import block_runner
 
     def broken(s, cmd):
         raise TypeError("a bug")
 
-    monkeypatch.setitem(command_runner.RUNNERS, "WRITE", broken)
+    monkeypatch.setitem(block_runner.RUNNERS, "WRITE", broken)
     assert run("w 1") == "\r\n<SYSTEM> simulator TypeError"
     assert "interpreter failed" in caplog.text
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..expressions import Ref
 from ..objects import Args, ClassDef, arg_str
-from ..status import OK
+from ..status_values import OK
 from ..values import Value, as_bool
 
 if TYPE_CHECKING:

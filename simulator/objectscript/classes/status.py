@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..objects import Args, ClassDef, arg_num, arg_str
-from ..status import OK, combine, error_status, error_text, errors_of
+from ..status_values import OK, combine, error_status, error_text, errors_of
 from ..values import Value, as_bool, to_num
 
 if TYPE_CHECKING:

@@ -1,0 +1,56 @@
+"""Fixtures for the HTTP service tests: the offline runtime with TerminalProduction loaded, a simulator, and
+``start(...)`` that runs the production with "Terminal HTTP Service" enabled on a free loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from http_helpers import PASSWORD, SECRET, start_http_production  # noqa: E402
+from terminal_production import offline_iris  # noqa: E402
+
+from simulator import Simulator, SimulatorConfig  # noqa: E402
+
+
+def pytest_collection_modifyitems(items):
+    """Two operations import the same modules in this one process (IRIS gives each job its own copy); they
+    keep only constants in them, so sharing changes nothing here (as tests/security/conftest.py says)."""
+    for item in items:
+        if str(item.fspath).startswith(HERE):
+            for module in ("productions.terminal", "adapters.terminal_outbound"):
+                item.add_marker(pytest.mark.filterwarnings(f"ignore:offline IRIS. module '{module}'"))
+
+
+@pytest.fixture
+def rt(tmp_path):
+    with offline_iris(tmp_path / "iris") as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def sim():
+    with Simulator(SimulatorConfig(users={"_SYSTEM": PASSWORD})) as server:
+        yield server
+
+
+@pytest.fixture
+def start(rt, sim):
+    """start(host=None, adapter=None, secret=SECRET) -> the HTTP service's base URL (secret None: no
+    credentials entry)."""
+    started = []
+
+    def _start(host=None, adapter=None, secret=SECRET):
+        port = start_http_production(rt, sim, PASSWORD, host, adapter, secret=secret)
+        started.append(port)
+        return f"http://127.0.0.1:{port}/"
+
+    yield _start
+    if started:
+        with contextlib.suppress(Exception):
+            rt.stop_production()

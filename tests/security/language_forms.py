@@ -1,0 +1,165 @@
+"""Generators of ObjectScript that uses the language issue 17 added to the simulator (whitespace inside
+arguments, JSON literals, $LIST, NEW, LOCK, $ETRAP/$ECODE, indirection, XECUTE strings) wrapped around
+payloads that switch namespace or HALT, and the oracle that runs a command in the simulator's interpreter and
+reports every namespace it entered and whether it halted.
+
+Used by the differential test in test_red_team_policy.py (hypothesis strategies) and by
+tests/benchmarks/policy_fuzz.py (the same building blocks drawn with ``random`` for long one-off runs).
+Kept apart from that file's own generators so changes to either merge without conflict.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Callable, List, Set, Tuple
+
+from hypothesis import strategies as st
+
+from simulator.objectscript import Halt, ReadRequest, Session
+
+#: What the policy must never let through: every way the interpreter can switch namespace or HALT.
+PAYLOADS = [
+    'zn "%SYS"', 'znspace "%SYS"', 'ZN "%sys"', 'set $namespace="%SYS"', 'set $NAMESPACE = "%SYS"',
+    's $namespace = "%SYS"', "set ($namespace) = \"%SYS\"", 'set x=1, $namespace = "%SYS"', "halt", "h",
+    "HALT", "h:1", 'new $namespace set $namespace="%SYS"', 'new $namespace zn "%SYS"',
+    'set $etrap="zn ""%SYS""" write 1/0', 'set $et = "halt" w 1/0', 'set $etrap="h" set $ecode="x"',
+    'x "zn ""%SYS"""', 'xecute "halt"', 'x:1 "h"', 'x "x ""halt"""',
+    'set n="%SYS" zn n', 'set l=$lb("%SYS") zn $li(l)', 'set o={"ns":"%SYS"} zn o.ns', 'zn {"n":"%SYS"}.n',
+    'zn $lts($lb("%SYS"))', 'set v="n",n="%SYS" zn @v', 'zn:1 "%SYS"', 'zn:(1 = 1) "%SYS"',
+    'set $namespace=$zcvt("%sys","U")',
+]  # fmt: skip
+
+#: Code built at run time (``xecute x``, ``set $etrap=x``) the policy cannot read and documents so
+#: (docs/policy.md §3): these reach a denied capability, but no text-reading policy can see it; they are
+#: kept out of the differential's assertion and listed here so the limit stays visible.
+RUNTIME_ONLY = ['set c = "zn ""%SYS""" x c', "x $c(104)", 'set cmd = "zn ""%SYS""" xecute cmd']
+
+#: Forms around a payload ``{P}``; ``{Q}`` is the payload with its quotes doubled (inside a string).
+WRAPPERS = [
+    "{P}", "write 1 {P}", "write 1, 2  {P}", "set x = 1 {P}", "set a = 1 , b = 2 {P}", "if 1 {{ {P} }}",
+    "if 1 = 1 {{ {P} }}", "if 1  {P}", "for i = 1:1:1 {{ {P} }}", "try {{ {P} }} catch {{ }}",
+    "try {{ write 1/0 }} catch e {{ {P} }}", "while 1 {{ {P} quit }}", "do {{ {P} }} while 0",
+    'write {{"a":"\\""}}.a {P}', 'set o = {{"a":"}}"}} {P}', 'set o = ["]", "\\\\"] {P}',
+    'write $lb("a", "}}") {P}',
+    'set l = $lb(1,,"x") write $ll(l) {P}', "new x {P}", "new (x) {P}", "lock +^l:0 {P}", "lock  {P}",
+    'x "{Q}"', 'xecute:1 "{Q}"', 'x "x ""{QQ}"""',
+    'set $etrap = "{Q}" write 1/0', 'set x = "write 1" x x  {P}', 'write:1 "a" {P}', "quit:0  {P}",
+    "write 1 ; {P}", "write 1 // {P}", "write 1 /* {P} */", 'write "{Q}" {P}', "set v=\"x\" set @v = 1 {P}",
+    'set g = "^g" set @g@(1) = 2 {P}', 'write $query(^g("")) {P}', "if $lv($lb(1)) {{ {P} }}",
+    "if {{}}.%Size() = 0 {{ {P} }}", "write {{}}.%ToJSON() {P}",
+]  # fmt: skip
+
+#: Whitespace and separator variants applied to a whole command.
+MUTATIONS: List[Callable[[str], str]] = [
+    lambda c: c,
+    lambda c: c.replace("=", " = "),
+    lambda c: c.replace(",", " , "),
+    lambda c: c.replace(",", ",\t"),
+    lambda c: c.replace("(", "( ").replace(")", " )"),
+    lambda c: c.replace(" ", "  "),
+    lambda c: c.replace(" ", "\t"),
+    lambda c: c.upper(),
+    lambda c: c.replace("{ ", "{").replace(" }", "}"),
+    lambda c: c.replace(" {", "\r\n{"),
+]
+
+
+def quoted(payload: str) -> str:
+    return payload.replace('"', '""')
+
+
+def compose(payload: str, wrapper: str, mutation: Callable[[str], str]) -> str:
+    command = wrapper.format(P=payload, Q=quoted(payload), QQ=quoted(quoted(payload)))
+    return mutation(command)
+
+
+def commands() -> st.SearchStrategy:
+    """One payload in one wrapper (sometimes two, nested), with one whitespace mutation."""
+    one = st.builds(
+        lambda p, w, inner, m: compose(compose(p, inner, MUTATIONS[0]), w, m) if inner else compose(p, w, m),
+        st.sampled_from(PAYLOADS),
+        st.sampled_from(WRAPPERS),
+        st.one_of(st.just(""), st.sampled_from(WRAPPERS)),
+        st.sampled_from(MUTATIONS),
+    )
+    return one
+
+
+def random_command(rng: random.Random) -> str:
+    """The same shapes as ``commands()``, drawn with ``random`` (for long runs outside hypothesis)."""
+    payload = rng.choice(PAYLOADS)
+    if rng.random() < 0.4:
+        payload = compose(payload, rng.choice(WRAPPERS), MUTATIONS[0])
+    return compose(payload, rng.choice(WRAPPERS), rng.choice(MUTATIONS))
+
+
+class WatchedSession(Session):
+    """A session that records every namespace it enters (a NEW $NAMESPACE may switch back before the end)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "namespace":
+            self.__dict__.setdefault("entered", set()).add(value)
+        object.__setattr__(self, name, value)
+
+
+def run_watching(command: str, max_events: int = 500) -> Tuple[Set[str], bool, str]:
+    """(namespaces entered, halted, output) when the interpreter runs ``command`` in USER."""
+    session = WatchedSession(1, "USER", ["USER", "%SYS"], "IRIS")
+    out: List[str] = []
+    run = session.run(command)
+    halted = False
+    try:
+        event = next(run)
+        for _ in range(max_events):
+            if isinstance(event, Halt):
+                halted = True
+                break
+            text = getattr(event, "text", None)
+            if isinstance(text, str):
+                out.append(text)
+            event = run.send("" if isinstance(event, ReadRequest) else None)
+    except StopIteration:
+        pass
+    finally:
+        run.close()
+    return set(session.__dict__.get("entered", set())), halted, "".join(out)
+
+
+def reached_a_denied_capability(command: str) -> bool:
+    entered, halted, _ = run_watching(command)
+    return halted or entered != {"USER"}
+
+
+#: Pieces of the new language for free-form commands: each alone is harmless or a payload; the soup finds
+#: readings nobody wrote a wrapper for.
+SOUP_ATOMS = [
+    'zn "%SYS"', "halt", "h", 'set $namespace="%SYS"', 'x "h"', "write 1", "set x = 2", 'w {"a":"\\""}.a',
+    'w ["]"]', 'set o={"}":1}', "w $lb(1,,2)", 'w $lts($lb("a"))', "new x", "new (x)", "new $namespace",
+    "lock +^l:0", "lock", 'set $etrap="h"', 'set $ecode=""', 'set v="x" set @v=1', "w @v", "if 1 {", "}",
+    "try {", "} catch {", "for {", "do {", "} while 0", "quit", "w !", 'w "/*"', 'w "}"', "set x(1, 2) = 3",
+]  # fmt: skip
+SOUP_SEPARATORS = [" ", "  ", "\t", "\n", "\r\n", " ; c ", " // c ", " /* c */ ", " { ", " } ", "{", "}",
+                   ":1 ", ",", ", ", " , ", '"', "(", ")", "=", " = ", "\\", '\\"', "[", "]", "@"]
+
+
+def soups() -> st.SearchStrategy:
+    parts = st.tuples(st.sampled_from(SOUP_ATOMS), st.sampled_from(SOUP_SEPARATORS))
+    return st.lists(parts, min_size=1, max_size=6).map(lambda ps: "".join(a + s for a, s in ps))
+
+
+def random_soup(rng: random.Random) -> str:
+    return "".join(rng.choice(SOUP_ATOMS) + rng.choice(SOUP_SEPARATORS) for _ in range(rng.randint(1, 6)))
+
+
+#: Classes of policy holes already reported as strict xfails in test_policy_fuzz_findings.py: the
+#: differential skips them so it keeps looking for new classes (each pattern names its finding).
+KNOWN_HOLES = [
+    # a JSON array literal, then a SET with spaced arguments that assigns $NAMESPACE
+    re.compile(r"\].*\bs(?:et)? [^\n]* ,?\s*\$namespace\s+=", re.I),
+    re.compile(r"\].*\bs(?:et)? \w+\s+=\s+[^,\n]*,\s*\$namespace", re.I),
+]
+
+
+def known_hole(command: str) -> bool:
+    return any(pattern.search(command) for pattern in KNOWN_HOLES)
