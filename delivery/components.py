@@ -7,7 +7,7 @@ from __future__ import annotations
 #: (docs/pyprod-runtime.md §7.1). The other modules are plain Python: nothing to generate.
 MODULES = (
     "messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-    "productions.fleet", "productions.terminal",
+    "productions.fleet", "productions.http_service", "productions.terminal",
 )
 
 #: Every class those modules generate (full names).
@@ -18,7 +18,7 @@ CLASSES = (
     "LiteTerminal.TerminalOutboundAdapter", "LiteTerminal.ScheduledCommandAdapter",
     "LiteTerminal.TerminalCommandOperation", "LiteTerminal.TerminalCommandProcess",
     "LiteTerminal.TerminalCommandService", "LiteTerminal.ScheduledCommandService",
-    "LiteTerminal.CommandFileService", "LiteTerminal.TerminalProduction",
+    "LiteTerminal.CommandFileService", "LiteTerminal.TerminalHTTPService", "LiteTerminal.TerminalProduction",
 )
 
 #: The production an install offers to start (module.xml declares it; docs/install.md §2).

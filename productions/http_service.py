@@ -15,14 +15,13 @@ import json  # noqa: E402
 import time  # noqa: E402
 from typing import Any, Dict, Optional, Tuple  # noqa: E402
 
-import iris  # noqa: E402
 from intersystems_pyprod import BusinessService, IRISLog, IRISParameter, IRISProperty, Status  # noqa: E402
 
+import iris  # noqa: E402
 from adapters.http_signing import MIN_SECRET_CHARS, secret_problem  # noqa: E402
 from adapters.iris_status import is_ok, status_text  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from messages.fleet import FleetCommandRequest  # noqa: E402
 from productions.http_gate import REASONS, Call, Gate, GateSettings, Refusal  # noqa: E402
 from productions.terminal import (  # noqa: E402
     NOT_RUNNING,
@@ -51,10 +50,6 @@ class TerminalHTTPService(BusinessService):
         "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
         "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
-    FleetTarget = IRISProperty(
-        "Terminal Fleet Process", "str", "Where requests with Targets go (the Terminal Fleet Process)",
-        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
-    )
     SigningCredentials = IRISProperty(
         "LiteTerminalSigning", "str",
         "Credentials entry whose password is the signing secret (at least 16 characters); the item does "
@@ -79,10 +74,9 @@ class TerminalHTTPService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the item starts: settings and the signing secret checked; a problem stops it."""
         super().__init__(iris_host_object)
-        reader = host_settings(self, ("Target", "FleetTarget", "SigningCredentials", "CommandTable",
+        reader = host_settings(self, ("Target", "SigningCredentials", "CommandTable",
                                       "AllowCommands", "MaxBodyBytes", "RequestsPerMinute"))
         reader.text("Target", required=TARGET_FIX)
-        reader.text("FleetTarget", required="set FleetTarget to the Terminal Fleet Process")
         reader.text("CommandTable",
                     required="set CommandTable to the name of a lookup table of named commands")
         allow = reader.flag("AllowCommands")
@@ -142,9 +136,9 @@ class TerminalHTTPService(BusinessService):
             return self._refuse(Refusal(500, "named command is not a usable request",
                                         f"the named command is not a usable request: {exc}"), source)
         request.Description = f"HTTP {source}: {call.what}"
-        fleet = isinstance(request, FleetCommandRequest)
-        target = str(field(self, "FleetTarget" if fleet else "Target"))
-        status, response = send_to_target(self, target, request)
+        # single and fleet requests alike go to Target, the Terminal Process: its policy is the one
+        # enforcement point (docs/security.md §1)
+        status, response = send_to_target(self, str(field(self, "Target")), request)
         code, body = answer_for(status, response)
         if code in (403, 400, 503):
             IRISLog.Warning(f"HTTP {code} to {source}: {call.what[:120]}: "
