@@ -329,7 +329,7 @@ def _write_files(directory: str, stem: str, outcomes: List[Outcome], printer: Pr
         write_server(directory, stem, output, [_fields(o) for o in outcomes])
     except OSError as exc:
         printer.error(f"error: --output-dir {escape_controls(directory)}: {stem}: "
-                      f"{exc.strerror or type(exc).__name__}\n")
+                      f"{escape_controls(exc.strerror or type(exc).__name__)}\n")
 
 
 def run_interactive(args, target: Target, password: str, environ: Dict[str, str]) -> int:  # noqa: ANN001
@@ -407,7 +407,7 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]]
             statuses = run_several(args, targets, passwords, commands, settings, printer, stems, streams,
                                    opened)
     except UsageError as exc:
-        printer.error(f"error: {exc}\n")
+        printer.error(f"error: {escape_controls(exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         _close_all(opened)
