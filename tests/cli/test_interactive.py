@@ -175,3 +175,17 @@ def test_the_password_prompt_comes_first_without_iris_password(sim, history_file
         assert run(child, "write 2*4").strip() == "8"
     finally:
         child.terminate(force=True)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--host", "127.0.0.1:1"], "the interactive mode works on one server, not 2"),
+    (["--json"], "--json and --output-dir need a COMMAND"),
+])
+def test_the_interactive_mode_refuses_what_it_cannot_do(sim, history_file, extra, message):
+    env = cli_env(IRIS_LITE_TERMINAL_HISTORY=str(history_file), TERM="xterm")
+    child = pexpect.spawn(CLI[0], [*CLI[1:], "--host", f"{sim.host}:{sim.port}", *extra], cwd=str(ROOT),
+                          env=env, encoding="utf-8", timeout=15)
+    child.expect_exact(message)
+    child.expect(pexpect.EOF)
+    child.wait()
+    assert child.exitstatus == 2 and sim.logins == 0

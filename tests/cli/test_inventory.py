@@ -201,3 +201,8 @@ def test_a_missing_password_env_is_an_error_before_anything_runs(sim, tmp_path):
     done = run("--inventory", str(tmp_path / "fleet.ini"), "write 1")
     assert done.returncode == 2
     assert "password_env names NOT_SET_ANYWHERE, which is not set" in done.stderr and sim.logins == 0
+
+
+def test_limit_without_an_inventory_is_an_error(sim):
+    done = run("--host", f"{sim.host}:{sim.port}", "--limit", "web", "write 1")
+    assert done.returncode == 2 and "--limit picks servers of an --inventory" in done.stderr
