@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from typing import Callable, Deque, Iterator, List, Optional, Sequence, Tuple
 
+from .httpguard import seconds_text
 from .lines import one_line_problem
 from .output import INTERRUPT_MARK, find_error
 from .protocol import (
@@ -192,14 +193,18 @@ class CommandRun:
                                                      "were answered with an empty line")
         return note
 
-    def verdict(self, raw: str, within: str) -> Tuple[str, str]:
+    def verdict(self, raw: str, limit: Optional[float]) -> Tuple[str, str]:
         """(status, error) of a command whose prompt came, from the facts: timed out, READ without input,
         IRIS's error mark in the output (docs/protocol.md §8)."""
         if self.timed_out:
-            return "timeout", f"no prompt within {within} s; the command was interrupted"
+            return "timeout", f"no prompt within {seconds_text(limit)} s; the command was interrupted"
         if self.input_missing:
             return "error", ("the command asked for input (READ) but no input_lines were left; "
                              "it was interrupted")
+        if self.stopped and INTERRUPT_MARK not in raw and (self.unmarked or self.stray_chars):
+            # the caller's interrupt was answered before the command's mark: its report was set aside
+            return "interrupted", ("stopped before the command's output began; it may not have run "
+                                   "(IRIS's <INTERRUPT> came before the command's mark)")
         error = find_error(raw)
         if error is None:
             return "ok", ""

@@ -42,10 +42,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import requests
 
+from . import errors
 from .attribution import TAIL_CHARS, CommandRun, Step
 from .contract import CLIENT_STATUSES, ConnectOptions
 from .errors import (
@@ -143,8 +144,33 @@ class CommandResult:
         return self.status == "ok"
 
 
-class _ClosedBeforeInit(Exception):
+class _ClosedBeforeInit(errors.InternalSignal):
     """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie)."""
+
+
+def _checked(command: object, namespace: object, timeout: object, input_lines: object,
+             max_output_chars: object, default_limit: Optional[float]
+             ) -> Tuple[str, Tuple[str, ...], Optional[float]]:
+    """``execute``'s arguments checked before anything is sent: (wire text, input lines, time limit).
+    Raises InvalidArgument."""
+    _text("command", command)
+    if isinstance(input_lines, str):
+        raise InvalidArgument("input_lines must be a sequence of str, not one str")
+    if not hasattr(input_lines, "__iter__"):
+        raise InvalidArgument(f"input_lines must be a sequence of str, not {type(input_lines).__name__}")
+    lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
+    for line in lines:
+        _text("every input line", line)
+        _one_line("every input line", line)
+    if namespace is not None:
+        _text("namespace", namespace)
+        _one_line("namespace", namespace)
+    limit = default_limit if timeout is None else _seconds("timeout", timeout)
+    if max_output_chars is not None and (isinstance(max_output_chars, bool) or
+                                         not isinstance(max_output_chars, int) or max_output_chars < 0):
+        raise InvalidArgument("max_output_chars must be None or an int >= 0")
+    wire = _wire_text(command)
+    return wire, lines, limit
 
 
 def _seconds(name: str, value: object, zero_ok: bool = True) -> Optional[float]:
@@ -549,23 +575,8 @@ class LiteTerminal:
         (``interrupted`` after ``<INTERRUPT>``), the session kept. Bad arguments raise InvalidArgument
         before anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
         """
-        _text("command", command)
-        if isinstance(input_lines, str):
-            raise InvalidArgument("input_lines must be a sequence of str, not one str")
-        if not hasattr(input_lines, "__iter__"):
-            raise InvalidArgument(f"input_lines must be a sequence of str, not {type(input_lines).__name__}")
-        lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
-        for line in lines:
-            _text("every input line", line)
-            _one_line("every input line", line)
-        if namespace is not None:
-            _text("namespace", namespace)
-            _one_line("namespace", namespace)
-        limit = self.response_timeout if timeout is None else _seconds("timeout", timeout)
-        if max_output_chars is not None and (isinstance(max_output_chars, bool) or
-                                             not isinstance(max_output_chars, int) or max_output_chars < 0):
-            raise InvalidArgument("max_output_chars must be None or an int >= 0")
-        wire = _wire_text(command)
+        wire, lines, limit = _checked(command, namespace, timeout, input_lines, max_output_chars,
+                                      self.response_timeout)
         with self._lock:
             if self._closed:
                 raise SessionClosed(CLOSED_TEXT)
@@ -596,7 +607,6 @@ class LiteTerminal:
         run = run or CommandRun(max_chars, input_lines)
         start = time.monotonic()
         deadline = None if limit is None else start + limit
-        within = secs(limit)
 
         def result(status: str, error: str, drop: bool = False) -> CommandResult:
             return self._result(run, command, start, warning, status, error, drop)
@@ -631,22 +641,22 @@ class LiteTerminal:
                         return result("interrupted", "stopped; the interrupt did not bring the prompt back "
                                       f"within {secs(self.grace)} s, so the session was closed", drop=True)
                     if grace_deadline is not None:
-                        return result("timeout", f"no prompt within {within} s; the interrupt did not bring "
-                                      f"the prompt back within {secs(self.grace)} s, so the session was "
-                                      "closed", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s; the interrupt did not "
+                                      f"bring the prompt back within {secs(self.grace)} s, so the session "
+                                      "was closed", drop=True)
                     run.timed_out = True
                     grace_deadline = time.monotonic() + self.grace
                     self._doubt = "the previous command was interrupted at its timeout"
-                    if not self._send_quietly(transport, proto.interrupt, grace_deadline):
-                        return result("timeout", f"no prompt within {within} s and the interrupt could not "
-                                      "be sent; the session was closed", drop=True)
+                    if not _send_quietly(transport, proto.interrupt, grace_deadline):
+                        return result("timeout", f"no prompt within {secs(limit)} s and the interrupt could "
+                                      "not be sent; the session was closed", drop=True)
                     continue
                 if message is _CLOSED:
                     proto.connection_closed()
                     code = transport.close_code
                     if run.timed_out:
-                        return result("timeout", f"no prompt within {within} s; the connection closed after "
-                                      f"the interrupt (close code {code})", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s; the connection closed "
+                                      f"after the interrupt (close code {code})", drop=True)
                     if run.stopped:
                         return result("interrupted", "stopped; the connection closed after the interrupt "
                                       f"(close code {code})", drop=True)
@@ -664,7 +674,7 @@ class LiteTerminal:
                 if run.input_missing:
                     self._doubt = self._doubt or "a READ was interrupted"
                 raw = run.sink.raw()  # joined once, scanned by the error check once
-                status, error = run.verdict(run.sink.checked(raw), within)
+                status, error = run.verdict(run.sink.checked(raw), limit)
                 return self._result(run, command, start, warning, status, error, raw=raw)
             if step is Step.ANSWER_READ:
                 if not self._answer_read(transport, proto, run):
@@ -672,7 +682,7 @@ class LiteTerminal:
             elif step is Step.FATAL:
                 return result("timeout" if run.timed_out else "lost",
                               f"{LOST_TEXT} (the server reported: {run.fatal})", drop=True)
-            elif not self._send_quietly(transport, proto.answer_stale_read,  # Step.STALE_READ
+            elif not _send_quietly(transport, proto.answer_stale_read,  # Step.STALE_READ
                                         deadline if grace_deadline is None else grace_deadline):
                 return result("lost", f"{LOST_TEXT} (answering a READ before its mark failed)")
 
@@ -683,10 +693,9 @@ class LiteTerminal:
         if drop or status == "lost":
             self._disconnect(quick=True)
         output = strip_leading_crlf(raw)
-        return CommandResult(command=command, output=strip_ansi(output) if "\x1b" in output else output,
-                             raw_output=raw, status=status, error=error, namespace=self._namespace,
-                             elapsed=time.monotonic() - start, server_version=self.server_version,
-                             output_dropped=run.sink.dropped, warning=_join(warning, run.set_aside_note()))
+        return _make_result(command, strip_ansi(output) if "\x1b" in output else output, raw, status, error,
+                            self._namespace, time.monotonic() - start, self.server_version, run.sink.dropped,
+                            _join(warning, run.set_aside_note()))
 
     def _answer_read(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
         """Next input line; when none is left (or after a timeout) interrupt, and answer "" from then on."""
@@ -696,24 +705,37 @@ class LiteTerminal:
             return self._stop(transport, proto, run)
         if line is None:
             log.debug("READ with no input left: interrupting")
-            return self._send_quietly(transport, proto.interrupt, limit)
-        return self._send_quietly(transport, lambda: proto.answer_read(line), limit)
+            return _send_quietly(transport, proto.interrupt, limit)
+        return _send_quietly(transport, lambda: proto.answer_read(line), limit)
 
     def _stop(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
         """The caller set ``stop``: interrupt once; the prompt is awaited until ``run.stop_deadline``."""
         run.stopped = True
         run.stop_deadline = time.monotonic() + self.grace
         self._doubt = "the previous command was interrupted (stop)"
-        return self._send_quietly(transport, proto.interrupt, run.stop_deadline)
+        return _send_quietly(transport, proto.interrupt, run.stop_deadline)
 
-    @staticmethod
-    def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
-        try:
-            transport.send(make_frame(), deadline)
-            return True
-        except TerminalError as exc:
-            log.debug("send failed: %s", exc)
-            return False
+
+_RESULT_FIELDS = ("command", "output", "raw_output", "status", "error", "namespace", "elapsed",
+                  "server_version", "output_dropped", "warning")
+
+
+def _make_result(*values: object) -> CommandResult:
+    """A CommandResult (``ran`` True) built without the frozen dataclass's per-field ``__setattr__`` calls:
+    the same object, made once per command on the hot path."""
+    result = object.__new__(CommandResult)
+    result.__dict__.update(zip(_RESULT_FIELDS, values), ran=True)
+    return result
+
+
+def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
+    """Send a control frame (interrupt, READ answer); False, logged, when the connection is gone."""
+    try:
+        transport.send(make_frame(), deadline)
+        return True
+    except TerminalError as exc:
+        log.debug("send failed: %s", exc)
+        return False
 
 
 def _join(*notes: str) -> str:

@@ -37,6 +37,7 @@ import requests.auth
 import requests.cookies
 import urllib3
 
+from . import errors
 from .errors import (
     AuthError,
     ConnectError,
@@ -85,7 +86,7 @@ class SecretHeaderFilter(logging.Filter):
 
 def _guard_loggers() -> None:
     for name in GUARDED_LOGGERS:
-        logger = logging.getLogger(name)
+        logger = logging.root.manager.getLogger(name)  # only a filter is added; this package logs to its own
         if not any(isinstance(existing, SecretHeaderFilter) for existing in logger.filters):
             logger.addFilter(SecretHeaderFilter())
 
@@ -425,7 +426,7 @@ def _caused_by(exc: BaseException, kind: type) -> bool:
     return False
 
 
-class _Refused(Exception):
+class _Refused(errors.InternalSignal):
     """Carries the error for a 3xx answer out of the response hook (see _refuse_redirects)."""
 
     def __init__(self, failure: TerminalError) -> None:

@@ -80,7 +80,7 @@ def test_ctrl_c_interrupts_a_hang_and_the_session_goes_on(shell, sim):
     child = shell()
     run(child, "set kept=7")
     child.sendline('write "started",! hang 60')
-    child.expect_exact("started")
+    child.expect_exact("started\r\n")  # the output, not the echo of the command line
     child.sendintr()  # Ctrl-C
     child.expect_exact("<INTERRUPT>", timeout=10)
     child.expect_exact(PROMPT, timeout=10)

@@ -114,11 +114,11 @@ class HostileServerModel(RuleBasedStateMachine):
         result = self.term.execute(f'write "{token}"')
         others = [f"T{i}x" for i in range(1, self.count + 3) if i != self.count]
         assert not any(other in result.output for other in others), (script, result)
-        assert "STALE" not in result.output and "LATE" not in result.output, (script, result)
-        if result.status == "ok":
-            cut = "prompt" in script.get("mid", [])
+        if result.status == "ok":  # its own output only: nothing sent before its mark or after its prompt
+            assert "STALE" not in result.output and "LATE" not in result.output, (script, result)
+            cut = "prompt" in script.get("mid", [])  # a server prompting inside its own command's output
             assert result.output == token or (cut and token.startswith(result.output)), (script, result)
-        else:
+        else:  # a withheld prompt: whatever came after the mark is the command's, as the status says doubt
             assert result.status in ("timeout", "lost"), (script, result)
         if script.get("pre") and any(e in ("prompt", "output:STALE") for e in script["pre"]) \
                 and result.status == "ok":

@@ -1,4 +1,4 @@
-"""One enforcement point (issue 21, item 1; docs/security.md §1): every route from every service of the
+"""One enforcement point (issue 21, item 1; docs/security.md §10): every route from every service of the
 default production to any operation passes the Terminal Process's policy with the Terminal Process's
 settings.
 
