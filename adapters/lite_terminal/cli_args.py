@@ -12,6 +12,7 @@ import ipaddress
 import math
 from typing import Dict, Iterable, Optional, Tuple
 
+from . import errors
 from .fleet import DEFAULT_MAX_CONCURRENCY
 
 # Exit statuses. Several commands or servers: the highest that applies.
@@ -126,7 +127,7 @@ exit status (the highest that applies over every command and server):
 """
 
 
-class UsageError(Exception):
+class UsageError(errors.UsageProblem):
     """A problem with the arguments or their input; the message is for the user."""
 
 

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
+from . import errors
 from .cli_args import DEFAULT_NAMESPACE, DEFAULT_PORT, DEFAULT_USER, UsageError, parse_host
 from .contract import authority, server_identity
 from .lines import escape_controls, namespace_problem, one_line_problem
@@ -80,7 +81,7 @@ class Inventory:
 # -------------------------------------------------------------------------------------------- reading
 
 
-class _Problem(Exception):
+class _Problem(errors.InternalSignal):
     """A line's problem, in words that never quote the line."""
 
 
