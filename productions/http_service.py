@@ -20,7 +20,7 @@ import iris  # noqa: E402
 from intersystems_pyprod import BusinessService, IRISLog, IRISParameter, IRISProperty, Status  # noqa: E402
 
 from adapters.http_signing import MIN_SECRET_CHARS, secret_problem  # noqa: E402
-from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.iris_status import is_ok  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from productions.http_gate import (  # noqa: E402
@@ -33,7 +33,6 @@ from productions.http_gate import (  # noqa: E402
     source_address,
 )
 from productions.terminal import (  # noqa: E402
-    NOT_RUNNING,
     TARGET_FIX,
     field,
     host_settings,
@@ -166,9 +165,9 @@ def answer_for(status: Any, response: Any) -> Tuple[int, Dict[str, Any]]:
     """The HTTP status and JSON body for what the Terminal (or Fleet) Process sent back."""
     if response is None:
         word, detail = outcome(status, None)
-        if NOT_RUNNING in status_text(status) or word == CommandStatus.UNREACHABLE.value:
+        if word == CommandStatus.UNREACHABLE:  # outcome() reads Ens's not-registered code, not the text
             return 503, {"Status": CommandStatus.UNREACHABLE.value, "Error": detail}
-        return 502, {"Status": word, "Error": detail}
+        return 502, {"Status": str(word), "Error": detail}
     body = {name: _plain(field(response, name, None)) for name in type(response)._field_names}
     word = str(body.get("Status") or "")
     if word == CommandStatus.DENIED.value:

@@ -41,6 +41,7 @@ from intersystems_pyprod import (  # noqa: E402
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
 from adapters.iris_status import error_codes, is_ok, status_text  # noqa: E402
+from adapters.iris_strings import IRIS_MAX_STRING, iris_length  # noqa: E402
 from adapters.lite_terminal.contract import COMMAND_FAILURE  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
@@ -129,6 +130,10 @@ def request_from_input(value: Any, namespace: str = "", description: str = "") -
             f"unknown request field(s) {', '.join(sorted(unknown))}; known {cls.__name__} fields: "
             f"{', '.join(cls._field_names)}"
         )
+    for name, val in fields.items():  # each becomes an IRIS string (a Column property or a JSON value)
+        if isinstance(val, str) and iris_length(val) > IRIS_MAX_STRING:
+            raise ValueError(f"{name} is {iris_length(val):,} characters long; IRIS's longest string is "
+                             f"{IRIS_MAX_STRING:,}: send a shorter one")
     if "InputLines" in fields:
         lines = fields["InputLines"]
         fields["InputLines"] = [lines] if isinstance(lines, str) else [str(x) for x in (lines or [])]
@@ -683,8 +688,9 @@ def check_file_service_settings(host: Any) -> None:
         for name in ("FilePath", "ArchivePath", "WorkPath"):
             values[name] = getattr(adapter, name, "") or ""
     reader.values = values
-    reader.integer("MaxFileChars", 1, None,
-                   "set MaxFileChars to the largest script accepted, in characters (a whole number >= 1)")
+    reader.integer("MaxFileChars", 1, IRIS_MAX_STRING // 2,
+                   "set MaxFileChars to the largest script accepted, in characters (a whole number from 1 to "
+                   f"{IRIS_MAX_STRING // 2}: a script travels as one IRIS string)")
     if adapter is not None and adapter != "":
         reader.folder("FilePath", required=True, write=True)
         reader.folder("ArchivePath", required=False, write=True)

@@ -3,12 +3,8 @@ arguments, JSON literals, $LIST, NEW, LOCK, $ETRAP/$ECODE, indirection, XECUTE s
 payloads that switch namespace or HALT, and the oracle that runs a command in the simulator's interpreter and
 reports every namespace it entered and whether it halted.
 
-<<<<<<<< HEAD:tests/language_forms.py
-Used by the differential test in tests/policy/test_red_team.py (hypothesis strategies), by
-tests/security/test_policy_fuzz_findings.py and by
-========
-Used by the differential test in test_red_team.py (hypothesis strategies) and by
->>>>>>>> refs/heads/house:tests/policy/language_forms.py
+Used by the differential tests in tests/policy/test_red_team.py and tests/policy/test_readings_fuzz.py
+(hypothesis strategies, run_in_the_simulator), by tests/policy/test_fuzz_findings.py and by
 tests/benchmarks/policy_fuzz.py (the same building blocks drawn with ``random`` for long one-off runs).
 Kept apart from that file's own generators so changes to either merge without conflict.
 """

@@ -42,7 +42,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import requests
 
@@ -89,6 +89,7 @@ LOST_TEXT = "the connection was lost during the command; it may or may not have 
 CLOSED_TEXT = "this LiteTerminal was closed; create a new one"
 MAX_TIMEOUT = 1e7  # seconds (115 days); larger values are refused: use None or -1 for "no limit"
 LOGOUT_TIMEOUT = 1.0
+STOP_POLL = 0.1  # with a ``stop`` event, how often a running command looks at it (seconds)
 FAILED_LOGOUT = 0.5
 CLOSE_BOUND = CLOSE_WAIT + LOGOUT_TIMEOUT
 
@@ -440,12 +441,12 @@ class LiteTerminal:
                     if isinstance(event, Initialized):
                         transport.send(proto.config(), deadline)
                     elif isinstance(event, Fatal):
-                        wanted = self.initial_namespace.upper()
-                        text = event.text
-                        if configuring and ("namespace" in text.lower() or wanted in text.upper()):
+                        # a fact, not the error's words: the config frame names only the namespace, and
+                        # before the first prompt no command has been sent (so never "lost")
+                        if configuring:
                             raise NamespaceError(f"the server refused the terminal configuration for "
                                                  f"namespace {self.initial_namespace!r}: {event.text}")
-                        raise RemoteError(f"the server reported an error during the handshake: {event.text}")
+                        raise ConnectError(f"the server reported an error during the handshake: {event.text}")
                     elif isinstance(event, Ready):
                         return event.banner_output
         except (ConnectError, NamespaceError, RemoteError, ProtocolError):
@@ -557,14 +558,22 @@ class LiteTerminal:
         timeout: Optional[float] = None,
         input_lines: Sequence[str] = (),
         max_output_chars: Optional[int] = None,
+        on_output: Optional[Callable[[str], None]] = None,
+        on_read: Optional[Callable[[], Optional[str]]] = None,
+        stop: Optional[threading.Event] = None,
     ) -> CommandResult:
         """Run one command (or a multi-line block) and return its result.
 
         ``namespace`` switches first with ``zn`` (if that fails the command is not run); ``timeout``
         overrides ``response_timeout`` (None: that default; negative: no limit); each READ gets the next
         of ``input_lines``; ``max_output_chars`` keeps the head and a tail of at most that many
-        characters (``output_dropped`` counts the rest). Bad arguments raise InvalidArgument before
-        anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
+        characters (``output_dropped`` counts the rest). Hooks (for the command line): ``on_output`` is
+        called with each raw chunk of the command's output as it arrives (ANSI kept; not for the ``zn`` of
+        ``namespace``), in the calling thread; ``on_read`` answers a READ once ``input_lines`` are used up
+        (None, or a text that is not one line, interrupts it); setting ``stop`` (from any thread or a
+        signal handler) interrupts the command as its timeout would, and it ends as the server says
+        (``interrupted`` after ``<INTERRUPT>``), the session kept. Bad arguments raise InvalidArgument
+        before anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
         """
         wire, lines, limit = _checked(command, namespace, timeout, input_lines, max_output_chars,
                                       self.response_timeout)
@@ -585,16 +594,17 @@ class LiteTerminal:
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
-            return self._run(command, wire, limit, lines, max_output_chars, warning)
+            return self._run(command, wire, limit, lines, max_output_chars, warning,
+                             CommandRun(max_output_chars, lines, on_output, on_read, stop))
 
     def _run(self, command: str, wire: str, limit: Optional[float], input_lines: Sequence[str],
-             max_chars: Optional[int], warning: str) -> CommandResult:
+             max_chars: Optional[int], warning: str, run: Optional[CommandRun] = None) -> CommandResult:
         """Send ``wire`` behind its mark and read until its prompt (attribution.py decides what is its)."""
         transport, proto = self._transport, self._proto
         assert transport is not None and proto is not None
         if self._closed:
             raise SessionClosed(CLOSED_TEXT)
-        run = CommandRun(max_chars, input_lines)
+        run = run or CommandRun(max_chars, input_lines)
         start = time.monotonic()
         deadline = None if limit is None else start + limit
 
@@ -607,9 +617,29 @@ class LiteTerminal:
             return result("lost", f"{LOST_TEXT} (sending failed: {exc})")
         grace_deadline: Optional[float] = None
         while True:
+            if run.stopped and grace_deadline is None:  # stopped while answering a READ
+                grace_deadline = run.stop_deadline
+            wait_until = deadline if grace_deadline is None else grace_deadline
+            if run.stop is not None and not (run.stopped or run.timed_out):
+                if run.stop.is_set():  # the caller's stop: interrupt once, wait for the prompt the grace
+                    if not self._stop(transport, proto, run):
+                        return result("interrupted", "stopped; the interrupt could not be sent, so the "
+                                      "session was closed", drop=True)
+                    continue
+                poll = time.monotonic() + STOP_POLL
+                if wait_until is None or poll < wait_until:
+                    wait_until = poll
             try:
-                message = transport.recv(deadline=deadline if grace_deadline is None else grace_deadline)
+                message = transport.recv(deadline=wait_until)
                 if message is _TIMEOUT:
+                    if run.stop is not None and grace_deadline is None and (
+                            deadline is None or time.monotonic() < deadline):
+                        continue  # only the poll for ``stop`` ran out
+                    if grace_deadline is not None and run.stopped:
+                        if time.monotonic() < grace_deadline:
+                            continue
+                        return result("interrupted", "stopped; the interrupt did not bring the prompt back "
+                                      f"within {secs(self.grace)} s, so the session was closed", drop=True)
                     if grace_deadline is not None:
                         return result("timeout", f"no prompt within {secs(limit)} s; the interrupt did not "
                                       f"bring the prompt back within {secs(self.grace)} s, so the session "
@@ -627,6 +657,9 @@ class LiteTerminal:
                     if run.timed_out:
                         return result("timeout", f"no prompt within {secs(limit)} s; the connection closed "
                                       f"after the interrupt (close code {code})", drop=True)
+                    if run.stopped:
+                        return result("interrupted", "stopped; the connection closed after the interrupt "
+                                      f"(close code {code})", drop=True)
                     if self._closed:
                         return result("lost", f"{LOST_TEXT} (close() was called during the command)")
                     return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
@@ -666,13 +699,21 @@ class LiteTerminal:
 
     def _answer_read(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
         """Next input line; when none is left (or after a timeout) interrupt, and answer "" from then on."""
-        limit = time.monotonic() + self.grace
         line = run.next_line()
+        limit = time.monotonic() + self.grace  # after next_line: a person may have typed the answer
+        if line is None and run.stopping and not run.stopped:
+            return self._stop(transport, proto, run)
         if line is None:
             log.debug("READ with no input left: interrupting")
             return _send_quietly(transport, proto.interrupt, limit)
         return _send_quietly(transport, lambda: proto.answer_read(line), limit)
 
+    def _stop(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
+        """The caller set ``stop``: interrupt once; the prompt is awaited until ``run.stop_deadline``."""
+        run.stopped = True
+        run.stop_deadline = time.monotonic() + self.grace
+        self._doubt = "the previous command was interrupted (stop)"
+        return _send_quietly(transport, proto.interrupt, run.stop_deadline)
 
 
 _RESULT_FIELDS = ("command", "output", "raw_output", "status", "error", "namespace", "elapsed",

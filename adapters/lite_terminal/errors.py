@@ -40,10 +40,13 @@ translate those at their boundary (the httpx ``map_httpcore_exceptions`` pattern
     ├── settings.SettingsError          the settings of an item, each bad one named with its fix
     └── schedule.ScheduleError          TimesOfDay / CallInterval
 
+    UsageProblem                        the command line's arguments or their input cannot be used
+    └── cli_args.UsageError             (the CLI prints it and exits with its usage status)
+
     InternalSignal                      control flow inside the client's I/O layer, caught there and turned
                                         into one of the errors above; never leaves the package
                                         (guarded.DeadlineExpired, BudgetExceeded; httpguard.BodyTooLarge;
-                                        login._Refused; client._ClosedBeforeInit)
+                                        login._Refused; client._ClosedBeforeInit; inventory._Problem)
 
 ``contract.classify`` is the one place a failure becomes a status. The offline IRIS runtime, a stand-in for
 IRIS and not part of the product, keeps its own tree in ``offline_iris/errors.py``.
@@ -72,6 +75,7 @@ __all__ = [
     "Refused",
     "ConfigurationError",
     "InternalSignal",
+    "UsageProblem",
 ]
 
 
@@ -143,6 +147,10 @@ class Refused(Exception):
 
 class ConfigurationError(ValueError):
     """A setting that cannot be used (the item does not start; a process answers ``invalid``)."""
+
+
+class UsageProblem(Exception):
+    """The command line's arguments or their input cannot be used; nothing was sent for them."""
 
 
 class InternalSignal(Exception):

@@ -19,7 +19,8 @@ from adapters.lite_terminal.lines import UnsafeCommandText
 from offline_iris import OfflineIRIS
 from offline_iris.errors import OfflineIRISError
 
-ROOTS = (errors.TerminalError, errors.Refused, errors.ConfigurationError, errors.InternalSignal)
+ROOTS = (errors.TerminalError, errors.Refused, errors.ConfigurationError, errors.InternalSignal,
+         errors.UsageProblem)
 #: The command line's own usage error stays where the CLI's maintainers put it (its module is theirs).
 OUTSIDE_THE_PRODUCT = {"adapters.lite_terminal.__main__"}
 
