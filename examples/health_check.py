@@ -21,7 +21,7 @@ from intersystems_pyprod import (  # noqa: E402
 )
 
 import productions.terminal  # noqa: E402,F401  registers the Terminal Operation and its adapter in this job
-from adapters.lite_terminal.lines import escape_controls  # noqa: E402
+from adapters.lite_terminal.lines import escape_controls  # noqa: E402  one line per Event Log entry
 from messages.terminal import TerminalCommandRequest  # noqa: E402
 from productions.terminal import outcome, split_send_result  # noqa: E402
 

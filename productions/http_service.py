@@ -16,16 +16,23 @@ import json  # noqa: E402
 import time  # noqa: E402
 from typing import Any, Dict, Optional, Tuple  # noqa: E402
 
+import iris  # noqa: E402
 from intersystems_pyprod import BusinessService, IRISLog, IRISParameter, IRISProperty, Status  # noqa: E402
 
-import iris  # noqa: E402
 from adapters.http_signing import MIN_SECRET_CHARS, secret_problem  # noqa: E402
-from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.iris_status import is_ok  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from productions.http_gate import REASONS, Call, Gate, GateSettings, Refusal  # noqa: E402
+from productions.http_gate import (  # noqa: E402
+    REASONS,
+    Call,
+    Gate,
+    GateSettings,
+    Refusal,
+    adapter_problem,
+    source_address,
+)
 from productions.terminal import (  # noqa: E402
-    NOT_RUNNING,
     TARGET_FIX,
     field,
     host_settings,
@@ -131,8 +138,10 @@ class TerminalHTTPService(BusinessService):
         return Status.OK(), answer_stream(refusal.code, {"Error": refusal.detail}, refusal.headers)
 
     def _send(self, call: Call, source: str):
+        # a named command's table value is a command, or a JSON request (e.g. with Targets) read as one
+        value = call.fields["Command"] if call.name else dict(call.fields)
         try:
-            request = request_from_input(dict(call.fields))
+            request = request_from_input(value)
         except ValueError as exc:  # a named command whose table value is not a usable request
             return self._refuse(Refusal(500, "named command is not a usable request",
                                         f"the named command is not a usable request: {exc}"), source)
@@ -156,17 +165,18 @@ def answer_for(status: Any, response: Any) -> Tuple[int, Dict[str, Any]]:
     """The HTTP status and JSON body for what the Terminal (or Fleet) Process sent back."""
     if response is None:
         word, detail = outcome(status, None)
-        if NOT_RUNNING in status_text(status) or word == CommandStatus.UNREACHABLE.value:
+        if word == CommandStatus.UNREACHABLE:  # outcome() reads Ens's not-registered code, not the text
             return 503, {"Status": CommandStatus.UNREACHABLE.value, "Error": detail}
-        return 502, {"Status": word, "Error": detail}
+        return 502, {"Status": str(word), "Error": detail}
     body = {name: _plain(field(response, name, None)) for name in type(response)._field_names}
     word = str(body.get("Status") or "")
     if word == CommandStatus.DENIED.value:
         return 403, body
     if word == CommandStatus.INVALID.value:
         return 400, body
-    if not is_ok(status) and not word:
-        return 502, body
+    not_run = (CommandStatus.UNREACHABLE.value, CommandStatus.LOST.value)
+    if word in not_run or (not is_ok(status) and not word):
+        return 502, body  # the command did not run (unreachable) or may or may not have run (lost)
     return 200, body
 
 
@@ -218,30 +228,6 @@ def _attribute(stream: Any, name: str) -> Any:
     except Exception:  # noqa: BLE001  a stream without attributes: treat as absent
         return ""
     return "" if value is None else value
-
-
-def source_address(io_addr: str) -> str:
-    """The remote address from the adapter's IOAddr, ``<port><-<address>:<port>``
-    (IPv6: ``<address>|<port>``)."""
-    remote = io_addr.split("<-", 1)[-1].split("/SSL=", 1)[0]
-    if "|" in remote:
-        remote = remote.rsplit("|", 1)[0]
-    elif remote.count(":") == 1:
-        remote = remote.rsplit(":", 1)[0]
-    return escape_controls(remote)[:80] or "unknown"
-
-
-def adapter_problem(adapter: Any) -> Optional[Tuple[str, str]]:
-    """Why the adapter's settings would break signing or the replay window, with the fix; None if fine."""
-    charset = str(getattr(adapter, "Charset", "") or "").strip().lower()
-    if charset not in ("binary", "rawbytes"):
-        return ("Charset is not Binary: the adapter would decode the body and the signature covers its bytes",
-                "set the adapter's Charset to Binary")
-    jobs = str(getattr(adapter, "JobPerConnection", "0")).strip()
-    if jobs not in ("0", "", "False", "false"):
-        return ("JobPerConnection is 1: each connection would get its own job, with its own replay window "
-                "and rate limit, so neither would stop anything", "set the adapter's JobPerConnection to 0")
-    return None
 
 
 def _credentials_password(name: str) -> Optional[str]:

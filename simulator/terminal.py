@@ -25,8 +25,9 @@ from .render import color_text, interrupt_report, prompt_text
 #: then never got it, since CPython asks the holder to drop it only after a wait in which no switch
 #: happened, and stalled for tens of seconds. Between these yields the GIL changes hands the normal way.
 _BREATHE_EVERY = 0.02
-# the Lite Terminal client's attribution mark, the first line of every command it sends (docs/protocol.md
-# §15.3): it runs like any line; the execution log and the fault switches see the command after it
+# the Lite Terminal client's attribution mark, the first line of every command it sends (see
+# docs/protocol.md §15.3): it runs like any line; the execution log and the fault switches see the
+# command after it
 _CLIENT_MARK = re.compile(r'write "LT-[0-9a-f]+-",\$increment\(\^\|\|LiteTerminal\),!\r\n')
 
 
@@ -34,16 +35,6 @@ def client_command(source: str) -> str:
     """``source`` without the client's attribution mark line (what the user asked to run)."""
     mark = _CLIENT_MARK.match(source)
     return source[mark.end():] if mark else source
-
-
-def _half(text: str) -> str:
-    """The first half of a command's output for the mid-output faults; the client's mark line stays whole."""
-    head = ""
-    if text.startswith("LT-"):
-        line_end = text.find("\r\n")
-        if line_end >= 0:
-            head, text = text[: line_end + 2], text[line_end + 2:]
-    return head + text[: max(1, len(text) // 2)]
 
 if TYPE_CHECKING:
     from .server import ServerState
@@ -232,38 +223,34 @@ class TerminalConnection:
                 raise asyncio.CancelledError()
             # malformed/unknown frames first (docs/protocol.md §6.1)
             command = client_command(source)  # the switches match what the user sent
-            leading = cfg.leading_crlf
-            if len(command) < len(source):
-                # the client's mark line runs first, as IRIS runs the lines of a block in order: its output
-                # comes before anything of the command's, injected frames and faults included
-                if await self._execute(source[: len(source) - len(command)], cfg, leading) == "halt":
-                    return
-                source, leading = command, False
-            await self._send_raw(cfg.injects_for(command))
-            fault = cfg.fault_for(command)
+            injects, fault = cfg.injects_for(command), cfg.fault_for(command)
+            if (injects or fault) and command != source:  # the mark line runs first; the fault hits the rest
+                await self._execute(source[: len(source) - len(command) - 2], cfg)
+                source = command
+            await self._send_raw(injects)
             if fault == "close_mid_output_on":
-                text = self._output_until_blocked(source, cfg, leading)
-                await self._send_output(_half(text), cfg)
+                text = self._output_until_blocked(source, cfg)
+                await self._send_output(text[: max(1, len(text) // 2)], cfg)
                 self.abort()
                 return
             if fault == "error_frame_on":
-                text = self._output_until_blocked(source, cfg, leading)
-                await self._send_output(_half(text), cfg)
+                text = self._output_until_blocked(source, cfg)
+                await self._send_output(text[: max(1, len(text) // 2)], cfg)
                 await self._send({"type": "error", "text": "Terminal agent failure"}, cfg)
                 await self.close(ERROR_CLOSE_CODE)
                 return
             if fault == "hang_on":
                 self._ignore_interrupts = True
-                await self._send_output(self._output_until_blocked(source, cfg, leading), cfg)
+                await self._send_output(self._output_until_blocked(source, cfg), cfg)
                 await asyncio.Event().wait()  # never a prompt; ends only when the socket does
             if fault == "trickle_on":
-                await self._send_output(self._output_until_blocked(source, cfg, leading), cfg)
+                await self._send_output(self._output_until_blocked(source, cfg), cfg)
                 while True:
                     await asyncio.sleep(cfg.trickle_interval)
                     await self._send({"type": "output", "text": "."}, self.state.config)
             if fault == "unexpected_read_on":
                 await self._wait_read(None, cfg)  # a read frame the code never asked for; reply discarded
-            if await self._execute(source, cfg, leading) == "halt":
+            if await self._execute(source, cfg) == "halt":
                 return
             await self._send_prompt(self.state.config)
         except asyncio.CancelledError:
@@ -277,11 +264,11 @@ class TerminalConnection:
         except ConnectionError:
             pass
 
-    def _output_until_blocked(self, source: str, cfg: SimulatorConfig, leading: bool) -> str:
+    def _output_until_blocked(self, source: str, cfg: SimulatorConfig) -> str:
         """Run ``source`` up to its first READ/HANG/HALT and return the output (for the fault switches)."""
         assert self.session is not None
         texts: List[str] = []
-        run = self.session.run(source, leading_crlf=leading)
+        run = self.session.run(source, leading_crlf=cfg.leading_crlf)
         for event in run:
             if isinstance(event, Output):
                 texts.append(event.text)
@@ -290,11 +277,11 @@ class TerminalConnection:
         run.close()
         return "".join(texts)
 
-    async def _execute(self, source: str, cfg: SimulatorConfig, leading: bool) -> Optional[str]:
+    async def _execute(self, source: str, cfg: SimulatorConfig) -> Optional[str]:
         """Drive the interpreter: batch its output into frames, serve READ/HANG/HALT (
         docs/protocol.md §8-§11)."""
         assert self.session is not None
-        run = self.session.run(source, leading_crlf=leading)
+        run = self.session.run(source, leading_crlf=cfg.leading_crlf)
         pending: List[str] = []
         size = 0
         reply: Optional[str] = None

@@ -52,7 +52,7 @@ def start_http_production(rt: Any, sim: Any, password: str, host: Optional[Dict[
     }
     settings.update({(HTTP, "Host", k): str(v) for k, v in (host or {}).items()})
     settings.update({(HTTP, "Adapter", k): str(v) for k, v in (adapter or {}).items()})
-    settings.update(other or {})
+    settings.update({k: str(v) for k, v in (other or {}).items()})
     xml = rt.classes[PRODUCTION].xdata["ProductionDefinition"]
     prod = apply_overrides(parse_production_xml(xml), settings)
     prod.item(HTTP).enabled = True

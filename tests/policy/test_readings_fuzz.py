@@ -23,29 +23,13 @@ from typing import List
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from language_forms import run_in_the_simulator
 
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
 from productions.policy import DEFAULT_DENY, check_command, normalize
-from simulator.objectscript import Halt, ReadRequest, Session
 
 EXAMPLES = int(os.environ.get("LITE_TERMINAL_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def run_in_the_simulator(command: str):
-    """(namespace after, halted) when the simulator's interpreter runs ``command`` in USER (as in
-    test_red_team.py, which needs tests/security on the path for its own generators)."""
-    session = Session(1, "USER", ["USER", "%SYS"], "IRIS")
-    run = session.run(command)
-    try:
-        event = next(run)
-        for _ in range(10000):
-            if isinstance(event, Halt):
-                return session.namespace, True
-            event = run.send("" if isinstance(event, ReadRequest) else None)
-    except StopIteration:
-        pass
-    return session.namespace, False
 
 
 def denied(command: str, allow: str = "") -> bool:

@@ -5,9 +5,8 @@ iris_package_name = "HttpToy"
 
 import json  # noqa: E402
 
-from intersystems_pyprod import BusinessService, IRISParameter, Status  # noqa: E402
-
 import iris  # noqa: E402
+from intersystems_pyprod import BusinessService, IRISParameter, Status  # noqa: E402
 
 NAMES = ("HttpRequest", "URL", "RawParams", "HTTPVersion", "content-type", "x-dup", "CharEncoding",
          "TranslationTable", "EnsConfigName")
