@@ -63,7 +63,7 @@ from .httpguard import Cancel
 from .httpguard import seconds_text as secs
 from .lines import UnsafeCommandText, command_lines, one_line_problem
 from .login import Endpoint, ServerInfo, cookie_header, login, logout
-from .output import strip_ansi, strip_leading_crlf
+from .output import has_escapes, strip_ansi, strip_leading_crlf
 from .protocol import (
     RUNNING_STATES,
     SYNC_COMMAND,
@@ -693,7 +693,9 @@ class LiteTerminal:
         if drop or status == "lost":
             self._disconnect(quick=True)
         output = strip_leading_crlf(raw)
-        return _make_result(command, strip_ansi(output) if "\x1b" in output else output, raw, status, error,
+        if has_escapes(output):
+            output = strip_ansi(output)
+        return _make_result(command, output, raw, status, error,
                             self._namespace, time.monotonic() - start, self.server_version, run.sink.dropped,
                             _join(warning, run.set_aside_note()))
 

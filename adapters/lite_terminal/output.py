@@ -17,6 +17,7 @@ __all__ = [
     "ERROR_MARK",
     "INTERRUPT_MARK",
     "strip_ansi",
+    "has_escapes",
     "strip_leading_crlf",
     "find_error",
     "is_interrupted",
@@ -44,6 +45,15 @@ _ANSI = re.compile(
 )
 _RAW_ERROR_LINE = re.compile(r"^\s*(<[A-Z][A-Z0-9 ]*>.*)$", re.MULTILINE)
 _PROMPT_NS = re.compile(r"([^\s:>]+)>\s*$")
+
+
+#: What can start a sequence _ANSI removes: ESC, or a C1 introducer (DCS, SOS, CSI, OSC, PM, APC).
+_INTRODUCER = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
+
+
+def has_escapes(text: str) -> bool:
+    """True when :func:`strip_ansi` may change ``text`` (the fast path skips it otherwise)."""
+    return _INTRODUCER.search(text) is not None
 
 
 def strip_ansi(text: str) -> str:

@@ -22,7 +22,7 @@ import threading
 from typing import Callable, Dict, Iterator, List, Optional, TextIO
 
 from .lines import escape_controls
-from .output import ERROR_MARK, strip_ansi
+from .output import ERROR_MARK, has_escapes, strip_ansi
 
 __all__ = ["OutputStream", "ctrl_c_after_writing", "words", "status_line", "group_block", "result_fields",
            "use_color", "is_terminal", "visible"]
@@ -97,7 +97,7 @@ def render(text: str, color: bool, escape: bool) -> str:
 
 
 def _plain(text: str, escape: bool) -> str:
-    text = strip_ansi(text) if "\x1b" in text else text
+    text = strip_ansi(text) if has_escapes(text) else text
     return visible(text) if escape else text
 
 

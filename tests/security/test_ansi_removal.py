@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from security_helpers import PASSWORD
 
 from adapters.lite_terminal import LiteTerminal
-from adapters.lite_terminal.output import find_error, strip_ansi
+from adapters.lite_terminal.output import find_error, has_escapes, strip_ansi
 
 ESC = "\x1b"
 
@@ -87,3 +87,24 @@ def test_through_the_client_output_is_stripped_and_raw_output_is_what_the_server
     assert result.output == "AB"
     assert "\x1bc" in result.raw_output and "\x1b(0" in result.raw_output
     assert "\x1b[38:2:255:0:0m" in result.raw_output and "\x1b#8" in result.raw_output
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\x1b", "\x9b", "\x9d", "\x90", "\x9c", "[", "]", "3", "1",
+                                         "m", "\x07", "\\"]), max_size=30))
+def test_the_fast_path_skips_only_text_that_stripping_would_not_change(text):
+    """The client and the CLI skip strip_ansi when has_escapes is false: that must never keep a sequence,
+    C1 introducers without any ESC included."""
+    if not has_escapes(text):
+        assert strip_ansi(text) == text
+
+
+def test_through_the_client_a_c1_csi_without_esc_is_stripped_too(sim):
+    term = LiteTerminal(sim.host, sim.port, username="_SYSTEM", password=PASSWORD, namespace="USER",
+                        connect_timeout=3.0, response_timeout=5.0)
+    term.connect()
+    try:
+        result = term.execute('write "A",$c(155)_"31mB",$c(157)_"0;title"_$c(7)_"C"')
+    finally:
+        term.close()
+    assert result.status == "ok", result.error
+    assert result.output == "ABC" and "\x9b31m" in result.raw_output
