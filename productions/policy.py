@@ -531,8 +531,18 @@ def _scan_argument(text: str, pos: int, lenient: bool, strings: int = 1) -> Tupl
         elif ch == "]":
             if stack and stack[-1] == "[":
                 stack.pop()
-            else:
-                follows = pos  # the follows operator (``]``, ``]]``, ``']``)
+                pos += 1
+                if not stack and pos < n and text[pos] in _BLANK:
+                    # a closed JSON array is an operand, not the follows operator: a blank after it ends
+                    # the argument unless (lenient reading) an operator comes next; ``write [1] set x = 1``
+                    # is two commands, not ``WRITE [1]SET``
+                    after = _BLANKS.match(text, pos).end()
+                    if (not lenient or after >= n or _comment_at(text, after)
+                            or text[after] not in _OPERATOR_NEXT):
+                        break
+                    pos = after
+                continue
+            follows = pos  # the follows operator (``]``, ``]]``, ``']``)
             pos += 1
         elif ch in ")}":
             if not stack:
