@@ -27,7 +27,7 @@ CLASSES=(
     LiteTerminal.TerminalOutboundAdapter LiteTerminal.ScheduledCommandAdapter
     LiteTerminal.TerminalCommandOperation LiteTerminal.TerminalCommandProcess
     LiteTerminal.TerminalCommandService LiteTerminal.ScheduledCommandService LiteTerminal.CommandFileService
-    LiteTerminal.TerminalProduction LiteTerminal.TerminalHTTPService
+    LiteTerminal.TerminalHTTPService LiteTerminal.TerminalProduction
 )
 
 usage() {

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Tuple
 
+from adapters.lite_terminal.errors import ConfigurationError
 from adapters.settings import SettingsReader, parse_times_of_day, times_of_day_problem
 
 #: Ens.InboundAdapter's CallInterval: seconds between polls (IRIS's minimum is 0.1, docs/settings.md §5).
@@ -23,7 +24,7 @@ MIN_CALL_INTERVAL = 0.1
 MAX_CALL_INTERVAL = 86400
 
 
-class ScheduleError(ValueError):
+class ScheduleError(ConfigurationError):
     """A TimesOfDay value is not ``HH:MM[,HH:MM...]``."""
 
 

@@ -23,7 +23,7 @@ A named session is the one way to keep state between requests on purpose.
 A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the
 next message gets a fresh one. The pool never re-sends a command (a lost command may have run).
 
-Revocation (docs/security.md §3): with a ``credential_stamp`` the pool takes a fingerprint of the
+Revocation (docs/security.md §12): with a ``credential_stamp`` the pool takes a fingerprint of the
 credentials a session logs in with and, before every later request on that kept session (default or named),
 takes it again. A deleted entry (the stamp raises) or a changed one (another fingerprint) closes the session
 and refuses the request with :class:`CredentialsRevoked` (a ``NotSent``: ``unreachable``), saying why.

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
+from adapters.lite_terminal.errors import ConfigurationError
 from adapters.lite_terminal.lines import namespace_problem
 
 
@@ -43,7 +44,7 @@ class Problem:
         return f"setting {self.setting}={_show(self.value)} {self.reason}; {self.fix}"
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigurationError):
     """The settings of one item cannot be used; the message names item, settings, values and fixes."""
 
     def __init__(self, item: str, problems: Sequence[Problem]) -> None:

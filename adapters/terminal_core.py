@@ -67,7 +67,7 @@ _STAMP_KEY = secrets.token_bytes(32)
 
 def credential_fingerprint(username: str, password: str) -> str:
     """HMAC-SHA256 of user and password under a per-process random key: tells a changed entry from the one a
-    session logged in with, without keeping the password (docs/security.md §3)."""
+    session logged in with, without keeping the password (docs/security.md §12)."""
     data = json.dumps([username, password]).encode("ascii")  # unambiguous: ("a\0b", "") is not ("a", "b")
     return hmac.new(_STAMP_KEY, data, hashlib.sha256).hexdigest()
 

@@ -4,10 +4,11 @@ and the in-IRIS loader that IPM runs (``delivery.iris_load``, docs/install.md §
 from __future__ import annotations
 
 #: Modules holding pyprod classes, in load order: messages, then adapters, then hosts and productions
-#: (docs/pyprod-runtime.md §7.1). The other modules are plain Python: nothing to generate.
+#: (docs/pyprod-runtime.md §7.1); productions.http_service before productions.terminal, whose production
+#: names its service (docs/pyprod-runtime.md §1.5). The other modules are plain Python: nothing to generate.
 MODULES = (
     "messages.terminal", "messages.fleet", "adapters.terminal_outbound", "adapters.inbound",
-    "productions.fleet", "productions.terminal",
+    "productions.fleet", "productions.http_service", "productions.terminal",
 )
 
 #: Every class those modules generate (full names).
@@ -18,7 +19,7 @@ CLASSES = (
     "LiteTerminal.TerminalOutboundAdapter", "LiteTerminal.ScheduledCommandAdapter",
     "LiteTerminal.TerminalCommandOperation", "LiteTerminal.TerminalCommandProcess",
     "LiteTerminal.TerminalCommandService", "LiteTerminal.ScheduledCommandService",
-    "LiteTerminal.CommandFileService", "LiteTerminal.TerminalProduction",
+    "LiteTerminal.CommandFileService", "LiteTerminal.TerminalHTTPService", "LiteTerminal.TerminalProduction",
 )
 
 #: The production an install offers to start (module.xml declares it; docs/install.md §2).

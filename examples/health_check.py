@@ -21,6 +21,7 @@ from intersystems_pyprod import (  # noqa: E402
 )
 
 import productions.terminal  # noqa: E402,F401  registers the Terminal Operation and its adapter in this job
+from adapters.lite_terminal.lines import escape_controls  # noqa: E402  one line per Event Log entry
 from messages.terminal import TerminalCommandRequest  # noqa: E402
 from productions.terminal import outcome, split_send_result  # noqa: E402
 
@@ -52,19 +53,20 @@ class HealthCheckProcess(BusinessProcess):
         status, response = split_send_result(self.SendRequestSync(self.Target, check, -1, "health check"))
         state, detail = outcome(status, response)
         if state == "ok" and self.Expect in str(response.Output):
-            IRISLog.Info(f"healthy: {self.Target}")
+            IRISLog.Info(escape_controls(f"healthy: {self.Target}"))
         elif state == "ok":
-            IRISLog.Alert(f"unhealthy: {self.Target} answered {str(response.Output)[:200]!r}")
+            answer = str(response.Output)[:200]
+            IRISLog.Alert(escape_controls(f"unhealthy: {self.Target} answered {answer!r}"))
         elif state == "error":  # the check ran and IRIS reported an error
-            IRISLog.Alert(f"check failed on the server: {detail}")
+            IRISLog.Alert(escape_controls(f"check failed on the server: {detail}"))
         elif state == "unreachable":  # never delivered: safe to try again at the next check
-            IRISLog.Warning(f"server not reachable, will check again: {detail}")
+            IRISLog.Warning(escape_controls(f"server not reachable, will check again: {detail}"))
         elif state in ("timeout", "interrupted"):
-            IRISLog.Warning(f"the check did not finish: {detail}")
+            IRISLog.Warning(escape_controls(f"the check did not finish: {detail}"))
         elif state == "lost":  # may or may not have run: never re-run a command with side effects blindly
-            IRISLog.Alert(f"connection lost during the check: {detail}")
+            IRISLog.Alert(escape_controls(f"connection lost during the check: {detail}"))
         else:  # invalid or denied: the request or the policy needs fixing, retrying cannot help
-            IRISLog.Error(f"check refused ({state}): {detail}")
+            IRISLog.Error(escape_controls(f"check refused ({state}): {detail}"))
         return (Status.OK(), response) if response is not None else Status.OK()
 
 

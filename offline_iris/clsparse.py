@@ -14,8 +14,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from .errors import OfflineIRISError
 
-class ClsParseError(ValueError):
+
+class ClsParseError(OfflineIRISError, ValueError):
     """The text is not a class definition this parser understands."""
 
 

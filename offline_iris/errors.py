@@ -3,7 +3,7 @@
 ::
 
     OfflineIRISError                 root: anything the offline IRIS runtime raises on purpose
-    ├── MaxStringError               <MAXSTRING>: a string value longer than IRIS's longest string (§25)
+    ├── MaxStringError               <MAXSTRING>: over IRIS's longest string (docs/offline-runtime.md §25)
     ├── ProductionError              a production cannot be started, stopped or driven as asked
     ├── LoadError                    a module or class could not be loaded
     ├── ClassNotFound                no class of that name is loaded

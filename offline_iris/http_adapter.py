@@ -35,6 +35,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import status as st
+from .errors import OfflineIRISError
 from .iris_module import ref
 from .streams import LegacyGlobalBinaryStream, LegacyGlobalCharacterStream
 
@@ -43,8 +44,8 @@ MAX_BODY = 16 * 1024 * 1024  # bytes of body in "iris" mode (a guard for the tes
 POLL_SLICE = 0.1
 
 
-class BodyTooLong(Exception):
-    pass
+class BodyTooLong(OfflineIRISError):
+    """A request body past the adapter's limit."""
 
 
 class _Peer:

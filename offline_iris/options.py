@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import OfflineIRISError
 
-class ProductionError(RuntimeError):
+
+class ProductionError(OfflineIRISError, RuntimeError):
     """Starting a production failed (bad definition, or ``unknown_setting="error"``)."""
 
 

@@ -12,9 +12,10 @@ from typing import Dict, FrozenSet, List, Optional
 
 from .builtins import builtin_classes
 from .clsparse import ClassDef, MethodDef, ParamDef, PropDef, parse_cls
+from .errors import OfflineIRISError
 
 
-class ClassNotFound(LookupError):
+class ClassNotFound(OfflineIRISError, LookupError):
     """Like IRIS's ``<CLASS DOES NOT EXIST>`` error."""
 
 

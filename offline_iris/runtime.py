@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 from . import iris_module, trace, visual_trace
 from .clsparse import ClassDef
 from .engine import Engine
+from .errors import OfflineIRISError
 from .namespace import Namespace
 from .objects import IRISObject
 from .options import Options, ProductionError
@@ -23,7 +24,7 @@ from .production import Override, apply_overrides, parse_production_xml
 from .store import LOG_TYPES, STATUS
 
 
-class LoadError(RuntimeError):
+class LoadError(OfflineIRISError, RuntimeError):
     """The pyprod loader exited (import or syntax error in the module; docs/pyprod-runtime.md §1.1)."""
 
 
@@ -200,7 +201,7 @@ class OfflineIRIS:
     @property
     def lookup_tables(self) -> Any:
         """``^Ens.LookupTable``: ``set(table, key, value)``, ``get``, ``remove``, ``clear``
-        (docs/offline-runtime.md §25)."""
+        (docs/offline-runtime.md §27)."""
         return self.ns.lookup_tables
 
     # -- production ------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from delivery.components import MODULES
+
 from .options import Options, ProductionError
 from .production import apply_overrides, parse_production_xml
 from .runtime import LoadError, OfflineIRIS
@@ -45,15 +47,7 @@ __all__ = [
 
 #: This package's modules with pyprod classes, in the order they must be loaded (messages, adapters,
 #: hosts); load your own modules after them.
-LITE_TERMINAL_MODULES = (
-    "messages.terminal",
-    "messages.fleet",
-    "adapters.terminal_outbound",
-    "adapters.inbound",
-    "productions.fleet",
-    "productions.http_service",  # hosts before the production in productions.terminal (its item check)
-    "productions.terminal",
-)
+LITE_TERMINAL_MODULES = MODULES  # delivery/components.py: the one list
 
 #: A setting override: (config item name, "Host" or "Adapter", setting name) -> value.
 SettingKey = Tuple[str, str, str]

@@ -322,8 +322,8 @@ _EMBED = re.compile("[<>&\u2028\u2029]")
 def embed_json(value: Any) -> str:
     """``value`` as JSON that is safe inside an HTML ``<script>`` element, whatever its strings hold.
 
-    Outside strings JSON has none of these characters, so escaping them changes no value (docs/security.md
-    §5)."""
+    Outside strings JSON has none of these characters, so escaping them changes no value
+    (docs/security.md §14)."""
     return _EMBED.sub(lambda m: _EMBED_ESCAPES[m.group(0)], json.dumps(value, ensure_ascii=False))
 
 

@@ -29,7 +29,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
 
@@ -48,6 +48,62 @@ _DIR_FLAGS = _OPEN_FLAGS | getattr(os, "O_DIRECTORY", 0)
 #: refused later with the line rule's own words).
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 _READ_CHUNK = 1 << 16
+
+
+def folder_trust_problem(path: str) -> Optional[Tuple[str, str]]:
+    """``(reason, fix)`` when scripts in the folder ``path`` could come from someone other than the user the
+    IRIS job runs as; None when it is private enough to run what it holds.
+
+    The folder (links resolved) must be owned by that user and not writable by every user; each folder
+    above it must be owned by that user or root and not writable by every user unless it has the sticky bit
+    (``/tmp``: nobody can rename or replace another user's entries there). Otherwise another local user
+    could drop a script, or swap the folder for their own, and the service would run it as IRIS. Where the
+    OS has no owners and modes of this kind (Windows), nothing is checked here."""
+    if not hasattr(os, "geteuid"):
+        return None
+    me = os.geteuid()
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError:
+        return None  # a missing folder is reported by the folder check itself
+    quoted = _shell_quote(real)
+    if info.st_uid != me:
+        return (f"is owned by {_user(info.st_uid)}, not by the user the IRIS job runs as ({_user(me)}), who "
+                "would run any script that owner puts there",
+                f"use a folder the IRIS user owns and no one else can write to (mkdir -m 0700 {quoted})")
+    if info.st_mode & stat.S_IWOTH:
+        return ("is writable by every local user, who could drop a script in it for IRIS to run",
+                f"run chmod o-w {quoted} (or chmod 0700 {quoted}), or set FilePath to a private folder")
+    parent = os.path.dirname(real)
+    while parent and parent != real:
+        try:
+            above = os.stat(parent)
+        except OSError:
+            break
+        if above.st_uid not in (me, 0):
+            return (f"lies in {parent}, which is owned by {_user(above.st_uid)}, who could replace the "
+                    "folder with their own",
+                    "use a folder whose parent folders belong to the IRIS user or root")
+        if above.st_mode & stat.S_IWOTH and not above.st_mode & stat.S_ISVTX:
+            return (f"lies in {parent}, which every local user may write to (without the sticky bit), so "
+                    "anyone could replace the folder with their own",
+                    f"run chmod o-w {_shell_quote(parent)}, or use a folder in a private place")
+        real, parent = parent, os.path.dirname(parent)
+    return None
+
+
+def _user(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(uid).pw_name!r}"
+    except (ImportError, KeyError):
+        return f"user id {uid}"
+
+
+def _shell_quote(path: str) -> str:
+    return "'" + path.replace("'", "'\\''") + "'"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Message flow (every hop shows in the Visual Trace)::
 The IRIS way: one operation per server (its own job, settings and credentials), fanned out by a business
 process. In the default production the services send fleet requests to the Terminal Process, which checks
 them with its own settings (the policy, AllowedNamespaces, and every target against its AllowedTargets)
-before handing them here (docs/security.md §1). This process applies its own policy settings once more
+before handing them here (docs/security.md §10). This process applies its own policy settings once more
 (``productions.terminal.policy_refusal``): they can only narrow what reaches it, never widen. Then it sends
 one TerminalCommandRequest per target with SendRequestAsync, at most MaxConcurrency in flight; each reply
 comes back in OnResponse, which starts the next target. Once MaxErrors targets have failed no new target
@@ -54,7 +54,7 @@ class TerminalFleetProcess(BusinessProcess):
 
     Targets must be among the Targets and AllowedTargets settings; the command and namespace pass the
     policy again with this process's settings (AllowPatterns, DenyPatterns, AllowedNamespaces), after the
-    Terminal Process has passed them with its own (docs/security.md §1). A refused request gets a
+    Terminal Process has passed them with its own (docs/security.md §10). A refused request gets a
     ``denied`` response and an Event Log warning and reaches no server.
     """
 

@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from adapters.iris_strings import cut_to_json_length, json_length
 from adapters.lite_terminal.contract import Status
+from adapters.lite_terminal.errors import Refused
 from adapters.lite_terminal.fleet import (
     DEFAULT_MAX_CONCURRENCY,
     SKIPPED,
@@ -51,14 +52,13 @@ ENTRY_RESERVE = ERROR_CHARS + 6 * FIELD_CHARS + 64 + 300
 MIN_OUTPUT_CHARS = 100
 
 
-class FleetRefusal(ValueError):
+class FleetRefusal(Refused, ValueError):
     """The request cannot run: ``status`` is ``denied`` (not allowed) or ``invalid`` (wrong request or
     setting); ``reason`` says why for the response and the Event Log."""
 
     def __init__(self, status: Status, reason: str, targets: Sequence[str] = ()) -> None:
-        super().__init__(reason)
+        super().__init__(Status.of(status).value, reason)
         self.status = Status.of(status)
-        self.reason = reason
         self.targets = list(targets)
 
 

@@ -39,6 +39,7 @@ from adapters.http_signing import (
     verify,
 )
 from adapters.lite_terminal.contract import CommandRequest, InvalidRequest
+from adapters.lite_terminal.errors import InternalSignal
 from adapters.lite_terminal.lines import escape_controls, one_line_problem
 
 #: Fields an ad hoc request may carry (AllowCommands=1); ``Run`` comes alone (but for ``Id``).
@@ -205,8 +206,8 @@ def parse_json_object(body: bytes) -> Tuple[Optional[Dict[str, Any]], str]:
     return data, ""
 
 
-class _Duplicate(ValueError):
-    pass
+class _Duplicate(InternalSignal, ValueError):
+    """A JSON object names a field twice (control flow of the body check)."""
 
 
 def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
@@ -248,3 +249,27 @@ def target_names(value: Any) -> Tuple[Optional[List[str]], str]:
             return None, "every Targets entry must be one config item name (text, one line, no comma)"
         names.append(entry.strip())
     return names, ""
+
+
+def source_address(io_addr: str) -> str:
+    """The remote address from the adapter's IOAddr, ``<port><-<address>:<port>``
+    (IPv6: ``<address>|<port>``)."""
+    remote = io_addr.split("<-", 1)[-1].split("/SSL=", 1)[0]
+    if "|" in remote:
+        remote = remote.rsplit("|", 1)[0]
+    elif remote.count(":") == 1:
+        remote = remote.rsplit(":", 1)[0]
+    return escape_controls(remote)[:80] or "unknown"
+
+
+def adapter_problem(adapter: Any) -> Optional[Tuple[str, str]]:
+    """Why the adapter's settings would break signing or the replay window, with the fix; None if fine."""
+    charset = str(getattr(adapter, "Charset", "") or "").strip().lower()
+    if charset not in ("binary", "rawbytes"):
+        return ("Charset is not Binary: the adapter would decode the body and the signature covers its bytes",
+                "set the adapter's Charset to Binary")
+    jobs = str(getattr(adapter, "JobPerConnection", "0")).strip()
+    if jobs not in ("0", "", "False", "false"):
+        return ("JobPerConnection is 1: each connection would get its own job, with its own replay window "
+                "and rate limit, so neither would stop anything", "set the adapter's JobPerConnection to 0")
+    return None

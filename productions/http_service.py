@@ -5,8 +5,9 @@ ReadTimeout; docs/http-service.md §1). The adapter hands ``OnProcessInput`` the
 attributes hold the method, URL and lower-cased headers; the service answers with a
 ``%Library.GlobalCharacterStream`` whose ``ResponseCode`` and ``Content-Type`` attributes the adapter writes
 as the status line and header. Every decision before sending is :class:`productions.http_gate.Gate`'s; an
-accepted call goes to the Terminal Process (the command policy) or, with Targets, the Terminal Fleet Process,
-as one new session whose first request's description names the source address and the command or name.
+accepted call goes to the Terminal Process (the command policy), with Targets too (the Terminal Process checks
+each target and hands the request to the fleet process: docs/security.md §10), as one new session whose first
+request's description names the source address and the command or name.
 """
 
 iris_package_name = "LiteTerminal"
@@ -19,13 +20,19 @@ import iris  # noqa: E402
 from intersystems_pyprod import BusinessService, IRISLog, IRISParameter, IRISProperty, Status  # noqa: E402
 
 from adapters.http_signing import MIN_SECRET_CHARS, secret_problem  # noqa: E402
-from adapters.iris_status import is_ok, status_text  # noqa: E402
+from adapters.iris_status import is_ok  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from messages.fleet import FleetCommandRequest  # noqa: E402
-from productions.http_gate import REASONS, Call, Gate, GateSettings, Refusal  # noqa: E402
+from productions.http_gate import (  # noqa: E402
+    REASONS,
+    Call,
+    Gate,
+    GateSettings,
+    Refusal,
+    adapter_problem,
+    source_address,
+)
 from productions.terminal import (  # noqa: E402
-    NOT_RUNNING,
     TARGET_FIX,
     field,
     host_settings,
@@ -49,10 +56,6 @@ class TerminalHTTPService(BusinessService):
     ADAPTER = IRISParameter("EnsLib.HTTP.InboundAdapter")
     Target = IRISProperty(
         "Terminal Process", "str", "Where requests go (normally the Terminal Process)",
-        "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
-    )
-    FleetTarget = IRISProperty(
-        "Terminal Fleet Process", "str", "Where requests with Targets go (the Terminal Fleet Process)",
         "Basic:selector?multiSelect=0&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}",
     )
     SigningCredentials = IRISProperty(
@@ -79,10 +82,9 @@ class TerminalHTTPService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the item starts: settings and the signing secret checked; a problem stops it."""
         super().__init__(iris_host_object)
-        reader = host_settings(self, ("Target", "FleetTarget", "SigningCredentials", "CommandTable",
+        reader = host_settings(self, ("Target", "SigningCredentials", "CommandTable",
                                       "AllowCommands", "MaxBodyBytes", "RequestsPerMinute"))
         reader.text("Target", required=TARGET_FIX)
-        reader.text("FleetTarget", required="set FleetTarget to the Terminal Fleet Process")
         reader.text("CommandTable",
                     required="set CommandTable to the name of a lookup table of named commands")
         allow = reader.flag("AllowCommands")
@@ -132,23 +134,25 @@ class TerminalHTTPService(BusinessService):
         return str(functions.Lookup(table, name))
 
     def _refuse(self, refusal: Refusal, source: str):
-        IRISLog.Warning(f"HTTP {refusal.code} to {source}: {escape_controls(refusal.log)}")
+        IRISLog.Warning(escape_controls(f"HTTP {refusal.code} to {source}: {refusal.log}"))
         return Status.OK(), answer_stream(refusal.code, {"Error": refusal.detail}, refusal.headers)
 
     def _send(self, call: Call, source: str):
+        # a named command's table value is a command, or a JSON request (e.g. with Targets) read as one
+        value = call.fields["Command"] if call.name else dict(call.fields)
         try:
-            request = request_from_input(dict(call.fields))
+            request = request_from_input(value)
         except ValueError as exc:  # a named command whose table value is not a usable request
             return self._refuse(Refusal(500, "named command is not a usable request",
                                         f"the named command is not a usable request: {exc}"), source)
         request.Description = f"HTTP {source}: {call.what}"
-        fleet = isinstance(request, FleetCommandRequest)
-        target = str(field(self, "FleetTarget" if fleet else "Target"))
-        status, response = send_to_target(self, target, request)
+        # single and fleet requests alike go to Target, the Terminal Process: its policy is the one
+        # enforcement point (docs/security.md §10)
+        status, response = send_to_target(self, str(field(self, "Target")), request)
         code, body = answer_for(status, response)
         if code in (403, 400, 503):
-            IRISLog.Warning(f"HTTP {code} to {source}: {call.what[:120]}: "
-                            f"{escape_controls(str(body.get('Status') or body.get('Error', '')))[:200]}")
+            why = str(body.get("Status") or body.get("Error", ""))[:200]
+            IRISLog.Warning(escape_controls(f"HTTP {code} to {source}: {call.what[:120]}: {why}"))
         body["SessionId"] = _session_id(self.iris_host_object)
         return Status.OK(), answer_stream(code, body)
 
@@ -161,17 +165,18 @@ def answer_for(status: Any, response: Any) -> Tuple[int, Dict[str, Any]]:
     """The HTTP status and JSON body for what the Terminal (or Fleet) Process sent back."""
     if response is None:
         word, detail = outcome(status, None)
-        if NOT_RUNNING in status_text(status) or word == CommandStatus.UNREACHABLE.value:
+        if word == CommandStatus.UNREACHABLE:  # outcome() reads Ens's not-registered code, not the text
             return 503, {"Status": CommandStatus.UNREACHABLE.value, "Error": detail}
-        return 502, {"Status": word, "Error": detail}
+        return 502, {"Status": str(word), "Error": detail}
     body = {name: _plain(field(response, name, None)) for name in type(response)._field_names}
     word = str(body.get("Status") or "")
     if word == CommandStatus.DENIED.value:
         return 403, body
     if word == CommandStatus.INVALID.value:
         return 400, body
-    if not is_ok(status) and not word:
-        return 502, body
+    not_run = (CommandStatus.UNREACHABLE.value, CommandStatus.LOST.value)
+    if word in not_run or (not is_ok(status) and not word):
+        return 502, body  # the command did not run (unreachable) or may or may not have run (lost)
     return 200, body
 
 
@@ -223,30 +228,6 @@ def _attribute(stream: Any, name: str) -> Any:
     except Exception:  # noqa: BLE001  a stream without attributes: treat as absent
         return ""
     return "" if value is None else value
-
-
-def source_address(io_addr: str) -> str:
-    """The remote address from the adapter's IOAddr, ``<port><-<address>:<port>``
-    (IPv6: ``<address>|<port>``)."""
-    remote = io_addr.split("<-", 1)[-1].split("/SSL=", 1)[0]
-    if "|" in remote:
-        remote = remote.rsplit("|", 1)[0]
-    elif remote.count(":") == 1:
-        remote = remote.rsplit(":", 1)[0]
-    return escape_controls(remote)[:80] or "unknown"
-
-
-def adapter_problem(adapter: Any) -> Optional[Tuple[str, str]]:
-    """Why the adapter's settings would break signing or the replay window, with the fix; None if fine."""
-    charset = str(getattr(adapter, "Charset", "") or "").strip().lower()
-    if charset not in ("binary", "rawbytes"):
-        return ("Charset is not Binary: the adapter would decode the body and the signature covers its bytes",
-                "set the adapter's Charset to Binary")
-    jobs = str(getattr(adapter, "JobPerConnection", "0")).strip()
-    if jobs not in ("0", "", "False", "false"):
-        return ("JobPerConnection is 1: each connection would get its own job, with its own replay window "
-                "and rate limit, so neither would stop anything", "set the adapter's JobPerConnection to 0")
-    return None
 
 
 def _credentials_password(name: str) -> Optional[str]:

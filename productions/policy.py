@@ -54,6 +54,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from adapters.lite_terminal.errors import ConfigurationError
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
 from adapters.settings import as_typed
 
@@ -162,7 +163,7 @@ class Decision:
     statements: Tuple[str, ...] = ()
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigurationError):
     """A pattern setting is not a valid regular expression (the policy then denies everything)."""
 
 

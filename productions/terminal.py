@@ -8,7 +8,7 @@ Message flow (every hop shows in the Visual Trace)::
                                                                           (fleet requests, once allowed)
 
 Every service sends every request, fleet requests included, to its Target, the Terminal Process: the one
-place the policy is decided, with that process's settings, whatever the route (docs/security.md §1).
+place the policy is decided, with that process's settings, whatever the route (docs/security.md §10).
 
 Component rules from docs/pyprod-runtime.md §7 kept here: module-mode loading, ``iris_package_name`` literal
 first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (docs/pyprod-runtime.md §7.5),
@@ -41,13 +41,14 @@ from intersystems_pyprod import (  # noqa: E402
 import adapters.inbound  # noqa: E402,F401  registers the pyprod adapters in this job (docs/pyprod-runtime.md §7.5)
 import adapters.terminal_outbound  # noqa: E402,F401
 from adapters.iris_status import error_codes, is_ok, status_text  # noqa: E402
+from adapters.iris_strings import IRIS_MAX_STRING, iris_length  # noqa: E402
 from adapters.lite_terminal.contract import COMMAND_FAILURE  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
 from adapters.settings import SettingsReader, config_name  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
-from productions.command_files import ScriptFile, read_command_file  # noqa: E402
+from productions.command_files import ScriptFile, folder_trust_problem, read_command_file  # noqa: E402
 from productions.fleet_logic import (  # noqa: E402
     WHOLE_CHECK,
     FleetRefusal,
@@ -129,6 +130,10 @@ def request_from_input(value: Any, namespace: str = "", description: str = "") -
             f"unknown request field(s) {', '.join(sorted(unknown))}; known {cls.__name__} fields: "
             f"{', '.join(cls._field_names)}"
         )
+    for name, val in fields.items():  # each becomes an IRIS string (a Column property or a JSON value)
+        if isinstance(val, str) and iris_length(val) > IRIS_MAX_STRING:
+            raise ValueError(f"{name} is {iris_length(val):,} characters long; IRIS's longest string is "
+                             f"{IRIS_MAX_STRING:,}: send a shorter one")
     if "InputLines" in fields:
         lines = fields["InputLines"]
         fields["InputLines"] = [lines] if isinstance(lines, str) else [str(x) for x in (lines or [])]
@@ -381,10 +386,10 @@ class TerminalCommandProcess(BusinessProcess):
     of those namespaces; any other target or namespace, and any command the policy refuses, gets a
     ``denied`` response and an Event Log warning, and never reaches a server. A fleet request
     (FleetCommandRequest) passes the same checks with the same settings, each of its Targets as a target,
-    before it goes on to FleetTarget; so no service can reach the fleet past this process (docs/security.md
-    §1). The policy (``productions.policy``) is defence in depth; the real control is a least-privilege IRIS
-    user. It only guards requests that pass through this process: a host of your own sending straight to an
-    operation or the fleet process bypasses it.
+    before it goes on to FleetTarget; so no service can reach the fleet past this process
+    (docs/security.md §10). The policy (``productions.policy``) is defence in depth; the real control is a
+    least-privilege IRIS user. It only guards requests that pass through this process: a host of your own
+    sending straight to an operation or the fleet process bypasses it.
     """
 
     Target = IRISProperty(
@@ -458,26 +463,27 @@ class TerminalCommandProcess(BusinessProcess):
         names = ", ".join(sorted(allowed))
         try:
             if not targets:
-                raise FleetRefusal("invalid", "a fleet request through the Terminal Process names its "
-                                              f"Targets (any of {names})")
+                raise FleetRefusal(CommandStatus.INVALID, "a fleet request through the Terminal Process "
+                                                          f"names its Targets (any of {names})")
             refused = ", ".join(repr(t) for t in targets if t not in allowed)
             if refused:
                 why = f"target(s) {refused} not one of Target or AllowedTargets ({names})"
-                raise FleetRefusal("denied", why, targets)
+                raise FleetRefusal(CommandStatus.DENIED, why, targets)
             reason = policy_refusal(self, request)
             if reason:
-                raise FleetRefusal("denied", reason, targets)
+                raise FleetRefusal(CommandStatus.DENIED, reason, targets)
         except FleetRefusal as refusal:
-            log = IRISLog.Warning if refusal.status == "denied" else IRISLog.Error
+            log = IRISLog.Warning if refusal.status is CommandStatus.DENIED else IRISLog.Error
             log(escape_controls(f"{refusal.status} fleet command {command[:200]!r}: {refusal.reason}"))
             return Status.OK(), FleetCommandResponse(**refusal_fields(command, refusal))
         fleet = str(field(self, "FleetTarget"))
         status, response = send_to_target(self, fleet, request)
-        if response is None:
+        if response is None:  # facts: Ens's not-registered code, or no FleetTarget set (nothing was sent)
             text = status_text(status) if not is_ok(status) else "no response"
-            state = "unreachable" if NOT_RUNNING in text or not fleet.strip() else "lost"
-            why = f"{fleet or 'FleetTarget'}: {text}" + ("" if state == "unreachable" else
-                                                         "; the command may or may not have run")
+            sent = fleet.strip() and NOT_RUNNING not in error_codes(status)
+            state = CommandStatus.LOST if sent else CommandStatus.UNREACHABLE
+            why = f"{fleet or 'FleetTarget'}: {text}"
+            why += "; the command may or may not have run" if sent else ""
             failed = FleetRefusal(state, why, targets)
             return Status.OK(), FleetCommandResponse(**refusal_fields(command, failed))
         return Status.OK(), response
@@ -682,12 +688,19 @@ def check_file_service_settings(host: Any) -> None:
         for name in ("FilePath", "ArchivePath", "WorkPath"):
             values[name] = getattr(adapter, name, "") or ""
     reader.values = values
-    reader.integer("MaxFileChars", 1, None,
-                   "set MaxFileChars to the largest script accepted, in characters (a whole number >= 1)")
+    reader.integer("MaxFileChars", 1, IRIS_MAX_STRING // 2,
+                   "set MaxFileChars to the largest script accepted, in characters (a whole number from 1 to "
+                   f"{IRIS_MAX_STRING // 2}: a script travels as one IRIS string)")
     if adapter is not None and adapter != "":
         reader.folder("FilePath", required=True, write=True)
         reader.folder("ArchivePath", required=False, write=True)
         reader.folder("WorkPath", required=False, write=True)
+        for name in ("FilePath", "WorkPath"):  # where the scripts that run are read from
+            path = str(values.get(name) or "")
+            if path.strip() and not any(p.setting == name for p in reader.problems):
+                trust = folder_trust_problem(path)
+                if trust:
+                    reader.problem(name, *trust)
     reader.check()
 
 
@@ -709,12 +722,13 @@ def _is_iris_object(value: Any) -> bool:
 
 
 class TerminalProduction(Production):
-    """A working default: three services, the policy process, the fleet process and two operations
-    (localhost:52773 and localhost:52774)."""
+    """A working default: four services (Terminal HTTP Service disabled), the policy process, the fleet
+    process and two operations (localhost:52773 and localhost:52774)."""
 
     description = (
         "Runs ObjectScript commands on IRIS through the Lite Terminal WebSocket. Create the credentials "
-        "ID LiteTerminal first; command files are read from /tmp/liteterminal/in"
+        "ID LiteTerminal first; command files are read from /tmp/liteterminal/in, which must be private to "
+        "the IRIS user: mkdir -m 0700 -p /tmp/liteterminal/in /tmp/liteterminal/done"
     )
     services = [
         ServiceItem(

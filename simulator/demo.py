@@ -234,7 +234,7 @@ def run(cycles: int, interval: float, workdir: str, trace_html: str = "") -> int
             ("Terminal Operation 2", "Adapter", "Server"): sim2.host,
             ("Terminal Operation 2", "Adapter", "Port"): str(sim2.port),
             (FLEET, "Host", "Targets"): ",".join(FLEET_OPS),
-            # the Terminal Process checks every fleet target too (docs/security.md §1)
+            # the Terminal Process checks every fleet target too (docs/security.md §10)
             ("Terminal Process", "Host", "AllowedTargets"): ",".join(FLEET_OPS),
             ("Command Files", "Adapter", "FilePath"): inbox,
             ("Command Files", "Adapter", "ArchivePath"): done,

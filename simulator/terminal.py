@@ -25,8 +25,9 @@ from .render import color_text, interrupt_report, prompt_text
 #: then never got it, since CPython asks the holder to drop it only after a wait in which no switch
 #: happened, and stalled for tens of seconds. Between these yields the GIL changes hands the normal way.
 _BREATHE_EVERY = 0.02
-# the Lite Terminal client's attribution mark, the first line of every command it sends (docs/protocol.md
-# §15.3): it runs like any line; the execution log and the fault switches see the command after it
+# the Lite Terminal client's attribution mark, the first line of every command it sends (see
+# docs/protocol.md §15.3): it runs like any line; the execution log and the fault switches see the
+# command after it
 _CLIENT_MARK = re.compile(r'write "LT-[0-9a-f]+-",\$increment\(\^\|\|LiteTerminal\),!\r\n')
 
 
@@ -34,16 +35,6 @@ def client_command(source: str) -> str:
     """``source`` without the client's attribution mark line (what the user asked to run)."""
     mark = _CLIENT_MARK.match(source)
     return source[mark.end():] if mark else source
-
-
-def _half(text: str) -> str:
-    """The first half of a command's output for the mid-output faults; the client's mark line stays whole."""
-    head = ""
-    if text.startswith("LT-"):
-        line_end = text.find("\r\n")
-        if line_end >= 0:
-            head, text = text[: line_end + 2], text[line_end + 2:]
-    return head + text[: max(1, len(text) // 2)]
 
 if TYPE_CHECKING:
     from .server import ServerState
@@ -232,16 +223,19 @@ class TerminalConnection:
                 raise asyncio.CancelledError()
             # malformed/unknown frames first (docs/protocol.md §6.1)
             command = client_command(source)  # the switches match what the user sent
-            await self._send_raw(cfg.injects_for(command))
-            fault = cfg.fault_for(command)
+            injects, fault = cfg.injects_for(command), cfg.fault_for(command)
+            if (injects or fault) and command != source:  # the mark line runs first; the fault hits the rest
+                await self._execute(source[: len(source) - len(command) - 2], cfg)
+                source = command
+            await self._send_raw(injects)
             if fault == "close_mid_output_on":
                 text = self._output_until_blocked(source, cfg)
-                await self._send_output(_half(text), cfg)
+                await self._send_output(text[: max(1, len(text) // 2)], cfg)
                 self.abort()
                 return
             if fault == "error_frame_on":
                 text = self._output_until_blocked(source, cfg)
-                await self._send_output(_half(text), cfg)
+                await self._send_output(text[: max(1, len(text) // 2)], cfg)
                 await self._send({"type": "error", "text": "Terminal agent failure"}, cfg)
                 await self.close(ERROR_CLOSE_CODE)
                 return

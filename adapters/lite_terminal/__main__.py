@@ -1,240 +1,73 @@
 """Command line: run ObjectScript commands through the Lite Terminal, for people and for scripts.
 
-    IRIS_PASSWORD=... python -m adapters.lite_terminal --host iris.example --namespace USER 'write $zv'
-    python -m adapters.lite_terminal --json --file check.script      # one JSON object per command
-    echo 'read x write x' | python -m adapters.lite_terminal --input yes -
-    python -m adapters.lite_terminal --host iris1 --host iris2:1972 --expect '^2025' 'write $zv'
+    IRIS_PASSWORD=... python -m adapters.lite_terminal --host iris.example 'write $zv'
+    python -m adapters.lite_terminal --host iris.example                 # interactive (on a terminal)
+    python -m adapters.lite_terminal --inventory fleet.ini --limit web 'write $zv'
 
-The layers: ``read_commands`` turns the arguments into command texts and ``read_servers`` into servers;
-one server runs the commands on one session (``run_on_server`` yields a :class:`Response` per command),
-several run each command through ``fleet.run_on_servers`` (a ``FleetResult`` per command); a printer per
-format and mode writes each; :func:`exit_code` folds every per-server status into one exit status.
-No traceback and no password ever reaches the output.
+The modules beside this one each do one job: ``cli_args`` (options, --help, exit statuses), ``inventory``
+(servers and --limit), ``runner`` (sessions, threads), ``render`` (what is printed, in the CLI's words),
+``interactive`` (the prompt), ``outdir`` (--output-dir), ``diagnose`` (TLS/plain mismatch). This module
+reads the arguments and the inputs, picks the mode and prints. No traceback and no password ever reaches
+the output. The guide is docs/cli.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import getpass
-import ipaddress
 import json
 import logging
-import math
 import os
-import re
 import signal
 import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple, Union
+from typing import Dict, List, Optional, Sequence, TextIO
 
 from .checks import expect_problem
-from .contract import ConnectOptions, classify
-from .errors import TerminalError
-from .fleet import (
-    DEFAULT_MAX_CONCURRENCY,
-    FleetResult,
-    Server,
-    ServerResult,
-    compress_names,
-    run_on_servers,
+from .cli_args import (
+    DEFAULT_NAMESPACE,
+    DEFAULT_PORT,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER,
+    EXIT_CTRL_C,
+    EXIT_INCOMPLETE,
+    EXIT_IRIS_ERROR,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    MAX_COMMAND_CHARS,
+    UsageError,
+    build_parser,
+    exit_code,
+    explicit,
 )
-from .memory import Terminal, open_terminal
+from .contract import classify
+from .errors import TerminalError
+from .fleet import compress_names, count_statuses, fleet_status, group_outputs, summary_line
+from .interactive import DEFAULT_HISTORY, HISTORY_ENV, History, Interactive
+from .inventory import Target, from_hosts, read_inventory, refuse_duplicates, select
+from .lines import escape_controls
+from .memory import open_terminal
+from .outdir import prepare, write_server
+from .render import (
+    OutputStream,
+    ctrl_c_after_writing,
+    group_block,
+    is_terminal,
+    render,
+    result_fields,
+    status_line,
+    use_color,
+    words,
+)
+from .runner import Outcome, Settings, explain, run_fleet, run_target
 
-# Exit statuses. Several commands: the highest that applies (a later timeout outranks an earlier error).
-EXIT_OK = 0  # every command ok
-EXIT_IRIS_ERROR = 1  # a command ran and IRIS reported an error
-EXIT_USAGE = 2  # bad options or input: nothing was sent for it
-EXIT_UNREACHABLE = 3  # connect, TLS, login or namespace failed: the command was never sent
-EXIT_INCOMPLETE = 4  # timeout, interrupted or lost: the command may not have completed
-EXIT_CTRL_C = 130  # stopped with Ctrl-C (128 + SIGINT, the shell convention)
-
-EXIT_FOR_STATUS: Dict[str, int] = {
-    "ok": EXIT_OK,
-    "error": EXIT_IRIS_ERROR,
-    "mismatch": EXIT_IRIS_ERROR,  # ran, but the output did not match --expect
-    "invalid": EXIT_USAGE,
-    "unreachable": EXIT_UNREACHABLE,
-    "timeout": EXIT_INCOMPLETE,
-    "interrupted": EXIT_INCOMPLETE,
-    "lost": EXIT_INCOMPLETE,
-    "skipped": EXIT_OK,  # not run because of an earlier failure (or --max-errors): that failure sets it
-}
-
-#: Longest command read from a file or stdin (the command file service's MaxFileChars default).
-MAX_COMMAND_CHARS = 1_000_000
-#: Longest --hosts-file.
-MAX_HOSTS_FILE_CHARS = 1_000_000
-DEFAULT_MAX_OUTPUT_CHARS = 1_000_000
-
-EPILOG = f"""\
-commands:
-  Each COMMAND is one ObjectScript command line (or block); on one server several share one session,
-  so locals survive from one to the next. "-" reads one command from standard input, --file F from a file
-  (UTF-8; several lines are sent as one block). At most {MAX_COMMAND_CHARS:,} characters each.
-  After an unreachable server or a lost command the remaining commands are not run (status "skipped").
-
-several servers (--host more than once, --hosts-file):
-  Each command runs on every server, each in a session of its own (locals do not carry over from one
-  command to the next), at most --max-concurrency at once; once --max-errors servers failed, the rest
-  are "skipped". Text output lists servers with the same status and output once (like dshbak -c:
-  iris[1-3]), then a summary line on stderr; --json prints one object per command with the fleet
-  response's fields (Command, Status ok|partial|failed, Counts, Results, Groups, ElapsedMs).
-
-password:
-  From the IRIS_PASSWORD environment variable, else a prompt on the terminal. Without a terminal and
-  without IRIS_PASSWORD the command fails (exit {EXIT_USAGE}). Never as an argument: arguments are visible
-  to other users in the process list.
-
-output:
-  Text (default): what each command wrote goes to stdout; a failure is one line on stderr
-  ("<status>: <why>"), and an IRIS error line is printed there only, not also on stdout.
-  --json: one JSON object per line and command, with the production response's field names:
-  Command, Server, Status, Output, Error, Namespace, ElapsedMs, ServerVersion, OutputDropped.
-  Status is ok, error, mismatch, timeout, interrupted, lost, unreachable, invalid or skipped.
-  --expect REGEX: an ok command whose output does not match (re.search, multi-line) is a "mismatch".
-
-exit status (the highest that applies over every command and server):
-  {EXIT_OK}    every command ok
-  {EXIT_IRIS_ERROR}    IRIS error: a command ran and IRIS reported an error (e.g. <UNDEFINED>), or a mismatch
-  {EXIT_USAGE}    usage: bad option, unreadable or empty command, no password, a command the client refuses
-  {EXIT_UNREACHABLE}    unreachable: connection, TLS, login (401), licence (503) or namespace failed; not sent
-  {EXIT_INCOMPLETE}    timeout, interrupted or lost: the command may not have completed (lost: it may or may
-       not have run; do not blindly run it again)
-  {EXIT_CTRL_C}  stopped with Ctrl-C
-"""
+__all__ = ["main", "read_commands", "read_password", "EXIT_OK", "EXIT_IRIS_ERROR", "EXIT_USAGE",
+           "EXIT_UNREACHABLE", "EXIT_INCOMPLETE", "EXIT_CTRL_C", "MAX_COMMAND_CHARS", "exit_code"]
 
 
-# -------------------------------------------------------------------------------------------- arguments
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {value}")
-    return value
-
-
-def parse_host(text: str) -> Tuple[str, Optional[int]]:
-    """``host``, ``host:port``, ``[ipv6]``, ``[ipv6]:port`` or a bare IPv6 address -> (host, port or None).
-
-    A scheme, path, user part or blank is refused with a hint of where it goes: a wrong host must never
-    silently reach another server. Raises ValueError.
-    """
-    host = text.strip()
-    if "://" in host:
-        raise ValueError(f"{text!r}: give the host name only (--tls for https/wss)")
-    if not host or any(ch in host for ch in "/@?#") or any(ch.isspace() for ch in host):
-        raise ValueError(f"{text!r} is not a host name or address (a path goes in --prefix)")
-    port: Optional[str] = None
-    if host.startswith("["):
-        inside, bracket, rest = host[1:].partition("]")
-        if not bracket or (rest and not rest.startswith(":")):
-            raise ValueError(f"{text!r}: write an IPv6 address as [address] or [address]:port")
-        host, port = inside, rest[1:] if rest else None
-        _ipv6(host, text)
-    elif host.count(":") > 1:
-        _ipv6(host, text)
-    elif ":" in host:
-        host, port = host.split(":")
-    if not host:
-        raise ValueError(f"{text!r} has no host name")
-    if port is None:
-        return host, None
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"{text!r}: the port must be a number from 1 to 65535")
-    return host, int(port)
-
-
-def _ipv6(host: str, text: str) -> None:
-    try:
-        ipaddress.IPv6Address(host)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an IPv6 address") from None
-
-
-def _host(text: str) -> Tuple[str, Optional[int]]:
-    try:
-        return parse_host(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a finite number of seconds: {text!r}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, not {value}")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m adapters.lite_terminal",
-        description="Run ObjectScript commands on InterSystems IRIS through the Lite Terminal WebSocket\n"
-        "(IRIS 2023.2+, through the /api/atelier web application).",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add = parser.add_argument
-    add("commands", nargs="*", metavar="COMMAND",
-        help='ObjectScript command line(s); "-" reads one from stdin')
-    add("--file", "-f", action="append", default=[], metavar="FILE",
-        help="read one command from FILE (repeatable; not together with COMMAND arguments)")
-    add("--input", "-i", action="append", default=[], metavar="LINE", dest="input_lines",
-        help="a line answered to a READ (repeatable, in order); each command gets the same lines; a READ "
-        "with none left is interrupted and the command fails")
-    add("--json", action="store_true", help="one JSON object per command on stdout instead of text")
-    add("--host", type=_host, action="append", dest="hosts", metavar="HOST[:PORT]",
-        help="IRIS web server host name or address, with its port or --port; repeat it for several servers "
-        "(default: localhost)")
-    add("--hosts-file", metavar="FILE",
-        help="more servers, one HOST[:PORT] per line (# starts a comment)")
-    add("--port", type=_port, default=52773, help="web server port of a HOST without one (default: "
-        "%(default)s)")
-    add("--namespace", default="USER", help="namespace the commands run in (default: %(default)s)")
-    add("--user", default="_SYSTEM", help="IRIS user name (default: %(default)s)")
-    add("--tls", action="store_true", help="use https/wss (implied by --ca-file and --insecure)")
-    add("--ca-file", metavar="PEM", help="CA bundle that verifies the server certificate (default: the "
-        "system's trusted CAs)")
-    add("--insecure", action="store_true", help="do not verify the TLS certificate (logs a warning)")
-    add("--prefix", default="", help="web server path prefix, e.g. /iris (default: none)")
-    add("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
-        help="wait for each command; negative: no limit (default: %(default)s)")
-    add("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS",
-        help="login, upgrade and handshake together; negative: no limit (default: %(default)s)")
-    add("--max-output-chars", type=_count, default=DEFAULT_MAX_OUTPUT_CHARS, metavar="N",
-        help="longest output kept per command: its start and end are kept, the rest dropped and counted "
-        "(OutputDropped); 0: no limit (default: %(default)s)")
-    add("--expect", metavar="REGEX", default="",
-        help="an ok command's output must match (re.search, multi-line), else its status is mismatch")
-    add("--max-concurrency", metavar="N|N%", default=str(DEFAULT_MAX_CONCURRENCY),
-        help="several servers: at most this many at once (default: %(default)s)")
-    add("--max-errors", metavar="N|N%",
-        help="several servers: start no new server once this many failed (default: no limit)")
-    add("--verbose", "-v", action="store_true", help="debug logs on stderr")
-    return parser
-
-
-class UsageError(Exception):
-    """A problem with the arguments or their input; the message is for the user."""
+# -------------------------------------------------------------------------------------------- inputs
 
 
 def read_commands(commands: Sequence[str], files: Sequence[str], stdin: TextIO) -> List[str]:
@@ -242,23 +75,33 @@ def read_commands(commands: Sequence[str], files: Sequence[str], stdin: TextIO) 
     if commands and files:
         raise UsageError("give commands as arguments or with --file, not both")
     if not commands and not files:
-        raise UsageError('no command given (a COMMAND argument, "-" for stdin, or --file FILE)')
+        raise UsageError('no command given (a COMMAND argument, "-" for stdin, or --file FILE; on a '
+                         "terminal, no command starts the interactive mode)")
     if list(commands).count("-") > 1:
         raise UsageError('"-" (standard input) can be given once')
     texts: List[str] = []
-    for command in commands:
-        texts.append(_read_stream(stdin, "standard input") if command == "-" else command)
+    for number, command in enumerate(commands, 1):
+        if command == "-":
+            text = _read_stream(stdin, "standard input")
+            if not text.strip():
+                raise UsageError("standard input (-) is empty")
+        else:
+            text = command
+            if not text.strip():
+                raise UsageError(f"COMMAND {number} is empty")
+        texts.append(text)
     for path in files:
+        shown = f"--file {escape_controls(path)}"
         try:
             with open(path, encoding="utf-8-sig", errors="strict", newline="") as stream:
-                texts.append(_read_stream(stream, path))
+                text = _read_stream(stream, shown)
         except UnicodeDecodeError:
-            raise UsageError(f"{path}: not UTF-8 text") from None
+            raise UsageError(f"{shown}: not UTF-8 text") from None
         except OSError as exc:
-            raise UsageError(f"{path}: {exc.strerror or type(exc).__name__}") from None
-    for number, text in enumerate(texts, 1):
+            raise UsageError(f"{shown}: {exc.strerror or type(exc).__name__}") from None
         if not text.strip():
-            raise UsageError(f"command {number} is empty")
+            raise UsageError(f"{shown}: the file is empty (only blanks)")
+        texts.append(text)
     return texts
 
 
@@ -273,41 +116,19 @@ def _read_stream(stream: TextIO, name: str) -> str:
     return text[1:] if name == "standard input" and text.startswith("\ufeff") else text
 
 
-def read_servers(hosts: Optional[Sequence[Tuple[str, Optional[int]]]], hosts_file: Optional[str],
-                 port: int) -> List[Server]:
-    """The servers of --host and --hosts-file in order (a HOST without port gets ``port``); localhost if
-    neither is given. A server given twice is refused."""
-    entries = [(host, p, "--host") for host, p in hosts or []]
-    if hosts_file:
-        try:
-            with open(hosts_file, encoding="utf-8-sig", errors="strict") as stream:
-                text = stream.read(MAX_HOSTS_FILE_CHARS + 1)
-        except UnicodeDecodeError:
-            raise UsageError(f"{hosts_file}: not UTF-8 text") from None
-        except OSError as exc:
-            raise UsageError(f"{hosts_file}: {exc.strerror or type(exc).__name__}") from None
-        if len(text) > MAX_HOSTS_FILE_CHARS:
-            raise UsageError(f"{hosts_file}: longer than {MAX_HOSTS_FILE_CHARS:,} characters")
-        for number, line in enumerate(text.splitlines(), 1):
-            line = line.split("#", 1)[0].strip()
-            if line:
-                try:
-                    host, p = parse_host(line)
-                except ValueError as exc:
-                    raise UsageError(f"{hosts_file} line {number}: {exc}") from None
-                entries.append((host, p, f"{hosts_file} line {number}"))
-        if not any(where != "--host" for *_, where in entries):
-            raise UsageError(f"{hosts_file}: no servers in it")
-    servers = [Server(host, port if p is None else p) for host, p, _ in entries]
-    servers = servers or [Server("localhost", port)]
-    labels = [server.label for server in servers]
-    twice = sorted({label for label in labels if labels.count(label) > 1})
-    if twice:
-        raise UsageError(f"servers given twice: {', '.join(twice)}")
-    return servers
-
-
-# -------------------------------------------------------------------------------------------- password
+def read_targets(args) -> List[Target]:  # noqa: ANN001 - argparse.Namespace
+    """The servers: --host arguments, then the inventory (after --limit); localhost if neither."""
+    typed = explicit(args)
+    defaults = {"port": args.port or DEFAULT_PORT, "namespace": DEFAULT_NAMESPACE, "user": DEFAULT_USER}
+    if args.limit and not args.inventory:
+        raise UsageError("--limit picks servers of an --inventory; give one")
+    targets = from_hosts(args.hosts or [], defaults, typed)
+    if args.inventory:
+        inventory = read_inventory(args.inventory, defaults, typed)
+        targets += select(inventory, args.limit) if args.limit else inventory.targets
+    targets = targets or from_hosts([("localhost", None)], defaults, typed)
+    refuse_duplicates(targets)
+    return targets
 
 
 def read_password(environ: Dict[str, str]) -> str:
@@ -335,6 +156,25 @@ def read_password(environ: Dict[str, str]) -> str:
     return password
 
 
+def read_passwords(targets: Sequence[Target], environ: Dict[str, str]) -> Dict[str, str]:
+    """Each server's password: from the variable its ``password_env`` names, else the common one (read
+    once, only if a server needs it). A named variable that is not set is an error, never a fallback."""
+    passwords: Dict[str, str] = {}
+    common: Optional[str] = None
+    for target in targets:
+        if target.password_env:
+            value = environ.get(target.password_env)
+            if not value:
+                raise UsageError(f"{escape_controls(target.name)}: password_env names "
+                                 f"{target.password_env}, which is not set (or empty)")
+            passwords[target.name] = value
+        else:
+            if common is None:
+                common = read_password(environ)
+            passwords[target.name] = common
+    return passwords
+
+
 def _have_terminal() -> bool:
     if os.name == "nt":
         return sys.stdin is not None and sys.stdin.isatty()
@@ -346,202 +186,183 @@ def _have_terminal() -> bool:
     return True
 
 
-# -------------------------------------------------------------------------------------------- running
-
-
-@dataclass(frozen=True)
-class Response:
-    """One command's outcome on one server: the fleet's per-server record, plus the command and the count of
-    output characters not kept. ``fields()`` has TerminalCommandResponse's field names."""
-
-    command: str
-    result: ServerResult
-    output_dropped: int = 0
-
-    @property
-    def status(self) -> str:
-        return self.result.status
-
-    def fields(self) -> Dict[str, object]:
-        r = self.result
-        return {
-            "Command": self.command,
-            "Server": r.server,
-            "Status": r.status,
-            "Output": r.output,
-            "Error": r.error,
-            "Namespace": r.namespace,
-            "ElapsedMs": int(round(r.elapsed * 1000)),
-            "ServerVersion": r.server_version,
-            "OutputDropped": self.output_dropped,
-        }
-
-
-#: After these, the remaining commands are not run: the session state they rely on is gone or unknown.
-STOPS = ("unreachable", "lost")
-
-
-def run_on_server(args: argparse.Namespace, password: str, commands: Sequence[str],
-                  target: Server) -> Iterator[Response]:
-    """Run the commands in order on one session; one Response each (``skipped`` after a stop)."""
-    server = target.label
-    try:
-        term = open_terminal(connect_options(args, target), args.user, password)
-    except TerminalError as exc:  # settings the client refuses: every command gets that status
-        for command in commands:
-            yield Response(command, ServerResult(server, classify(exc).status.value, error=str(exc)))
-        return
-    stopped = ""
-    try:
-        for command in commands:
-            if stopped:
-                yield Response(command, ServerResult(server, "skipped", error=f"not run: {stopped}"))
-                continue
-            response = _run_one(term, command, server, args)
-            if response.status in STOPS:
-                stopped = f"an earlier command was {response.status}"
-            yield response
-    finally:
-        term.close()
-
-
-def _run_one(term: Terminal, command: str, server: str, args: argparse.Namespace) -> Response:
-    began = time.monotonic()
-    try:
-        result = term.execute(command, timeout=args.timeout, input_lines=list(args.input_lines),
-                              max_output_chars=args.max_output_chars or None)
-    except TerminalError as exc:
-        failed = ServerResult(server, classify(exc).status.value, error=str(exc),
-                              elapsed=time.monotonic() - began)
-        return Response(command, failed)
-    verdict = classify(result, args.expect)
-    done = ServerResult(server, verdict.status.value, result.output, verdict.error, result.namespace,
-                        result.elapsed, result.server_version)
-    return Response(command, done, result.output_dropped)
-
-
-def connect_options(args: argparse.Namespace, target: Server) -> ConnectOptions:
-    """The command line's connection parameters for one server."""
-    return ConnectOptions(host=target.host, port=target.port, namespace=args.namespace, tls=_tls(args),
-                          verify=_verify(args), path_prefix=args.prefix, connect_timeout=args.connect_timeout,
-                          response_timeout=args.timeout, max_output_chars=args.max_output_chars or None)
-
-
-def run_on_fleet(args: argparse.Namespace, password: str, commands: Sequence[str],
-                 servers: Sequence[Server]) -> Iterator[FleetResult]:
-    """Each command on every server (``fleet.run_on_servers``), one FleetResult per command, in order."""
-    for command in commands:
-        try:
-            yield run_on_servers(
-                servers, command, username=args.user, password=password, namespace=args.namespace,
-                tls=_tls(args), verify=_verify(args), path_prefix=args.prefix,
-                connect_timeout=args.connect_timeout, response_timeout=args.timeout, timeout=args.timeout,
-                input_lines=list(args.input_lines), expect=args.expect,
-                max_concurrency=args.max_concurrency, max_errors=args.max_errors,
-                max_output_chars=args.max_output_chars or None)
-        except ValueError as exc:  # limits or servers: refused before any server is contacted
-            raise UsageError(str(exc)) from None
-
-
-def _tls(args: argparse.Namespace) -> bool:
-    return bool(args.tls or args.ca_file or args.insecure)
-
-
-def _verify(args: argparse.Namespace) -> Union[bool, str]:
-    return False if args.insecure else (args.ca_file or True)
-
-
 # -------------------------------------------------------------------------------------------- printing
 
 
-def print_text(response: Response, out: TextIO, err: TextIO) -> None:
-    """Output on ``out``; a failure as one ``<status>: <why>`` line on ``err`` (an IRIS error only there).
+class Printer:
+    """Writes to stdout/stderr under one lock (several server threads print at once)."""
 
-    On a terminal, control characters left in the output (ANSI sequences are already removed) are shown
-    escaped, so a command or a hostile server cannot drive the user's terminal; a pipe gets them as is.
-    The ``err`` line is always one line, its control characters escaped.
-    """
-    result = response.result
-    output = result.output.replace("\r\n", "\n").replace("\r", "\n")
-    if result.status == "error" and result.error:
-        output = _without_last_line(output, result.error)
-    if output and _is_terminal(out):
-        output = _visible(output, keep="\t\n")
-    if output:
-        out.write(output if output.endswith("\n") else output + "\n")
-        out.flush()
-    if response.output_dropped:
-        err.write(f"note: {response.output_dropped} characters of output dropped (--max-output-chars)\n")
-    if result.status != "ok":
-        err.write(f"{result.status}: {_visible(result.error)}\n")
-    err.flush()
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def error(self, text: str) -> None:
+        with self.lock:
+            self.err.write(text)
+            self.err.flush()
 
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+def _fields(outcome: Outcome) -> Dict[str, object]:
+    return result_fields(outcome.command, outcome.server, outcome.status, outcome.output, outcome.error,
+                         outcome.namespace, outcome.elapsed, outcome.server_version, outcome.output_dropped)
 
 
-def _visible(text: str, keep: str = "") -> str:
-    """``text`` with its control characters (but those in ``keep``) written as ``\\xNN`` / ``\\uNNNN``."""
-    def escape(match: re.Match) -> str:
-        ch = match.group()
-        if ch in keep:
-            return ch
-        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
-    return _CONTROLS.sub(escape, text)
+def _failure_text(outcome: Outcome, server: str = "") -> str:
+    if outcome.status == "ok":
+        return ""
+    return status_line(outcome.status, outcome.error, server)
 
 
-def _is_terminal(stream: TextIO) -> bool:
+def _fleet_document(command: str, outcomes: List[Outcome]) -> Dict[str, object]:
+    """One command on every server, with FleetCommandResponse's field names (and Server in each result)."""
+    statuses = [o.status for o in outcomes]
+    groups = group_outputs((o.server, o.status, o.output) for o in outcomes)
+    results = []
+    for outcome in outcomes:
+        fields = _fields(outcome)
+        fields["Target"] = outcome.server
+        results.append(fields)
+    return {
+        "Command": command,
+        "Status": fleet_status(statuses),
+        "Counts": count_statuses(statuses),
+        "Results": results,
+        "Groups": [{"Status": s, "Output": o, "Targets": names} for s, o, names in groups],
+        "ElapsedMs": int(round(max((o.elapsed for o in outcomes), default=0.0) * 1000)),
+    }
+
+
+# -------------------------------------------------------------------------------------------- modes
+
+
+def run_one_server(args, target: Target, password: str, commands: List[str],  # noqa: ANN001
+                   settings: Settings, printer: Printer, stems: Optional[Dict[str, str]],
+                   streams: List[OutputStream]) -> List[str]:
+    stream: Optional[OutputStream] = None
+    if not args.json:
+        stream = OutputStream(printer.write, color=use_color(args.color, printer.out),
+                              escape=is_terminal(printer.out), drop_errors=True,
+                              limit=args.max_output_chars or None)
+        streams.append(stream)
+
+    def shown(outcome: Outcome) -> None:
+        if args.json:
+            printer.write(json.dumps(_fields(outcome), ensure_ascii=True) + "\n")
+            return
+        assert stream is not None
+        if stream.not_shown:
+            printer.error(f"note: {stream.not_shown} characters of output not shown (--max-output-chars)\n")
+        stream.shown = stream.not_shown = 0
+        printer.error(_failure_text(outcome))
+
+    outcomes = run_target(target, password, commands, settings, stream, on_outcome=shown)
+    if stems is not None:
+        _write_files(args.output_dir, stems[target.name], outcomes, printer)
+    return [o.status for o in outcomes]
+
+
+def run_several(args, targets: List[Target], passwords: Dict[str, str], commands: List[str],  # noqa: ANN001
+                settings: Settings, printer: Printer, stems: Optional[Dict[str, str]],
+                streams: List[OutputStream], opened: List[object]) -> List[str]:
+    began = time.monotonic()
+    by_target: Dict[str, OutputStream] = {}
+    if not args.json and not args.group:
+        color = use_color(args.color, printer.out)
+        for target in targets:
+            by_target[target.name] = OutputStream(printer.write, prefix=f"{escape_controls(target.name)}: ",
+                                                  color=color, escape=True, drop_errors=True,
+                                                  limit=args.max_output_chars or None, lock=printer.lock)
+        streams.extend(by_target.values())
+
+    def target_done(target: Target, outcomes: List[Outcome]) -> None:
+        if by_target:
+            printer.error("".join(_failure_text(o, target.name) for o in outcomes))
+            stream = by_target[target.name]
+            if stream.not_shown:
+                printer.error(f"{escape_controls(target.name)}: note: {stream.not_shown} characters of "
+                              "output not shown (--max-output-chars)\n")
+        if stems is not None:
+            _write_files(args.output_dir, stems[target.name], outcomes, printer)
+
     try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+        results = run_fleet(targets, passwords, commands, settings, args.max_concurrency, args.max_errors,
+                            by_target, target_done, opened)
+    except ValueError as exc:  # a limit that cannot be read: before any server is contacted
+        raise UsageError(str(exc)) from None
+    elapsed = time.monotonic() - began
+    statuses: List[str] = []
+    for number, command in enumerate(commands):
+        outcomes = [results[t.name][number] for t in targets]
+        statuses += [o.status for o in outcomes]
+        if args.json:
+            printer.write(json.dumps(_fleet_document(command, outcomes), ensure_ascii=True) + "\n")
+            continue
+        if args.group:
+            if len(commands) > 1:  # which command the blocks below belong to
+                printer.write(f"== {escape_controls(command)}\n")
+            blocks = group_outputs((o.server, o.status, _group_body(o)) for o in outcomes)
+            for status, output, names in blocks:
+                printer.write(group_block(compress_names(names), status, output))
+        counts = count_statuses(o.status for o in outcomes)
+        printer.error(f"{escape_controls(command)[:80]}: {summary_line(counts, elapsed)}\n")
+    return statuses
 
 
-def _without_last_line(output: str, line: str) -> str:
-    """``output`` without its last line when that line is ``line`` (IRIS shows the error there)."""
-    body, _, last = output.rstrip("\n").rpartition("\n")
-    return body if last.strip() == line.strip() else output
+def _group_body(outcome: Outcome) -> str:
+    """A group's text: the output (without IRIS's error line: the status says it), or the failure."""
+    text = "\n".join(render(line, False, True) for line in outcome.output.replace("\r\n", "\n")
+                     .replace("\r", "\n").rstrip("\n").split("\n")) if outcome.output else ""
+    if outcome.status != "ok" and outcome.error:
+        error = words(outcome.error)
+        lines = [line for line in text.split("\n") if line.strip() != error.strip()] if text else []
+        text = "\n".join(lines + [error])
+    return text
 
 
-def print_json(response: Response, out: TextIO, err: TextIO) -> None:
-    """One JSON object per line, ASCII only (any consumer can read it, whatever its locale)."""
-    out.write(json.dumps(response.fields(), ensure_ascii=True) + "\n")
-    out.flush()
+def _write_files(directory: str, stem: str, outcomes: List[Outcome], printer: Printer) -> None:
+    output = "".join(o.output + ("" if o.output.endswith("\n") or not o.output else "\n") for o in outcomes)
+    try:
+        write_server(directory, stem, output, [_fields(o) for o in outcomes])
+    except OSError as exc:
+        printer.error(f"error: --output-dir {escape_controls(directory)}: {stem}: "
+                      f"{escape_controls(exc.strerror or type(exc).__name__)}\n")
 
 
-def print_fleet_text(result: FleetResult, out: TextIO, err: TextIO) -> None:
-    """Servers with the same status and output once (dshbak -c), then the summary line on ``err``."""
-    rule = "-" * 16
-    first_error = {r.status: r.error for r in reversed(result.results)}
-    for group in result.groups:
-        names = compress_names(list(group.servers))
-        text = group.output.replace("\r\n", "\n").replace("\r", "\n") or first_error.get(group.status, "")
-        text = _visible(text, keep="\t\n") if _is_terminal(out) else text
-        title = names if group.status == "ok" else f"{names} ({group.status})"
-        out.write(f"{rule}\n{_visible(title)}\n{rule}\n{text}{'' if text.endswith(chr(10)) else chr(10)}")
-    out.flush()
-    err.write(f"{_visible(result.command)[:80]}: {result.summary}\n")
-    err.flush()
-
-
-def print_fleet_json(result: FleetResult, out: TextIO, err: TextIO) -> None:
-    """One JSON object per command with the FleetCommandResponse field names, ASCII only."""
-    out.write(json.dumps(result.to_dict(), ensure_ascii=True) + "\n")
-    out.flush()
-
-
-Printer = Callable[[Response, TextIO, TextIO], None]
-FleetPrinter = Callable[[FleetResult, TextIO, TextIO], None]
-
-
-def exit_code(statuses: Iterable[str]) -> int:
-    return max((EXIT_FOR_STATUS.get(status, EXIT_INCOMPLETE) for status in statuses), default=EXIT_OK)
+def run_interactive(args, target: Target, password: str, environ: Dict[str, str]) -> int:  # noqa: ANN001
+    settings = Settings(timeout=args.timeout, connect_timeout=args.connect_timeout)
+    term = open_terminal(settings.options(target), target.user, password)
+    try:
+        term.connect()
+    except TerminalError as exc:
+        verdict = classify(exc)
+        error = explain(exc, target, settings) or verdict.error
+        sys.stderr.write(status_line(verdict.status.value, error))
+        return exit_code([verdict.status.value])
+    color = use_color(args.color, sys.stdout, environ)
+    try:
+        version = f", {escape_controls(term.server_version)}" if term.server_version else ""
+        sys.stderr.write(f"Connected to {escape_controls(target.name)} as {escape_controls(target.user)}"
+                         f"{version}. Ctrl-C interrupts a command; Ctrl-D or halt ends the session.\n")
+        if term.banner:
+            banner = OutputStream(sys.stdout.write, color=color, escape=True, drop_errors=False)
+            banner.feed(term.banner)
+            banner.finish()
+        history = History(environ.get(HISTORY_ENV) or DEFAULT_HISTORY,
+                          lambda text: sys.stderr.write(f"note: {text}\n"))
+        return Interactive(term, sys.stdout, sys.stderr, color, history).run()
+    finally:
+        term.close()
 
 
 # -------------------------------------------------------------------------------------------- main
 
 
-def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]] = None,
+         bound_ctrl_c: bool = False) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -549,37 +370,65 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Dict[str, str]]
         return EXIT_USAGE if exc.code else EXIT_OK
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not args.json and hasattr(sys.stdout, "reconfigure"):
+    if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # any output prints, whatever the locale
-    statuses: List[str] = []
+    env = dict(os.environ if environ is None else environ)
+    printer = Printer(sys.stdout, sys.stderr)
+    streams: List[OutputStream] = []
+    opened: List[object] = []
     try:
         if args.insecure and args.ca_file:
             raise UsageError("--insecure and --ca-file exclude each other")
         problem = expect_problem(args.expect)
         if problem:
             raise UsageError(f"--expect: {problem}")
-        servers = read_servers(args.hosts, args.hosts_file, args.port)
+        targets = read_targets(args)
+        if not args.commands and not args.file and is_terminal(sys.stdin):
+            if len(targets) != 1:
+                raise UsageError(f"the interactive mode works on one server, not {len(targets)}: give a "
+                                 "COMMAND to run on all of them, or --limit one")
+            if args.json or args.output_dir:
+                raise UsageError("--json and --output-dir need a COMMAND (the interactive mode prints text)")
+            return run_interactive(args, targets[0], read_passwords(targets, env)[targets[0].name], env)
         commands = read_commands(args.commands, args.file, sys.stdin)
-        password = read_password(dict(os.environ if environ is None else environ))
-        if len(servers) == 1:
-            printer: Printer = print_json if args.json else print_text
-            for response in run_on_server(args, password, commands, servers[0]):
-                statuses.append(response.status)
-                printer(response, sys.stdout, sys.stderr)
+        passwords = read_passwords(targets, env)
+        stems = prepare(args.output_dir, [t.name for t in targets]) if args.output_dir else None
+        if bound_ctrl_c:
+            end_within_bound_after_ctrl_c()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, ctrl_c_after_writing)
+        settings = Settings(timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+                            connect_timeout=args.connect_timeout, input_lines=tuple(args.input),
+                            expect=args.expect, max_output_chars=args.max_output_chars or None)
+        if len(targets) == 1:
+            statuses = run_one_server(args, targets[0], passwords[targets[0].name], commands, settings,
+                                      printer, stems, streams)
         else:
-            fleet_printer: FleetPrinter = print_fleet_json if args.json else print_fleet_text
-            for result in run_on_fleet(args, password, commands, servers):
-                statuses += [r.status for r in result.results]
-                if len(commands) > 1 and not args.json:  # which command the groups below belong to
-                    sys.stdout.write(f"== {_visible(result.command)}\n")
-                fleet_printer(result, sys.stdout, sys.stderr)
+            statuses = run_several(args, targets, passwords, commands, settings, printer, stems, streams,
+                                   opened)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        printer.error(f"error: {escape_controls(exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("stopped: Ctrl-C", file=sys.stderr)
+        _close_all(opened)
+        for stream in streams:  # what arrived is kept: the lines still held are written
+            try:
+                stream.finish()
+            except Exception:  # noqa: BLE001, S110 - a broken stream must not hide the Ctrl-C report
+                pass
+        printer.error("stopped: Ctrl-C\n")
         return EXIT_CTRL_C
     return exit_code(statuses)
+
+
+def _close_all(terminals: List[object]) -> None:
+    """Close every open session at once (each within the client's close bound), from helper threads."""
+    closers = [threading.Thread(target=t.close, daemon=True) for t in list(terminals)]
+    for closer in closers:
+        closer.start()
+    deadline = time.monotonic() + 2.0
+    for closer in closers:
+        closer.join(max(0.0, deadline - time.monotonic()))
 
 
 #: Seconds after Ctrl-C within which the command line program has ended, whatever it was doing: closing the
@@ -588,7 +437,8 @@ CTRL_C_EXIT_BOUND = 3.0
 
 
 def end_within_bound_after_ctrl_c() -> None:
-    """Make Ctrl-C end the process with EXIT_CTRL_C within CTRL_C_EXIT_BOUND, always.
+    """Make Ctrl-C end the process with EXIT_CTRL_C within CTRL_C_EXIT_BOUND, always (not in the interactive
+    mode, where Ctrl-C interrupts a command and the session goes on).
 
     Python raises KeyboardInterrupt only when the main thread next runs Python code; raised inside a
     finalizer it is merely reported, and the main thread can then sit in a blocking read. So a watcher
@@ -618,5 +468,4 @@ def end_within_bound_after_ctrl_c() -> None:
 
 
 if __name__ == "__main__":
-    end_within_bound_after_ctrl_c()
-    sys.exit(main())
+    sys.exit(main(bound_ctrl_c=True))

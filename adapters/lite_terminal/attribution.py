@@ -9,9 +9,12 @@ clocks: ``LiteTerminal._run`` owns those. :func:`classify` turns the facts into 
 from __future__ import annotations
 
 import enum
+import threading
 from collections import deque
-from typing import Deque, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Deque, Iterator, List, Optional, Sequence, Tuple
 
+from .httpguard import seconds_text
+from .lines import one_line_problem
 from .output import INTERRUPT_MARK, find_error
 from .protocol import (
     CommandDone,
@@ -42,12 +45,15 @@ class Step(enum.Enum):
 
 class Sink:
     """Collects a command's raw output: all of it, or the head and a short tail of ``limit`` characters,
-    dropping the middle as it arrives (so memory follows the limit, not the peer)."""
+    dropping the middle as it arrives (so memory follows the limit, not the peer). ``on_output`` sees every
+    chunk as it arrives, raw and whole, whatever the limit keeps."""
 
-    __slots__ = ("limit", "head", "head_room", "tail", "tail_len", "tail_limit", "dropped", "window")
+    __slots__ = ("limit", "head", "head_room", "tail", "tail_len", "tail_limit", "dropped", "window",
+                 "on_output")
 
-    def __init__(self, limit: Optional[int]) -> None:
+    def __init__(self, limit: Optional[int], on_output: Optional[Callable[[str], None]] = None) -> None:
         self.limit = limit
+        self.on_output = on_output
         self.head: List[str] = []
         self.tail: Deque[str] = deque()
         self.tail_len = 0
@@ -57,6 +63,8 @@ class Sink:
         self.window = ""  # the last CHECK_CHARS raw characters, kept for the error check whatever the limit
 
     def add(self, text: str) -> None:
+        if self.on_output is not None:
+            self.on_output(text)
         if self.limit is None:
             self.head.append(text)
             return
@@ -98,11 +106,18 @@ class CommandRun:
     """One running command: its output, its READ answers, what was set aside, and its facts."""
 
     __slots__ = ("sink", "lines", "timed_out", "input_missing", "stray_chars", "stale_prompts", "stale_reads",
-                 "prompt_ns", "unmarked", "fatal")
+                 "prompt_ns", "unmarked", "fatal", "on_read", "stop", "stopped", "stop_deadline")
 
-    def __init__(self, max_chars: Optional[int], input_lines: Sequence[str]) -> None:
-        self.sink = Sink(max_chars)
+    def __init__(self, max_chars: Optional[int], input_lines: Sequence[str],
+                 on_output: Optional[Callable[[str], None]] = None,
+                 on_read: Optional[Callable[[], Optional[str]]] = None,
+                 stop: Optional[threading.Event] = None) -> None:
+        self.sink = Sink(max_chars, on_output)
         self.lines: Iterator[str] = iter(input_lines)
+        self.on_read = on_read  # asked for a READ answer once input_lines are used up
+        self.stop = stop  # set by the caller (e.g. on Ctrl-C): interrupt the command
+        self.stopped = False  # the interrupt for ``stop`` was sent
+        self.stop_deadline: Optional[float] = None  # until then the prompt is awaited after it
         self.timed_out = False  # the timeout passed and the command was interrupted
         self.input_missing = False  # a READ came with no input line left; it was interrupted
         self.stray_chars = 0  # output before the mark, set aside as earlier commands'
@@ -143,17 +158,29 @@ class CommandRun:
         return None
 
     def next_line(self) -> Optional[str]:
-        """The answer for a READ: the next input line; None (interrupt) when none is left. After a timeout
-        or a missing line, every further READ gets ""."""
-        if self.timed_out or self.input_missing:
+        """The answer for a READ: the next input line, else ``on_read``'s (not one line: refused); None
+        (interrupt) when there is none, or ``stop`` was set. After a timeout, a missing line or a stop,
+        every further READ gets ""."""
+        if self.timed_out or self.input_missing or self.stopped:
             return ""
         line = next(self.lines, None)
-        if line is None:
+        if line is None and self.on_read is not None and not self.stopping:
+            line = self.on_read()
+            if line is not None and (not isinstance(line, str) or one_line_problem(line)):
+                line = None  # not exactly one line: the READ is interrupted, the text never sent
+        if line is None and not self.stopping:
             self.input_missing = True
         return line
 
+    @property
+    def stopping(self) -> bool:
+        """The caller set ``stop`` (the interrupt may not be sent yet)."""
+        return self.stop is not None and self.stop.is_set()
+
     def set_aside_note(self) -> str:
         """What a warning says about frames that were not this command's ("" when there were none)."""
+        if not (self.stale_prompts or self.stray_chars or self.stale_reads):
+            return ""
         parts = []
         if self.stale_prompts:
             parts.append(f"{self.stale_prompts} prompt(s)")
@@ -168,14 +195,18 @@ class CommandRun:
                                                      "were answered with an empty line")
         return note
 
-    def verdict(self, raw: str, within: str) -> Tuple[str, str]:
+    def verdict(self, raw: str, limit: Optional[float]) -> Tuple[str, str]:
         """(status, error) of a command whose prompt came, from the facts: timed out, READ without input,
         IRIS's error mark in the output (docs/protocol.md §8)."""
         if self.timed_out:
-            return "timeout", f"no prompt within {within} s; the command was interrupted"
+            return "timeout", f"no prompt within {seconds_text(limit)} s; the command was interrupted"
         if self.input_missing:
             return "error", ("the command asked for input (READ) but no input_lines were left; "
                              "it was interrupted")
+        if self.stopped and INTERRUPT_MARK not in raw and (self.unmarked or self.stray_chars):
+            # the caller's interrupt was answered before the command's mark: its report was set aside
+            return "interrupted", ("stopped before the command's output began; it may not have run "
+                                   "(IRIS's <INTERRUPT> came before the command's mark)")
         error = find_error(raw)
         if error is None:
             return "ok", ""

@@ -15,11 +15,13 @@ import functools
 import re
 from typing import Optional
 
+from .errors import InvalidArgument
+
 #: Longest Expect accepted; a regular expression longer than this is a mistake, not a check.
 MAX_EXPECT_CHARS = 2000
 
 
-class ExpectError(ValueError):
+class ExpectError(InvalidArgument, ValueError):
     """The Expect pattern is not a usable regular expression (the request is then ``invalid``)."""
 
 

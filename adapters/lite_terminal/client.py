@@ -42,10 +42,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import requests
 
+from . import errors
 from .attribution import TAIL_CHARS, CommandRun, Step
 from .contract import CLIENT_STATUSES, ConnectOptions
 from .errors import (
@@ -88,6 +89,7 @@ LOST_TEXT = "the connection was lost during the command; it may or may not have 
 CLOSED_TEXT = "this LiteTerminal was closed; create a new one"
 MAX_TIMEOUT = 1e7  # seconds (115 days); larger values are refused: use None or -1 for "no limit"
 LOGOUT_TIMEOUT = 1.0
+STOP_POLL = 0.1  # with a ``stop`` event, how often a running command looks at it (seconds)
 FAILED_LOGOUT = 0.5
 CLOSE_BOUND = CLOSE_WAIT + LOGOUT_TIMEOUT
 
@@ -142,8 +144,33 @@ class CommandResult:
         return self.status == "ok"
 
 
-class _ClosedBeforeInit(Exception):
+class _ClosedBeforeInit(errors.InternalSignal):
     """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie)."""
+
+
+def _checked(command: object, namespace: object, timeout: object, input_lines: object,
+             max_output_chars: object, default_limit: Optional[float]
+             ) -> Tuple[str, Tuple[str, ...], Optional[float]]:
+    """``execute``'s arguments checked before anything is sent: (wire text, input lines, time limit).
+    Raises InvalidArgument."""
+    _text("command", command)
+    if isinstance(input_lines, str):
+        raise InvalidArgument("input_lines must be a sequence of str, not one str")
+    if not hasattr(input_lines, "__iter__"):
+        raise InvalidArgument(f"input_lines must be a sequence of str, not {type(input_lines).__name__}")
+    lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
+    for line in lines:
+        _text("every input line", line)
+        _one_line("every input line", line)
+    if namespace is not None:
+        _text("namespace", namespace)
+        _one_line("namespace", namespace)
+    limit = default_limit if timeout is None else _seconds("timeout", timeout)
+    if max_output_chars is not None and (isinstance(max_output_chars, bool) or
+                                         not isinstance(max_output_chars, int) or max_output_chars < 0):
+        raise InvalidArgument("max_output_chars must be None or an int >= 0")
+    wire = _wire_text(command)
+    return wire, lines, limit
 
 
 def _seconds(name: str, value: object, zero_ok: bool = True) -> Optional[float]:
@@ -414,12 +441,12 @@ class LiteTerminal:
                     if isinstance(event, Initialized):
                         transport.send(proto.config(), deadline)
                     elif isinstance(event, Fatal):
-                        wanted = self.initial_namespace.upper()
-                        text = event.text
-                        if configuring and ("namespace" in text.lower() or wanted in text.upper()):
+                        # a fact, not the error's words: the config frame names only the namespace, and
+                        # before the first prompt no command has been sent (so never "lost")
+                        if configuring:
                             raise NamespaceError(f"the server refused the terminal configuration for "
                                                  f"namespace {self.initial_namespace!r}: {event.text}")
-                        raise RemoteError(f"the server reported an error during the handshake: {event.text}")
+                        raise ConnectError(f"the server reported an error during the handshake: {event.text}")
                     elif isinstance(event, Ready):
                         return event.banner_output
         except (ConnectError, NamespaceError, RemoteError, ProtocolError):
@@ -531,32 +558,25 @@ class LiteTerminal:
         timeout: Optional[float] = None,
         input_lines: Sequence[str] = (),
         max_output_chars: Optional[int] = None,
+        on_output: Optional[Callable[[str], None]] = None,
+        on_read: Optional[Callable[[], Optional[str]]] = None,
+        stop: Optional[threading.Event] = None,
     ) -> CommandResult:
         """Run one command (or a multi-line block) and return its result.
 
         ``namespace`` switches first with ``zn`` (if that fails the command is not run); ``timeout``
         overrides ``response_timeout`` (None: that default; negative: no limit); each READ gets the next
         of ``input_lines``; ``max_output_chars`` keeps the head and a tail of at most that many
-        characters (``output_dropped`` counts the rest). Bad arguments raise InvalidArgument before
-        anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
+        characters (``output_dropped`` counts the rest). Hooks (for the command line): ``on_output`` is
+        called with each raw chunk of the command's output as it arrives (ANSI kept; not for the ``zn`` of
+        ``namespace``), in the calling thread; ``on_read`` answers a READ once ``input_lines`` are used up
+        (None, or a text that is not one line, interrupts it); setting ``stop`` (from any thread or a
+        signal handler) interrupts the command as its timeout would, and it ends as the server says
+        (``interrupted`` after ``<INTERRUPT>``), the session kept. Bad arguments raise InvalidArgument
+        before anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
         """
-        _text("command", command)
-        if isinstance(input_lines, str):
-            raise InvalidArgument("input_lines must be a sequence of str, not one str")
-        if not hasattr(input_lines, "__iter__"):
-            raise InvalidArgument(f"input_lines must be a sequence of str, not {type(input_lines).__name__}")
-        lines = tuple(input_lines)  # may be a generator; it is checked, then consumed by READs
-        for line in lines:
-            _text("every input line", line)
-            _one_line("every input line", line)
-        if namespace is not None:
-            _text("namespace", namespace)
-            _one_line("namespace", namespace)
-        limit = self.response_timeout if timeout is None else _seconds("timeout", timeout)
-        if max_output_chars is not None and (isinstance(max_output_chars, bool) or
-                                             not isinstance(max_output_chars, int) or max_output_chars < 0):
-            raise InvalidArgument("max_output_chars must be None or an int >= 0")
-        wire = _wire_text(command)
+        wire, lines, limit = _checked(command, namespace, timeout, input_lines, max_output_chars,
+                                      self.response_timeout)
         with self._lock:
             if self._closed:
                 raise SessionClosed(CLOSED_TEXT)
@@ -574,19 +594,19 @@ class LiteTerminal:
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
-            return self._run(command, wire, limit, lines, max_output_chars, warning)
+            return self._run(command, wire, limit, lines, max_output_chars, warning,
+                             CommandRun(max_output_chars, lines, on_output, on_read, stop))
 
     def _run(self, command: str, wire: str, limit: Optional[float], input_lines: Sequence[str],
-             max_chars: Optional[int], warning: str) -> CommandResult:
+             max_chars: Optional[int], warning: str, run: Optional[CommandRun] = None) -> CommandResult:
         """Send ``wire`` behind its mark and read until its prompt (attribution.py decides what is its)."""
         transport, proto = self._transport, self._proto
         assert transport is not None and proto is not None
         if self._closed:
             raise SessionClosed(CLOSED_TEXT)
-        run = CommandRun(max_chars, input_lines)
+        run = run or CommandRun(max_chars, input_lines)
         start = time.monotonic()
         deadline = None if limit is None else start + limit
-        within = secs(limit)
 
         def result(status: str, error: str, drop: bool = False) -> CommandResult:
             return self._result(run, command, start, warning, status, error, drop)
@@ -597,26 +617,49 @@ class LiteTerminal:
             return result("lost", f"{LOST_TEXT} (sending failed: {exc})")
         grace_deadline: Optional[float] = None
         while True:
+            if run.stopped and grace_deadline is None:  # stopped while answering a READ
+                grace_deadline = run.stop_deadline
+            wait_until = deadline if grace_deadline is None else grace_deadline
+            if run.stop is not None and not (run.stopped or run.timed_out):
+                if run.stop.is_set():  # the caller's stop: interrupt once, wait for the prompt the grace
+                    if not self._stop(transport, proto, run):
+                        return result("interrupted", "stopped; the interrupt could not be sent, so the "
+                                      "session was closed", drop=True)
+                    continue
+                poll = time.monotonic() + STOP_POLL
+                if wait_until is None or poll < wait_until:
+                    wait_until = poll
             try:
-                message = transport.recv(deadline=deadline if grace_deadline is None else grace_deadline)
+                message = transport.recv(deadline=wait_until)
                 if message is _TIMEOUT:
+                    if run.stop is not None and grace_deadline is None and (
+                            deadline is None or time.monotonic() < deadline):
+                        continue  # only the poll for ``stop`` ran out
+                    if grace_deadline is not None and run.stopped:
+                        if time.monotonic() < grace_deadline:
+                            continue
+                        return result("interrupted", "stopped; the interrupt did not bring the prompt back "
+                                      f"within {secs(self.grace)} s, so the session was closed", drop=True)
                     if grace_deadline is not None:
-                        return result("timeout", f"no prompt within {within} s; the interrupt did not bring "
-                                      f"the prompt back within {secs(self.grace)} s, so the session was "
-                                      "closed", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s; the interrupt did not "
+                                      f"bring the prompt back within {secs(self.grace)} s, so the session "
+                                      "was closed", drop=True)
                     run.timed_out = True
                     grace_deadline = time.monotonic() + self.grace
                     self._doubt = "the previous command was interrupted at its timeout"
-                    if not self._send_quietly(transport, proto.interrupt, grace_deadline):
-                        return result("timeout", f"no prompt within {within} s and the interrupt could not "
-                                      "be sent; the session was closed", drop=True)
+                    if not _send_quietly(transport, proto.interrupt, grace_deadline):
+                        return result("timeout", f"no prompt within {secs(limit)} s and the interrupt could "
+                                      "not be sent; the session was closed", drop=True)
                     continue
                 if message is _CLOSED:
                     proto.connection_closed()
                     code = transport.close_code
                     if run.timed_out:
-                        return result("timeout", f"no prompt within {within} s; the connection closed after "
-                                      f"the interrupt (close code {code})", drop=True)
+                        return result("timeout", f"no prompt within {secs(limit)} s; the connection closed "
+                                      f"after the interrupt (close code {code})", drop=True)
+                    if run.stopped:
+                        return result("interrupted", "stopped; the connection closed after the interrupt "
+                                      f"(close code {code})", drop=True)
                     if self._closed:
                         return result("lost", f"{LOST_TEXT} (close() was called during the command)")
                     return result("lost", f"{LOST_TEXT} (the server closed the connection, code {code})")
@@ -631,7 +674,7 @@ class LiteTerminal:
                 if run.input_missing:
                     self._doubt = self._doubt or "a READ was interrupted"
                 raw = run.sink.raw()  # joined once, scanned by the error check once
-                status, error = run.verdict(run.sink.checked(raw), within)
+                status, error = run.verdict(run.sink.checked(raw), limit)
                 return self._result(run, command, start, warning, status, error, raw=raw)
             if step is Step.ANSWER_READ:
                 if not self._answer_read(transport, proto, run):
@@ -639,7 +682,7 @@ class LiteTerminal:
             elif step is Step.FATAL:
                 return result("timeout" if run.timed_out else "lost",
                               f"{LOST_TEXT} (the server reported: {run.fatal})", drop=True)
-            elif not self._send_quietly(transport, proto.answer_stale_read,  # Step.STALE_READ
+            elif not _send_quietly(transport, proto.answer_stale_read,  # Step.STALE_READ
                                         deadline if grace_deadline is None else grace_deadline):
                 return result("lost", f"{LOST_TEXT} (answering a READ before its mark failed)")
 
@@ -650,28 +693,49 @@ class LiteTerminal:
         if drop or status == "lost":
             self._disconnect(quick=True)
         output = strip_leading_crlf(raw)
-        return CommandResult(command=command, output=strip_ansi(output) if "\x1b" in output else output,
-                             raw_output=raw, status=status, error=error, namespace=self._namespace,
-                             elapsed=time.monotonic() - start, server_version=self.server_version,
-                             output_dropped=run.sink.dropped, warning=_join(warning, run.set_aside_note()))
+        return _make_result(command, strip_ansi(output) if "\x1b" in output else output, raw, status, error,
+                            self._namespace, time.monotonic() - start, self.server_version, run.sink.dropped,
+                            _join(warning, run.set_aside_note()))
 
     def _answer_read(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
         """Next input line; when none is left (or after a timeout) interrupt, and answer "" from then on."""
-        limit = time.monotonic() + self.grace
         line = run.next_line()
+        limit = time.monotonic() + self.grace  # after next_line: a person may have typed the answer
+        if line is None and run.stopping and not run.stopped:
+            return self._stop(transport, proto, run)
         if line is None:
             log.debug("READ with no input left: interrupting")
-            return self._send_quietly(transport, proto.interrupt, limit)
-        return self._send_quietly(transport, lambda: proto.answer_read(line), limit)
+            return _send_quietly(transport, proto.interrupt, limit)
+        return _send_quietly(transport, lambda: proto.answer_read(line), limit)
 
-    @staticmethod
-    def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
-        try:
-            transport.send(make_frame(), deadline)
-            return True
-        except TerminalError as exc:
-            log.debug("send failed: %s", exc)
-            return False
+    def _stop(self, transport: WebSocketTransport, proto: TerminalProtocol, run: CommandRun) -> bool:
+        """The caller set ``stop``: interrupt once; the prompt is awaited until ``run.stop_deadline``."""
+        run.stopped = True
+        run.stop_deadline = time.monotonic() + self.grace
+        self._doubt = "the previous command was interrupted (stop)"
+        return _send_quietly(transport, proto.interrupt, run.stop_deadline)
+
+
+_RESULT_FIELDS = ("command", "output", "raw_output", "status", "error", "namespace", "elapsed",
+                  "server_version", "output_dropped", "warning")
+
+
+def _make_result(*values: object) -> CommandResult:
+    """A CommandResult (``ran`` True) built without the frozen dataclass's per-field ``__setattr__`` calls:
+    the same object, made once per command on the hot path."""
+    result = object.__new__(CommandResult)
+    result.__dict__.update(zip(_RESULT_FIELDS, values), ran=True)
+    return result
+
+
+def _send_quietly(transport: WebSocketTransport, make_frame, deadline: Optional[float]) -> bool:  # noqa: ANN001
+    """Send a control frame (interrupt, READ answer); False, logged, when the connection is gone."""
+    try:
+        transport.send(make_frame(), deadline)
+        return True
+    except TerminalError as exc:
+        log.debug("send failed: %s", exc)
+        return False
 
 
 def _join(*notes: str) -> str:

@@ -298,14 +298,17 @@ def classify(outcome: Any, expect: str = "") -> Verdict:
 
     ``outcome`` is a ``CommandResult`` or the exception ``execute`` (or a host around it) raised:
 
-    * an exception: :class:`InvalidRequest`/``InvalidArgument``/``ValueError`` -> ``invalid`` (refused
-      before sending); a failure that means it never reached the server (``errors.NOT_DELIVERED``) ->
-      ``unreachable``; anything else -> ``lost`` (it may have come after the command was sent);
+    * an exception: ``errors.Refused`` -> its own status (``denied`` or ``invalid``);
+      :class:`InvalidRequest`/``InvalidArgument``/``ValueError`` -> ``invalid`` (refused before sending);
+      a failure that means it never reached the server (``errors.NOT_DELIVERED``) -> ``unreachable``;
+      anything else -> ``lost`` (it may have come after the command was sent);
     * a result whose command was not run (``ran`` is false: the namespace switch failed) -> ``unreachable``;
     * an ``ok`` result whose output does not match ``expect`` -> ``mismatch``;
     * otherwise the client's own status (``ok``, ``error``, ``timeout``, ``interrupted``, ``lost``).
     """
     if isinstance(outcome, BaseException):
+        if isinstance(outcome, errors.Refused):
+            return Verdict(Status.of(outcome.status), f"{outcome}; nothing was sent")
         if isinstance(outcome, (errors.InvalidArgument, ValueError)):
             return Verdict(Status.INVALID, f"{outcome}; nothing was sent")
         if isinstance(outcome, errors.NOT_DELIVERED):

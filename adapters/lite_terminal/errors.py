@@ -21,9 +21,35 @@ translate those at their boundary (the httpx ``map_httpcore_exceptions`` pattern
     ├── ConnectionLost                  the socket closed or went silent mid-session
     ├── SessionClosed                   the terminal was used after ``close()``
     ├── InvalidArgument                 a bad argument (e.g. credentials Basic auth cannot carry), refused
-    │                                   before anything is sent
+    │   │                               before anything is sent
+    │   ├── contract.InvalidRequest     a request field that cannot be used
+    │   ├── checks.ExpectError          an Expect that is not a usable regular expression
+    │   └── lines.UnsafeCommandText     text the server could read as more (or other) lines than we mean
     └── NotSent                         a host around the client refused before any server was asked:
-                                        credentials missing, session limit, default-session reset failed
+        │                               credentials missing, session limit, default-session reset failed
+        ├── terminal_core.CredentialsError
+        ├── sessions.SessionLimitError
+        └── sessions.SessionResetError
+
+    Refused                             a host refused the request itself before any server was asked;
+    │                                   ``status`` (denied or invalid) says which
+    └── fleet_logic.FleetRefusal        the fleet process refused a request (targets, policy, limits)
+
+    ConfigurationError (ValueError)     a setting that cannot be used: the item does not start, or a
+    │                                   process answers invalid
+    ├── settings.SettingsError          the settings of an item, each bad one named with its fix
+    └── schedule.ScheduleError          TimesOfDay / CallInterval
+
+    UsageProblem                        the command line's arguments or their input cannot be used
+    └── cli_args.UsageError             (the CLI prints it and exits with its usage status)
+
+    InternalSignal                      control flow inside the client's I/O layer, caught there and turned
+                                        into one of the errors above; never leaves the package
+                                        (guarded.DeadlineExpired, BudgetExceeded; httpguard.BodyTooLarge;
+                                        login._Refused; client._ClosedBeforeInit; inventory._Problem)
+
+``contract.classify`` is the one place a failure becomes a status. The offline IRIS runtime, a stand-in for
+IRIS and not part of the product, keeps its own tree in ``offline_iris/errors.py``.
 
 Messages say what went wrong in words an operator can act on; none ever contains a password
 (callers pass only host, port, path and status codes into them).
@@ -46,6 +72,10 @@ __all__ = [
     "SessionClosed",
     "InvalidArgument",
     "NotSent",
+    "Refused",
+    "ConfigurationError",
+    "InternalSignal",
+    "UsageProblem",
 ]
 
 
@@ -103,6 +133,28 @@ class InvalidArgument(TerminalError):
 
 class NotSent(TerminalError):
     """A host around the client (the adapter, the session pool) refused before the command was sent."""
+
+
+class Refused(Exception):
+    """A host refused the request itself (the policy denied it, or it or a setting is invalid) before any
+    server was asked. ``status`` is the contract's word for it (``denied`` or ``invalid``)."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = str(status)
+        self.reason = reason
+
+
+class ConfigurationError(ValueError):
+    """A setting that cannot be used (the item does not start; a process answers ``invalid``)."""
+
+
+class UsageProblem(Exception):
+    """The command line's arguments or their input cannot be used; nothing was sent for them."""
+
+
+class InternalSignal(Exception):
+    """Control flow inside the client's I/O layer; always caught there and never raised to a caller."""
 
 
 #: Failures that mean the command never reached the server: could not connect, log in or upgrade, unknown

@@ -126,8 +126,8 @@ class InputFrame:
 
 @dataclass(frozen=True)
 class MarkedInputFrame(InputFrame):
-    """A command whose first line is the client's attribution mark (sent as a ``prompt``, docs/protocol.md
-    §15.3): everything before the mark's output belongs to earlier commands."""
+    """A command whose first line is the client's attribution mark (sent as a ``prompt``; see
+    docs/protocol.md §15.3): everything before the mark's output belongs to earlier commands."""
 
 
 @dataclass(frozen=True)
@@ -196,10 +196,14 @@ def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
         return DroppedFrame(f"no string 'type': {_describe(text)}")
     if ftype == "init":
         return InitFrame(_field(obj, "protocol", int, ftype), _field(obj, "version", str, ftype))
+    if ftype == "output":  # the most frequent frames first, their well-formed shape checked inline
+        value = obj.get("text")
+        return OutputFrame(value if type(value) is str else _field(obj, "text", str, ftype))
     if ftype == "prompt":
+        value, ns = obj.get("text"), obj.get("ns")
+        if type(value) is str and (ns is None or type(ns) is str):
+            return PromptFrame(value, ns)
         return PromptFrame(_field(obj, "text", str, ftype), _field(obj, "ns", str, ftype, optional=True))
-    if ftype == "output":
-        return OutputFrame(_field(obj, "text", str, ftype))
     if ftype == "read":
         return ReadFrame()
     if ftype == "color":
@@ -214,8 +218,14 @@ def parse_server_frame(text: Union[str, bytes]) -> ServerFrame:
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once, not per frame
 
 
+_encode_text = json.encoder.encode_basestring  # the C string encoder _encode_json uses (ensure_ascii off)
+
+
 def encode(frame: ClientFrame) -> str:
     """Serialise a client frame to the JSON text the server expects (docs/protocol.md §6.2)."""
+    kind = type(frame)
+    if kind is MarkedInputFrame or kind is InputFrame:  # once per command: the string encoded in C, inline
+        return '{"type":"prompt","input":' + _encode_text(frame.input) + "}"  # type: ignore[union-attr]
     if isinstance(frame, ConfigFrame):
         obj: Dict[str, Any] = {"type": "config", "namespace": frame.namespace, "rawMode": frame.raw_mode}
     elif isinstance(frame, InputFrame):

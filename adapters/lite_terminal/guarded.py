@@ -1,12 +1,13 @@
 """The socket websocket-client is given: every byte it reads or writes is under our clock and our cap.
 
 websocket-client bounds each socket read by a timeout, not a call by a deadline, and keeps reading a frame
-as long as its header says. So the transport hands it this wrapper instead of the real socket: before each
-read or write it sets the real socket's timeout to the time left until the current call's deadline (and
-raises :class:`DeadlineExpired` when none is left), and it counts the bytes handed up since the current
-message began (raising :class:`BudgetExceeded` past the cap while they arrive, before more is buffered).
-A peer that drips its headers, floods pings, trickles a frame or never finishes a fragmented message
-therefore cannot hold a call past its deadline: all of that goes through :meth:`GuardedSocket.recv`.
+as long as its header says. So the transport hands it this wrapper instead of the real socket, kept
+non-blocking: a read or write that cannot go on waits (poll) at most the time left until the current
+call's deadline (and raises :class:`DeadlineExpired` when none is left), and it counts the bytes handed up
+since the current message began (raising :class:`BudgetExceeded` past the cap while they arrive, before
+more is buffered). A peer that drips its headers, floods pings, trickles a frame or never finishes a
+fragmented message therefore cannot hold a call past its deadline: all of that goes through
+:meth:`GuardedSocket.recv`.
 
 Reads are taken from the real socket in large chunks and served from a buffer: websocket-client asks for
 2 bytes of header, then the length, then the payload, and the handshake reads its answer one byte at a
@@ -15,6 +16,7 @@ time. Both exceptions are ours, not ``OSError``: websocket-client lets them thro
 
 from __future__ import annotations
 
+import math
 import select
 import socket
 import ssl
@@ -23,18 +25,23 @@ from typing import Optional
 
 from websocket import WebSocketConnectionClosedException
 
+from . import errors
+
 __all__ = ["GuardedSocket", "DeadlineExpired", "BudgetExceeded"]
 
 _READ_SIZE = 262144
 _MAX_WAIT = 86400.0  # one socket wait is at most a day; longer deadlines loop (settimeout overflows)
 _WAITING = (socket.timeout, BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError)
+_poll = getattr(select, "poll", None)  # not on Windows: select() there
+_POLLIN = getattr(select, "POLLIN", 1)
+_POLLOUT = getattr(select, "POLLOUT", 4)
 
 
-class DeadlineExpired(Exception):
+class DeadlineExpired(errors.InternalSignal):
     """The current call's deadline passed (or, when reading ahead without waiting, nothing was there)."""
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(errors.InternalSignal):
     """More bytes arrived for one message than the cap allows."""
 
 
@@ -45,6 +52,7 @@ class GuardedSocket:
 
     def __init__(self, sock: socket.socket, budget: int) -> None:
         self._sock = sock
+        sock.settimeout(0.0)  # non-blocking for good: each wait is our own poll, bounded by the deadline
         self._buf = b""
         self._pos = 0
         self.deadline: Optional[float] = None  # monotonic; None = no limit
@@ -70,15 +78,14 @@ class GuardedSocket:
         return out
 
     def send(self, data: bytes) -> int:
+        # reading ahead without waiting, only a pong or a close is sent: a short, bounded try
+        until = None if self.wait else time.monotonic() + 0.2
         try:
             while True:
-                # reading ahead without waiting, only a pong or a close is sent: a short, bounded try
-                self._sock.settimeout(self._remaining() if self.wait else 0.2)
                 try:
                     return self._sock.send(data)
-                except _WAITING:
-                    if not self.wait:
-                        raise DeadlineExpired("send") from None
+                except _WAITING as exc:
+                    self._wait_for(exc, writing=True, until=until)
         except DeadlineExpired:
             self.broken = True  # websocket-client may have sent part of a frame
             raise
@@ -147,12 +154,32 @@ class GuardedSocket:
             raise DeadlineExpired("buffer")
         sock = self._sock
         while True:
-            if self.wait:
-                sock.settimeout(self._remaining())
-            else:
-                sock.settimeout(0.0)
             try:
                 return sock.recv(_READ_SIZE)
-            except _WAITING:
+            except _WAITING as exc:
                 if not self.wait:
                     raise DeadlineExpired("nothing waiting") from None
+                self._wait_for(exc, writing=False)
+
+    def _wait_for(self, exc: BaseException, writing: bool, until: Optional[float] = None) -> None:
+        """Wait until the socket can go on (TLS may need to write while reading, or read while writing),
+        at most until the deadline (or ``until``); DeadlineExpired when it passes."""
+        if until is None:
+            left = self._remaining()
+        else:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise DeadlineExpired("send")
+        if isinstance(exc, ssl.SSLWantWriteError):
+            writing = True
+        elif isinstance(exc, ssl.SSLWantReadError):
+            writing = False
+        try:
+            if _poll is not None:
+                poller = _poll()
+                poller.register(self._sock, _POLLOUT if writing else _POLLIN)
+                poller.poll(None if left is None else max(0, math.ceil(left * 1000)))
+            else:
+                select.select([] if writing else [self._sock], [self._sock] if writing else [], [], left)
+        except (OSError, ValueError):
+            return  # closed under us: the next try finds out

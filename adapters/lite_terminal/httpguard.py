@@ -25,6 +25,8 @@ import urllib3.connectionpool
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
+from . import errors
+
 __all__ = ["Cancel", "Deadline", "guarded_session", "read_capped", "BodyTooLarge", "resolve", "connect_by",
            "ResolveTimeout", "seconds_text"]
 
@@ -148,7 +150,7 @@ def seconds_text(value: Optional[float]) -> str:
     return f"{value:.2g}" if value < 1 else f"{round(value, 1):g}"
 
 
-class ResolveTimeout(socket.timeout):
+class ResolveTimeout(errors.InternalSignal, socket.timeout):
     """Name lookup did not finish by the deadline (the lookup thread is left to end on its own)."""
 
 
@@ -276,7 +278,7 @@ def guarded_session() -> requests.Session:
     return session
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(errors.InternalSignal):
     """The answer's body passed the cap while it arrived; nothing past the cap was read."""
 
 

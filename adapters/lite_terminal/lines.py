@@ -24,6 +24,8 @@ import re
 import unicodedata
 from typing import List
 
+from .errors import InvalidArgument
+
 __all__ = ["UnsafeCommandText", "command_lines", "one_line_problem", "escape_controls",
            "EscapeControlsFilter", "LINE_END", "namespace_problem"]
 
@@ -42,7 +44,7 @@ _ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _FORMAT + 
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-class UnsafeCommandText(ValueError):
+class UnsafeCommandText(InvalidArgument, ValueError):
     """A command holds a character the client and the policy (or IRIS) could read differently."""
 
 

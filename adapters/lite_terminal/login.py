@@ -37,6 +37,7 @@ import requests.auth
 import requests.cookies
 import urllib3
 
+from . import errors
 from .errors import (
     AuthError,
     ConnectError,
@@ -57,7 +58,7 @@ from .httpguard import (
 )
 
 __all__ = ["ServerInfo", "Endpoint", "login", "logout", "cookie_header", "basic_authorization",
-           "redirect_error", "MIN_API", "SecretHeaderFilter", "GUARDED_LOGGERS"]
+           "redirect_error", "MIN_API", "SecretHeaderFilter", "GUARDED_LOGGERS", "guard_loggers"]
 
 log = logging.getLogger("adapters.lite_terminal")
 
@@ -83,14 +84,18 @@ class SecretHeaderFilter(logging.Filter):
         return True
 
 
-def _guard_loggers() -> None:
+def guard_loggers() -> None:
+    """Put :class:`SecretHeaderFilter` on every logger of GUARDED_LOGGERS that exists (they are made when
+    their library is imported; this package logs only to its own, so none is created here). Idempotent."""
+    existing = logging.Logger.manager.loggerDict
     for name in GUARDED_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(existing, SecretHeaderFilter) for existing in logger.filters):
+        logger = existing.get(name)
+        if isinstance(logger, logging.Logger) and not any(isinstance(f, SecretHeaderFilter)
+                                                          for f in logger.filters):
             logger.addFilter(SecretHeaderFilter())
 
 
-_guard_loggers()
+guard_loggers()
 
 LOGIN_BODY_LIMIT = 1024 * 1024  # a GetServer answer is a few hundred bytes; more is refused as it arrives
 MIN_API = 7  # the terminal route was "added in Atelier API v7" = IRIS 2023.2 (docs/protocol.md §2)
@@ -425,7 +430,7 @@ def _caused_by(exc: BaseException, kind: type) -> bool:
     return False
 
 
-class _Refused(Exception):
+class _Refused(errors.InternalSignal):
     """Carries the error for a 3xx answer out of the response hook (see _refuse_redirects)."""
 
     def __init__(self, failure: TerminalError) -> None:

@@ -26,7 +26,8 @@ __all__ = [
 ERROR_MARK = "\x1b[31;1m"
 INTERRUPT_MARK = ERROR_MARK + "<INTERRUPT>"
 
-# Every ECMA-48 escape (ECMA-48 5th ed. §5.3-§5.6, §8.3.89 ST), so no terminal control survives in ``output``:
+# Every ECMA-48 escape (5th ed., clauses 5.3 to 5.6; ST in 8.3.89), so no terminal control survives in
+# ``output`` (docs/security.md §15):
 # * CSI: ``ESC [`` (or C1 U+009B), parameter bytes 0x30-0x3F (digits, ``:;<=>?``, so ``ESC[38:2:255:0:0m``
 #   too), intermediate bytes 0x20-0x2F, one final byte 0x40-0x7E; a sequence cut off before its final byte
 #   is removed up to where it stops;

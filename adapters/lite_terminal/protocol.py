@@ -31,8 +31,8 @@ unknown, so the next marked command needs :meth:`begin_sync` first (it resets th
 
 Rules traced to the protocol notes: exactly one ``prompt`` ends a command (docs/protocol.md §7); output
 before the first prompt is banner (docs/protocol.md §7); ``color`` and unknown types are ignored
-(docs/protocol.md §6.1, §7); the server always answers ``interrupt`` with a prompt (docs/protocol.md §7,
-§10). Tolerated although undocumented [I]: output or an extra prompt while idle (docs/protocol.md §12).
+(docs/protocol.md §6.1, §7); the server always answers ``interrupt`` with a prompt (docs/protocol.md §10).
+Tolerated although undocumented [I]: output or an extra prompt while idle (docs/protocol.md §12).
 """
 
 from __future__ import annotations
@@ -118,6 +118,10 @@ class State(enum.Enum):
     SYNCED = "synced"  # its token came; the prompt after it brings the session back to PROMPT
     CLOSED = "closed"  # the socket is gone
     FAILED = "failed"  # fatal error frame or protocol violation; the session is unusable
+
+    # members are singletons compared by identity: hash them as objects (enum's own __hash__ is Python
+    # code, run for every table lookup of every frame)
+    __hash__ = object.__hash__
 
 
 LIVE_STATES = frozenset({State.AWAIT_INIT, State.SEND_CONFIG, State.CONFIGURING, State.PROMPT, State.START,
@@ -382,9 +386,11 @@ class TerminalProtocol:
             data = held + text
             index = data.find(awaited)
             if index < 0:
-                keep = len(awaited) - 1
-                self._held = data[-keep:] if len(data) > keep else data
-                before = data[: len(data) - len(self._held)]
+                keep = min(len(awaited) - 1, len(data))  # hold back only an end that may begin the mark
+                while keep and not awaited.startswith(data[len(data) - keep:]):
+                    keep -= 1
+                self._held = data[len(data) - keep:] if keep else ""
+                before = data[: len(data) - keep]
                 if previous is not State.SYNC:
                     self._remember_before(before)
                 return [StrayOutput(before)] if before else []

@@ -39,7 +39,7 @@ from .errors import (
 from .guarded import BudgetExceeded, DeadlineExpired, GuardedSocket
 from .httpguard import Cancel, ResolveTimeout, connect_by
 from .httpguard import seconds_text as secs
-from .login import redirect_error
+from .login import guard_loggers, redirect_error
 
 __all__ = ["Signal", "WebSocketTransport", "ssl_context", "MAX_FRAME_BYTES", "CLOSE_WAIT"]
 
@@ -95,6 +95,7 @@ def _isolate_handshake_cookies() -> None:
 
 
 _isolate_handshake_cookies()
+guard_loggers()  # websocket-client's logger exists now: its trace prints the upgrade's Cookie header
 
 
 class Signal(enum.Enum):

@@ -9,16 +9,15 @@ Modules, lowest first; each imports only modules above it in this list (tests/si
 checks there is no ring and no import inside a function):
 
 * ``values``, ``errors``, ``events``  strings and decimals; ObjectScriptError and QUIT; what a run yields
-* ``storage``, ``host``               local/global trees; what all sessions of one server share
-* ``lists``                           the ``$LISTBUILD`` encoding
-* ``status_values``                   ``%Status`` strings and the ERROR #n message catalogue
-* ``objects``                         ``ClassDef`` and ``Oref``
-* ``json_values``                     dynamic objects/arrays and JSON text
-* ``operators``, ``expressions``      binary operators (left to right); the expression tree
-* ``intrinsics``, ``list_functions``  ``$functions`` and special variables
+* ``lists``, ``objects``, ``operators``, ``storage``  the $LISTBUILD encoding; ClassDef and Oref; binary
+  operators (left to right); local/global trees
+* ``host``, ``json_values``, ``status_values``  what all sessions of one server share; dynamic objects and
+  JSON text; %Status strings and the ERROR #n catalogue
+* ``expressions``                     the expression tree
+* ``list_functions``, ``intrinsics``  the $LIST family; the other $functions and special variables
 * ``classes``                         the simulated system classes (an explicit registry)
-* ``expression_parser``, ``grammar``, ``command_parser``  expressions; the whitespace rules; lines
-* ``commands``                        the plain commands (WRITE, SET, ...)
+* ``expression_parser``, ``command_parser``  expressions (and the blank rules); lines of commands
+* ``commands``, ``process_commands``  the plain commands (WRITE, SET...); NEW and LOCK
 * ``block_runner``                    ``run_block``, the commands that run blocks, the dispatch table
 * ``session``                         per-process state and ``run``
 """

@@ -116,12 +116,13 @@ def _set(s: Session, cmd: Cmd) -> Run:
     for targets, expr in cmd.args:
         value = expr.eval(s)
         for target in targets:
+            if type(target) is Var and not target.subs:  # the hot path: a plain local
+                s.locals.set(target.name, (), value)
+                continue
             if isinstance(target, Indirect):  # SET @name=value
                 target = target.target(s)
             if isinstance(target, Special):  # SET $NAMESPACE (docs/protocol.md §11), $ETRAP, $ECODE...
                 target.assign(s, value)
-            elif type(target) is Var and not target.subs:  # the hot path: a plain local
-                s.locals.set(target.name, (), value)
             elif isinstance(target, Member):  # SET obj.Prop=value
                 as_oref(target.target.eval(s)).set(target.name, value)
             else:

@@ -6,9 +6,11 @@
 Against one simulator started in a separate process (so the server does not share our GIL):
 
 1. round trip of the client versus a bare ``websocket-client`` send/receive loop, **interleaved**: the
-   same command alternately through a kept ``LiteTerminal`` session and through a bare websocket-client
-   connection of its own (login, upgrade, handshake done by hand), in ``--rounds`` rounds of ``--batch``
-   commands each, so both see the same machine load; prints the medians and their ratio;
+   same command alternately through a kept ``LiteTerminal`` session, through a bare websocket-client
+   connection of its own (login, upgrade, handshake done by hand), and through that bare connection behind
+   the client's mark line (docs/protocol.md §15.3), in ``--rounds`` rounds of ``--batch`` commands each, so
+   all see the same machine load; prints the medians, their ratios, and the client's own overhead per
+   command in µs apart from the mark's;
 2. commands per second with a new login and socket per command, the community script's way;
 3. peak RSS of a client that receives 10, 50 and 400 MB of output with ``max_output_chars=--limit``,
    each size in a fresh subprocess (``ru_maxrss`` is a high-water mark per process), against the same
@@ -131,41 +133,55 @@ def check(output: str, i: int) -> None:
         raise SystemExit(f"wrong output for command {i}: {output!r}")
 
 
+MARK = 'write "LT-0badc0de-",$increment(^||LiteTerminal),!\r\n'  # the client's mark line (protocol.MARK_LINE)
+
+
 def round_trips(port: int, rounds: int, batch: int) -> None:
-    client_laps: List[float] = []
-    bare_laps: List[float] = []
+    """Three paths, interleaved in every round: the client; a bare loop sending the command alone; a bare
+    loop sending the command behind the same mark line the client sends (docs/protocol.md §15.3), so the
+    server's share of the mark and the client's own overhead are told apart."""
+    laps: List[List[float]] = [[], [], []]
+    cpu: List[List[float]] = [[], [], []]  # this process's CPU seconds per command, per batch and path
     ws, session = bare_connection(port)
     clock = time.perf_counter
+
+    def bare(i: int, prefix: str) -> str:
+        ws.send(json.dumps({"type": "prompt", "input": f"{prefix}write {i}"}))
+        out = recv_until_prompt(ws)
+        return out[out.index("\r\n") + 2:] if prefix else out
+
     with LiteTerminal("127.0.0.1", port, username=USER, password=PASSWORD, namespace="USER") as term:
-        for i in range(100):  # warm up both paths
-            check(term.execute(f"write {i}").output, i)
-            ws.send(json.dumps({"type": "prompt", "input": f"write {i}"}))
-            check(recv_until_prompt(ws), i)
+        paths = (lambda i: term.execute(f"write {i}").output, lambda i: bare(i, ""), lambda i: bare(i, MARK))
+        for i in range(100):  # warm up every path
+            for path in paths:
+                check(path(i), i)
         for r in range(rounds):
-            first_client = r % 2 == 0  # alternate which path goes first in a round
-            for path in ((0, 1) if first_client else (1, 0)):
+            order = [(r + k) % 3 for k in range(3)]  # rotate which path goes first in a round
+            for which in order:
+                path, lap = paths[which], laps[which]
+                c0 = time.process_time()
                 for i in range(batch):
-                    if path == 0:
-                        t0 = clock()
-                        output = term.execute(f"write {i}").output
-                        client_laps.append(clock() - t0)
-                    else:
-                        t0 = clock()
-                        ws.send(json.dumps({"type": "prompt", "input": f"write {i}"}))
-                        output = recv_until_prompt(ws)
-                        bare_laps.append(clock() - t0)
+                    t0 = clock()
+                    output = path(i)
+                    lap.append(clock() - t0)
                     check(output, i)
+                cpu[which].append((time.process_time() - c0) / batch)
     ws.close()
     session.close()
-    client_p50, bare_p50 = statistics.median(client_laps), statistics.median(bare_laps)
-    print(f"kept LiteTerminal session      {1 / statistics.mean(client_laps):9.1f} commands/s     "
-          f"{describe(client_laps)}   (n={len(client_laps)})")
-    print(f"bare websocket-client loop     {1 / statistics.mean(bare_laps):9.1f} round trips/s  "
-          f"{describe(bare_laps)}   (n={len(bare_laps)})")
-    print(f"client round trip / bare loop:  {client_p50 / bare_p50:6.2f}x median "
-          f"({client_p50 * 1e6:.0f} us vs {bare_p50 * 1e6:.0f} us), "
-          f"{statistics.mean(client_laps) / statistics.mean(bare_laps):.2f}x mean; interleaved, "
-          f"{rounds} rounds of {batch}")
+    client, plain, marked = (statistics.median(lap) for lap in laps)
+    names = ("kept LiteTerminal session", "bare websocket-client loop", "bare loop + the client's mark")
+    for name, lap in zip(names, laps):
+        print(f"{name:30} {1 / statistics.mean(lap):9.1f} commands/s     {describe(lap)}   (n={len(lap)})")
+    print(f"client round trip / bare loop:  {client / plain:6.2f}x median ({client * 1e6:.0f} us vs "
+          f"{plain * 1e6:.0f} us), {statistics.mean(laps[0]) / statistics.mean(laps[1]):.2f}x mean; "
+          f"interleaved, {rounds} rounds of {batch}")
+    print(f"per command: client overhead {(client - marked) * 1e6:+.0f} us over the marked bare loop; "
+          f"the mark itself {(marked - plain) * 1e6:+.0f} us (server + bytes); client / marked bare loop "
+          f"{client / marked:.2f}x")
+    own, plain_cpu, marked_cpu = (statistics.median(batches) * 1e6 for batches in cpu)
+    print(f"client-side CPU per command (median of the batches): client {own:.0f} us, bare loop "
+          f"{plain_cpu:.0f} us, marked bare loop {marked_cpu:.0f} us (the client's own work: "
+          f"{own - marked_cpu:+.0f} us per command, {own / plain_cpu:.2f}x the bare loop's)")
 
 
 def fresh_per_command(port: int, n: int) -> None:

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/policy_fuzz.py [--examples 200000] [--seed 17] [--show 20]
 
-Draws commands (half wrapped payloads, half free token soup) from tests/policy/language_forms.py (issue
+Draws commands (half wrapped payloads, half free token soup) from tests/language_forms.py (issue
 17's language: whitespace variants, JSON literals, $LIST, NEW, LOCK, $ETRAP, indirection, XECUTE strings,
 postconditionals around every payload that switches namespace or HALTs) and, for each the policy allows
 under DEFAULT_DENY, runs it in the simulator's interpreter: a finding is an allowed command that entered
@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests", "policy")]
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
 import language_forms  # noqa: E402
 

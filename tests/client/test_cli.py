@@ -7,7 +7,6 @@ statuses are process-level behaviour); the exit-status table is checked in-proce
 from __future__ import annotations
 
 import fcntl
-import io
 import json
 import os
 import select
@@ -30,11 +29,8 @@ from adapters.lite_terminal.__main__ import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     MAX_COMMAND_CHARS,
-    Response,
     exit_code,
-    print_text,
 )
-from adapters.lite_terminal.fleet import ServerResult
 from simulator import Simulator, SimulatorConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +120,8 @@ def test_several_files_run_in_order_on_one_session(sim, tmp_path):
 @pytest.mark.parametrize("setup, args, message", [
     (lambda d: None, ["--file", "{d}/missing"], "No such file"),
     (lambda d: (d / "bin").write_bytes(b"write \xff\xfe"), ["--file", "{d}/bin"], "not UTF-8"),
-    (lambda d: (d / "blank").write_text(" \n\n"), ["--file", "{d}/blank"], "command 1 is empty"),
+    (lambda d: (d / "blank").write_text(" \n\n"), ["--file", "{d}/blank"], "blank: the file is empty"),
+    (lambda d: None, ["write 1", " "], "COMMAND 2 is empty"),
     (lambda d: (d / "x").write_text("write 1"), ["--file", "{d}/x", "write 2"], "not both"),
     (lambda d: None, [], "no command given"),
     (lambda d: None, ["-", "-"], "can be given once"),
@@ -359,7 +356,8 @@ def test_help_shows_defaults_and_exit_statuses(sim):
     assert done.returncode == EXIT_OK
     text = " ".join(done.stdout.split())
     for default in ("(default: localhost)", "(default: 52773)", "(default: USER)", "(default: _SYSTEM)",
-                    "(default: 30.0)", "(default: 10.0)", "(default: 1000000)"):
+                    "(default: 30 s; interactive: no limit)", "(default: 10 s)", "(default: 1000000)",
+                    "(default: auto)"):
         assert default in text
     for code, words in ((EXIT_OK, "every command ok"), (EXIT_IRIS_ERROR, "IRIS error"), (EXIT_USAGE, "usage"),
                         (EXIT_UNREACHABLE, "unreachable"), (EXIT_INCOMPLETE, "timeout, interrupted or lost"),
@@ -378,43 +376,7 @@ def test_the_exit_status_is_the_highest_that_applies(statuses, code):
     assert exit_code(statuses) == code
 
 
-# -------------------------------------------------------------------------------------------- printing
-
-
-class Stream(io.StringIO):
-    def __init__(self, tty: bool) -> None:
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
-
-
-@pytest.mark.parametrize("tty", [True, False])
-def test_text_output_escapes_control_characters_only_on_a_terminal(tty):
-    out, err = Stream(tty), Stream(False)
-    raw = "title\x1b]0;pwned\x07 bell\x07 csi\x9b2J tab\tend"
-    print_text(Response("c", ServerResult("h:1", "ok", output=raw + "\r\nline 2")), out, err)
-    if tty:
-        assert out.getvalue() == "title\\x1b]0;pwned\\x07 bell\\x07 csi\\x9b2J tab\tend\nline 2\n"
-    else:
-        assert out.getvalue() == raw + "\nline 2\n"
-    assert err.getvalue() == ""
-
-
-def test_the_failure_line_is_one_line_whatever_the_error_text():
-    out, err = Stream(False), Stream(False)
-    print_text(Response("c", ServerResult("h:1", "lost", error="gone\nok: forged line\x1b[2J")), out, err)
-    assert err.getvalue() == "lost: gone\\x0aok: forged line\\x1b[2J\n"
-    assert out.getvalue() == ""
-
-
-def test_an_iris_error_line_is_not_repeated_on_stdout():
-    out, err = Stream(False), Stream(False)
-    response = Response("c", ServerResult("h:1", "error", output="1\r\n2\r\n<UNDEFINED> *x",
-                                          error="<UNDEFINED> *x"))
-    print_text(response, out, err)
-    assert (out.getvalue(), err.getvalue()) == ("1\n2\n", "error: <UNDEFINED> *x\n")
+# -------------------------------------------------------------------------------------------- refusals
 
 
 def test_a_command_the_client_refuses_is_invalid_and_never_sent(sim, tmp_path):
@@ -452,11 +414,11 @@ def second_sim():
 
 
 def test_one_command_on_two_servers_prints_identical_output_once(sim, second_sim):
-    done = fleet_cli("--host", f"{sim.host}:{sim.port}", "--host", f"{second_sim.host}:{second_sim.port}",
-                     "write 6*7")
+    done = fleet_cli("--group", "--host", f"{sim.host}:{sim.port}", "--host",
+                     f"{second_sim.host}:{second_sim.port}", "write 6*7")
     assert done.returncode == EXIT_OK, done.stderr
     lines = done.stdout.splitlines()
-    assert lines.count("42") == 1  # one group for both servers
+    assert lines.count("  42") == 1  # one group for both servers, its output indented
     assert lines[0] == lines[2] == "-" * 16
     assert str(sim.port) in lines[1] and str(second_sim.port) in lines[1]
     assert done.stderr.startswith("write 6*7: 2 targets: 2 ok")
@@ -465,9 +427,10 @@ def test_one_command_on_two_servers_prints_identical_output_once(sim, second_sim
 
 def test_a_server_that_is_down_is_its_own_group_and_exits_three(sim):
     down = free_port()
-    done = fleet_cli("--host", f"{sim.host}:{sim.port}", "--host", f"127.0.0.1:{down}", "write 1")
+    done = fleet_cli("--group", "--host", f"{sim.host}:{sim.port}", "--host", f"127.0.0.1:{down}", "write 1")
     assert done.returncode == EXIT_UNREACHABLE
     assert f"127.0.0.1:{down} (unreachable)" in done.stdout and "refused" in done.stdout
+    assert "ConnectError" not in done.stdout + done.stderr  # the same words as for one server
     assert "1 ok, 1 unreachable" in done.stderr
 
 
@@ -488,14 +451,17 @@ def test_hosts_file_with_comments_and_the_port_default(sim, second_sim, tmp_path
     done = fleet_cli("--hosts-file", str(hosts), "--port", str(second_sim.port), "--json", "write 2")
     assert done.returncode == EXIT_OK, done.stderr
     (result,) = json_lines(done)
-    assert [r["Target"] for r in result["Results"]] == [f"{sim.host}:{sim.port}",
-                                                        f"{second_sim.host}:{second_sim.port}"]
+    # named as the file names them; the port from --port where the line has none
+    assert [r["Target"] for r in result["Results"]] == [f"{sim.host}:{sim.port}", second_sim.host]
+    assert [r["Server"] for r in result["Results"]] == [f"{sim.host}:{sim.port}", second_sim.host]
+    assert [r["Status"] for r in result["Results"]] == ["ok", "ok"]
 
 
 @pytest.mark.parametrize("content, message", [
-    ("iris1\nhttp://iris2\n", "line 2: 'http://iris2': give the host name only"),
+    ("iris1\nhttp://iris2\n", "line 2: the host is not a host name"),
     ("# nothing\n\n", "no servers in it"),
-    ("iris1:1972\niris1:1972\n", "servers given twice: iris1:1972"),
+    ("iris1:1972\niris1:1972\n", "line 2: this host is already listed in the same group (servers given"),
+    ("iris1:1972\nIRIS1.:1972\n", "servers given twice: iris1:1972 and IRIS1.:1972"),
 ])
 def test_a_bad_hosts_file_is_a_usage_error(tmp_path, content, message):
     hosts = tmp_path / "hosts"

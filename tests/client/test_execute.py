@@ -189,3 +189,13 @@ def test_large_output_over_several_natural_batches_is_complete(sim, term):
     result = term.execute("for i=1:1:3000 write i,!")
     assert result.status == "ok"
     assert result.output == "".join(f"{i}\r\n" for i in range(1, 3001))
+
+
+def test_the_fast_result_constructor_fills_every_field_of_the_dataclass():
+    import dataclasses
+
+    from adapters.lite_terminal.client import _RESULT_FIELDS, _make_result
+
+    assert [f.name for f in dataclasses.fields(CommandResult)] == list(_RESULT_FIELDS) + ["ran"]
+    values = ("c", "o", "r", "ok", "", "USER", 0.5, "v", 3, "w")
+    assert _make_result(*values) == CommandResult(*values)

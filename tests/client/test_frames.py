@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.lite_terminal.errors import LocalProtocolError, ProtocolError
 from adapters.lite_terminal.frames import (
@@ -107,3 +109,14 @@ def test_non_ascii_survives_encoding():
 def test_encoding_a_non_frame_is_a_local_error():
     with pytest.raises(LocalProtocolError):
         encode("prompt")  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_a_command_frame_is_the_json_the_generic_encoder_writes(text):
+    from adapters.lite_terminal.frames import MarkedInputFrame, _encode_json
+
+    for frame in (InputFrame(text), MarkedInputFrame(text)):
+        wire = encode(frame)
+        assert wire == _encode_json({"type": "prompt", "input": text})
+        assert json.loads(wire) == {"type": "prompt", "input": text}

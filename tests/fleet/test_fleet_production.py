@@ -225,7 +225,7 @@ def test_is_every_mirror_member_healthy(rt, start):
     assert (resp.Status, resp.Counts) == ("partial", {"ok": 3, "mismatch": 1})
 
 
-# Every service request, fleet ones too, goes through the Terminal Process (docs/security.md §1).
+# Every service request, fleet ones too, goes through the Terminal Process (docs/security.md §10).
 SERVICE_ITEM = ('<Item Name="Terminal Command Service" ClassName="LiteTerminal.TerminalCommandService" '
                 'PoolSize="0" Enabled="true">'
                 '<Setting Target="Host" Name="Target">Terminal Process</Setting></Item>'

@@ -96,3 +96,16 @@ def test_the_alert_state_fits_an_iris_string_whatever_the_commands():
     assert bounded_alert_state(small, "a") == '{"a": {"t": "lost"}}'
     huge = {"x": {f"t{i}" + "\U0001F600" * 400: "error" for i in range(1000)}}
     assert bounded_alert_state(huge, "x") == "{}"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("Command", "x" * (IRIS_MAX_STRING + 1)),
+    ("Command", "\U0001F600" * (IRIS_MAX_STRING // 2 + 1)),  # counted as IRIS does: two per character
+    ("Namespace", "N" * (IRIS_MAX_STRING + 1)),
+])
+def test_a_request_field_longer_than_an_iris_string_is_refused_with_a_clear_reason(rt, field, value):
+    from productions.terminal import request_from_input
+
+    with pytest.raises(ValueError, match=f"{field} is .* characters long; IRIS's longest string"):
+        request_from_input({"Command": "write 1", field: value})
+    assert request_from_input({"Command": "x" * 1000}).Command == "x" * 1000

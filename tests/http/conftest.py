@@ -45,8 +45,8 @@ def start(rt, sim):
     credentials entry)."""
     started = []
 
-    def _start(host=None, adapter=None, secret=SECRET):
-        port = start_http_production(rt, sim, PASSWORD, host, adapter, secret=secret)
+    def _start(host=None, adapter=None, secret=SECRET, other=None):
+        port = start_http_production(rt, sim, PASSWORD, host, adapter, secret=secret, other=other)
         started.append(port)
         return f"http://127.0.0.1:{port}/"
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.http_signing import sign
-from productions.http_gate import Call, Gate, GateSettings, Refusal
+from productions.http_gate import Call, Gate, GateSettings, Refusal, adapter_problem, source_address
 
 SECRET = "0123456789abcdef-gate-secret"
 T = 1_767_225_600
@@ -157,3 +157,27 @@ def test_an_id_makes_identical_requests_in_one_second_distinct_and_shows_in_the_
     for bad in (5, "x" * 129, "a\r\nb"):
         refused = check(g, {"Run": "version", "Id": bad})
         assert refused.code == 400 and "Id must be" in refused.detail
+
+
+@pytest.mark.parametrize("io_addr, source", [
+    ("9980<-10.1.2.3:51000", "10.1.2.3"),
+    ("9980<-10.1.2.3:51000/SSL=hook", "10.1.2.3"),
+    ("9980<-fe80::4c60:9595:7fb3:8139|3298", "fe80::4c60:9595:7fb3:8139"),
+    ("9980<-::1", "::1"),
+    ("", "unknown"),
+    ("9980<-evil\r\nHTTP 200 forged:1", "evil\\r\\nHTTP 200 forged"),
+])
+def test_the_source_address_comes_from_ioaddr_as_one_printable_line(io_addr, source):
+    assert source_address(io_addr) == source
+
+
+@pytest.mark.parametrize("charset, jobs, problem", [
+    ("Binary", 0, None), ("RawBytes", "0", None), ("binary", "", None),
+    ("Auto", 0, "Charset"), ("", 0, "Charset"), ("UTF-8", 0, "Charset"),
+    ("Binary", 1, "JobPerConnection"), ("Binary", "1", "JobPerConnection"),
+])
+def test_adapter_settings_that_would_break_signing_or_the_windows(charset, jobs, problem):
+    from types import SimpleNamespace
+
+    found = adapter_problem(SimpleNamespace(Charset=charset, JobPerConnection=jobs))
+    assert (found is None) if problem is None else found[0].startswith(problem)

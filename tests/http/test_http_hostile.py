@@ -1,7 +1,7 @@
-"""The HTTP listener against hostile and careless peers (docs/offline-runtime.md §28, docs/http-service.md
-§6): bodies that grow past MaxBodyBytes while they arrive (declared, chunked, unannounced), a head dripped
-slower than ReadTimeout, garbage, a slow link (the hostile toolkit's LatencyProxy), an address not allowed.
-Raw sockets, so the test controls every byte and its timing."""
+"""The HTTP listener against hostile and careless peers (docs/offline-runtime.md §28,
+docs/http-service.md §6): bodies that grow past MaxBodyBytes while they arrive (declared, chunked,
+unannounced), a head dripped slower than ReadTimeout, garbage, a slow link (the hostile toolkit's
+LatencyProxy), an address not allowed. Raw sockets, so the test controls every byte and its timing."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import time
 import pytest
 import requests
 from http_helpers import HTTP, PASSWORD, commands, http_warnings, post, signed, start_http_production
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from offline_iris import OfflineIRIS
 from offline_iris.testing import LITE_TERMINAL_MODULES
@@ -159,3 +161,33 @@ def test_an_address_not_allowed_is_closed_before_reading(rt, sim, start):
     assert any("Rejected connection attempt" in e["Text"] and "127.0.0.1" in e["Text"]
                for e in rt.event_log("Warning"))
     assert rt.engine.items[HTTP].started
+
+
+HEAD_PARTS = st.sampled_from([b"POST", b"GET", b" ", b"/", b"?a=1", b"HTTP/1.1", b"HTTP/9", b"\r\n", b"\n",
+                              b"Content-Length: ", b"-1", b"99999999999", b"5", b"Transfer-Encoding: chunked",
+                              b"zz\r\n", b"0\r\n", b":", b"\x00", b"\xff", b"{}",
+                              b"Content-Type: application/json"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(HEAD_PARTS, max_size=30))
+def test_any_bytes_then_a_close_never_break_the_listener(rt, sim, start, parts):
+    """Invariant: whatever a peer sends before closing, the listener answers or drops it, logs no internal
+    error, runs nothing, and serves the next caller."""
+    if not hasattr(rt, "_http_url"):
+        rt._http_url = start(host={"RequestsPerMinute": 0})
+    url = rt._http_url
+    before = len(commands(sim))
+    with socket.create_connection(("127.0.0.1", port_of(url)), timeout=10) as s:
+        try:
+            s.sendall(b"".join(parts))
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(10)
+            while s.recv(65536):
+                pass
+        except OSError:
+            pass
+    assert len(commands(sim)) == before
+    assert not [e for e in rt.event_log("Error") if "internal error" in e["Text"]]
+    assert not rt.engine.python_errors
+    assert post(url, {"Run": "hello", "Id": os.urandom(8).hex()}).status_code == 200

@@ -5,12 +5,13 @@ naming the source address, never the body or the secret."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from http_helpers import HTTP, MARK, SECRET, TABLE, commands, http_warnings, post, sent, signed
+from http_helpers import HTTP, MARK, SECRET, TABLE, commands, free_port, http_warnings, post, sent, signed
 
 from adapters.http_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
@@ -115,6 +116,8 @@ def test_every_refusal_sends_nothing_and_logs_one_warning(rt, sim, start, case):
     assert len(warnings) == 1 and warnings[0].startswith(f"HTTP {code} to 127.0.0.1"), warnings
     everything = json.dumps(rt.event_log(), default=str)
     assert MARK not in everything and SECRET not in everything
+    if case[0] != "policy":  # the policy's denial is the Terminal Process's answer: that one is traced
+        assert rt.messages() == []  # no session, no message: refused before anything was sent
 
 
 def test_429_after_requests_per_minute_from_one_address(rt, sim, start):
@@ -207,3 +210,74 @@ def test_headers_are_case_insensitive_and_the_signature_covers_raw_bytes(rt, sim
     shifted = {**h2, TIMESTAMP_HEADER: h2[TIMESTAMP_HEADER] + "0"}
     assert post(url, b'{"Run": "hello"}', shifted).status_code == 401
     assert SIGNATURE_HEADER.lower() in lower
+
+
+def test_an_unreachable_server_is_502_with_its_status_and_nothing_ran(rt, sim, start):
+    url = start(other={("Terminal Operation", "Adapter", "Port"): free_port()})  # nobody listens there
+    r = post(url, {"Run": "hello"})
+    assert r.status_code == 502 and r.json()["Status"] == "unreachable" and r.json()["SessionId"]
+    assert commands(sim) == []
+
+
+def test_a_named_command_may_be_a_json_request_that_runs_on_a_fleet(rt, sim, start):
+    url = start()
+    request = '{"Command": "write 7", "Targets": "Terminal Operation", "Expect": "7"}'
+    rt.lookup_tables.set(TABLE, "fleet", request)
+    r = post(url, {"Run": "fleet"})
+    data = r.json()
+    assert r.status_code == 200 and data["Status"] == "ok" and data["Results"][0]["Output"] == "7"
+    first = rt.messages(data["SessionId"])[0]
+    assert first["TargetConfigName"] == "Terminal Process"  # the one enforcement point, then the fleet
+    assert first["Description"] == "HTTP 127.0.0.1: run fleet"
+    assert "Terminal Fleet Process" in {h["TargetConfigName"] for h in rt.messages(data["SessionId"])}
+
+
+def test_a_named_command_that_is_not_a_usable_request_is_a_500_naming_it(rt, sim, start):
+    url = start()
+    rt.lookup_tables.set(TABLE, "broken", '{"Command": "write 1", "Bogus": 1}')
+    r = post(url, {"Run": "broken"})
+    assert r.status_code == 500 and "Bogus" in r.json()["Error"]
+    assert commands(sim) == []
+    assert http_warnings(rt) == ["HTTP 500 to 127.0.0.1: named command is not a usable request"]
+
+
+def test_the_python_lines_in_the_docs_sign_a_call(rt, sim, start):
+    """docs/http-service.md §3's Python lines, run as written with SECRET and URL defined."""
+    import re
+
+    docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "http-service.md")
+    with open(docs, encoding="utf-8") as f:
+        text = f.read()
+    code = re.search(r"```python\n(.*?)```", text[text.index("## 3. Signing"):], re.S).group(1)
+    assert len(code.strip().splitlines()) == 5
+    scope = {"SECRET": SECRET, "URL": start()}
+    exec(code.replace('"Run": "version"', '"Run": "hello"'), scope)  # noqa: S102  our own docs
+    assert scope["r"].status_code == 200 and scope["r"].json()["Output"] == "hello from http"
+
+
+def test_the_secret_is_kept_nowhere(rt, sim, start):
+    """Signed calls, and a careless caller who sends the secret itself as the signature: the secret is in no
+    Event Log entry, trace or file the runtime writes (the offline credentials store keeps passwords in
+    memory only)."""
+    url = start()
+    assert post(url, {"Run": "hello"}).status_code == 200
+    careless = {"Content-Type": "application/json", TIMESTAMP_HEADER: str(int(time.time())),
+                SIGNATURE_HEADER: SECRET}
+    refused = post(url, b'{"Run": "hello"}', careless)
+    assert refused.status_code == 401 and SECRET not in refused.text
+    rt.stop_production()
+    assert SECRET not in json.dumps(rt.event_log(), default=str) and SECRET not in rt.trace_text()
+    for root, _dirs, names in os.walk(rt.workdir):
+        for name in names:
+            with open(os.path.join(root, name), "rb") as f:
+                assert SECRET.encode() not in f.read(), name
+
+
+@pytest.mark.parametrize("name, value", [("Charset", "Auto"), ("JobPerConnection", 1)])
+def test_adapter_settings_changed_under_a_running_service_refuse_every_call(rt, sim, start, name, value):
+    url = start()
+    rt.engine.items[HTTP].adapter._o_props[name] = value  # as if changed without restarting the item
+    r = post(url, {"Run": "hello"})
+    assert r.status_code == 503 and commands(sim) == []
+    (warning,) = http_warnings(rt)
+    assert warning.startswith(f"HTTP 503 to 127.0.0.1: adapter setting: {name} is ")

@@ -135,3 +135,25 @@ def test_rate_limit_keeps_a_bounded_number_of_sources():
 def test_rate_limit_zero_means_none():
     limit = RateLimiter(0)
     assert all(limit.allow("a", T) for _ in range(1000)) and limit.sources() == 0
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 120)), min_size=1, max_size=60),
+       st.lists(st.integers(-400, 400), min_size=5, max_size=5))
+def test_no_signature_is_ever_accepted_twice_while_its_timestamp_is_fresh(events, offsets):
+    """Invariant (generated schedules): five captured requests, each with its own timestamp, re-sent in any
+    order as the clock moves forward; a request is accepted at most once, and a later send of it is refused
+    (replay or stale) whenever it arrives."""
+    window = ReplayWindow(MAX_SKEW, capacity=3)
+    stamps = [T + off for off in offsets]
+    bodies = [f'{{"Run": "v", "Id": "{i}"}}'.encode() for i in range(5)]
+    now = T
+    accepted = set()
+    for which, step in events:
+        now += step
+        signature = sign(SECRET, stamps[which], bodies[which])
+        verdict = verify(SECRET, str(stamps[which]), signature, bodies[which], now)
+        outcome = window.admit(verdict.signature, verdict.timestamp, now) if verdict.ok else "stale"
+        if outcome == "new":
+            assert which not in accepted, f"request {which} accepted twice"
+            accepted.add(which)
+        assert len(window) <= 3

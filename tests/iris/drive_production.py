@@ -16,6 +16,7 @@ import iris  # the real embedded module: this script only runs inside IRIS
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
 INBOX = "/tmp/liteterminal/in/"
+DONE = "/tmp/liteterminal/done/"
 TRACE_QUERY = """
 SELECT h.ID, h.TimeCreated, h.SourceConfigName, r.Command, r.Status, r.ElapsedMs
   FROM Ens.MessageHeader h JOIN LiteTerminal.TerminalCommandResponse r ON r.ID = h.MessageBodyId
@@ -44,6 +45,9 @@ def main():
         "LiteTerminal", os.environ["LITE_TERMINAL_IRIS_USER"], os.environ["LITE_TERMINAL_IRIS_PASSWORD"], 1
     )
     out["credentials"] = str(status)
+    for folder in (INBOX, DONE):  # private before the start: Command Files refuses a folder others may write
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
     out["start"] = str(iris.cls("Ens.Director").StartProduction(PRODUCTION))
     try:
         name, state = iris.ref(), iris.ref()
@@ -58,7 +62,6 @@ def main():
         out["service_call"] = str(service.ProcessInput('write "via-service"', reply))
         out["service_reply"] = {"Status": reply.value.Status, "Output": reply.value.Output}
 
-        os.makedirs(INBOX, exist_ok=True)
         with open(os.path.join(INBOX, "iris-suite.cos"), "w", encoding="utf-8") as f:
             f.write('write "via-file"\n')
         out["file_seen"] = bool(wait(lambda: any("via-file" in str(r[3]) for r in trace_rows()), 60))

@@ -28,8 +28,7 @@ EXAMPLES: Dict[str, Tuple[str, List[str], List[str]]] = {
                          ["do ^MYREPORT.1", "d ^MYREPORT.Evil", "do ^MYREPORTX", "do ^MYREPORT(1)",
                           "do ^MYREPORT:1", "do ^MYREPORT,^OTHER", "do ^MYREPORT  write 1",
                           "do TAG^MYREPORT"]),
-    # docs/security.md's example (was the README's) until the lead replaces it (issue 21): it also admits
-    # other routines
+    # the wrong example docs/security.md §16 warns about: it also admits other routines
     r"^DO \^MYREPORT\b": ("allow", ["do ^MYREPORT"], ["do ^MYREPORT.1", "d ^MYREPORT.Evil"]),
     r"^ZNSPACE\b": ("deny", ["write 1", 'write "zn"'],
                     ['zn "%SYS"', 'set $namespace="%SYS"', 'w $zu(5,"%SYS")']),
@@ -43,7 +42,7 @@ EXAMPLES: Dict[str, Tuple[str, List[str], List[str]]] = {
     r"^JOB\b": ("deny", ["write 1"], ["job ^X", "j ^X"]),
     r"\$ZF\(": ("deny", ["write 1"], ['write $zf(-1,"ls")', 'w $ZF(-100,"","ls")']),
 }
-#: Examples known wrong that only the lead may change (README.md is theirs): they must fail until then.
+#: Known-wrong examples, quoted as such (docs/security.md §16 shows the wrong one next to the right one).
 KNOWN_WRONG = {r"^DO \^MYREPORT\b": "admits do ^MYREPORT.1 and d ^MYREPORT.Evil: use ^DO \\^MYREPORT$"}
 
 _TICKED = re.compile(r"`([^`\n]+)`")
@@ -90,9 +89,9 @@ def test_the_documentation_has_policy_examples_and_each_is_listed_here():
 
 
 def test_the_security_guide_examples_are_found():
-    """The policy section moved from the README to docs/security.md §3 (issue 15)."""
-    patterns = {p for p, where in FOUND if where.startswith("security.md")}
-    assert r"^(ZNSPACE|HALT)\b" in patterns and r"^WRITE\b" in patterns
+    """The examples the README used to hold now live in docs/security.md §3."""
+    patterns = {p for p, where in FOUND if where.startswith(("README", "security.md"))}
+    assert {r"^(ZNSPACE|HALT)\b", r"^WRITE\b", r"^DO \^MYREPORT$", r"^XECUTE\b"} <= patterns, patterns
 
 
 @pytest.mark.parametrize("pattern, where", sorted(set(FOUND)), ids=lambda v: str(v))
@@ -109,7 +108,7 @@ def test_each_documented_example_admits_and_refuses_what_it_should(pattern, wher
 
 
 def test_the_known_wrong_example_really_is_wrong():
-    """So KNOWN_WRONG cannot hide a correct example: the README's pattern admits another routine."""
+    """Why the old README example changed: ending it with \\b admits another routine, with $ it does not."""
     assert check_command("do ^MYREPORT.1", r"^DO \^MYREPORT\b", DEFAULT_DENY).allowed
     assert check_command("d ^MYREPORT.Evil", r"^DO \^MYREPORT\b", DEFAULT_DENY).allowed
     assert not check_command("do ^MYREPORT.1", r"^DO \^MYREPORT$", DEFAULT_DENY).allowed

@@ -23,7 +23,7 @@ from typing import List
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_red_team import run_in_the_simulator
+from language_forms import run_in_the_simulator
 
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
 from productions.policy import DEFAULT_DENY, check_command, normalize

@@ -26,10 +26,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from language_forms import run_in_the_simulator
 
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
 from productions.policy import DEFAULT_DENY, check_command, normalize
-from simulator.objectscript import Halt, ReadRequest, Session
 
 ONLY_WRITE = r"^WRITE\b"
 
@@ -116,21 +116,6 @@ ATOMS = ['zn "%SYS"', 'set $namespace="%SYS"', "halt", "h", "h:1", 'x "zn ""%SYS
          'write "/*"', "if 1 {", "}", "try {", "} catch {", "while 0 {", "do {", "} while 0", "for {", "w !"]
 SEPARATORS = [" ", "  ", "\t", "\n", "\r\n", " ; c ", " // c ", " /* c */ ", " { ", " } ", "{", "}", " . ",
               ":1 ", ",", '"', "(", ")", "=", " }\n", "\n} "]
-
-
-def run_in_the_simulator(command: str):
-    """(namespace after, halted) when the simulator's interpreter runs ``command`` in USER."""
-    session = Session(1, "USER", ["USER", "%SYS"], "IRIS")
-    run = session.run(command)
-    try:
-        event = next(run)
-        for _ in range(10000):
-            if isinstance(event, Halt):
-                return session.namespace, True
-            event = run.send("" if isinstance(event, ReadRequest) else None)
-    except StopIteration:
-        pass
-    return session.namespace, False
 
 
 @settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

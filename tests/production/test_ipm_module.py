@@ -167,3 +167,13 @@ def test_the_loader_reports_a_production_that_did_not_compile(module, tmp_path):
     copy_as_file_copy_does(module, copy)
     out = run_loader(copy, production="LiteTerminal.NoSuchProduction")
     assert "RESULT:not compiled: LiteTerminal.NoSuchProduction" in out
+
+
+def test_no_folder_at_the_root_is_named_like_a_module_python_imports_from_iris():
+    """A folder ``iris/`` at the root would be imported as a namespace package in place of IRIS's ``iris``."""
+    assert not (ROOT / "iris").exists()
+    assert not (ROOT / module_sources_root()).joinpath("__init__.py").exists()
+
+
+def module_sources_root():
+    return ET.parse(MANIFEST).getroot().find("Document/Module").findtext("SourcesRoot")

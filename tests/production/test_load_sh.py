@@ -208,6 +208,9 @@ def test_the_shell_lists_match_the_python_ones():
     classes = text.split("CLASSES=(", 1)[1].split(")", 1)[0].split()
     assert tuple(modules) == components.MODULES
     assert tuple(classes) == components.CLASSES
+    from offline_iris.testing import LITE_TERMINAL_MODULES
+
+    assert LITE_TERMINAL_MODULES == components.MODULES
 
 
 def test_a_module_name_that_is_not_one_or_is_ours_is_refused_before_anything_runs(tmp_path):
@@ -221,3 +224,51 @@ def test_iris_mode_with_your_modules_still_names_missing_environment_variables()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IRIS")}
     proc = load_sh("examples.health_check", env=env)
     assert proc.returncode == 2 and "missing environment variables: IRISINSTALLDIR" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The invariant behind every path: what a class adds to sys.path is exactly --iris-path, and nothing of this
+# machine is left, whatever characters the path holds.
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SEGMENT = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, blacklist_characters="\x7f/\\"),
+                  min_size=1, max_size=12).filter(lambda s: s.strip() == s)
+POSIX = st.lists(SEGMENT, min_size=1, max_size=4).map(lambda parts: "/" + "/".join(parts))
+WINDOWS = st.tuples(st.sampled_from("CDZ"), st.lists(SEGMENT, min_size=1, max_size=4)).map(
+    lambda t: t[0] + ":\\" + "\\".join(t[1]))
+
+
+def objectscript_string_at(text, marker):
+    """The ObjectScript string literal after ``marker`` in ``text``, unquoted ("" is one ")."""
+    rest = text.split(marker, 1)[1]
+    out, i = [], 0
+    while True:
+        if rest[i] == '"':
+            if rest[i + 1:i + 2] == '"':
+                out.append('"')
+                i += 2
+                continue
+            return "".join(out)
+        out.append(rest[i])
+        i += 1
+
+
+@given(st.one_of(POSIX, WINDOWS))
+def test_any_accepted_iris_path_is_written_exactly_and_the_checkout_never(path):
+    assert offline.iris_path_problem(path) == ""
+    text = f'Class A.B {{\n do $method(pyprod,"_add_to_sys_path","{ROOT}")\n}}\n'
+    files = offline.portable([offline.Generated("A.B", "a.b", text)], str(ROOT), path)
+    written = files["A.B.cls"]
+    assert objectscript_string_at(written, '"_add_to_sys_path","') == path
+    assert str(ROOT) not in written
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_a_path_with_a_control_character_or_not_absolute_is_refused(path):
+    drive = len(path) > 2 and path[1] == ":" and path[2] in "\\/" and path[0].isascii() and path[0].isalpha()
+    absolute = drive or path.startswith(("/", "\\\\"))
+    has_control = any(ord(c) < 32 or ord(c) == 127 for c in path)
+    if has_control or not absolute or path != path.strip():
+        assert offline.iris_path_problem(path) != ""

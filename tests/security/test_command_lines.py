@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import unicodedata
-from pathlib import Path
 
 import pytest
 from security_helpers import BP, OP, PASSWORD, call, executed, warnings_of
@@ -105,14 +103,6 @@ def test_escape_controls_makes_any_text_one_printable_line():
     assert escaped == "job.cos\\nERROR [LiteTerminal] forged entry\\r\\x1b[31mred\\u2028\\ttab\\x00"
     assert escaped.isprintable()
     assert escape_controls('write "naïve ☃"') == 'write "naïve ☃"'  # ordinary text untouched
-
-
-def test_every_client_module_logs_through_the_one_escaping_logger():
-    """The filter sits on ``adapters.lite_terminal``; a module logging elsewhere would bypass it."""
-    package = Path(__file__).resolve().parents[2] / "adapters" / "lite_terminal"
-    for module in package.glob("*.py"):
-        for name in re.findall(r"logging\.getLogger\(([^)]*)\)", module.read_text(encoding="utf-8")):
-            assert name == '"adapters.lite_terminal"', f"{module.name} logs to {name}"
 
 
 def test_the_clients_log_lines_are_escaped_so_server_text_cannot_forge_a_line(caplog):

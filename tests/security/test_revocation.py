@@ -1,4 +1,4 @@
-"""Revocation bites (issue 21, item 3; docs/security.md §3): a kept session, default or named, re-checks its
+"""Revocation bites (issue 21, item 3; docs/security.md §12): a kept session, default or named, re-checks its
 credentials entry before each request; a deleted or changed entry closes the session and the request is
 ``unreachable`` with the reason, never run. And a refusal never names another caller's session (item 8)."""
 

@@ -1,4 +1,4 @@
-"""One enforcement point (issue 21, item 1; docs/security.md §1): every route from every service of the
+"""One enforcement point (issue 21, item 1; docs/security.md §10): every route from every service of the
 default production to any operation passes the Terminal Process's policy with the Terminal Process's
 settings.
 
@@ -21,7 +21,8 @@ import pathlib
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
-from security_helpers import BP, FILES, OP, SCHED, SVC, WAIT, call, executed
+from http_helpers import post, start_http_production
+from security_helpers import BP, FILES, OP, PASSWORD, SCHED, SVC, WAIT, call, executed
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OP2 = "Terminal Operation 2"
@@ -94,11 +95,26 @@ def files(rt, sim, start, inbox_unused, command, namespace, target, fleet):
     return "done"
 
 
+def http(rt, sim, start_unused, inbox_unused, command, namespace, target, fleet):
+    """A signed ad hoc POST (AllowCommands=1) to Terminal HTTP Service, which sends to its Target."""
+    if not fleet and target != OP:
+        pytest.skip("an HTTP request has no Target field (it goes to the service's Target)")
+    port = start_http_production(rt, sim, PASSWORD, host={"AllowCommands": 1}, other=RESTRICTED)
+    body: Dict[str, Any] = {"Command": command}
+    if namespace:
+        body["Namespace"] = namespace
+    if fleet:
+        body["Targets"] = [target]
+    answer = post(f"http://127.0.0.1:{port}/", body)
+    return str(answer.json().get("Status") or answer.status_code)
+
+
 #: Service class -> how to drive it. A service class missing here fails the test: add its driver.
 ROUTES: Dict[str, Callable[..., str]] = {
     "LiteTerminal.TerminalCommandService": adapterless,
     "LiteTerminal.ScheduledCommandService": scheduled,
     "LiteTerminal.CommandFileService": files,
+    "LiteTerminal.TerminalHTTPService": http,
 }
 SERVICES = production_services()
 

@@ -1,4 +1,4 @@
-"""Escaping at every sink (issue 21, item 4; docs/security.md §4): one function,
+"""Escaping at every sink (issue 21, item 4; docs/security.md §13): one function,
 ``adapters.lite_terminal.lines.escape_controls``, makes every Event Log, trace and log text one printable
 line, and every writer calls it.
 
@@ -75,7 +75,7 @@ class _Writers(ast.NodeVisitor):
             keyword = next((k.value for k in node.keywords if k.arg in ("description", "pDescription")), None)
             text = node.args[index] if len(node.args) > index else keyword
             what = name if text is not None else ""
-        elif name.endswith("getLogger"):
+        elif name.endswith("getLogger") and len(self._scope) == 1:  # a module's own logger (``log = ...``)
             self.loggers.append((node.lineno, node.args[0] if node.args else None))
         if what:
             self.sinks.append((node.lineno, what, text, self._scope[-1]))
@@ -135,16 +135,9 @@ def test_the_writers_are_found():
     assert len(SINKS) >= 20
 
 
-#: README.md shows examples/health_check.py word for word (tests/examples), and only the lead edits README:
-#: the example's writers get escape_controls(...) when the lead changes both (reported in issue 21).
-WAITING_FOR_README = "examples/health_check.py"
-
-
 @pytest.mark.parametrize("label, escaped", SINKS, ids=[label for label, _ in SINKS])
 def test_every_event_log_and_trace_writer_escapes_its_text(label, escaped):
-    if label.startswith(WAITING_FOR_README) and not escaped:
-        pytest.xfail("README shows this file word for word; the lead applies the escaping to both")
-    assert escaped, f"{label}: wrap the text in escape_controls(...) (docs/security.md §4)"
+    assert escaped, f"{label}: wrap the text in escape_controls(...) (docs/security.md §13)"
 
 
 def test_python_logging_goes_through_the_one_escaping_logger():
@@ -209,12 +202,11 @@ def test_an_error_frame_with_cr_lf_is_escaped_in_the_event_log_and_trace(rt, mak
 
 
 @pytest.mark.parametrize("separator", ["\u2028", "\x0b", "\x85", "\r\n", "\x0c"])
-def test_an_iris_error_line_with_a_line_separator_is_escaped(rt, make_sim, start, separator):
-    text = f"\x1b[31;1m<UNDEFINED>{separator}FORGED line *x\x1b[0m"
-    frame = json.dumps({"type": "output", "text": text})
-    sim = make_sim(inject_frames_on="^write 2$", inject_frames=(frame,))
+def test_an_iris_error_line_with_a_line_separator_is_escaped(rt, sim, start, separator):
+    """The server writes an error line (the red error mark, as IRIS colours one) holding the separator."""
     start(sim)
-    _, resp = call(rt, "write 2")
+    code = "_".join(f"$c({ord(c)})" for c in separator)
+    _, resp = call(rt, f'write $c(27)_"[31;1m<UNDEFINED>"_{code}_"FORGED line *x"_$c(27)_"[0m"')
     assert resp.Status == "error", resp.Error
     if separator != "\r\n":  # CR LF ends the error line: the rest is output, not in the error
         assert any("FORGED" in e["Text"] for e in rt.event_log() if e["ConfigName"] == OP)

@@ -1,4 +1,4 @@
-"""The Visual Trace page stays alive and shows hostile text as text (issue 21, item 5; docs/security.md §5).
+"""The Visual Trace page stays alive and shows hostile text as text (issue 21, item 5; docs/security.md §14).
 
 ``write "<!--<script>"`` put ``<!--<script>`` into the page's JSON data block, where the HTML parser reads it
 as the start of a nested script, so the page's own script never ran. The page is built here from a

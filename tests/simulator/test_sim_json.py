@@ -74,7 +74,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5) | st.lists(JSON_VALUES, max_size=5))
 def test_json_text_survives_fromjson_and_tojson(document):
     """Any JSON document read by %FromJSON and written by %ToJSON is the same document."""
@@ -85,7 +85,7 @@ def test_json_text_survives_fromjson_and_tojson(document):
     assert json.loads(out) == document
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.dictionaries(st.text(alphabet="abc\"\\é", max_size=6), JSON_VALUES, max_size=4))
 def test_a_json_literal_is_the_document_it_spells(document):
     """Valid JSON text written as an ObjectScript JSON literal builds that document."""

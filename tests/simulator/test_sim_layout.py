@@ -8,6 +8,7 @@ An import inside a function is how a ring hides (it defers the cycle to run time
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Dict, Set
 
@@ -103,3 +104,31 @@ def test_the_checker_sees_a_planted_ring():
     edges[PREFIX + ".values"] = edges[PREFIX + ".values"] | {PREFIX + ".session"}
     cycle = find_cycle(edges)
     assert cycle[0] == cycle[-1] and PREFIX + ".values" in cycle and PREFIX + ".session" in cycle
+
+
+def documented_order() -> list:
+    """The module names in the order the package docstring lists them (lowest first)."""
+    doc = (PACKAGE / "__init__.py").read_text().split('"""')[1]
+    names = []
+    for line in doc.splitlines():
+        if line.startswith("* "):
+            names.extend(re.findall(r"``(\w+)``", line.split("  ")[0]))
+    return names
+
+
+def test_every_module_imports_only_modules_listed_before_it_in_the_package_docstring():
+    order = documented_order()
+    edges = graph()
+    top = {name.split(".")[2] for name in edges if name.count(".") >= 2}
+    assert set(order) == top - {"__init__"}, set(order) ^ (top - {"__init__"})
+    rank = {name: index for index, name in enumerate(order)}
+    wrong = []
+    for module, targets in edges.items():
+        if module.count(".") < 2:
+            continue
+        mine = module.split(".")[2]
+        for target in targets:
+            theirs = target.split(".")[2] if target.count(".") >= 2 else None
+            if theirs is not None and theirs != mine and rank[theirs] > rank[mine]:
+                wrong.append(f"{module} imports {target}")
+    assert wrong == []

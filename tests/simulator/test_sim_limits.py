@@ -57,6 +57,11 @@ TOKENS = [
     '$system.Status.', 'e.Name', 'merge ', 'kill ', 'zw ', "'", '_', '+', '=', ';', '//', '/*', '*/',
     '$ze', 'r ', 'h ', '$c(', '%', '#', '!', '?', '^||', '^|"USER"|', 'return', 'm ',
     '$system.OBJ.Compile(', '.x',
+    # issue 17's language: JSON, $LIST, NEW, LOCK, $ETRAP, indirection, blanks inside arguments
+    '{"a":', '[', ']', '"\\"', 'true', 'null', '.%ToJSON()', '.%Get(', '.%Set(', '.%Push(',
+    '##class(%DynamicObject).%FromJSON(', '$lb(', '$li(', '$ll(', '$lg(', '$lts(', '$lfs(', '$listnext(',
+    'new ', 'n (', 'lock ', 'l +', 'l -', ':0', '$etrap=', '$ecode=', '$ztrap', '$q(', '@', '@(', ' = ',
+    ', ', ' , ', '\t', 'set $namespace=', '$system.OBJ.CompileList(', '"Demo.*.cls"', 'x "',
 ]  # fmt: skip
 
 

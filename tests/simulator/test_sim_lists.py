@@ -65,7 +65,7 @@ ELEMENTS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(ELEMENTS, max_size=8))
 def test_every_list_decodes_to_what_was_built(items):
     encoded = lists.build(items)
@@ -78,7 +78,7 @@ def test_every_list_decodes_to_what_was_built(items):
         )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=300), max_size=12))
 def test_any_string_is_a_list_or_list_error_never_a_crash(text):
     result = lists.parse(text)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from sim_interp import host_with, new_session, run
+from sim_wire import eventually
 
 from simulator.objectscript import TICK, Hang, Output
 
@@ -131,3 +132,11 @@ def test_indirection_text_that_is_not_a_name_is_a_runtime_syntax_error():
     assert run('set x="1+" write 2 write @x', session).startswith("2")
     assert run('set n="a b" set @n=1', session).endswith("<SYNTAX>")
     assert run('set n="" set @n=1', session).endswith("<SYNTAX>")
+
+
+def test_a_closed_socket_releases_its_locks_for_the_other_terminals(sim, open_terminal):
+    holder, other = open_terminal(sim), open_terminal(sim)
+    holder.run("lock +^shared")
+    assert other.run("lock +^shared:0 write $test") == "0"
+    holder.ws.close()
+    assert eventually(lambda: other.run("lock +^shared:0 write $test") == "1")

@@ -31,8 +31,10 @@ def free_port() -> int:
 
 
 def start_http_production(rt: Any, sim: Any, password: str, host: Optional[Dict[str, Any]] = None,
-                          adapter: Optional[Dict[str, Any]] = None, secret: Optional[str] = SECRET) -> int:
-    """Start TerminalProduction against ``sim`` with the HTTP service enabled; returns its port."""
+                          adapter: Optional[Dict[str, Any]] = None, secret: Optional[str] = SECRET,
+                          other: Optional[Dict[Tuple[str, str, str], Any]] = None) -> int:
+    """Start TerminalProduction against ``sim`` with the HTTP service enabled; returns its port.
+    ``other`` overrides settings of other items: ``{(item, "Host" or "Adapter", name): value}``."""
     rt.credentials.set("LiteTerminal", "_SYSTEM", password)
     rt.credentials.delete(SIGNING)
     if secret is not None:
@@ -50,6 +52,7 @@ def start_http_production(rt: Any, sim: Any, password: str, host: Optional[Dict[
     }
     settings.update({(HTTP, "Host", k): str(v) for k, v in (host or {}).items()})
     settings.update({(HTTP, "Adapter", k): str(v) for k, v in (adapter or {}).items()})
+    settings.update({k: str(v) for k, v in (other or {}).items()})
     xml = rt.classes[PRODUCTION].xdata["ProductionDefinition"]
     prod = apply_overrides(parse_production_xml(xml), settings)
     prod.item(HTTP).enabled = True

@@ -3,7 +3,8 @@ arguments, JSON literals, $LIST, NEW, LOCK, $ETRAP/$ECODE, indirection, XECUTE s
 payloads that switch namespace or HALT, and the oracle that runs a command in the simulator's interpreter and
 reports every namespace it entered and whether it halted.
 
-Used by the differential test in test_red_team.py (hypothesis strategies) and by
+Used by the differential tests in tests/policy/test_red_team.py and tests/policy/test_readings_fuzz.py
+(hypothesis strategies, run_in_the_simulator), by tests/policy/test_fuzz_findings.py and by
 tests/benchmarks/policy_fuzz.py (the same building blocks drawn with ``random`` for long one-off runs).
 Kept apart from that file's own generators so changes to either merge without conflict.
 """
@@ -163,3 +164,18 @@ KNOWN_HOLES = [
 
 def known_hole(command: str) -> bool:
     return any(pattern.search(command) for pattern in KNOWN_HOLES)
+
+
+def run_in_the_simulator(command: str):
+    """(namespace after, halted) when the simulator's interpreter runs ``command`` in USER."""
+    session = Session(1, "USER", ["USER", "%SYS"], "IRIS")
+    run = session.run(command)
+    try:
+        event = next(run)
+        for _ in range(10000):
+            if isinstance(event, Halt):
+                return session.namespace, True
+            event = run.send("" if isinstance(event, ReadRequest) else None)
+    except StopIteration:
+        pass
+    return session.namespace, False
