@@ -4,11 +4,11 @@ free loopback port, a signing secret, named commands, and a signed-request build
 from __future__ import annotations
 
 import json
-import socket
 import time
 from typing import Any, Dict, Optional, Tuple
 
 import requests
+from loopback import free_port
 from terminal_production import FILES, OP, PRODUCTION, SCHED
 
 from adapters.http_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -22,12 +22,6 @@ SIGNING = "LiteTerminalSigning"
 TABLE = "LiteTerminal.HTTPCommands"
 MARK = "Papaya-body-marker-9931"  # distinctive text sent in bodies: it must appear in no log line
 COMMANDS = {"version": "write $zversion", "hello": 'write "hello from http"', "denied": 'zn "%SYS"'}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_http_production(rt: Any, sim: Any, password: str, host: Optional[Dict[str, Any]] = None,

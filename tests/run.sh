@@ -6,15 +6,15 @@
 # same time (most of the suite waits on sockets and timeouts, not on the CPU), the 3.9 run's report is
 # printed after the first one's. LITE_TERMINAL_SKIP_PY39=1 skips that run, LITE_TERMINAL_PY39_AFTER=1 runs
 # it after the first one instead.
-# pytest-xdist spreads each run over LITE_TERMINAL_TEST_WORKERS processes (default 2 per run: with both runs at
-# once that is four on a 2-core machine; 0 runs in one process).
+# pytest-xdist spreads each run over LITE_TERMINAL_TEST_WORKERS processes (default 4 per run: most of the suite
+# waits on sockets, timers and subprocesses, not on the CPU; 0 runs in one process).
 # Extra arguments go to pytest, e.g. `sh tests/run.sh -k protocol`.
 set -eu
 cd "$(dirname "$0")/.."
 . ./tests/venv.sh
 "$VENV_PY" -m ruff check .
 
-workers=${LITE_TERMINAL_TEST_WORKERS:-2}
+workers=${LITE_TERMINAL_TEST_WORKERS:-4}
 parallel=""
 if [ "$workers" != 0 ]; then
     parallel="-n $workers --dist loadgroup"

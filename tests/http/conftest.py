@@ -13,24 +13,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from http_helpers import PASSWORD, SECRET, start_http_production  # noqa: E402
-from terminal_production import offline_iris  # noqa: E402
+from production_fixtures import quiet_shared_module_warnings, rt  # noqa: E402,F401
 
 from simulator import Simulator, SimulatorConfig  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
-    """Two operations import the same modules in this one process (IRIS gives each job its own copy); they
-    keep only constants in them, so sharing changes nothing here (as tests/security/conftest.py says)."""
-    for item in items:
-        if str(item.fspath).startswith(HERE):
-            for module in ("productions.terminal", "adapters.terminal_outbound"):
-                item.add_marker(pytest.mark.filterwarnings(f"ignore:offline IRIS. module '{module}'"))
-
-
-@pytest.fixture
-def rt(tmp_path):
-    with offline_iris(tmp_path / "iris") as runtime:
-        yield runtime
+    quiet_shared_module_warnings(items, HERE)
 
 
 @pytest.fixture
@@ -40,7 +29,7 @@ def sim():
 
 
 @pytest.fixture
-def start(rt, sim):
+def start(rt, sim):  # noqa: F811  (rt: the fixture imported above)
     """start(host=None, adapter=None, secret=SECRET) -> the HTTP service's base URL (secret None: no
     credentials entry)."""
     started = []
