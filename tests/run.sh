@@ -17,7 +17,9 @@ cd "$(dirname "$0")/.."
 workers=${LITE_TERMINAL_TEST_WORKERS:-4}
 parallel=""
 if [ "$workers" != 0 ]; then
-    parallel="-n $workers --dist loadgroup"
+    # one file to one worker: a module fixture (the demo run, headless chromium, load.sh --offline, the load
+    # tests' simulator) runs once per run, not once per worker (xdist_group marks were ignored under pytest 9)
+    parallel="-n $workers --dist loadfile"
 fi
 
 find_python39() {

@@ -28,9 +28,7 @@ import pytest
 
 from adapters.lite_terminal import LiteTerminal
 
-#: One xdist worker runs both, one after the other (tests/run.sh: --dist loadgroup): the module's simulator
-#: subprocess starts once.
-pytestmark = [pytest.mark.load, pytest.mark.timeout(900), pytest.mark.xdist_group("load")]
+pytestmark = [pytest.mark.load, pytest.mark.timeout(900)]
 
 SCALE = float(os.environ.get("LITE_TERMINAL_LOAD_SCALE", "1"))
 ONE_SESSION = max(200, int(10_000 * SCALE))

@@ -19,10 +19,6 @@ from runtime_helpers import HERE, TOUR_ITEMS, production_xml
 from offline_iris import OfflineIRIS
 from offline_iris.visual_trace import ERROR_COLOUR, LEVEL_FILL, REQUEST_COLOUR, RESPONSE_COLOUR
 
-#: The page is rendered once (a module fixture driving headless chromium): one xdist worker runs this file
-#: (tests/run.sh: --dist loadgroup), so the browser starts once per run, not once per worker.
-pytestmark = pytest.mark.xdist_group("visual-trace")
-
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 if CHROMIUM is None:
     if os.environ.get("LITE_TERMINAL_REQUIRE_CHROMIUM"):

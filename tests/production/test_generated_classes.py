@@ -11,10 +11,6 @@ import pytest
 
 from productions.policy import DEFAULT_DENY
 
-#: ``load.sh --offline`` runs once (a module fixture): one xdist worker runs this file (tests/run.sh: --dist
-#: loadgroup), so it runs once per run, not once per worker.
-pytestmark = pytest.mark.xdist_group("generated-classes")
-
 ROOT = Path(__file__).resolve().parents[2]
 PKG = "LiteTerminal"
 EXPECTED = {

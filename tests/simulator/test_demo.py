@@ -15,9 +15,6 @@ import pytest
 
 from simulator import demo
 
-#: Both tests read the one demo run: one xdist worker runs them (tests/run.sh: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("demo")
-
 
 class Run(NamedTuple):
     code: int
