@@ -21,7 +21,7 @@ from .contract import ConnectOptions, Status, classify
 from .diagnose import tls_mismatch
 from .fleet import FleetSchedule, parse_limit
 from .inventory import Target
-from .memory import open_terminal
+from .memory import Opener, open_terminal
 from .render import OutputStream
 
 __all__ = ["Settings", "Outcome", "run_target", "run_fleet", "explain", "STOPS"]
@@ -60,9 +60,6 @@ class Outcome:
     elapsed: float = 0.0
     server_version: str = ""
     output_dropped: int = 0
-
-
-Opener = Callable[[ConnectOptions, str, str], object]
 
 
 def run_target(target: Target, password: str, commands: Sequence[str], settings: Settings,
