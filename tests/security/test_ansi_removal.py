@@ -75,15 +75,17 @@ def test_the_error_line_is_read_without_any_escape():
     assert find_error(raw) == "<UNDEFINED> *x"
 
 
-def test_through_the_client_output_is_stripped_and_raw_output_is_what_the_server_sent(sim):
-    term = LiteTerminal(sim.host, sim.port, username="_SYSTEM", password=PASSWORD, namespace="USER",
-                        connect_timeout=3.0, response_timeout=5.0)
-    term.connect()
-    try:
-        result = term.execute('write $c(27)_"c",$c(27)_"(0","A",$c(27)_"[38:2:255:0:0m","B",$c(27)_"#8"')
-    finally:
-        term.close()
+def run_on(sim, command):
+    """``command``'s result from the simulator, through the client."""
+    with LiteTerminal(sim.host, sim.port, username="_SYSTEM", password=PASSWORD, namespace="USER",
+                      connect_timeout=3.0, response_timeout=5.0) as term:
+        result = term.execute(command)
     assert result.status == "ok", result.error
+    return result
+
+
+def test_through_the_client_output_is_stripped_and_raw_output_is_what_the_server_sent(sim):
+    result = run_on(sim, 'write $c(27)_"c",$c(27)_"(0","A",$c(27)_"[38:2:255:0:0m","B",$c(27)_"#8"')
     assert result.output == "AB"
     assert "\x1bc" in result.raw_output and "\x1b(0" in result.raw_output
     assert "\x1b[38:2:255:0:0m" in result.raw_output and "\x1b#8" in result.raw_output
@@ -99,12 +101,5 @@ def test_the_fast_path_skips_only_text_that_stripping_would_not_change(text):
 
 
 def test_through_the_client_a_c1_csi_without_esc_is_stripped_too(sim):
-    term = LiteTerminal(sim.host, sim.port, username="_SYSTEM", password=PASSWORD, namespace="USER",
-                        connect_timeout=3.0, response_timeout=5.0)
-    term.connect()
-    try:
-        result = term.execute('write "A",$c(155)_"31mB",$c(157)_"0;title"_$c(7)_"C"')
-    finally:
-        term.close()
-    assert result.status == "ok", result.error
+    result = run_on(sim, 'write "A",$c(155)_"31mB",$c(157)_"0;title"_$c(7)_"C"')
     assert result.output == "ABC" and "\x9b31m" in result.raw_output
