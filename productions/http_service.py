@@ -37,6 +37,7 @@ from productions.terminal import (  # noqa: E402
     field,
     host_settings,
     outcome,
+    report_unknown_host_settings,
     request_from_input,
     send_to_target,
 )
@@ -82,6 +83,7 @@ class TerminalHTTPService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the item starts: settings and the signing secret checked; a problem stops it."""
         super().__init__(iris_host_object)
+        report_unknown_host_settings(self)
         reader = host_settings(self, ("Target", "SigningCredentials", "CommandTable",
                                       "AllowCommands", "MaxBodyBytes", "RequestsPerMinute"))
         reader.text("Target", required=TARGET_FIX)

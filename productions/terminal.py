@@ -45,7 +45,7 @@ from adapters.iris_strings import IRIS_MAX_STRING, iris_length  # noqa: E402
 from adapters.lite_terminal.contract import COMMAND_FAILURE  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
-from adapters.settings import SettingsReader, config_name  # noqa: E402
+from adapters.settings import SettingsReader, config_name, report_unknown_settings  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402
 from productions.command_files import ScriptFile, folder_trust_problem, read_command_file  # noqa: E402
@@ -311,6 +311,14 @@ def host_settings(host: Any, names: Tuple[str, ...]) -> SettingsReader:
     return SettingsReader(config_name(host.iris_host_object, type(host).__name__), values)
 
 
+def report_unknown_host_settings(host: Any) -> None:
+    """At a service's start: one Event Log warning per production setting of its item that names no setting
+    of its host or adapter class (docs/settings.md §11). The operation's adapter does the same at its start;
+    processes have no start hook (docs/pyprod-runtime.md §10), so their items are not checked."""
+    name = config_name(host.iris_host_object, type(host).__name__)
+    report_unknown_settings(name, lambda text: IRISLog.Warning(escape_controls(text)))
+
+
 def check_target_and_namespace(host: Any) -> SettingsReader:
     """Target (required) and Namespace (empty or a namespace name): the services' common settings."""
     reader = host_settings(host, ("Target", "Namespace"))
@@ -518,6 +526,7 @@ class TerminalCommandService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the service is created (CreateBusinessService's OnInit): Target must be set."""
         super().__init__(iris_host_object)
+        report_unknown_host_settings(self)
         reader = host_settings(self, ("Target",))
         reader.text("Target", required=TARGET_FIX)
         reader.check()
@@ -573,6 +582,7 @@ class ScheduledCommandService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the item starts (pyprod's OnInit): a bad setting stops it (docs/settings.md §8)."""
         super().__init__(iris_host_object)
+        report_unknown_host_settings(self)
         reader = check_target_and_namespace(self)
         reader.values = dict(reader.values, Expect=field(self, "Expect"), Targets=field(self, "Targets"))
         expect = str(reader.raw("Expect"))
@@ -640,6 +650,7 @@ class CommandFileService(BusinessService):
     def __init__(self, iris_host_object):
         """Runs when the item starts (pyprod's OnInit): settings and folders checked (docs/settings.md §8)."""
         super().__init__(iris_host_object)
+        report_unknown_host_settings(self)
         check_file_service_settings(self)
 
     def on_process_input(self, pInput):

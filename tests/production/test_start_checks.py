@@ -189,6 +189,27 @@ def test_a_setting_that_names_nothing_is_one_warning_with_the_nearest_valid_name
     assert tester.items()[OP].running  # a warning, not a refusal: the setting simply has no effect
 
 
+SVC = "Terminal Command Service"
+
+
+@pytest.mark.parametrize("item, target, name, expected", [
+    (SCHED, "Host", "TimeOfDay", "did you mean TimesOfDay on the Adapter?"),
+    (SCHED, "Adapter", "Expct", "did you mean Expect on the Host?"),
+    (FILES, "Adapter", "FilePth", "did you mean FilePath on the Adapter?"),
+    (SVC, "Host", "Targt", "did you mean Target on the Host?"),
+])
+def test_every_service_reports_a_setting_that_names_nothing_at_its_start(tester, item, target, name,
+                                                                         expected):
+    tester.set_credentials("LiteTerminal", "_SYSTEM", "not-used")
+    tester.start(PRODUCTION, settings={**tester.folders, (item, target, name): "7"},
+                 disabled=["Terminal Operation 2"])
+    warnings = [e.text for e in tester.event_log("Warning")
+                if e.item == item and "names no setting" in e.text]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"Item {item!r}: setting {name} on the {target} names no setting")
+    assert warnings[0].endswith(expected)
+
+
 def test_valid_settings_on_both_sides_give_no_warning(tester):
     tester.set_credentials("LiteTerminal", "_SYSTEM", "not-used")
     tester.start(PRODUCTION, settings={**tester.folders, (OP, "Adapter", "Port"): "1972",
