@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 
 from .config import ExecutedCommand, SimulatorConfig
 from .objectscript import TICK, Halt, Hang, ObjectScriptError, Output, ReadRequest, Session
-from .render import color_text, interrupt_report, prompt_text
+from .objectscript.render import color_text, interrupt_report, prompt_text
 
 #: Seconds between a busy loop's yields to the event loop (to notice an interrupt). Yielding on every TICK
 #: (every 1000 iterations, a few ms) made this thread release and retake the GIL (the loop's select(0))

@@ -8,7 +8,8 @@ them (docs/protocol.md §8). Source tags: ``S<n>`` are numbered in docs/simulato
 Modules, lowest first; each imports only modules above it in this list (tests/simulator/test_sim_layout.py
 checks there is no ring and no import inside a function):
 
-* ``values``, ``errors``, ``events``  strings and decimals; ObjectScriptError and QUIT; what a run yields
+* ``values``, ``errors``, ``events``, ``render``  strings and decimals; ObjectScriptError and QUIT; what a run
+  yields; how IRIS draws prompts, errors and colour
 * ``lists``, ``objects``, ``operators``, ``storage``  the $LISTBUILD encoding; ClassDef and Oref; binary
   operators (left to right); local/global trees
 * ``host``, ``json_values``, ``status_values``  what all sessions of one server share; dynamic objects and

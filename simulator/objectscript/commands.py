@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Dict, List
 
-from ..render import CRLF
 from . import json_values, lists
 from .command_parser import Cmd
 from .errors import ObjectScriptError
@@ -18,6 +17,7 @@ from .events import Halt, Hang, ReadRequest, Run
 from .expressions import Indirect, Member, Ref, Special, Var
 from .objects import Oref, as_oref
 from .operators import MAX_STRING
+from .render import CRLF
 from .values import to_num, to_str, zwrite_quote
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..render import CRLF, error_report
 from .block_runner import run_block
 from .classes import lookup, names
 from .command_parser import compile_input
@@ -21,6 +20,7 @@ from .events import Output, Run
 from .host import Host
 from .objects import ClassDef, Oref
 from .process_commands import release_all, restore_frames
+from .render import CRLF, error_report
 from .storage import Store
 from .values import Value
 
