@@ -10,20 +10,21 @@
   block is sent as one input joined by CR LF, as VS Code does (docs/protocol.md §11).
 * Ctrl-C while a command runs sets the ``stop`` event of ``LiteTerminal.execute``: the server interrupts it
   (``<INTERRUPT>``) and the prompt comes back on the same session. Ctrl-C while typing drops the line.
-  Ctrl-D, ``halt`` or ``h`` alone ends the session (``h 5`` is HANG and is sent).
+  Ctrl-D, ``halt`` or ``h`` alone ends the session (``h 5`` is HANG and is sent). Whatever the moment a
+  Ctrl-C comes, it is never lost nor ends the session (``ctrl_c.CtrlC``).
 * A READ asks the person for the line (``on_read``); Ctrl-C or Ctrl-D there interrupts the command.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import tempfile
 import threading
 from typing import Callable, Optional, TextIO
 
 from . import errors
 from .contract import Status, classify
+from .ctrl_c import CtrlC
 from .lines import escape_controls, one_line_problem
 from .render import OutputStream, status_line
 
@@ -132,6 +133,7 @@ class Interactive:
         self.history = history
         self.read_line = read_line
         self.stop = threading.Event()
+        self.ctrl_c = CtrlC()
         self.stream = OutputStream(self._write, color=color, escape=True, drop_errors=False)
 
     def _write(self, text: str) -> None:
@@ -147,9 +149,9 @@ class Interactive:
     def read_command(self) -> Optional[str]:
         """One command: a line, or a block over several; None for a blank line. EOFError on Ctrl-D,
         KeyboardInterrupt on Ctrl-C (the lines typed so far are dropped)."""
-        lines = [self.read_line(self.prompt())]
+        lines = [self.ctrl_c.read(self.read_line, self.prompt())]
         while block_is_open("\n".join(lines)):
-            lines.append(self.read_line(CONTINUATION))
+            lines.append(self.ctrl_c.read(self.read_line, CONTINUATION))
         command = "\r\n".join(lines)
         for line in lines:
             self.history.add(line)
@@ -159,11 +161,9 @@ class Interactive:
         """A READ: the person types the line (the READ's prompt text is already on the screen). Ctrl-C or
         Ctrl-D there, or a Ctrl-C that came just before, interrupts the command (None)."""
         self.stream.flush_partial()
-        previous = signal.getsignal(signal.SIGINT)
         try:
-            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C now ends the input() below
             while not self.stop.is_set():
-                line = self.read_line("")
+                line = self.ctrl_c.read(self.read_line, "")  # Ctrl-C ends it (KeyboardInterrupt)
                 problem = one_line_problem(line)
                 if not problem:
                     self.stream.at_line_start = True  # the terminal echoed the Enter:
@@ -176,11 +176,13 @@ class Interactive:
             self.stop.set()
             self._write("\n")
             return None
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
     def run(self) -> int:
         self.history.load()
+        with self.ctrl_c.installed():
+            return self._loop()
+
+    def _loop(self) -> int:
         try:
             while True:
                 try:
@@ -201,17 +203,16 @@ class Interactive:
 
     def execute(self, command: str) -> None:
         self.stop.clear()
-        previous = signal.signal(signal.SIGINT, lambda *_: self.stop.set())
         try:
-            result = self.term.execute(command, on_output=self.stream.feed,  # type: ignore[attr-defined]
-                                       on_read=self.ask, stop=self.stop)
+            with self.ctrl_c.running(self.stop):
+                result = self.term.execute(command, on_output=self.stream.feed,  # type: ignore[attr-defined]
+                                           on_read=self.ask, stop=self.stop)
         except errors.TerminalError as exc:
             verdict = classify(exc)
             self.err.write(status_line(verdict.status.value, verdict.error))
             self.err.flush()
             return
         finally:
-            signal.signal(signal.SIGINT, previous)
             self.stream.finish()
         verdict = classify(result)
         status = verdict.status

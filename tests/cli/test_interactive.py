@@ -189,3 +189,35 @@ def test_the_interactive_mode_refuses_what_it_cannot_do(sim, history_file, extra
     child.expect(pexpect.EOF)
     child.wait()
     assert child.exitstatus == 2 and sim.logins == 0
+
+
+CTRL_C_ROUNDS = 40
+
+
+def test_ctrl_c_while_typing_always_drops_the_line_whatever_the_timing(shell, sim):
+    """The invariant behind the test above, over many rounds on one session: each Ctrl-C lands at another
+    moment of readline's work (just after the echo, while it redraws), and each must bring a new prompt."""
+    child = shell()
+    for round_ in range(CTRL_C_ROUNDS):
+        child.send(f"write {round_}99")
+        child.expect_exact(f"write {round_}99")
+        child.sendintr()
+        child.expect_exact(PROMPT, timeout=10)
+    assert run(child, "write 5").strip() == "5"
+    assert not any("99" in c.input for c in sim.executed)
+
+
+def test_ctrl_c_right_after_enter_or_between_prompts_never_ends_the_session(shell):
+    """Ctrl-C at any moment around a short command (while it runs, while its result prints, before the next
+    prompt is drawn) interrupts or drops what is under way; the session and its prompt always come back."""
+    child = shell()
+    run(child, "set kept=7")
+    for _ in range(CTRL_C_ROUNDS // 2):
+        child.sendline("write 1")
+        child.sendintr()
+        child.expect_exact(PROMPT, timeout=10)
+    child.sendline('write "sync-"_"done"')  # one or two prompts per round: sync on output, not on a prompt
+    child.expect_exact("sync-done")
+    child.expect_exact(PROMPT)
+    assert run(child, "write kept").strip() == "7"  # the same session all along
+    assert child.isalive()
