@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List
 
 from .errors import ObjectScriptError, syntax_error
 from .expressions import Expr, Indirect, Ref
-from .list_functions import LIST_FUNCTIONS
+from .list_functions import LIST_FUNCTIONS, Function, arity
 from .operators import MAX_STRING
 from .storage import collation_key
 from .values import ZERO, Value, as_bool, to_num, to_str
@@ -21,7 +21,6 @@ from .values import ZERO, Value, as_bool, to_num, to_str
 if TYPE_CHECKING:
     from .session import Session
 
-Function = Callable[["Session", List[Expr]], Value]
 SpecialVariable = Callable[["Session"], Value]
 
 _HOROLOG_EPOCH = datetime.date(1840, 12, 31)
@@ -54,27 +53,13 @@ def _zdate_fmt(s: Session, args: List[Expr], with_time: bool) -> Value:
 
 
 # ---------------------------------------------------------------------------------------- functions ---
-def _arity(low: int, high: int) -> Callable[[Function], Function]:
-    """A wrong argument count is a ``<SYNTAX>`` error."""
-
-    def wrap(fn: Function) -> Function:
-        def checked(s: Session, args: List[Expr]) -> Value:
-            if not low <= len(args) <= high:
-                raise syntax_error()
-            return fn(s, args)
-
-        return checked
-
-    return wrap
-
-
 def _var_arg(arg: Expr) -> Ref:
     if not isinstance(arg, Ref):
         raise syntax_error()
     return arg
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def _f_length(s: Session, a: List[Expr]) -> Value:
     text = to_str(a[0].eval(s))
     if len(a) == 1:
@@ -83,19 +68,19 @@ def _f_length(s: Session, a: List[Expr]) -> Value:
     return Decimal(text.count(delim) + 1) if delim else ZERO
 
 
-@_arity(1, 99)
+@arity(1, 99)
 def _f_char(s: Session, a: List[Expr]) -> Value:
     return "".join(chr(int(to_num(x.eval(s)))) for x in a if int(to_num(x.eval(s))) >= 0)
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def _f_ascii(s: Session, a: List[Expr]) -> Value:
     text = to_str(a[0].eval(s))
     pos = int(to_num(a[1].eval(s))) if len(a) > 1 else 1
     return Decimal(ord(text[pos - 1])) if 1 <= pos <= len(text) else Decimal(-1)
 
 
-@_arity(1, 3)
+@arity(1, 3)
 def _f_extract(s: Session, a: List[Expr]) -> Value:
     text = to_str(a[0].eval(s))
     start = int(to_num(a[1].eval(s))) if len(a) > 1 else 1
@@ -103,7 +88,7 @@ def _f_extract(s: Session, a: List[Expr]) -> Value:
     return text[max(start, 1) - 1 : max(end, 0)]
 
 
-@_arity(2, 4)
+@arity(2, 4)
 def _f_piece(s: Session, a: List[Expr]) -> Value:
     text, delim = to_str(a[0].eval(s)), to_str(a[1].eval(s))
     start = int(to_num(a[2].eval(s))) if len(a) > 2 else 1
@@ -114,7 +99,7 @@ def _f_piece(s: Session, a: List[Expr]) -> Value:
     return delim.join(pieces[max(start, 1) - 1 : max(end, 0)])
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def _f_get(s: Session, a: List[Expr]) -> Value:
     ref = _var_arg(a[0])
     name, subs = ref.key(s)
@@ -124,14 +109,14 @@ def _f_get(s: Session, a: List[Expr]) -> Value:
     return a[1].eval(s) if len(a) > 1 else ""
 
 
-@_arity(1, 1)
+@arity(1, 1)
 def _f_data(s: Session, a: List[Expr]) -> Value:
     ref = _var_arg(a[0])
     name, subs = ref.key(s)
     return Decimal(ref.store(s).data(name, subs))
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def _f_order(s: Session, a: List[Expr]) -> Value:
     """``$ORDER(ref(…,sub),dir)``: the next (1) or previous (-1) sibling subscript; "" starts and ends."""
     ref = _var_arg(a[0])
@@ -142,7 +127,7 @@ def _f_order(s: Session, a: List[Expr]) -> Value:
     return ref.store(s).order(name, subs, direction)
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def _f_increment(s: Session, a: List[Expr]) -> Value:
     ref = _var_arg(a[0])
     name, subs = ref.key(s)
@@ -153,7 +138,7 @@ def _f_increment(s: Session, a: List[Expr]) -> Value:
     return value
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def _f_query(s: Session, a: List[Expr]) -> Value:
     """``$QUERY(ref,dir)``: the next (1) or previous (-1) node with data after ``ref`` in tree order, as a
     reference string (``^x(1,"a")``); "" past the end [D G15]."""
@@ -186,7 +171,7 @@ def select(s: Session, pairs: list) -> Value:
     raise ObjectScriptError("SELECT")
 
 
-@_arity(2, 3)
+@arity(2, 3)
 def _f_justify(s: Session, a: List[Expr]) -> Value:
     width = int(to_num(a[1].eval(s)))
     if width > MAX_STRING:
@@ -199,7 +184,7 @@ def _f_justify(s: Session, a: List[Expr]) -> Value:
     return text.rjust(width)
 
 
-@_arity(1, 1)
+@arity(1, 1)
 def _f_random(s: Session, a: List[Expr]) -> Value:
     limit = int(to_num(a[0].eval(s)))
     if limit < 1:
@@ -207,7 +192,7 @@ def _f_random(s: Session, a: List[Expr]) -> Value:
     return Decimal(random.randrange(limit))
 
 
-@_arity(2, 3)
+@arity(2, 3)
 def _f_find(s: Session, a: List[Expr]) -> Value:
     text, sub = to_str(a[0].eval(s)), to_str(a[1].eval(s))
     start = max(int(to_num(a[2].eval(s))) - 1, 0) if len(a) > 2 else 0
@@ -215,7 +200,7 @@ def _f_find(s: Session, a: List[Expr]) -> Value:
     return ZERO if found < 0 else Decimal(found + len(sub) + 1)
 
 
-@_arity(2, 3)
+@arity(2, 3)
 def _f_translate(s: Session, a: List[Expr]) -> Value:
     text, old = to_str(a[0].eval(s)), to_str(a[1].eval(s))
     new = to_str(a[2].eval(s)) if len(a) > 2 else ""
@@ -223,23 +208,23 @@ def _f_translate(s: Session, a: List[Expr]) -> Value:
     return text.translate(table)
 
 
-@_arity(1, 1)
+@arity(1, 1)
 def _f_reverse(s: Session, a: List[Expr]) -> Value:
     return to_str(a[0].eval(s))[::-1]
 
 
-@_arity(2, 2)
+@arity(2, 2)
 def _f_zconvert(s: Session, a: List[Expr]) -> Value:
     text, mode = to_str(a[0].eval(s)), to_str(a[1].eval(s)).upper()
     return text.upper() if mode == "U" else text.lower() if mode == "L" else text
 
 
-@_arity(1, 3)
+@arity(1, 3)
 def _f_zdatetime(s: Session, a: List[Expr]) -> Value:
     return _zdate_fmt(s, a, with_time=True)
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def _f_zdate(s: Session, a: List[Expr]) -> Value:
     return _zdate_fmt(s, a, with_time=False)
 

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 Function = Callable[["Session", List[Expr]], Value]
 
 
-def _arity(low: int, high: int) -> Callable[[Function], Function]:
+def arity(low: int, high: int) -> Callable[[Function], Function]:
+    """A $function taking ``low`` to ``high`` arguments; a wrong count is a ``<SYNTAX>`` error."""
+
     def wrap(fn: Function) -> Function:
         def checked(s: Session, args: List[Expr]) -> Value:
             if not low <= len(args) <= high:
@@ -59,7 +61,7 @@ def f_listbuild(s: Session, a: List[Expr]) -> Value:
     return lists.build([_element(s, arg) for arg in a]) if a else lists.build([None])
 
 
-@_arity(1, 3)
+@arity(1, 3)
 def f_list(s: Session, a: List[Expr]) -> Value:
     """``$LIST(l)``, ``$LIST(l,pos)`` (an element; undefined or past the end is ``<NULL VALUE>``),
     ``$LIST(l,from,to)`` (a sublist)."""
@@ -78,12 +80,12 @@ def f_list(s: Session, a: List[Expr]) -> Value:
     return items[pos - 1]  # type: ignore[return-value]
 
 
-@_arity(1, 1)
+@arity(1, 1)
 def f_listlength(s: Session, a: List[Expr]) -> Value:
     return Decimal(len(_list(s, a[0])))
 
 
-@_arity(1, 3)
+@arity(1, 3)
 def f_listget(s: Session, a: List[Expr]) -> Value:
     items = _list(s, a[0])
     pos = _position(s, a[1], len(items)) if len(a) > 1 else 1
@@ -93,14 +95,14 @@ def f_listget(s: Session, a: List[Expr]) -> Value:
     return default
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def f_listdata(s: Session, a: List[Expr]) -> Value:
     items = _list(s, a[0])
     pos = _position(s, a[1], len(items)) if len(a) > 1 else 1
     return as_bool(1 <= pos <= len(items) and items[pos - 1] is not None)
 
 
-@_arity(2, 3)
+@arity(2, 3)
 def f_listfind(s: Session, a: List[Expr]) -> Value:
     """The position of the first element equal to ``value`` after ``start``; 0 when none."""
     items = _list(s, a[0])
@@ -115,7 +117,7 @@ def f_listfind(s: Session, a: List[Expr]) -> Value:
     return ZERO
 
 
-@_arity(1, 3)
+@arity(1, 3)
 def f_listtostring(s: Session, a: List[Expr]) -> Value:
     """Elements joined by ``delim`` (","); an undefined element is ``<NULL VALUE>`` unless flag 1."""
     items = _list(s, a[0])
@@ -126,7 +128,7 @@ def f_listtostring(s: Session, a: List[Expr]) -> Value:
     return delim.join("" if item is None else to_str(item) for item in items)
 
 
-@_arity(1, 2)
+@arity(1, 2)
 def f_listfromstring(s: Session, a: List[Expr]) -> Value:
     text = to_str(a[0].eval(s))
     delim = to_str(a[1].eval(s)) if len(a) > 1 else ","
@@ -135,12 +137,12 @@ def f_listfromstring(s: Session, a: List[Expr]) -> Value:
     return lists.build(text.split(delim)) if text else ""
 
 
-@_arity(1, 1)
+@arity(1, 1)
 def f_listvalid(s: Session, a: List[Expr]) -> Value:
     return as_bool(lists.parse(to_str(a[0].eval(s))) is not None)
 
 
-@_arity(3, 3)
+@arity(3, 3)
 def f_listnext(s: Session, a: List[Expr]) -> Value:
     """``$LISTNEXT(list,ptr,value)``: 1 and the next element in ``value`` (killed when undefined), ``ptr``
     advanced; 0 at the end. ``ptr`` starts at 0 [D G9]."""
