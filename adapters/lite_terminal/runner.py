@@ -19,7 +19,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from . import errors
 from .contract import ConnectOptions, Status, classify
 from .diagnose import tls_mismatch
-from .fleet import FleetSchedule, parse_limit
+from .fleet import FleetSchedule, ServerResult, parse_limit
 from .inventory import Target
 from .memory import Opener, open_terminal
 from .render import OutputStream
@@ -48,18 +48,11 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """One command on one server."""
+class Outcome(ServerResult):
+    """One command on one server: fleet.ServerResult (the same fields, so the same grouping and JSON)
+    plus the command it is the outcome of."""
 
-    command: str
-    server: str
-    status: str
-    output: str = ""
-    error: str = ""
-    namespace: str = ""
-    elapsed: float = 0.0
-    server_version: str = ""
-    output_dropped: int = 0
+    command: str = ""
 
 
 def run_target(target: Target, password: str, commands: Sequence[str], settings: Settings,
@@ -84,17 +77,17 @@ def run_target(target: Target, password: str, commands: Sequence[str], settings:
         error = explain(exc, target, settings) or verdict.error
         for number, command in enumerate(commands):
             if number == 0 or verdict.status is Status.INVALID:
-                done(Outcome(command, target.name, verdict.status.value, error=error,
-                             elapsed=time.monotonic() - began))
+                done(Outcome(target.name, verdict.status.value, error=error,
+                             elapsed=time.monotonic() - began, command=command))
             else:
-                done(Outcome(command, target.name, Status.SKIPPED.value,
-                             error=f"not run: the first command was {verdict.status.value}"))
+                done(Outcome(target.name, Status.SKIPPED.value,
+                             error=f"not run: the first command was {verdict.status.value}", command=command))
         return outcomes
     stopped = ""
     try:
         for command in commands:
             if stopped:
-                done(Outcome(command, target.name, Status.SKIPPED.value, error=f"not run: {stopped}"))
+                done(Outcome(target.name, Status.SKIPPED.value, error=f"not run: {stopped}", command=command))
                 continue
             outcome = _run_one(term, command, target, settings, stream)
             if outcome.status in STOPS:
@@ -116,14 +109,14 @@ def _run_one(term: object, command: str, target: Target, settings: Settings,
     except errors.TerminalError as exc:
         verdict = classify(exc)
         error = explain(exc, target, settings) or verdict.error
-        return Outcome(command, target.name, verdict.status.value, error=error,
-                       elapsed=time.monotonic() - began)
+        return Outcome(target.name, verdict.status.value, error=error, elapsed=time.monotonic() - began,
+                       command=command)
     finally:
         if stream is not None:
             stream.finish()
     verdict = classify(result, settings.expect)
-    return Outcome(command, target.name, verdict.status.value, result.output, verdict.error, result.namespace,
-                   result.elapsed, result.server_version, result.output_dropped)
+    return Outcome(target.name, verdict.status.value, result.output, verdict.error, result.namespace,
+                   result.elapsed, result.server_version, result.output_dropped, command=command)
 
 
 def explain(exc: errors.TerminalError, target: Target, settings: Settings) -> str:
@@ -167,8 +160,10 @@ def run_fleet(targets: Sequence[Target], passwords: Dict[str, str], commands: Se
                                       (streams or {}).get(name), opened=opened)
             except Exception as exc:  # noqa: BLE001  one server's bug must not lose the others' results
                 verdict = classify(exc)
-                outcomes = [Outcome(c, name, verdict.status.value, error=verdict.error) for c in commands]
-            failed = next((o.status for o in outcomes if o.status not in ("ok", "skipped")), "ok")
+                outcomes = [Outcome(name, verdict.status.value, error=verdict.error, command=c)
+                            for c in commands]
+            failed = next((o.status for o in outcomes if o.status not in (Status.OK, Status.SKIPPED)),
+                          Status.OK.value)
             with lock:
                 results[name] = outcomes
                 schedule.finish(name, failed)
@@ -185,5 +180,5 @@ def run_fleet(targets: Sequence[Target], passwords: Dict[str, str], commands: Se
     for name in names:
         if name not in results:
             why = (f"not run: {schedule.failures} server(s) failed and --max-errors is {schedule.max_errors}")
-            results[name] = [Outcome(c, name, Status.SKIPPED.value, error=why) for c in commands]
+            results[name] = [Outcome(name, Status.SKIPPED.value, error=why, command=c) for c in commands]
     return results
