@@ -121,10 +121,6 @@ class GuardedSocket:
         """Count the next message's bytes from zero."""
         self.received = 0
 
-    def forget(self, count: int) -> None:
-        """Take ``count`` bytes (a control frame read between a message's fragments) out of the count."""
-        self.received = max(0, self.received - count)
-
     @property
     def buffered(self) -> int:
         return len(self._buf) - self._pos

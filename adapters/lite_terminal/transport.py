@@ -50,10 +50,13 @@ Verify = Union[bool, str]
 MAX_FRAME_BYTES = 64 * 1024 * 1024  # default cap on one WebSocket message (docs/protocol.md §12: none known)
 CLOSE_WAIT = 1.0  # close(): at most this long for the close handshake, then the socket is dropped
 MAX_HEADER_BYTES = 65536  # the upgrade answer (headers and any error body) larger than this is refused
-_FRAME_HEAD = 14  # the largest frame header: the cap counts bytes on the wire, one header allowed for
+# while a frame arrives the guard counts the message's payload so far plus that frame's bytes on the wire:
+# a frame header (at most 14 bytes) or a whole control frame (at most 2 + 125 + 4) over the cap is allowed
+# for; the payload itself is checked exactly once a frame is in (_next, _fragment)
+_IN_FLIGHT = 2 + 125 + 4
 _MAX_WAIT = 86400.0
 
-OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x2, 0x8, 0x9, 0xA
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 # RFC 6455 sections 7.4.1 and 7.4.2: codes a peer may send in a close frame.
 _VALID_CLOSE = frozenset(range(1000, 1004)) | frozenset(range(1007, 1012)) | frozenset({1012, 1013, 1014})
 
@@ -144,6 +147,7 @@ class WebSocketTransport:
         # frames are read straight from the guard (not through websocket-client's per-read socket helper,
         # which only adds timeout handling the guard does itself): the same bytes, fewer Python layers
         ws.frame_buffer.recv = guard.recv
+        ws.cont_frame.fire_cont_frame = True  # each fragment comes to _next: the cap counts payload only
         self._ws = ws
         self._guard = guard
         self.url = url
@@ -153,12 +157,15 @@ class WebSocketTransport:
         self._peer_closed = False
         self._error: Optional[RemoteProtocolError] = None  # raised once the messages before it are taken
         self._max = max_frame_bytes
+        self._parts: List[bytes] = []  # the fragments of the message in progress (_fragment)
+        self._parts_size = 0  # their payload bytes: all the cap counts of them
+        self._parts_opcode = OP_TEXT
         self.rtt: Optional[float] = None  # smallest WebSocket ping round trip seen, seconds
         self.samples = 0  # pongs measured
         self.pongless = False  # set by the client when a ping went unanswered: no more waiting for pongs
         self._ping: Optional[bytes] = None
         self._ping_sent = 0.0
-        guard.budget = max_frame_bytes + _FRAME_HEAD
+        guard.budget = max_frame_bytes + _IN_FLIGHT
         guard.start_message()
 
     # -- opening -------------------------------------------------------------------------------------
@@ -308,11 +315,16 @@ class WebSocketTransport:
             return CLOSED
         data = frame.data
         if opcode in (OP_PING, OP_PONG):
-            # a control frame may come between the fragments of a message: only its own bytes (a 2-byte
-            # header, the payload, a mask key if any) leave the count, the message's fragments stay in it
-            guard.forget(2 + len(data) + (4 if getattr(frame, "mask_value", 0) else 0))
+            # a control frame may come between the fragments of a message: the count goes back to the
+            # payload of those fragments (its own bytes, however encoded, are not the message's)
+            guard.received = self._parts_size
+        elif opcode == OP_CONT or not frame.fin:
+            return self._fragment(opcode, frame)
         else:
             guard.start_message()
+            if len(data) > self._max:  # the guard allows one frame header: the cap is on the payload
+                return self._fail(f"the server sent a WebSocket message of more than {self._max} bytes "
+                                  "(max_frame_bytes)")
         if getattr(frame, "mask_value", 0):  # the has-mask bit of the (last) frame
             return self._fail("the server sent a masked WebSocket frame (RFC 6455 section 5.1)")
         if opcode == OP_TEXT:
@@ -335,6 +347,34 @@ class WebSocketTransport:
             self._mark_closed()
             return CLOSED
         return None
+
+    def _fragment(self, opcode: int, frame: websocket.ABNF) -> Union[str, None]:
+        """One fragment of a message (websocket-client checked their order): the payloads are kept and
+        counted, their headers are not, so the cap is exact however the message is cut; the last one
+        completes it (a text message, or a skipped binary one)."""
+        if getattr(frame, "mask_value", 0):
+            return self._fail("the server sent a masked WebSocket frame (RFC 6455 section 5.1)")
+        if opcode != OP_CONT:
+            self._parts_opcode = opcode
+        data = frame.data
+        self._parts.append(data if isinstance(data, (bytes, bytearray)) else data.encode("utf-8"))
+        self._parts_size += len(data)
+        if self._parts_size > self._max:
+            self._parts, self._parts_size = [], 0
+            return self._fail(f"the server sent a WebSocket message of more than {self._max} bytes "
+                              "(max_frame_bytes); the rest of it was not read")
+        self._guard.received = self._parts_size
+        if not frame.fin:
+            return None
+        whole, self._parts, self._parts_size = b"".join(self._parts), [], 0
+        self._guard.start_message()
+        if self._parts_opcode != OP_TEXT:
+            log.debug("skipping a binary WebSocket message")
+            return None
+        try:
+            return whole.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._fail("the server sent a text frame that is not valid UTF-8")
 
     def _on_close(self, data: bytes) -> Union[Signal, None]:
         """websocket-client has answered the close already; check the payload (RFC 6455 5.5.1, 7.4)."""
