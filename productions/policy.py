@@ -181,7 +181,8 @@ def split_patterns(text: str) -> List[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _compile(text: str, setting: str) -> Tuple[re.Pattern, ...]:
+def compile_patterns(text: str, setting: str) -> Tuple[re.Pattern, ...]:
+    """The patterns of one setting value, compiled; PolicyError names the first invalid one."""
     compiled = []
     for pattern in split_patterns(text):
         try:
@@ -195,8 +196,8 @@ class CommandPolicy:
     """Allow/deny decision for commands, built from the two setting strings."""
 
     def __init__(self, allow_patterns: str = "", deny_patterns: str = "") -> None:
-        self.allow = _compile(allow_patterns or "", "AllowPatterns")
-        self.deny = _compile(deny_patterns or "", "DenyPatterns")
+        self.allow = compile_patterns(allow_patterns or "", "AllowPatterns")
+        self.deny = compile_patterns(deny_patterns or "", "DenyPatterns")
 
     def check(self, command: str) -> Decision:
         try:
