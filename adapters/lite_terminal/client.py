@@ -594,6 +594,11 @@ class LiteTerminal:
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
+                    if self._namespace.upper() != namespace.upper():  # replaced: a new session's namespace
+                        why = f"could not switch to namespace {namespace!r}: the session was replaced after"
+                        return CommandResult(
+                            command, "", "", "error", f"{why} it; the command was not run", self._namespace,
+                            switch.elapsed, self.server_version, warning=warning, ran=False)
             return self._run(command, wire, limit, lines, max_output_chars, warning,
                              CommandRun(max_output_chars, lines, on_output, on_read, stop))
 
