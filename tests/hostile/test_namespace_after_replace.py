@@ -30,8 +30,11 @@ class SwitchThenSilence(FakeIris):
             return
         namespace, marks = "USER", 0
 
+        def prompt_frame() -> bytes:
+            return text_frame({"type": "prompt", "text": f"{namespace}>", "ns": namespace})
+
         def prompt() -> None:
-            conn.send(text_frame({"type": "prompt", "text": f"{namespace}>", "ns": namespace}))
+            conn.send(prompt_frame())
 
         prompt()
         while True:
@@ -49,9 +52,9 @@ class SwitchThenSilence(FakeIris):
                 namespace = "%SYS"
             marks += 1
             conn.out(f"LT-{mark.group(1)}-{marks}\r\n")
-            prompt()
-            if switch:
-                prompt()  # a late prompt while idle: the client resynchronises before the command
+            # after a switch one more prompt, in the same write (so it is there when the client looks while
+            # idle): a late prompt, so the client resynchronises before its next command
+            conn.send(prompt_frame() * (2 if switch else 1))
 
 
 def test_a_session_replaced_after_the_switch_does_not_run_the_command_elsewhere():
@@ -61,3 +64,27 @@ def test_a_session_replaced_after_the_switch_does_not_run_the_command_elsewhere(
     assert peer.ran == [("USER", 'zn "%SYS"')], peer.ran  # never run in USER on the new session
     assert result.ran is False and "was replaced" in result.error and "not run" in result.error, result
     assert classify(result).status is Status.UNREACHABLE  # never delivered: safe to send again
+
+
+def test_the_command_line_never_runs_a_later_command_on_a_new_session():
+    """``zn "%SYS"`` then ``write "x"`` on one server: the session the second relies on cannot be brought
+    back in step; before, the client replaced it and ran ``write "x"`` in USER (``ok``; the CLI shows no
+    warnings). Now the second is not run (``unreachable``) and nothing else reaches the server."""
+    from adapters.lite_terminal.inventory import Target
+    from adapters.lite_terminal.runner import Settings, run_target
+
+    with SwitchThenSilence() as peer:
+        target = Target(name="iris", host=peer.host, port=peer.port, user=USER)
+        outcomes = run_target(target, PASSWORD, ['zn "%SYS"', 'write "x"', 'write "y"'],
+                              Settings(timeout=5, connect_timeout=0.5))
+    assert [o.status for o in outcomes] == ["ok", "unreachable", "skipped"], outcomes
+    assert "not run" in outcomes[1].error
+    assert peer.ran == [("USER", 'zn "%SYS"')] and peer.logins == 1
+
+
+def test_keep_session_still_opens_the_first_session_and_keeps_a_good_one():
+    with FakeIris() as peer, LiteTerminal(peer.host, peer.port, USER, PASSWORD) as term:
+        first = term.execute('write "a"', keep_session=True)  # nothing open before: it opens one
+        second = term.execute('write "b"', keep_session=True)
+    assert [(r.status, r.output, r.ran) for r in (first, second)] == [("ok", "a", True), ("ok", "b", True)]
+    assert peer.logins == 1
