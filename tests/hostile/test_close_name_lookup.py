@@ -1,6 +1,6 @@
-"""``close()`` from another thread while the client is still resolving the server's name (docs/protocol.md
-§15.1 step 8 lists name lookup among the phases): it returns within its bound, the call in flight ends as
-SessionClosed, and no login follows when the lookup finally answers. (The other phases: test_close.py.)"""
+"""``close()`` from another thread while the client is still resolving the server's name (name lookup is
+one of the phases docs/protocol.md §15.1 lists, step 8): it returns within its bound, the call in flight
+ends as SessionClosed, and no login follows when the lookup finally answers. (Other phases: test_close.py.)"""
 
 from __future__ import annotations
 
