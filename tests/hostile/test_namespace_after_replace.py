@@ -9,6 +9,9 @@ that asked for %SYS.
 
 from __future__ import annotations
 
+import socket
+import threading
+
 from hostile_peers import MARK, PASSWORD, SYNC, USER, FakeIris, PeerConn, text_frame
 
 from adapters.lite_terminal import LiteTerminal
@@ -88,3 +91,36 @@ def test_keep_session_still_opens_the_first_session_and_keeps_a_good_one():
         second = term.execute('write "b"', keep_session=True)
     assert [(r.status, r.output, r.ran) for r in (first, second)] == [("ok", "a", True), ("ok", "b", True)]
     assert peer.logins == 1
+
+
+class ClosesAfterSet(FakeIris):
+    """Closes the connection right after answering ``set x=1`` (an idle close, docs/protocol.md §12)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = threading.Event()
+
+    def on_command(self, conn: PeerConn, text: str, inbox) -> None:  # noqa: ANN001
+        super().on_command(conn, text, inbox)
+        if text == "set x=1":
+            conn.sock.shutdown(socket.SHUT_RDWR)
+            self.closed.set()
+
+
+def test_a_named_session_whose_process_is_gone_does_not_run_the_next_command_elsewhere():
+    """A named session keeps locals between requests (adapters/sessions.py); when its server process is gone
+    before the next request is sent, that request is not run in a new process without them (``ran`` false),
+    and the one after gets a fresh session, as after any failure."""
+    from adapters.sessions import SessionPool
+
+    with ClosesAfterSet() as peer:
+        pool = SessionPool(lambda: LiteTerminal(peer.host, peer.port, USER, PASSWORD, connect_timeout=2))
+        first = pool.execute("set x=1", session="job")
+        assert peer.closed.wait(5)  # on loopback the FIN is there once shutdown returned
+        relying = pool.execute('write "x"', session="job")
+        fresh = pool.execute('write "y"', session="job")
+        pool.close_all()
+    assert first.ran and first.status == "ok"
+    assert relying.ran is False and classify(relying).status is Status.UNREACHABLE, relying
+    assert (fresh.status, fresh.output) == ("ok", "y") and peer.logins == 2
+    assert 'write "x"' not in peer.executed
