@@ -53,6 +53,7 @@ class Outcome(ServerResult):
     plus the command it is the outcome of."""
 
     command: str = ""
+    warning: str = ""  # the client's: frames set aside, the session brought back in step or replaced
 
 
 def run_target(target: Target, password: str, commands: Sequence[str], settings: Settings,
@@ -118,7 +119,8 @@ def _run_one(term: object, command: str, target: Target, settings: Settings,
             stream.finish()
     verdict = classify(result, settings.expect)
     return Outcome(target.name, verdict.status.value, result.output, verdict.error, result.namespace,
-                   result.elapsed, result.server_version, result.output_dropped, command=command)
+                   result.elapsed, result.server_version, result.output_dropped, command=command,
+                   warning=str(getattr(result, "warning", "") or ""))
 
 
 def explain(exc: errors.TerminalError, target: Target, settings: Settings) -> str:
