@@ -9,7 +9,9 @@ at the deadline and refuses a message over the cap while it arrives. Everything 
 ordinary outcomes: it returns :data:`Signal.TIMEOUT` when the deadline passes and :data:`Signal.CLOSED`
 when the server closed or dropped the socket. Binary messages are skipped: the protocol is JSON text only
 (docs/protocol.md §6.1). Text is decoded strictly in C (``bytes.decode``), not by websocket-client's
-Python UTF-8 validator (``skip_utf8_validation=True``: 14 s for a 50 MB frame there).
+Python UTF-8 validator (``skip_utf8_validation=True``: 14 s for a 50 MB frame there). The most common
+frame, one whole plain text frame already buffered, is read without websocket-client's frame objects
+(:meth:`WebSocketTransport._plain_text`); anything else goes through websocket-client.
 """
 
 from __future__ import annotations
