@@ -207,14 +207,23 @@ class Printer:
 
 
 def _fields(outcome: Outcome) -> Dict[str, object]:
-    return result_fields(outcome.command, outcome.server, outcome.status, outcome.output, outcome.error,
-                         outcome.namespace, outcome.elapsed, outcome.server_version, outcome.output_dropped)
+    fields = result_fields(outcome.command, outcome.server, outcome.status, outcome.output, outcome.error,
+                           outcome.namespace, outcome.elapsed, outcome.server_version, outcome.output_dropped)
+    if outcome.warning:  # the client's doubt about this result (frames set aside, session back in step)
+        fields["Warning"] = outcome.warning
+    return fields
 
 
 def _failure_text(outcome: Outcome, server: str = "") -> str:
+    """The failure line, and a note with the client's warning (frames of other commands set aside, the
+    session brought back in step or replaced): what makes a result one to doubt is always shown."""
+    note = ""
+    if outcome.warning:
+        where = f"{escape_controls(server)}: " if server else ""
+        note = f"{where}note: {escape_controls(outcome.warning)}\n"
     if outcome.status == "ok":
-        return ""
-    return status_line(outcome.status, outcome.error, server)
+        return note
+    return status_line(outcome.status, outcome.error, server) + note
 
 
 def _fleet_document(command: str, outcomes: List[Outcome]) -> Dict[str, object]:
