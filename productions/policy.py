@@ -40,11 +40,15 @@ each): tests/benchmarks/bench_policy.py prints the figures.
 Patterns are Python regular expressions, matched case-insensitively with ``re.search`` against each
 statement (``^`` is the start of a statement). One pattern per line in the setting. Deny wins.
 
+Code built at run time from the command's own text (``xecute "z"_"n ..."``, ``xecute x``, ``$XECUTE`` or
+``$ETRAP`` of anything but one literal, ``@`` indirection) cannot be read without running it: it is treated
+as reaching anything, so a command holding it is denied under any pattern (docs/policy.md §7). ``do ^%CD``
+(the %CD utility) yields ``ZNSPACE``.
+
 What it cannot stop (defence in depth, not a sandbox; the real control is a least-privilege IRIS user,
-docs/settings.md §9):
-code built at run time (``xecute "z"_"n ..."``, ``xecute x``, ``@`` indirection, ``$classmethod``,
-``$method``), routines and class methods that do the forbidden thing inside (``do ^MYROUTINE``), extended
-global references (``^|"%SYS"|X``), ``$ZF`` calls and ``JOB``. Deny those by name if they matter.
+docs/settings.md §9): code stored on the server, routines and class methods that do the forbidden thing
+inside (``do ^MYROUTINE``, ``$classmethod``, ``$method``), extended global references (``^|"%SYS"|X``),
+``$ZF`` calls and ``JOB``. Deny those by name if they matter.
 """
 
 from __future__ import annotations
@@ -136,7 +140,9 @@ _ZNS = re.compile(r"\$ZNS(?![A-Z0-9])")
 _GARBAGE_TOKEN = r'(?:"(?:[^"\n]|"")*"?|[^ \t\n"%A-Za-z&/;#.{}])(?:"(?:[^"\n]|"")*"?|[^ \t\n"])*'
 _GARBAGE = re.compile(f'(?:"(?:[^"\\n]|"")*"?|[^ \\t\\n"])+(?:[ \\t]+{_GARBAGE_TOKEN})*')
 _ZUTIL = re.compile(r"\$ZU(?:TIL)?\(")
-_XFUNC = re.compile(r'\$XECUTE\(\(*"')
+#: Every ``$XECUTE(`` (inside string literals too: conservative); its first argument must be one literal.
+_XFUNC_ANY = re.compile(r"\$XECUTE\(")
+_XFUNC_ARG = re.compile(r'(\(*)("(?:[^"\n]|"")*")')
 #: Special variables whose value is ObjectScript code run later (at the next error): read like XECUTE
 #: (docs/policy.md §3).
 _CODE_VARS = {"$ETRAP", "$ET"}
@@ -146,6 +152,14 @@ _FPARAMS = re.compile(r"[ \t]*\([^()\"]*\)[ \t]?")
 #: namespace switch. An argument longer than this is not read on (linear time) and counts as one too.
 _PLAIN_INTEGER = re.compile(r"[0-9]+")
 _ZU_FIRST_LIMIT = 40
+#: A ``$ZU(5,`` namespace argument is read up to this many characters (linear time); a longer one is taken
+#: for code built at run time (docs/policy.md §7), never cut and matched as if it were whole.
+_ZU_VALUE_LIMIT = 1000
+#: ``@`` outside string literals (read with ObjectScript's string rule, and with JSON's): indirection.
+_AT_OS = re.compile(r'"(?:[^"\n]|"")*"?|@')
+#: A reference to the %CD utility routine (``do ^%CD``) outside string literals: a namespace switch.
+_CD = re.compile(r'"(?:[^"\n]|"")*"?|\^%CD(?![A-Z0-9%.])')
+_AT_JSON = re.compile(r'"(?:[^"\\\n]|\\.)*"?|@')
 #: Blanks other than space and tab: IRIS may or may not read them as blanks, so outside a string they are
 #: refused rather than guessed at.
 _ODD_BLANK = re.compile('"(?:[^"\n]|"")*"?|([\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])')
@@ -173,6 +187,8 @@ class Reading:
 
     statements: Tuple[str, ...]
     problem: str = ""
+    #: Why some code the command runs is built at run time (and so could be anything); empty when none is.
+    opaque: Tuple[str, ...] = ()
 
 
 def split_patterns(text: str) -> List[str]:
@@ -214,6 +230,9 @@ class CommandPolicy:
         if reading.problem:
             return Decision(False, f"cannot read the command, so it is not run: {reading.problem}",
                             statements)
+        if reading.opaque and (self.deny or self.allow):
+            return Decision(False, f"{reading.opaque[0]}: that code could be anything, so no pattern can "
+                                   "admit it (docs/policy.md §7)", statements)
         if self.allow:
             for statement in statements:
                 if not any(p.search(statement) for p in self.allow):
@@ -238,7 +257,7 @@ def read_command(command: str) -> Reading:
     """Read ``command`` every way described above; raises UnsafeCommandText for text with no one reading."""
     reader = _Reader()
     problem = reader.read_text(command_lines(command or ""), depth=0)
-    return Reading(tuple(reader.statements), problem)
+    return Reading(tuple(reader.statements), problem, tuple(reader.opaque))
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -256,6 +275,7 @@ class _Reader:
         self.statements: Dict[str, None] = {}  # ordered set
         self.literals: Dict[Tuple[str, int], str] = {}  # (code, depth) -> problem
         self.lines: Dict[Tuple[str, int], Tuple[str, bool]] = {}  # (line, depth) -> problem, still open
+        self.opaque: Dict[str, None] = {}  # code built at run time, in any reading (docs/policy.md §7)
 
     def read_text(self, lines: List[str], depth: int) -> str:
         """Read every line (and joined group); the first problem of a line no reading can read, or ""."""
@@ -310,6 +330,10 @@ class _Reader:
 
     def _emit(self, statement: str) -> None:
         self.statements[statement] = None
+
+    def _opaque(self, what: str, statement: str) -> None:
+        """Record code built at run time: the policy treats it as reaching anything (docs/policy.md §7)."""
+        self.opaque[f"{what} in {_short(statement, 80)!r}"] = None
 
     def _read(self, text: str, depth: int, lenient: bool, strings: int = 1) -> Tuple[str, bool]:
         """One reading of ``text``; returns its first problem ("" if none) and whether it ended open."""
@@ -405,12 +429,18 @@ class _Reader:
 
     def _statements_with(self, name: str, cond: str, args: List[str], depth: int) -> str:
         problem = self._functions(cond, depth) if "$" in cond else ""
+        if "@" in cond and _indirection(cond):
+            self._opaque("indirection (@)", f"{name}{cond}")
         statements = self.statements
         if not args:
             statements[f"{name}{cond}"] = None
             return problem
         for arg in (a for raw in args for a in _collapses(raw)):
             statements[f"{name}{cond} {arg}"] = None
+            if "@" in arg and _indirection(arg):
+                self._opaque("indirection (@)", f"{name} {arg}")
+            if "^%CD" in arg and any(m.group(0) != '"' and m.group(0)[0] == "^" for m in _CD.finditer(arg)):
+                self._emit(f"ZNSPACE {arg}")  # the %CD utility switches namespace (docs/policy.md §7)
             if name == "SET" and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
                 target, _, value = arg.partition("=")
                 targets = target.strip("()").split(",")
@@ -419,33 +449,43 @@ class _Reader:
             if name == "SET" and "$E" in arg:  # code run at the next error (docs/policy.md §3)
                 target, _, value = arg.partition("=")
                 code = _xecute_literal(value) if value else None
-                if code is not None and any(t in _CODE_VARS for t in target.strip("()").split(",")):
-                    problem = problem or self._literal(code, depth)
+                if any(t in _CODE_VARS for t in target.strip("()").split(",")):
+                    if code is not None:
+                        problem = problem or self._literal(code, depth)
+                    elif value:
+                        self._opaque("$ETRAP set to an expression that is not one string literal", arg)
             if "$Z" in arg or "$X" in arg:
                 problem = problem or self._functions(arg, depth)
             if name == "XECUTE":
                 code = _xecute_literal(arg)
                 if code is not None:
                     problem = problem or self._literal(code, depth)
+                else:
+                    self._opaque("XECUTE of an expression that is not one string literal", f"XECUTE {arg}")
         return problem
 
     def _functions(self, expression: str, depth: int) -> str:
         """``$ZU(5,x)`` namespace switches and ``$XECUTE("...")`` literals inside a collapsed expression."""
         problem = ""
         for match in _ZUTIL.finditer(expression):
-            first, after = _argument_at(expression, match.end(), limit=_ZU_FIRST_LIMIT)
-            complete = after < len(expression) and expression[after] in ",)"
+            first, after, complete = _argument_at(expression, match.end(), limit=_ZU_FIRST_LIMIT)
             if complete and _PLAIN_INTEGER.fullmatch(first) and int(first) != 5:
                 continue  # another $ZU function, read exactly (any number of digits; docs/policy.md §5)
-            if after < len(expression) and expression[after] == ",":
-                value, _ = _argument_at(expression, after + 1, limit=200)
+            if complete and expression[after] == ",":
+                value, end, whole = _argument_at(expression, after + 1, limit=_ZU_VALUE_LIMIT)
                 self._emit(f"ZNSPACE {value}")
-            elif after < len(expression) and expression[after] != ")":  # a first argument we cannot read
-                self._emit(f"ZNSPACE {expression[after:after + 200]}")
-        for match in _XFUNC.finditer(expression):
-            literal = _STRING.match(expression, match.end() - 1)
-            if literal and literal.group(1):
-                problem = problem or self._literal(_unquote(literal.group(0)), depth)
+                if not whole and end - after > _ZU_VALUE_LIMIT:  # cut: the namespace is not read whole
+                    self._opaque(f"a $ZU(5,...) namespace argument longer than {_ZU_VALUE_LIMIT} characters",
+                                 expression)
+            elif not complete and after - match.end() >= _ZU_FIRST_LIMIT:  # a first argument too long
+                self._emit(f"ZNSPACE {expression[after:after + _ZU_VALUE_LIMIT]}")
+                self._opaque(f"a $ZU( first argument longer than {_ZU_FIRST_LIMIT} characters", expression)
+        for match in _XFUNC_ANY.finditer(expression):
+            code = _xfunc_literal(expression, match.end())
+            if code is None:
+                self._opaque("$XECUTE of an expression that is not one string literal", expression)
+            else:
+                problem = problem or self._literal(code, depth)
         return problem
 
     def _literal(self, code: str, depth: int) -> str:
@@ -720,9 +760,11 @@ def _collapse_piece(match: re.Match[str]) -> str:
     return token.upper().translate(_NO_BLANKS)
 
 
-def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int]:
-    """The function argument starting at ``pos`` of a collapsed expression, and the index after it (at
-    most ``limit`` characters on when one is given: nested calls are then not scanned again and again)."""
+def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int, bool]:
+    """The function argument starting at ``pos`` of a collapsed expression, the index after it (at most
+    ``limit`` characters on when one is given: nested calls are then not scanned again and again), and
+    whether it ended at its ``,`` or ``)``: False when the limit or the text's end came first, so a cut
+    argument is never taken for a whole one (a string literal running past the limit included)."""
     depth = 0
     start = pos
     n = min(len(expression), pos + limit) if limit else len(expression)
@@ -735,12 +777,14 @@ def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int]:
             depth += 1
         elif ch in ")}":
             if depth == 0:
-                break
+                return expression[start:pos], pos, ch == ")"
             depth -= 1
         elif ch == "," and depth == 0:
-            break
+            return expression[start:pos], pos, True
         pos += 1
-    return expression[start:pos], pos
+    if pos == n and depth == 0 and pos < len(expression) and expression[pos] in ",)":
+        return expression[start:pos], pos, True  # it ends right at the limit
+    return expression[start:pos], pos, False
 
 
 def _xecute_literal(arg: str) -> Optional[str]:
@@ -762,6 +806,24 @@ def _xecute_literal(arg: str) -> Optional[str]:
     if expression[after:] != ")" * opened:
         return None
     return _unquote(literal.group(0))
+
+
+def _xfunc_literal(expression: str, pos: int) -> Optional[str]:
+    """The code of ``$XECUTE(`` whose first argument (from ``pos``) is one literal, in any number of
+    parentheses, followed by ``)`` or ``,`` (the parameter form); None for anything else (``"z"_"n"``)."""
+    match = _XFUNC_ARG.match(expression, pos)
+    if not match:
+        return None
+    closing = ")" * len(match.group(1))
+    after = match.end() + len(closing)
+    if not expression.startswith(closing, match.end()) or expression[after:after + 1] not in (")", ","):
+        return None
+    return _unquote(match.group(2))
+
+
+def _indirection(text: str) -> bool:
+    """Does ``text`` hold ``@`` outside string literals, read with either string rule?"""
+    return any(m.group(0) == "@" for pattern in (_AT_OS, _AT_JSON) for m in pattern.finditer(text))
 
 
 def _top_level_colon(expression: str) -> int:

@@ -31,10 +31,10 @@ PAYLOADS = [
     'set $namespace=$zcvt("%sys","U")',
 ]  # fmt: skip
 
-#: Code built at run time (``xecute x``, ``set $etrap=x``) the policy cannot read and documents so
-#: (docs/policy.md §3): these reach a denied capability, but no text-reading policy can see it; they are
-#: kept out of the differential's assertion and listed here so the limit stays visible.
-RUNTIME_ONLY = ['set c = "zn ""%SYS""" x c', "x $c(104)", 'set cmd = "zn ""%SYS""" xecute cmd']
+#: Code built at run time (``xecute x``, ``set $etrap=x``): these reach a denied capability that no
+#: text-reading policy can read, so the policy denies them under any pattern (docs/policy.md §7).
+RUNTIME_ONLY = ['set c = "zn ""%SYS""" x c', "x $c(104)", 'set cmd = "zn ""%SYS""" xecute cmd',
+                'x "z"_"n ""%SYS"""', 'set $etrap = $reverse("h") write 1/0', 'x $piece("w|h","|",2)']
 
 #: Forms around a payload ``{P}``; ``{Q}`` is the payload with its quotes doubled (inside a string).
 WRAPPERS = [
