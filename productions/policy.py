@@ -157,6 +157,9 @@ _ZU_FIRST_LIMIT = 40
 _ZU_VALUE_LIMIT = 1000
 #: ``@`` outside string literals (read with ObjectScript's string rule, and with JSON's): indirection.
 _AT_OS = re.compile(r'"(?:[^"\n]|"")*"?|@')
+#: ``[`` or ``|`` outside string literals in a JOB argument: a job location (a namespace) or an extended
+#: reference.
+_JOB_LOCATION = re.compile(r'"(?:[^"\n]|"")*"?|[\[|]')
 #: A reference to the %CD utility routine (``do ^%CD``) outside string literals: a namespace switch.
 _CD = re.compile(r'"(?:[^"\n]|"")*"?|\^%CD(?![A-Z0-9%.])')
 _AT_JSON = re.compile(r'"(?:[^"\\\n]|\\.)*"?|@')
@@ -456,6 +459,14 @@ class _Reader:
                         self._opaque("$ETRAP set to an expression that is not one string literal", arg)
             if "$Z" in arg or "$X" in arg:
                 problem = problem or self._functions(arg, depth)
+            if name == "JOB":  # where the job runs (docs/policy.md §7)
+                colon = _top_level_colon(arg)
+                params = arg[colon + 1:].partition(":")[0] if colon >= 0 else ""
+                if params.strip("()"):  # process parameters: the first is the namespace the job runs in
+                    self._emit(f"ZNSPACE {params}")
+                entry = arg[:colon] if colon >= 0 else arg
+                if any(m.group(0) in "[|" for m in _JOB_LOCATION.finditer(entry)):  # ^X["ns"], ^X|"ns"|
+                    self._emit(f"ZNSPACE {entry}")
             if name == "XECUTE":
                 code = _xecute_literal(arg)
                 if code is not None:

@@ -171,3 +171,26 @@ def test_the_cd_utility_is_a_namespace_switch(command):
 @pytest.mark.parametrize("command", ['write "^%CD"', "do ^%CDX", "do ^%CD.X", "do ^MYCD"])
 def test_other_routines_and_text_naming_cd_are_not(command):
     assert check_command(command, deny_patterns=DEFAULT_DENY).allowed, command
+
+
+# --- JOB in another namespace -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ['job ^X:"%SYS"', 'job ^X:("%SYS")', 'j ^X:("%SYS":0)', "job ^X:ns:5",
+                                     'job ^X(1,2):("%SYS")', 'job ##class(A).B(1):"%SYS"',
+                                     'x "job ^X:""%SYS"""'])
+def test_a_job_with_process_parameters_runs_in_the_namespace_they_name(command):
+    """JOB's first process parameter is the namespace the job runs in (docs/policy.md §7)."""
+    decision = check_command(command, deny_patterns=DEFAULT_DENY)
+    assert not decision.allowed and "ZNSPACE" in decision.reason, (command, decision.reason)
+
+
+@pytest.mark.parametrize("command", ["job ^X", "job ^X::5", "job ^X:(:0)", "job:1 ^X", 'job ^X("[|")'])
+def test_a_job_without_a_namespace_parameter_is_read_as_before(command):
+    assert check_command(command, deny_patterns=DEFAULT_DENY).allowed, command
+
+
+@pytest.mark.parametrize("command", ['job ^X["%SYS"]', 'job ^X|"%SYS"|', 'job X^Y(1)["%SYS"]:(:0)',
+                                     'job ^|"%SYS"|X'])
+def test_a_job_location_is_a_namespace_too(command):
+    decision = check_command(command, deny_patterns=DEFAULT_DENY)
+    assert not decision.allowed and "ZNSPACE" in decision.reason, (command, decision.reason)
