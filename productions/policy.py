@@ -157,6 +157,8 @@ _ZU_FIRST_LIMIT = 40
 _ZU_VALUE_LIMIT = 1000
 #: ``@`` outside string literals (read with ObjectScript's string rule, and with JSON's): indirection.
 _AT_OS = re.compile(r'"(?:[^"\n]|"")*"?|@')
+#: Functions that may stand as a SET target (``set $piece(x,"|",1)=...``, ``set $lb(a,b)=...``).
+_TARGET_FUNCTION = re.compile(r"\$(LB|LISTBUILD|P|PIECE|E|EXTRACT|LI|LIST)\(")
 #: ``[`` or ``|`` outside string literals in a JOB argument: a job location (a namespace) or an extended
 #: reference.
 _JOB_LOCATION = re.compile(r'"(?:[^"\n]|"")*"?|[\[|]')
@@ -444,15 +446,14 @@ class _Reader:
                 self._opaque("indirection (@)", f"{name} {arg}")
             if "^%CD" in arg and any(m.group(0) != '"' and m.group(0)[0] == "^" for m in _CD.finditer(arg)):
                 self._emit(f"ZNSPACE {arg}")  # the %CD utility switches namespace (docs/policy.md §7)
-            if name == "SET" and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
-                target, _, value = arg.partition("=")
-                targets = target.strip("()").split(",")
-                if value and any(t in _NAMESPACE_VARS for t in targets):
+            if name in ("SET", "MERGE", "READ") and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
+                target, value = _assignment(arg) if name != "READ" else (arg, arg)
+                if value and any(t in _NAMESPACE_VARS for t in _targets(target)):
                     self._emit(f"ZNSPACE {value}")
             if name == "SET" and "$E" in arg:  # code run at the next error (docs/policy.md §3)
-                target, _, value = arg.partition("=")
+                target, value = _assignment(arg)
                 code = _xecute_literal(value) if value else None
-                if any(t in _CODE_VARS for t in target.strip("()").split(",")):
+                if any(t in _CODE_VARS for t in _targets(target)):
                     if code is not None:
                         problem = problem or self._literal(code, depth)
                     elif value:
@@ -835,6 +836,62 @@ def _xfunc_literal(expression: str, pos: int) -> Optional[str]:
 def _indirection(text: str) -> bool:
     """Does ``text`` hold ``@`` outside string literals, read with either string rule?"""
     return any(m.group(0) == "@" for pattern in (_AT_OS, _AT_JSON) for m in pattern.finditer(text))
+
+
+def _assignment(arg: str) -> Tuple[str, str]:
+    """A SET (or MERGE) argument's target list and value, split at the first ``=`` outside string literals
+    and brackets: ``(x("="),$namespace)="%SYS"`` assigns ``$NAMESPACE`` (an ``=`` in a subscript is not
+    the assignment)."""
+    depth, pos, n = 0, 0, len(arg)
+    while pos < n:
+        ch = arg[pos]
+        if ch == '"':
+            pos = _STRING.match(arg, pos).end()
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "=" and depth == 0:
+            return arg[:pos], arg[pos + 1:]
+        pos += 1
+    return arg, ""
+
+
+def _split_top(text: str) -> List[str]:
+    """``text`` split at its commas outside string literals and brackets."""
+    parts, depth, start, pos, n = [], 0, 0, 0, len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch == '"':
+            pos = _STRING.match(text, pos).end()
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:pos])
+            start = pos + 1
+        pos += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _targets(target: str) -> List[str]:
+    """Every variable a SET target list assigns: each of ``(a,b)``, each element of a ``$LISTBUILD(...)``
+    target and the first argument of a ``$PIECE``, ``$EXTRACT`` or ``$LIST`` target (collapsed text)."""
+    while target.startswith("(") and target.endswith(")"):
+        target = target[1:-1]
+    found: List[str] = []
+    for part in _split_top(target):
+        function = _TARGET_FUNCTION.match(part)
+        if function and part.endswith(")"):
+            inner = _split_top(part[function.end():-1])
+            found.extend(inner if function.group(1) in ("LB", "LISTBUILD") else inner[:1])
+        else:
+            found.append(part)
+    return [t.strip("()") for t in found]
 
 
 def _top_level_colon(expression: str) -> int:
