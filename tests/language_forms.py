@@ -28,7 +28,8 @@ PAYLOADS = [
     'x "zn ""%SYS"""', 'xecute "halt"', 'x:1 "h"', 'x "x ""halt"""',
     'set n="%SYS" zn n', 'set l=$lb("%SYS") zn $li(l)', 'set o={"ns":"%SYS"} zn o.ns', 'zn {"n":"%SYS"}.n',
     'zn $lts($lb("%SYS"))', 'set v="n",n="%SYS" zn @v', 'zn:1 "%SYS"', 'zn:(1 = 1) "%SYS"',
-    'set $namespace=$zcvt("%sys","U")',
+    'set $namespace=$zcvt("%sys","U")', 'set (x("="),$namespace)="%SYS"', 'set (x(1=1), $namespace) = "%SYS"',
+    'set (y(","),$etrap)="h" write 1/0',
 ]  # fmt: skip
 
 #: Code built at run time (``xecute x``, ``set $etrap=x``): these reach a denied capability that no
