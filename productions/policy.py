@@ -151,6 +151,9 @@ _FPARAMS = re.compile(r"[ \t]*\([^()\"]*\)[ \t]?")
 #: integer); a sign, a decimal point, an exponent, a string or an expression may be 5, so it counts as a
 #: namespace switch. An argument longer than this is not read on (linear time) and counts as one too.
 _PLAIN_INTEGER = re.compile(r"[0-9]+")
+#: ... and only below 2**31: how IRIS narrows a larger function number to an integer (wrapping, say, 2**32+5
+#: to 5) is not documented, so a larger one counts as 5 too.
+_ZU_MAX = 2 ** 31
 _ZU_FIRST_LIMIT = 40
 #: A ``$ZU(5,`` namespace argument is read up to this many characters (linear time); a longer one is taken
 #: for code built at run time (docs/policy.md §7), never cut and matched as if it were whole.
@@ -481,7 +484,7 @@ class _Reader:
         problem = ""
         for match in _ZUTIL.finditer(expression):
             first, after, complete = _argument_at(expression, match.end(), limit=_ZU_FIRST_LIMIT)
-            if complete and _PLAIN_INTEGER.fullmatch(first) and int(first) != 5:
+            if complete and _PLAIN_INTEGER.fullmatch(first) and int(first) != 5 and int(first) < _ZU_MAX:
                 continue  # another $ZU function, read exactly (any number of digits; docs/policy.md §5)
             if complete and expression[after] == ",":
                 value, end, whole = _argument_at(expression, after + 1, limit=_ZU_VALUE_LIMIT)
