@@ -160,6 +160,8 @@ _ZU_FIRST_LIMIT = 40
 _ZU_VALUE_LIMIT = 1000
 #: ``@`` outside string literals (read with ObjectScript's string rule, and with JSON's): indirection.
 _AT_OS = re.compile(r'"(?:[^"\n]|"")*"?|@')
+#: The label (and formal parameters) a routine line inserted by ZINSERT may start with.
+_ROUTINE_LABEL = re.compile(r"^[%A-Za-z0-9][A-Za-z0-9]*(?:\([^()\"]*\))?")
 #: Functions that may stand as a SET target (``set $piece(x,"|",1)=...``, ``set $lb(a,b)=...``).
 _TARGET_FUNCTION = re.compile(r"\$(LB|LISTBUILD|P|PIECE|E|EXTRACT|LI|LIST)\(")
 #: ``[`` or ``|`` outside string literals in a JOB argument: a job location (a namespace) or an extended
@@ -471,12 +473,14 @@ class _Reader:
                 entry = arg[:colon] if colon >= 0 else arg
                 if any(m.group(0) in "[|" for m in _JOB_LOCATION.finditer(entry)):  # ^X["ns"], ^X|"ns"|
                     self._emit(f"ZNSPACE {entry}")
-            if name == "XECUTE":
+            if name in ("XECUTE", "ZINSERT"):  # ZINSERT's line becomes routine code a DO can run
                 code = _xecute_literal(arg)
+                if code is not None and name == "ZINSERT":
+                    code = _ROUTINE_LABEL.sub("", code, count=1)  # a routine line may start with a label
                 if code is not None:
                     problem = problem or self._literal(code, depth)
                 else:
-                    self._opaque("XECUTE of an expression that is not one string literal", f"XECUTE {arg}")
+                    self._opaque(f"{name} of an expression that is not one string literal", f"{name} {arg}")
         return problem
 
     def _functions(self, expression: str, depth: int) -> str:

@@ -194,3 +194,24 @@ def test_a_job_without_a_namespace_parameter_is_read_as_before(command):
 def test_a_job_location_is_a_namespace_too(command):
     decision = check_command(command, deny_patterns=DEFAULT_DENY)
     assert not decision.allowed and "ZNSPACE" in decision.reason, (command, decision.reason)
+
+
+# --- ZINSERT: a line of routine code a later DO runs --------------------------------------------------------
+
+@pytest.mark.parametrize("command", ['zi " zn ""%SYS""":+1', 'zinsert "t zn ""%SYS"""', 'ZI " h":+0',
+                                     'zi "t(a) set $namespace=a"', 'zi " x ""h"""'])
+def test_a_zinsert_line_is_read_as_code(command):
+    """ZINSERT puts a line into the routine buffer that ZSAVE then DO runs: its literal is code, read like an
+    XECUTE literal (a leading label skipped); anything but a literal is code built at run time."""
+    decision = check_command(command, deny_patterns=DEFAULT_DENY)
+    assert not decision.allowed, (command, decision.reason)
+
+
+def test_a_zinsert_of_anything_but_a_literal_is_code_built_at_run_time():
+    decision = check_command('zi x', deny_patterns=r"^KILL\b")
+    assert not decision.allowed and "ZINSERT of an expression" in decision.reason
+
+
+@pytest.mark.parametrize("command", ['zinsert " write 1"', 'zi "t write 1":+1', 'zi "t(a) write a"'])
+def test_a_harmless_zinsert_line_is_allowed(command):
+    assert check_command(command, deny_patterns=DEFAULT_DENY).allowed, command
