@@ -162,6 +162,10 @@ _ZU_VALUE_LIMIT = 1000
 _AT_OS = re.compile(r'"(?:[^"\n]|"")*"?|@')
 #: The label (and formal parameters) a routine line inserted by ZINSERT may start with.
 _ROUTINE_LABEL = re.compile(r"^[%A-Za-z0-9][A-Za-z0-9]*(?:\([^()\"]*\))?")
+#: A method named SetNamespace (``%SYSTEM.Process.SetNamespace`` switches namespace) outside string literals,
+#: and the functions that call a method named by an argument.
+_SETNAMESPACE = re.compile(r'"(?:[^"\n]|"")*"?|\.SETNAMESPACE\(')
+_DYNAMIC_METHOD = re.compile(r'"(?:[^"\n]|"")*"?|\$(?:ZOBJ)?(?:CLASS)?METHOD\(')
 #: Functions that may stand as a SET target (``set $piece(x,"|",1)=...``, ``set $lb(a,b)=...``).
 _TARGET_FUNCTION = re.compile(r"\$(LB|LISTBUILD|P|PIECE|E|EXTRACT|LI|LIST)\(")
 #: ``[`` or ``|`` outside string literals in a JOB argument: a job location (a namespace) or an extended
@@ -449,6 +453,8 @@ class _Reader:
             statements[f"{name}{cond} {arg}"] = None
             if "@" in arg and _indirection(arg):
                 self._opaque("indirection (@)", f"{name} {arg}")
+            if "SETNAMESPACE" in arg or "METHOD(" in arg:
+                self._methods(arg)
             if "^%CD" in arg and any(m.group(0) != '"' and m.group(0)[0] == "^" for m in _CD.finditer(arg)):
                 self._emit(f"ZNSPACE {arg}")  # the %CD utility switches namespace (docs/policy.md §7)
             if name in ("SET", "MERGE", "READ") and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
@@ -506,6 +512,27 @@ class _Reader:
             else:
                 problem = problem or self._literal(code, depth)
         return problem
+
+    def _methods(self, arg: str) -> None:
+        """``%SYSTEM.Process.SetNamespace`` switches namespace (docs/policy.md §7): any method of that name
+        (``$system.Process.SetNamespace(..)``, ``##class(..).SetNamespace(..)``, ``p.SetNamespace(..)``, or
+        named in ``$CLASSMETHOD``/``$METHOD``) yields ZNSPACE; a method chosen at run time could be it."""
+        for match in _SETNAMESPACE.finditer(arg):
+            if match.group(0) != '"' and match.group(0)[0] != '"':
+                self._emit(f"ZNSPACE {arg}")
+                break
+        for match in _DYNAMIC_METHOD.finditer(arg):
+            if match.group(0)[0] == '"':
+                continue
+            _, after, whole = _argument_at(arg, match.end(), limit=_ZU_VALUE_LIMIT)  # the class or object
+            method = ""
+            if whole and after < len(arg) and arg[after] == ",":
+                method, _, whole = _argument_at(arg, after + 1, limit=_ZU_VALUE_LIMIT)
+            literal = _STRING.fullmatch(method)
+            if not literal or not literal.group(1):
+                self._opaque("a method chosen at run time", arg)
+            elif _unquote(method).upper() == "SETNAMESPACE":
+                self._emit(f"ZNSPACE {arg}")
 
     def _literal(self, code: str, depth: int) -> str:
         """Read the code of an XECUTE literal (once per literal and depth)."""

@@ -215,3 +215,35 @@ def test_a_zinsert_of_anything_but_a_literal_is_code_built_at_run_time():
 @pytest.mark.parametrize("command", ['zinsert " write 1"', 'zi "t write 1":+1', 'zi "t(a) write a"'])
 def test_a_harmless_zinsert_line_is_allowed(command):
     assert check_command(command, deny_patterns=DEFAULT_DENY).allowed, command
+
+
+# --- %SYSTEM.Process.SetNamespace, and methods chosen at run time -------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    'do ##class(%SYSTEM.Process).SetNamespace("%SYS")', 'do $system.Process.SetNamespace("%SYS")',
+    'w $SYSTEM.Process.SetNamespace("%SYS")', 'set p=1 do p.SetNamespace("%SYS")',
+    'w $classmethod("%SYSTEM.Process","SetNamespace","%SYS")',
+    'w $CLASSMETHOD("%SYSTEM.Process","setnamespace",1)',
+    'w $zobjclassmethod("A","SetNamespace",1)', 'x "do $system.Process.SetNamespace(""%SYS"")"',
+    'do ##class(%SYSTEM.Process).SetNamespace ("%SYS")',
+])
+def test_set_namespace_methods_are_namespace_switches(command):
+    """%SYSTEM.Process.SetNamespace switches the process's namespace (the adapter's own SSLConfig reader uses
+    it, docs/settings.md §10): any method of that name yields ZNSPACE (docs/policy.md §7)."""
+    decision = check_command(command, deny_patterns=DEFAULT_DENY)
+    assert not decision.allowed, (command, decision.reason)
+
+
+@pytest.mark.parametrize("command", ['w $classmethod(c,m,"%SYS")', "w $method(o,m)",
+                                     'w $classmethod("A",$c(83))',
+                                     'do $classmethod("%SYSTEM.Process","Set"_"Namespace","%SYS")'])
+def test_a_method_chosen_at_run_time_could_be_any(command):
+    decision = check_command(command, deny_patterns=r"^KILL\b")
+    assert not decision.allowed and "method chosen at run time" in decision.reason, (command, decision.reason)
+
+
+@pytest.mark.parametrize("command", ['w $classmethod("A","B")', 'w $method(o,"B")', 'write "x.SetNamespace("',
+                                     "w $system.Process.NameSpace()",
+                                     'do $classmethod("%SYSTEM.Process","X")'])
+def test_other_methods_are_read_as_before(command):
+    assert check_command(command, deny_patterns=DEFAULT_DENY).allowed, command
