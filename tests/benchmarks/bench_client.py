@@ -16,7 +16,9 @@ Against one simulator started in a separate process (so the server does not shar
    each size in a fresh subprocess (``ru_maxrss`` is a high-water mark per process), against the same
    client's resident size before the command.
 
-It prints figures and ratios; nothing here asserts a timing.
+``--in-process`` runs (1) against a simulator in this process instead (its event loop thread shares our
+GIL, so every µs of client work and of the mark's interpretation is on the same clock). It prints figures
+and ratios; nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -53,7 +55,20 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of process ``pid`` so far (all its threads), from /proc (0.0 where there is none)."""
+    """CPU seconds process ``pid`` has used so far, all its threads: the scheduler's nanosecond count
+    (/proc/PID/task/*/sched) where the kernel gives it, else user + system ticks (/proc/PID/stat)."""
+    total, found = 0.0, False
+    for sched in Path(f"/proc/{pid}/task").glob("*/sched"):
+        try:
+            for line in sched.read_text().splitlines():
+                if line.startswith("se.sum_exec_runtime"):
+                    total += float(line.split(":")[1]) / 1000  # milliseconds
+                    found = True
+                    break
+        except OSError:
+            continue
+    if found:
+        return total
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -151,7 +166,7 @@ def round_trips(port: int, rounds: int, batch: int, server_pid: int = 0) -> None
     server's share of the mark and the client's own overhead are told apart."""
     laps: List[List[float]] = [[], [], []]
     cpu: List[List[float]] = [[], [], []]  # this process's CPU seconds per command, per batch and path
-    server = [0.0, 0.0, 0.0]  # the simulator's CPU seconds per path, summed (/proc ticks are coarse)
+    server = [0.0, 0.0, 0.0]  # the simulator's CPU seconds per path, summed over the rounds
     ws, session = bare_connection(port)
     clock = time.perf_counter
 
@@ -250,6 +265,8 @@ def main() -> int:
     parser.add_argument("--fresh", type=int, default=200, help="commands with a new login+socket each")
     parser.add_argument("--sizes", default="10,50,400", help="MB of output for the peak-RSS runs ('' = skip)")
     parser.add_argument("--limit", type=int, default=100000, help="max_output_chars for the RSS runs")
+    parser.add_argument("--in-process", action="store_true",
+                        help="round trips against a simulator in this process (sharing our GIL)")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -258,6 +275,13 @@ def main() -> int:
         return 0
 
     uname = os.uname()
+    if args.in_process:
+        from simulator import Simulator, SimulatorConfig
+
+        print(f"Python {sys.version.split()[0]} on {uname.sysname} {uname.machine}; simulator in-process")
+        with Simulator(SimulatorConfig()) as sim:
+            round_trips(sim.port, args.rounds, args.batch)
+        return 0
     print(f"Python {sys.version.split()[0]} on {uname.sysname} {uname.machine}; simulator in a subprocess")
     with simulator_process() as (port, pid):
         round_trips(port, args.rounds, args.batch, pid)
