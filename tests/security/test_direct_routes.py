@@ -170,3 +170,12 @@ def test_a_user_who_loosens_only_the_process_still_meets_the_operations_default(
     rt.wait_for(lambda: executed(sim), timeout=WAIT)
     assert response.Status == "ok", response.Error  # loosened on both: it runs
 
+
+
+def test_a_message_of_another_type_sent_to_an_operation_runs_nothing(rt, sim, start):
+    """Only a TerminalCommandRequest reaches the policy and the adapter (the operation's MessageMap); a
+    fleet request or a plain string sent to an operation is refused by the runtime and runs nothing."""
+    _start(start, sim, {})
+    status, _ = rt.send_sync(OP, new_fleet_request(Command='zn "%SYS"', Targets=OP))
+    assert not is_ok(status)
+    assert executed(sim) == [] and sim.logins == 0
