@@ -442,21 +442,14 @@ class _Reader:
         return problem
 
     def _statements_with(self, name: str, cond: str, args: List[str], depth: int) -> str:
-        problem = self._functions(cond, depth) if "$" in cond else ""
-        if "@" in cond and _indirection(cond):
-            self._opaque("indirection (@)", f"{name}{cond}")
+        problem = self._expression(cond, f"{name}{cond}", depth) if cond else ""
         statements = self.statements
         if not args:
             statements[f"{name}{cond}"] = None
             return problem
         for arg in (a for raw in args for a in _collapses(raw)):
             statements[f"{name}{cond} {arg}"] = None
-            if "@" in arg and _indirection(arg):
-                self._opaque("indirection (@)", f"{name} {arg}")
-            if "SETNAMESPACE" in arg or "METHOD(" in arg:
-                self._methods(arg)
-            if "^%CD" in arg and any(m.group(0) != '"' and m.group(0)[0] == "^" for m in _CD.finditer(arg)):
-                self._emit(f"ZNSPACE {arg}")  # the %CD utility switches namespace (docs/policy.md §7)
+            self._expression(arg, f"{name} {arg}", depth, functions=False)
             if name in ("SET", "MERGE", "READ") and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
                 target, value = _assignment(arg) if name != "READ" else (arg, arg)
                 if value and any(t in _NAMESPACE_VARS for t in _targets(target)):
@@ -512,6 +505,18 @@ class _Reader:
             else:
                 problem = problem or self._literal(code, depth)
         return problem
+
+    def _expression(self, text: str, statement: str, depth: int, functions: bool = True) -> str:
+        """What any expression (a postconditional, an argument) can reach, wherever it stands: indirection,
+        a SetNamespace method, a method chosen at run time, the %CD utility and (``functions``) ``$ZU`` and
+        ``$XECUTE`` (docs/policy.md §7)."""
+        if "@" in text and _indirection(text):
+            self._opaque("indirection (@)", statement)
+        if "SETNAMESPACE" in text or "METHOD(" in text:
+            self._methods(text)
+        if "^%CD" in text and any(m.group(0) != '"' and m.group(0)[0] == "^" for m in _CD.finditer(text)):
+            self._emit(f"ZNSPACE {text}")  # the %CD utility switches namespace
+        return self._functions(text, depth) if functions and "$" in text else ""
 
     def _methods(self, arg: str) -> None:
         """``%SYSTEM.Process.SetNamespace`` switches namespace (docs/policy.md §7): any method of that name

@@ -247,3 +247,32 @@ def test_a_method_chosen_at_run_time_could_be_any(command):
                                      'do $classmethod("%SYSTEM.Process","X")'])
 def test_other_methods_are_read_as_before(command):
     assert check_command(command, deny_patterns=DEFAULT_DENY).allowed, command
+
+
+# --- every capability in every position an expression can stand ---------------------------------------------
+
+#: (expression, is it code built at run time?) — each reaches a namespace switch, or anything.
+REACHING = [
+    ('$zu(5,"%SYS")', False), ('$system.Process.SetNamespace("%SYS")', False), ("$$^%CD()", False),
+    ('$xecute("zn ""%SYS""")', False), ("$xecute(x)", True), ("@x", True), ("$classmethod(c,m)", True),
+    ('$xecute("z"_"n ""%SYS""")', True), ('$classmethod("%SYSTEM.Process","SetNamespace","%SYS")', False),
+]
+POSITIONS = [
+    "write:{E} 1", "write {E}", "set x={E}", "do:{E} x", 'x:{E} "w 1"', 'x "w 1":{E}', "w 1,{E}",
+    "if {E} {{ }}", "for i=1:1:{E} {{ }}", "set x($lb({E}))=1", "w $s({E}:1)", "quit:{E}", "hang:{E} 0",
+    "job:{E} ^X", 'w {{"a":({E})}}', "w [({E})]", "set ({E})=1", "w:(1 = {E}) 1", "if 1 {{ w {E} }}",
+    'x "w {Q}"',
+]
+
+
+@pytest.mark.parametrize("position", POSITIONS)
+@pytest.mark.parametrize("expression, opaque", REACHING, ids=[e for e, _ in REACHING])
+def test_every_capability_is_seen_in_every_position(expression, opaque, position):
+    """A postconditional, an argument, an argument postconditional, a subscript, a JSON value: the same
+    checks read every expression (before, a postconditional skipped the SetNamespace, %CD and method
+    checks: ``write:$system.Process.SetNamespace("%SYS") 1`` was allowed)."""
+    command = position.format(E=expression, Q=expression.replace('"', '""'))
+    decision = check_command(command, deny_patterns=DEFAULT_DENY)
+    assert not decision.allowed, (command, normalize(command))
+    if opaque:
+        assert not check_command(command, deny_patterns=r"^KILL\b").allowed, (command, normalize(command))
