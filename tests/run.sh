@@ -14,6 +14,14 @@ cd "$(dirname "$0")/.."
 . ./tests/venv.sh
 "$VENV_PY" -m ruff check .
 
+# Compiled modules are cached in .venv/pycache, outside the source tree, even where PYTHONDONTWRITEBYTECODE
+# is set: every xdist worker and every subprocess a test starts (the CLI, load.sh, the simulator) imports the
+# same modules, and compiling them again each time cost ~2.5 s CPU per worker's collection alone
+# (tests/benchmarks/cpu_profile.py).
+PYTHONPYCACHEPREFIX=${PYTHONPYCACHEPREFIX:-$(pwd)/.venv/pycache}
+export PYTHONPYCACHEPREFIX
+unset PYTHONDONTWRITEBYTECODE
+
 workers=${LITE_TERMINAL_TEST_WORKERS:-4}
 parallel=""
 if [ "$workers" != 0 ]; then

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from typing import Any, Dict, Iterator, Optional, Tuple
+import os
+from dataclasses import replace
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from offline_iris import OfflineIRIS
+from offline_iris import LoadReport, OfflineIRIS
 from offline_iris.testing import LITE_TERMINAL_MODULES
 
 PRODUCTION = "LiteTerminal.TerminalProduction"
@@ -17,13 +19,54 @@ SCHED, FILES = "Scheduled Commands", "Command Files"
 Overrides = Dict[Tuple[str, str, str], Any]
 
 
+class _FirstLoad:
+    """What the real pyprod loader did in a fresh runtime: the class texts it sent to LoadStream (in order),
+    the .cls files it wrote to ``<workdir>/cls`` and its reports."""
+
+    def __init__(self, runtime: OfflineIRIS) -> None:
+        self.workdir = runtime.workdir
+        self.texts: List[str] = [text for _name, text in runtime.ns.loaded_texts]
+        folder = os.path.join(runtime.workdir, "cls")
+        self.files: Dict[str, bytes] = {}
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name), "rb") as generated:
+                self.files[name] = generated.read()
+        self.reports: List[LoadReport] = list(runtime.load_reports)
+
+    def replay(self, runtime: OfflineIRIS) -> None:
+        folder = os.path.join(runtime.workdir, "cls")
+        os.makedirs(folder, exist_ok=True)
+        for name, data in self.files.items():
+            with open(os.path.join(folder, name), "wb") as generated:
+                generated.write(data)
+        for text in self.texts:  # the same LoadStream path the loader takes, in its order
+            runtime.load_cls(text)
+        runtime.load_reports.extend(replace(r, output=r.output.replace(self.workdir, runtime.workdir))
+                                    for r in self.reports)
+
+
+#: Per process and module list: the first runtime runs the real loader, later ones replay what it did.
+_FIRST_LOADS: Dict[Tuple[str, ...], _FirstLoad] = {}
+
+
 @contextlib.contextmanager
-def offline_iris(workdir: Any) -> Iterator[OfflineIRIS]:
-    """A fresh offline IRIS with our modules loaded, none of them with a loader warning."""
+def offline_iris(workdir: Any, modules: Sequence[str] = LITE_TERMINAL_MODULES) -> Iterator[OfflineIRIS]:
+    """A fresh offline IRIS with ``modules`` (ours by default) loaded, none of them with a loader warning.
+
+    The first runtime of a test process runs the real pyprod loader (module mode, as load.sh does); later
+    ones get exactly what it produced (the same class texts through the same ``$system.OBJ`` load path, the
+    same .cls files and reports), without pyprod's ~0.07 s of AST walks per module: the tests that use this
+    exercise the production, and tests/offline_iris and tests/production/test_load_sh.py exercise the loader.
+    Each runtime still has its own namespace, store, credentials and workdir."""
     with OfflineIRIS(workdir=workdir) as runtime:
         gc.collect()  # an earlier test's unclosed socket warns now, not inside the load
-        reports = runtime.load(list(LITE_TERMINAL_MODULES))
-        assert all(not r.warnings for r in reports), [r.warnings for r in reports]
+        first = _FIRST_LOADS.get(tuple(modules))
+        if first is None:
+            reports = runtime.load(list(modules))
+            assert all(not r.warnings for r in reports), [r.warnings for r in reports]
+            _FIRST_LOADS[tuple(modules)] = _FirstLoad(runtime)
+        else:
+            first.replay(runtime)
         yield runtime
 
 

@@ -55,7 +55,20 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of process ``pid`` so far (all its threads), from /proc (0.0 where there is none)."""
+    """CPU seconds process ``pid`` has used so far, all its threads: the scheduler's nanosecond count
+    (/proc/PID/task/*/sched) where the kernel gives it, else user + system ticks (/proc/PID/stat)."""
+    total, found = 0.0, False
+    for sched in Path(f"/proc/{pid}/task").glob("*/sched"):
+        try:
+            for line in sched.read_text().splitlines():
+                if line.startswith("se.sum_exec_runtime"):
+                    total += float(line.split(":")[1]) / 1000  # milliseconds
+                    found = True
+                    break
+        except OSError:
+            continue
+    if found:
+        return total
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -153,7 +166,7 @@ def round_trips(port: int, rounds: int, batch: int, server_pid: int = 0) -> None
     server's share of the mark and the client's own overhead are told apart."""
     laps: List[List[float]] = [[], [], []]
     cpu: List[List[float]] = [[], [], []]  # this process's CPU seconds per command, per batch and path
-    server = [0.0, 0.0, 0.0]  # the simulator's CPU seconds per path, summed (/proc ticks are coarse)
+    server = [0.0, 0.0, 0.0]  # the simulator's CPU seconds per path, summed over the rounds
     ws, session = bare_connection(port)
     clock = time.perf_counter
 

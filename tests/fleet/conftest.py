@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 from fleet_helpers import MODULES, PASSWORD, fleet_production_xml
+from terminal_production import offline_iris
 
 from offline_iris import OfflineIRIS
 
 
 @pytest.fixture
 def rt(tmp_path) -> Iterator[OfflineIRIS]:
-    with OfflineIRIS(workdir=tmp_path / "iris") as runtime:
-        gc.collect()  # an earlier test's unclosed socket warns now, not inside the load
-        reports = runtime.load(MODULES)
-        assert all(not r.warnings for r in reports), [r.warnings for r in reports]
+    with offline_iris(tmp_path / "iris", MODULES) as runtime:
         runtime.credentials.set("LiteTerminal", "_SYSTEM", PASSWORD)
         yield runtime
 

@@ -309,9 +309,13 @@ class FakeIris:
                 text = self.run_mark(conn, message["input"])
                 with self._lock:
                     self.executed.append(text)
-                self.on_command(conn, text, inbox)
                 count += 1
-                if self.late_frames and count % self.late_every == 0:
+                late = bool(self.late_frames) and count % self.late_every == 0
+                if late:  # due before the prompt goes out: a client that has the prompt finds it due
+                    with self._late_changed:
+                        self._late_due += 1
+                self.on_command(conn, text, inbox)
+                if late:
                     self._late(conn)
 
     def wait_for_late_frames(self, timeout: float = 10.0) -> None:
@@ -323,8 +327,6 @@ class FakeIris:
 
     def _late(self, conn: PeerConn) -> None:
         kind = self.late_frames
-        with self._late_changed:
-            self._late_due += 1
 
         def later() -> None:
             try:

@@ -78,31 +78,35 @@ def _start(start, sim, extra: Dict[Tuple[str, str, str], Any]) -> None:
 
 def sent_by_testing_service(target: str) -> Callable[..., Tuple[str, str]]:
     """The Management Portal's Testing Service: a TerminalCommandRequest straight to ``target``."""
-    def send(rt, sim, start, command, namespace):
+    def send(rt, sim, start, command, namespace, make_sim):
         _start(start, sim, {})
         status, response = rt.send_sync(target, new_request(Command=command, Namespace=namespace))
         return outcome(status, response)
     return send
 
 
-def sent_by_testing_service_fleet(rt, sim, start, command, namespace):
-    """The Testing Service sending a fleet request straight to the fleet process (its policy wide open)."""
-    _start(start, sim, {})
+def sent_by_testing_service_fleet(rt, sim, start, command, namespace, make_sim):
+    """The Testing Service sending a fleet request straight to the fleet process (its policy wide open);
+    the second operation on a second server (one server twice is refused before anything runs)."""
+    sim2 = make_sim()
+    _start(start, sim, {(OP2, "Adapter", "Server"): sim2.host, (OP2, "Adapter", "Port"): str(sim2.port)})
     status, response = rt.send_sync(FLEET, new_fleet_request(Command=command, Namespace=namespace,
                                                               Targets=f"{OP},{OP2}"))
     words = {r["Status"] for r in response.Results}
     assert len(words) == 1, response.Results  # both operations decide alike
-    return words.pop(), " ".join(r["Error"] for r in response.Results)
+    word = words.pop()
+    assert executed(sim2) == ([command] if word == "ok" else []) and (word == "ok" or sim2.logins == 0)
+    return word, " ".join(r["Error"] for r in response.Results)
 
 
-def service_aimed_at_the_operation(rt, sim, start, command, namespace):
+def service_aimed_at_the_operation(rt, sim, start, command, namespace, make_sim):
     """A service whose Target is the operation itself, as a host of your own would send."""
     _start(start, sim, {(SVC, "Host", "Target"): OP})
     status, response = call(rt, new_request(Command=command, Namespace=namespace))
     return outcome(status, response)
 
 
-def through_a_loosened_process(rt, sim, start, command, namespace):
+def through_a_loosened_process(rt, sim, start, command, namespace, make_sim):
     """Through the Terminal Process with its policy emptied: the operation's own settings still decide."""
     _start(start, sim, {})
     status, response = call(rt, new_request(Command=command, Namespace=namespace))
@@ -120,9 +124,10 @@ SENDERS: Dict[str, Callable[..., Tuple[str, str]]] = {
 
 @pytest.mark.parametrize("case", DENIED, ids=[c[0] for c in DENIED])
 @pytest.mark.parametrize("sender", SENDERS, ids=list(SENDERS))
-def test_a_refused_request_is_denied_by_the_operation_on_every_direct_route(rt, sim, start, sender, case):
+def test_a_refused_request_is_denied_by_the_operation_on_every_direct_route(rt, sim, start, make_sim, sender,
+                                                                             case):
     why, command, namespace = case
-    status, error = SENDERS[sender](rt, sim, start, command, namespace)
+    status, error = SENDERS[sender](rt, sim, start, command, namespace, make_sim)
     assert status == "denied", (status, error)
     assert why.split("-")[0] in error and "the policy settings of Terminal Operation" in error, error
     assert executed(sim) == [] and sim.logins == 0, "a refused request reached the server"
@@ -131,9 +136,9 @@ def test_a_refused_request_is_denied_by_the_operation_on_every_direct_route(rt, 
 
 
 @pytest.mark.parametrize("sender", SENDERS, ids=list(SENDERS))
-def test_an_allowed_request_on_the_same_direct_route_runs(rt, sim, start, sender):
+def test_an_allowed_request_on_the_same_direct_route_runs(rt, sim, start, make_sim, sender):
     _, command, namespace = ALLOWED
-    status, error = SENDERS[sender](rt, sim, start, command, namespace)
+    status, error = SENDERS[sender](rt, sim, start, command, namespace, make_sim)
     assert status == "ok", (status, error)
     assert command in executed(sim)
 
@@ -172,3 +177,12 @@ def test_a_user_who_loosens_only_the_process_still_meets_the_operations_default(
     rt.wait_for(lambda: executed(sim), timeout=WAIT)
     assert response.Status == "ok", response.Error  # loosened on both: it runs
 
+
+
+def test_a_message_of_another_type_sent_to_an_operation_runs_nothing(rt, sim, start):
+    """Only a TerminalCommandRequest reaches the policy and the adapter (the operation's MessageMap); a
+    fleet request or a plain string sent to an operation is refused by the runtime and runs nothing."""
+    _start(start, sim, {})
+    status, _ = rt.send_sync(OP, new_fleet_request(Command='zn "%SYS"', Targets=OP))
+    assert not is_ok(status)
+    assert executed(sim) == [] and sim.logins == 0

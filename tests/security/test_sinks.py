@@ -56,6 +56,8 @@ class _Writers(ast.NodeVisitor):
         self.sinks: List[tuple] = []  # (line, what, text node or None, enclosing function)
         self.loggers: List[tuple] = []
         self._scope: List[ast.AST] = [tree]
+        self._aliases: Dict[ast.AST, set] = {}  # per scope: walked once, not once per call inside it
+        self._binds_a_writer = bool(_aliases(tree))  # else no scope of this module has an alias
 
     def visit_FunctionDef(self, node):  # noqa: N802
         self._scope.append(node)
@@ -66,7 +68,10 @@ class _Writers(ast.NodeVisitor):
         name = _name(node.func)
         text: Optional[ast.AST] = None
         what = ""
-        if name.startswith("IRISLog.") or name in _aliases(self._scope[-1]):
+        scope = self._scope[-1]
+        if scope not in self._aliases:
+            self._aliases[scope] = _aliases(scope) if self._binds_a_writer else set()
+        if name.startswith("IRISLog.") or name in self._aliases[scope]:
             what, text = name, node.args[0] if node.args else None
         elif name == "Status.ERROR":
             what, text = name, node.args[0] if node.args else None
