@@ -67,9 +67,7 @@ def outcome(status: Any, response: Any = None) -> Tuple[str, str]:
 
 
 def _start(start, sim, extra: Dict[Tuple[str, str, str], Any]) -> None:
-    # OP2 reaches the same simulator by its name: the fleet process refuses two targets that name one server
-    # (docs/fleet.md §4), and names are not resolved for that comparison
-    both_on_sim = {(OP2, "Adapter", "Server"): "localhost", (OP2, "Adapter", "Port"): str(sim.port),
+    both_on_sim = {(OP2, "Adapter", "Server"): sim.host, (OP2, "Adapter", "Port"): str(sim.port),
                    (OP2, "Adapter", "Credentials"): "LiteTerminal", (OP2, "Adapter", "ConnectTimeout"): "3"}
     start(sim, {**both_on_sim, **OPERATIONS_RESTRICTED, **EVERYTHING_ELSE_OPEN, **extra})
 
