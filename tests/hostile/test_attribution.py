@@ -66,7 +66,11 @@ def test_the_issue_example_an_extra_prompt_after_the_resynchronisation_shifts_no
             results = [term.execute(f'write "{c}"') for c in "BCDEF"]
             assert peer.sent_late or delay is None
         assert [(r.status, r.output) for r in results] == [("ok", c) for c in "BCDEF"], (delay, results)
-        assert sum("1 prompt(s) that came before this command's mark" in r.warning for r in results) == 1
+        # the extra prompt is said once: set aside before a command's mark, or (when a loaded machine lets it
+        # land between two commands) seen while idle, which brings the session back in step first
+        said = ("1 prompt(s) that came before this command's mark",
+                "a prompt arrived while the session was idle")
+        assert sum(any(s in r.warning for s in said) for r in results) == 1, results
         assert "brought back in step" in results[0].warning
         assert peer.executed.count('write "B"') == 1
 
