@@ -30,6 +30,7 @@ from .lines import namespace_problem, one_line_problem
 __all__ = [
     "Status", "FleetStatus", "CLIENT_STATUSES", "RESPONSE_STATUSES", "COMMAND_FAILURE", "SESSION_FAILURE",
     "CommandRequest", "ConnectOptions", "Verdict", "classify", "server_identity", "MAX_REQUEST_TIMEOUT",
+    "ascii_host",
 ]
 
 
@@ -255,6 +256,22 @@ def authority(host: str, port: int) -> str:
     return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
 
 
+def ascii_host(host: str) -> str:
+    """``host`` as every connection names it: a name with non-ASCII letters in its IDNA A-label form (IDNA
+    2008 with the UTS 46 mapping, as ``requests`` encodes the login's host), anything else unchanged. The
+    socket module would encode it otherwise (IDNA 2003: ``straße`` is ``strasse`` there, ``xn--strae-oqa`` for
+    requests), so the login and the WebSocket carrying its session cookie went to two different host names.
+    A name IDNA refuses is left as it is (the login then fails on it)."""
+    if not host or host.isascii():
+        return host
+    try:
+        import idna
+
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (ImportError, UnicodeError, ValueError):
+        return host
+
+
 #: The numeric IPv4 spellings getaddrinfo also accepts (inet_aton: 1 to 4 parts, decimal, octal or hex).
 _LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}")
 
@@ -264,12 +281,13 @@ def server_identity(
 ) -> Tuple[str, int, str]:
     """One identity per server: host names compare case-insensitively (a trailing dot dropped), IP
     addresses in their canonical form (``[::0001]`` is ``::1``; ``::ffff:127.0.0.1``, ``127.1``,
-    ``2130706433`` and ``0x7f.1`` are ``127.0.0.1``, as the resolver reads them), the port as a number
+    ``2130706433`` and ``0x7f.1`` are ``127.0.0.1``, as the resolver reads them; a non-ASCII name is its
+    A-label, :func:`ascii_host`), the port as a number
     (default 52773), the path prefix without a trailing slash. Used wherever duplicates are refused."""
     name = (host or "").strip()
     if name.startswith("[") and name.endswith("]"):
         name = name[1:-1]
-    name = name.rstrip(".").lower()
+    name = ascii_host(name).rstrip(".").lower()
     try:
         address = ipaddress.ip_address(name.split("%", 1)[0])
         mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:a.b.c.d reaches a.b.c.d

@@ -14,6 +14,7 @@ import ssl
 import time
 from typing import Optional
 
+from .contract import ascii_host
 from .httpguard import Deadline, connect_by
 
 __all__ = ["speaks_tls", "tls_mismatch"]
@@ -27,7 +28,7 @@ def speaks_tls(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> Optional
     whole probe, name lookup included: a slow resolver or a port that drips its handshake cannot hold it."""
     until = time.monotonic() + timeout
     try:
-        sock = connect_by(host, port, until)
+        sock = connect_by(ascii_host(host), port, until)  # the name the login used (contract.ascii_host)
     except OSError:
         return None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

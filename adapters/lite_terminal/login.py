@@ -38,6 +38,7 @@ import requests.cookies
 import urllib3
 
 from . import errors
+from .contract import ascii_host
 from .errors import (
     AuthError,
     ConnectError,
@@ -127,6 +128,10 @@ class Endpoint:
     port: int
     tls: bool = False
     path_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        # one name for the login, the WebSocket, TLS and the logout (contract.ascii_host)
+        object.__setattr__(self, "host", ascii_host(self.host))
 
     @property
     def prefix(self) -> str:
