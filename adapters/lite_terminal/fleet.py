@@ -279,6 +279,7 @@ class ServerResult:
     elapsed: float = 0.0
     server_version: str = ""
     output_dropped: int = 0  # characters of the output not kept (max_output_chars), so not compared
+    warning: str = ""  # the client's: frames of other commands set aside, the session back in step
 
     @property
     def ok(self) -> bool:
@@ -441,7 +442,7 @@ def run_on_servers(
         return ServerResult(
             server.label, verdict.status, str(result.output or ""), verdict.error,
             str(result.namespace or ""), float(result.elapsed or 0.0), str(result.server_version or ""),
-            max(0, int(result.output_dropped or 0)),
+            max(0, int(result.output_dropped or 0)), str(getattr(result, "warning", "") or ""),
         )
 
     def worker() -> None:

@@ -53,7 +53,6 @@ class Outcome(ServerResult):
     plus the command it is the outcome of."""
 
     command: str = ""
-    warning: str = ""  # the client's: frames set aside, the session brought back in step or replaced
 
 
 def run_target(target: Target, password: str, commands: Sequence[str], settings: Settings,

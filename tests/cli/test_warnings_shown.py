@@ -41,3 +41,15 @@ def test_no_warning_no_note(capsys):
     with ScriptedIris() as peer:
         code, text = run(peer, capsys)
     assert (code, text.out, text.err) == (0, "mine\n", "")
+
+
+def test_run_on_servers_results_carry_the_warning():
+    from adapters.lite_terminal.fleet import run_on_servers
+
+    with ScriptedIris() as peer:
+        peer.plan({"pre": ["prompt"]})
+        fleet = run_on_servers([f"{peer.host}:{peer.port}"], 'write "mine"', username=USER, password=PASSWORD,
+                               connect_timeout=3)
+    (result,) = fleet.results
+    assert (result.status, result.output) == ("ok", "mine")
+    assert result.warning.startswith("1 prompt(s) that came before this command's mark"), result
