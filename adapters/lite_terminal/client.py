@@ -607,6 +607,8 @@ class LiteTerminal:
                 zn = 'zn "' + namespace.replace('"', '""') + '"'
                 switch = self._run(zn, zn, limit, (), None, "")
                 if switch.status != "ok" or switch.namespace.upper() != namespace.upper():
+                    if self._closed:  # close() cut the switch short: the command itself was never sent
+                        raise SessionClosed(CLOSED_TEXT)
                     why = switch.error or f"the prompt still shows {switch.namespace}"
                     return CommandResult(
                         command=command, output=switch.output, raw_output=switch.raw_output,
