@@ -332,7 +332,9 @@ def classify(outcome: Any, expect: str = "") -> Verdict:
       :class:`InvalidRequest`/``InvalidArgument``/``ValueError`` -> ``invalid`` (refused before sending);
       a failure that means it never reached the server (``errors.NOT_DELIVERED``) -> ``unreachable``;
       anything else -> ``lost`` (it may have come after the command was sent);
-    * a result whose command was not run (``ran`` is false: the namespace switch failed) -> ``unreachable``;
+    * a result whose command was not run (``ran`` is false: the namespace switch failed, or the session it
+      relied on was gone) with status ``ok`` or ``error`` -> ``unreachable``; a ``timeout``, ``lost`` or
+      ``interrupted`` switch keeps that status (the ``zn`` itself may or may not have run);
     * an ``ok`` result whose output does not match ``expect`` -> ``mismatch``;
     * otherwise the client's own status (``ok``, ``error``, ``timeout``, ``interrupted``, ``lost``).
     """
