@@ -21,7 +21,10 @@ server process (docs/user-guide.md §4); ``stay_connected=0`` gives each request
 A named session is the one way to keep state between requests on purpose.
 
 A session whose command came back ``lost``, or that raised a ``TerminalError``, is closed and dropped: the
-next message gets a fresh one. The pool never re-sends a command (a lost command may have run).
+next message gets a fresh one. A named session's later commands go with ``keep_session``: if its server
+process is gone before one is sent (closed, or not back in step), that command is not run (``ran`` false,
+``unreachable``) rather than run in a new process without the locals it relies on. The pool never re-sends
+a command (a lost command may have run).
 
 Revocation (docs/security.md §12): with a ``credential_stamp`` the pool takes a fingerprint of the
 credentials a session logs in with and, before every later request on that kept session (default or named),
@@ -126,6 +129,8 @@ class SessionPool:
                     entry.used = False  # a new server process: nothing to reset
                 if name == DEFAULT and entry.used and self.reset_command:
                     self._reset(entry.terminal, namespace, timeout)
+                if name != DEFAULT and entry.used:  # its locals are the point: never run it on a new process
+                    options = dict(options, keep_session=True)
                 entry.used = True
                 result = entry.terminal.execute(
                     command, namespace=namespace, timeout=timeout, input_lines=tuple(input_lines), **options

@@ -40,8 +40,8 @@ class HealthCheckService(BusinessService):
 class HealthCheckProcess(BusinessProcess):
     """Runs its own Command on the Terminal Operation and turns each outcome into an Event Log entry.
 
-    It sends straight to the operation, past TerminalCommandProcess's policy: only the Command setting ever
-    runs, never text from the request.
+    It sends straight to the operation, past TerminalCommandProcess's policy (the operation's own policy
+    still applies): only the Command setting ever runs, never text from the request.
     """
 
     Target = IRISProperty("Terminal Operation", "str", "A LiteTerminal.TerminalCommandOperation", "Basic")

@@ -28,7 +28,7 @@ from typing import Any  # noqa: E402
 from intersystems_pyprod import BusinessProcess, IRISLog, IRISProperty, Status  # noqa: E402
 
 from adapters.iris_status import is_ok, status_text  # noqa: E402
-from adapters.lite_terminal.contract import CommandRequest, InvalidRequest  # noqa: E402
+from adapters.lite_terminal.contract import CommandRequest, InvalidRequest, server_identity  # noqa: E402
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.fleet import FleetSchedule  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
@@ -41,8 +41,44 @@ from productions.fleet_logic import (  # noqa: E402
     plan_targets,
     refusal_fields,
     result_from_response,
+    same_server_problem,
 )
 from productions.terminal import field, host_settings, policy_refusal  # noqa: E402
+
+
+def target_servers(targets: Any) -> dict:
+    """The server each target operation reaches, for the targets whose ``Server`` the production definition
+    sets (a value from System Default Settings or the class default is not read: such a target is not
+    compared). ``Port`` and ``PathPrefix`` not set there are the adapter's defaults (52773, none). Read from
+    the running production (``Ens.Director.GetActiveProductionName``, ``Ens.Config.Production.%OpenId``,
+    ``FindItemByConfigName``, its ``Settings``), as adapters.settings.check_item_settings reads them; {}
+    when that cannot be read (nothing is refused then). Not yet run on a real IRIS."""
+    try:
+        import iris
+
+        production = iris.cls("Ens.Director").GetActiveProductionName()
+        config = iris.cls("Ens.Config.Production")._OpenId(production) if production else None
+        if config is None or config == "":
+            return {}
+        servers = {}
+        for name in targets:
+            item = config.FindItemByConfigName(name, iris.ref(), 1)
+            if item is None or item == "":
+                continue
+            settings = item.Settings
+            values = {}
+            for index in range(1, int(settings.Count()) + 1):
+                setting = settings.GetAt(index)
+                if str(setting.Target or "") == "Adapter":
+                    values[str(setting.Name)] = str(setting.Value or "")
+            if values.get("Server", "").strip():
+                port = values.get("Port", "").strip()
+                servers[name] = server_identity(values["Server"], int(port) if port.isdigit() else None,
+                                                values.get("PathPrefix", ""))
+        return servers
+    except Exception:  # noqa: BLE001 - the production cannot be read here: no target is compared
+        return {}
+
 
 _TARGETS_SELECTOR = (
     "Basic:selector?multiSelect=1&context={Ens.ContextSearch/ProductionItems?targets=1&productionName=@productionId}"
@@ -109,6 +145,9 @@ class TerminalFleetProcess(BusinessProcess):
         try:
             targets = plan_targets(field(request, "Targets"), field(self, "Targets"),
                                    field(self, "AllowedTargets"))
+            same = same_server_problem(target_servers(targets))
+            if same:
+                raise FleetRefusal(CommandStatus.INVALID, same, targets)
             reason = policy_refusal(self, request)
             if reason:
                 raise FleetRefusal(CommandStatus.DENIED, reason, targets)

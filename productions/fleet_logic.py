@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from adapters.iris_strings import cut_to_json_length, json_length
-from adapters.lite_terminal.contract import Status
+from adapters.lite_terminal.contract import Status, authority
 from adapters.lite_terminal.errors import Refused
 from adapters.lite_terminal.fleet import (
     DEFAULT_MAX_CONCURRENCY,
@@ -91,6 +91,24 @@ def plan_targets(requested: Any, default_targets: Any, allowed_extra: Any) -> Li
             targets,
         )
     return targets
+
+
+def same_server_problem(identities: Dict[str, Tuple[str, int, str]]) -> str:
+    """Why the targets cannot run together ("" when they can): two of them reach one server
+    (``contract.server_identity`` of their Server, Port and PathPrefix), so the command would run on it twice.
+    ``identities`` holds only the targets whose server is known (see TerminalFleetProcess)."""
+    seen: Dict[Tuple[str, int, str], str] = {}
+    pairs = []
+    for name, identity in identities.items():
+        if identity in seen:
+            where = authority(identity[0], identity[1]) + identity[2]
+            pairs.append(f"{seen[identity]!r} and {name!r} ({where})")
+        else:
+            seen[identity] = name
+    if not pairs:
+        return ""
+    return (f"targets {', '.join(pairs)} are the same IRIS server: the command would run on it twice; name "
+            "each server once (one operation per server) in Targets and the request's Targets")
 
 
 def plan_limits(targets: Sequence[str], request_values: Tuple[Any, Any],

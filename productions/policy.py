@@ -40,11 +40,15 @@ each): tests/benchmarks/bench_policy.py prints the figures.
 Patterns are Python regular expressions, matched case-insensitively with ``re.search`` against each
 statement (``^`` is the start of a statement). One pattern per line in the setting. Deny wins.
 
+Code built at run time from the command's own text (``xecute "z"_"n ..."``, ``xecute x``, ``$XECUTE`` or
+``$ETRAP`` of anything but one literal, ``@`` indirection) cannot be read without running it: it is treated
+as reaching anything, so a command holding it is denied under any pattern (docs/policy.md §7). ``do ^%CD``
+(the %CD utility) yields ``ZNSPACE``.
+
 What it cannot stop (defence in depth, not a sandbox; the real control is a least-privilege IRIS user,
-docs/settings.md §9):
-code built at run time (``xecute "z"_"n ..."``, ``xecute x``, ``@`` indirection, ``$classmethod``,
-``$method``), routines and class methods that do the forbidden thing inside (``do ^MYROUTINE``), extended
-global references (``^|"%SYS"|X``), ``$ZF`` calls and ``JOB``. Deny those by name if they matter.
+docs/settings.md §9): code stored on the server, routines and class methods that do the forbidden thing
+inside (``do ^MYROUTINE``, ``$classmethod``, ``$method``), extended global references (``^|"%SYS"|X``),
+``$ZF`` calls and ``JOB``. Deny those by name if they matter.
 """
 
 from __future__ import annotations
@@ -136,7 +140,9 @@ _ZNS = re.compile(r"\$ZNS(?![A-Z0-9])")
 _GARBAGE_TOKEN = r'(?:"(?:[^"\n]|"")*"?|[^ \t\n"%A-Za-z&/;#.{}])(?:"(?:[^"\n]|"")*"?|[^ \t\n"])*'
 _GARBAGE = re.compile(f'(?:"(?:[^"\\n]|"")*"?|[^ \\t\\n"])+(?:[ \\t]+{_GARBAGE_TOKEN})*')
 _ZUTIL = re.compile(r"\$ZU(?:TIL)?\(")
-_XFUNC = re.compile(r'\$XECUTE\(\(*"')
+#: Every ``$XECUTE(`` (inside string literals too: conservative); its first argument must be one literal.
+_XFUNC_ANY = re.compile(r"\$XECUTE\(")
+_XFUNC_ARG = re.compile(r'(\(*)("(?:[^"\n]|"")*")')
 #: Special variables whose value is ObjectScript code run later (at the next error): read like XECUTE
 #: (docs/policy.md §3).
 _CODE_VARS = {"$ETRAP", "$ET"}
@@ -145,7 +151,29 @@ _FPARAMS = re.compile(r"[ \t]*\([^()\"]*\)[ \t]?")
 #: integer); a sign, a decimal point, an exponent, a string or an expression may be 5, so it counts as a
 #: namespace switch. An argument longer than this is not read on (linear time) and counts as one too.
 _PLAIN_INTEGER = re.compile(r"[0-9]+")
+#: ... and only below 2**31: how IRIS narrows a larger function number to an integer (wrapping, say, 2**32+5
+#: to 5) is not documented, so a larger one counts as 5 too.
+_ZU_MAX = 2 ** 31
 _ZU_FIRST_LIMIT = 40
+#: A ``$ZU(5,`` namespace argument is read up to this many characters (linear time); a longer one is taken
+#: for code built at run time (docs/policy.md §7), never cut and matched as if it were whole.
+_ZU_VALUE_LIMIT = 1000
+#: ``@`` outside string literals (read with ObjectScript's string rule, and with JSON's): indirection.
+_AT_OS = re.compile(r'"(?:[^"\n]|"")*"?|@')
+#: The label (and formal parameters) a routine line inserted by ZINSERT may start with.
+_ROUTINE_LABEL = re.compile(r"^[%A-Za-z0-9][A-Za-z0-9]*(?:\([^()\"]*\))?")
+#: A method named SetNamespace (``%SYSTEM.Process.SetNamespace`` switches namespace) outside string literals,
+#: and the functions that call a method named by an argument.
+_SETNAMESPACE = re.compile(r'"(?:[^"\n]|"")*"?|\.SETNAMESPACE\(')
+_DYNAMIC_METHOD = re.compile(r'"(?:[^"\n]|"")*"?|\$(?:ZOBJ)?(?:CLASS)?METHOD\(')
+#: Functions that may stand as a SET target (``set $piece(x,"|",1)=...``, ``set $lb(a,b)=...``).
+_TARGET_FUNCTION = re.compile(r"\$(LB|LISTBUILD|P|PIECE|E|EXTRACT|LI|LIST)\(")
+#: ``[`` or ``|`` outside string literals in a JOB argument: a job location (a namespace) or an extended
+#: reference.
+_JOB_LOCATION = re.compile(r'"(?:[^"\n]|"")*"?|[\[|]')
+#: A reference to the %CD utility routine (``do ^%CD``) outside string literals: a namespace switch.
+_CD = re.compile(r'"(?:[^"\n]|"")*"?|\^%CD(?![A-Z0-9%.])')
+_AT_JSON = re.compile(r'"(?:[^"\\\n]|\\.)*"?|@')
 #: Blanks other than space and tab: IRIS may or may not read them as blanks, so outside a string they are
 #: refused rather than guessed at.
 _ODD_BLANK = re.compile('"(?:[^"\n]|"")*"?|([\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])')
@@ -173,6 +201,8 @@ class Reading:
 
     statements: Tuple[str, ...]
     problem: str = ""
+    #: Why some code the command runs is built at run time (and so could be anything); empty when none is.
+    opaque: Tuple[str, ...] = ()
 
 
 def split_patterns(text: str) -> List[str]:
@@ -181,7 +211,8 @@ def split_patterns(text: str) -> List[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _compile(text: str, setting: str) -> Tuple[re.Pattern, ...]:
+def compile_patterns(text: str, setting: str) -> Tuple[re.Pattern, ...]:
+    """The patterns of one setting value, compiled; PolicyError names the first invalid one."""
     compiled = []
     for pattern in split_patterns(text):
         try:
@@ -195,8 +226,8 @@ class CommandPolicy:
     """Allow/deny decision for commands, built from the two setting strings."""
 
     def __init__(self, allow_patterns: str = "", deny_patterns: str = "") -> None:
-        self.allow = _compile(allow_patterns or "", "AllowPatterns")
-        self.deny = _compile(deny_patterns or "", "DenyPatterns")
+        self.allow = compile_patterns(allow_patterns or "", "AllowPatterns")
+        self.deny = compile_patterns(deny_patterns or "", "DenyPatterns")
 
     def check(self, command: str) -> Decision:
         try:
@@ -213,6 +244,9 @@ class CommandPolicy:
         if reading.problem:
             return Decision(False, f"cannot read the command, so it is not run: {reading.problem}",
                             statements)
+        if reading.opaque and (self.deny or self.allow):
+            return Decision(False, f"{reading.opaque[0]}: that code could be anything, so no pattern can "
+                                   "admit it (docs/policy.md §7)", statements)
         if self.allow:
             for statement in statements:
                 if not any(p.search(statement) for p in self.allow):
@@ -237,7 +271,7 @@ def read_command(command: str) -> Reading:
     """Read ``command`` every way described above; raises UnsafeCommandText for text with no one reading."""
     reader = _Reader()
     problem = reader.read_text(command_lines(command or ""), depth=0)
-    return Reading(tuple(reader.statements), problem)
+    return Reading(tuple(reader.statements), problem, tuple(reader.opaque))
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -255,6 +289,7 @@ class _Reader:
         self.statements: Dict[str, None] = {}  # ordered set
         self.literals: Dict[Tuple[str, int], str] = {}  # (code, depth) -> problem
         self.lines: Dict[Tuple[str, int], Tuple[str, bool]] = {}  # (line, depth) -> problem, still open
+        self.opaque: Dict[str, None] = {}  # code built at run time, in any reading (docs/policy.md §7)
 
     def read_text(self, lines: List[str], depth: int) -> str:
         """Read every line (and joined group); the first problem of a line no reading can read, or ""."""
@@ -309,6 +344,10 @@ class _Reader:
 
     def _emit(self, statement: str) -> None:
         self.statements[statement] = None
+
+    def _opaque(self, what: str, statement: str) -> None:
+        """Record code built at run time: the policy treats it as reaching anything (docs/policy.md §7)."""
+        self.opaque[f"{what} in {_short(statement, 80)!r}"] = None
 
     def _read(self, text: str, depth: int, lenient: bool, strings: int = 1) -> Tuple[str, bool]:
         """One reading of ``text``; returns its first problem ("" if none) and whether it ended open."""
@@ -404,48 +443,96 @@ class _Reader:
 
     def _statements_with(self, name: str, cond: str, args: List[str], depth: int) -> str:
         problem = self._functions(cond, depth) if "$" in cond else ""
+        if "@" in cond and _indirection(cond):
+            self._opaque("indirection (@)", f"{name}{cond}")
         statements = self.statements
         if not args:
             statements[f"{name}{cond}"] = None
             return problem
         for arg in (a for raw in args for a in _collapses(raw)):
             statements[f"{name}{cond} {arg}"] = None
-            if name == "SET" and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
-                target, _, value = arg.partition("=")
-                targets = target.strip("()").split(",")
-                if value and any(t in _NAMESPACE_VARS for t in targets):
+            if "@" in arg and _indirection(arg):
+                self._opaque("indirection (@)", f"{name} {arg}")
+            if "SETNAMESPACE" in arg or "METHOD(" in arg:
+                self._methods(arg)
+            if "^%CD" in arg and any(m.group(0) != '"' and m.group(0)[0] == "^" for m in _CD.finditer(arg)):
+                self._emit(f"ZNSPACE {arg}")  # the %CD utility switches namespace (docs/policy.md §7)
+            if name in ("SET", "MERGE", "READ") and ("$NAMESPACE" in arg or "$ZNSPACE" in arg):
+                target, value = _assignment(arg) if name != "READ" else (arg, arg)
+                if value and any(t in _NAMESPACE_VARS for t in _targets(target)):
                     self._emit(f"ZNSPACE {value}")
             if name == "SET" and "$E" in arg:  # code run at the next error (docs/policy.md §3)
-                target, _, value = arg.partition("=")
+                target, value = _assignment(arg)
                 code = _xecute_literal(value) if value else None
-                if code is not None and any(t in _CODE_VARS for t in target.strip("()").split(",")):
-                    problem = problem or self._literal(code, depth)
+                if any(t in _CODE_VARS for t in _targets(target)):
+                    if code is not None:
+                        problem = problem or self._literal(code, depth)
+                    elif value:
+                        self._opaque("$ETRAP set to an expression that is not one string literal", arg)
             if "$Z" in arg or "$X" in arg:
                 problem = problem or self._functions(arg, depth)
-            if name == "XECUTE":
+            if name == "JOB":  # where the job runs (docs/policy.md §7)
+                colon = _top_level_colon(arg)
+                params = arg[colon + 1:].partition(":")[0] if colon >= 0 else ""
+                if params.strip("()"):  # process parameters: the first is the namespace the job runs in
+                    self._emit(f"ZNSPACE {params}")
+                entry = arg[:colon] if colon >= 0 else arg
+                if any(m.group(0) in "[|" for m in _JOB_LOCATION.finditer(entry)):  # ^X["ns"], ^X|"ns"|
+                    self._emit(f"ZNSPACE {entry}")
+            if name in ("XECUTE", "ZINSERT"):  # ZINSERT's line becomes routine code a DO can run
                 code = _xecute_literal(arg)
+                if code is not None and name == "ZINSERT":
+                    code = _ROUTINE_LABEL.sub("", code, count=1)  # a routine line may start with a label
                 if code is not None:
                     problem = problem or self._literal(code, depth)
+                else:
+                    self._opaque(f"{name} of an expression that is not one string literal", f"{name} {arg}")
         return problem
 
     def _functions(self, expression: str, depth: int) -> str:
         """``$ZU(5,x)`` namespace switches and ``$XECUTE("...")`` literals inside a collapsed expression."""
         problem = ""
         for match in _ZUTIL.finditer(expression):
-            first, after = _argument_at(expression, match.end(), limit=_ZU_FIRST_LIMIT)
-            complete = after < len(expression) and expression[after] in ",)"
-            if complete and _PLAIN_INTEGER.fullmatch(first) and int(first) != 5:
+            first, after, complete = _argument_at(expression, match.end(), limit=_ZU_FIRST_LIMIT)
+            if complete and _PLAIN_INTEGER.fullmatch(first) and int(first) != 5 and int(first) < _ZU_MAX:
                 continue  # another $ZU function, read exactly (any number of digits; docs/policy.md §5)
-            if after < len(expression) and expression[after] == ",":
-                value, _ = _argument_at(expression, after + 1, limit=200)
+            if complete and expression[after] == ",":
+                value, end, whole = _argument_at(expression, after + 1, limit=_ZU_VALUE_LIMIT)
                 self._emit(f"ZNSPACE {value}")
-            elif after < len(expression) and expression[after] != ")":  # a first argument we cannot read
-                self._emit(f"ZNSPACE {expression[after:after + 200]}")
-        for match in _XFUNC.finditer(expression):
-            literal = _STRING.match(expression, match.end() - 1)
-            if literal and literal.group(1):
-                problem = problem or self._literal(_unquote(literal.group(0)), depth)
+                if not whole and end - after > _ZU_VALUE_LIMIT:  # cut: the namespace is not read whole
+                    self._opaque(f"a $ZU(5,...) namespace argument longer than {_ZU_VALUE_LIMIT} characters",
+                                 expression)
+            elif not complete and after - match.end() >= _ZU_FIRST_LIMIT:  # a first argument too long
+                self._emit(f"ZNSPACE {expression[after:after + _ZU_VALUE_LIMIT]}")
+                self._opaque(f"a $ZU( first argument longer than {_ZU_FIRST_LIMIT} characters", expression)
+        for match in _XFUNC_ANY.finditer(expression):
+            code = _xfunc_literal(expression, match.end())
+            if code is None:
+                self._opaque("$XECUTE of an expression that is not one string literal", expression)
+            else:
+                problem = problem or self._literal(code, depth)
         return problem
+
+    def _methods(self, arg: str) -> None:
+        """``%SYSTEM.Process.SetNamespace`` switches namespace (docs/policy.md §7): any method of that name
+        (``$system.Process.SetNamespace(..)``, ``##class(..).SetNamespace(..)``, ``p.SetNamespace(..)``, or
+        named in ``$CLASSMETHOD``/``$METHOD``) yields ZNSPACE; a method chosen at run time could be it."""
+        for match in _SETNAMESPACE.finditer(arg):
+            if match.group(0) != '"' and match.group(0)[0] != '"':
+                self._emit(f"ZNSPACE {arg}")
+                break
+        for match in _DYNAMIC_METHOD.finditer(arg):
+            if match.group(0)[0] == '"':
+                continue
+            _, after, whole = _argument_at(arg, match.end(), limit=_ZU_VALUE_LIMIT)  # the class or object
+            method = ""
+            if whole and after < len(arg) and arg[after] == ",":
+                method, _, whole = _argument_at(arg, after + 1, limit=_ZU_VALUE_LIMIT)
+            literal = _STRING.fullmatch(method)
+            if not literal or not literal.group(1):
+                self._opaque("a method chosen at run time", arg)
+            elif _unquote(method).upper() == "SETNAMESPACE":
+                self._emit(f"ZNSPACE {arg}")
 
     def _literal(self, code: str, depth: int) -> str:
         """Read the code of an XECUTE literal (once per literal and depth)."""
@@ -719,9 +806,11 @@ def _collapse_piece(match: re.Match[str]) -> str:
     return token.upper().translate(_NO_BLANKS)
 
 
-def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int]:
-    """The function argument starting at ``pos`` of a collapsed expression, and the index after it (at
-    most ``limit`` characters on when one is given: nested calls are then not scanned again and again)."""
+def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int, bool]:
+    """The function argument starting at ``pos`` of a collapsed expression, the index after it (at most
+    ``limit`` characters on when one is given: nested calls are then not scanned again and again), and
+    whether it ended at its ``,`` or ``)``: False when the limit or the text's end came first, so a cut
+    argument is never taken for a whole one (a string literal running past the limit included)."""
     depth = 0
     start = pos
     n = min(len(expression), pos + limit) if limit else len(expression)
@@ -734,12 +823,14 @@ def _argument_at(expression: str, pos: int, limit: int = 0) -> Tuple[str, int]:
             depth += 1
         elif ch in ")}":
             if depth == 0:
-                break
+                return expression[start:pos], pos, ch == ")"
             depth -= 1
         elif ch == "," and depth == 0:
-            break
+            return expression[start:pos], pos, True
         pos += 1
-    return expression[start:pos], pos
+    if pos == n and depth == 0 and pos < len(expression) and expression[pos] in ",)":
+        return expression[start:pos], pos, True  # it ends right at the limit
+    return expression[start:pos], pos, False
 
 
 def _xecute_literal(arg: str) -> Optional[str]:
@@ -761,6 +852,80 @@ def _xecute_literal(arg: str) -> Optional[str]:
     if expression[after:] != ")" * opened:
         return None
     return _unquote(literal.group(0))
+
+
+def _xfunc_literal(expression: str, pos: int) -> Optional[str]:
+    """The code of ``$XECUTE(`` whose first argument (from ``pos``) is one literal, in any number of
+    parentheses, followed by ``)`` or ``,`` (the parameter form); None for anything else (``"z"_"n"``)."""
+    match = _XFUNC_ARG.match(expression, pos)
+    if not match:
+        return None
+    closing = ")" * len(match.group(1))
+    after = match.end() + len(closing)
+    if not expression.startswith(closing, match.end()) or expression[after:after + 1] not in (")", ","):
+        return None
+    return _unquote(match.group(2))
+
+
+def _indirection(text: str) -> bool:
+    """Does ``text`` hold ``@`` outside string literals, read with either string rule?"""
+    return any(m.group(0) == "@" for pattern in (_AT_OS, _AT_JSON) for m in pattern.finditer(text))
+
+
+def _assignment(arg: str) -> Tuple[str, str]:
+    """A SET (or MERGE) argument's target list and value, split at the first ``=`` outside string literals
+    and brackets: ``(x("="),$namespace)="%SYS"`` assigns ``$NAMESPACE`` (an ``=`` in a subscript is not
+    the assignment)."""
+    depth, pos, n = 0, 0, len(arg)
+    while pos < n:
+        ch = arg[pos]
+        if ch == '"':
+            pos = _STRING.match(arg, pos).end()
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "=" and depth == 0:
+            return arg[:pos], arg[pos + 1:]
+        pos += 1
+    return arg, ""
+
+
+def _split_top(text: str) -> List[str]:
+    """``text`` split at its commas outside string literals and brackets."""
+    parts, depth, start, pos, n = [], 0, 0, 0, len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch == '"':
+            pos = _STRING.match(text, pos).end()
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:pos])
+            start = pos + 1
+        pos += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _targets(target: str) -> List[str]:
+    """Every variable a SET target list assigns: each of ``(a,b)``, each element of a ``$LISTBUILD(...)``
+    target and the first argument of a ``$PIECE``, ``$EXTRACT`` or ``$LIST`` target (collapsed text)."""
+    while target.startswith("(") and target.endswith(")"):
+        target = target[1:-1]
+    found: List[str] = []
+    for part in _split_top(target):
+        function = _TARGET_FUNCTION.match(part)
+        if function and part.endswith(")"):
+            inner = _split_top(part[function.end():-1])
+            found.extend(inner if function.group(1) in ("LB", "LISTBUILD") else inner[:1])
+        else:
+            found.append(part)
+    return [t.strip("()") for t in found]
 
 
 def _top_level_colon(expression: str) -> int:

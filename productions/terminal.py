@@ -7,8 +7,9 @@ Message flow (every hop shows in the Visual Trace)::
     CommandFileService (EnsLib.File)     ─┘    (policy, routing)      └─> TerminalFleetProcess ──> operations
                                                                           (fleet requests, once allowed)
 
-Every service sends every request, fleet requests included, to its Target, the Terminal Process: the one
-place the policy is decided, with that process's settings, whatever the route (docs/security.md §10).
+Every service sends every request, fleet requests included, to its Target, the Terminal Process, which
+decides the policy with its settings; every operation decides it once more with its own settings for every
+request, whoever sent it, so no route reaches a server without a policy decision (docs/security.md §10).
 
 Component rules from docs/pyprod-runtime.md §7 kept here: module-mode loading, ``iris_package_name`` literal
 first, the adapter module imported explicitly so ``self.ADAPTER`` is wrapped (docs/pyprod-runtime.md §7.5),
@@ -57,7 +58,7 @@ from productions.fleet_logic import (  # noqa: E402
     refusal_fields,
     split_names,
 )
-from productions.policy import check_command  # noqa: E402
+from productions.policy import PolicyError, check_command, compile_patterns  # noqa: E402
 
 MSG_PKG = "LiteTerminal"
 # Setting arguments below are literals on purpose: the loader reads them from the AST and would write a name
@@ -339,6 +340,10 @@ class TerminalCommandOperation(BusinessOperation):
     unreachable:=R``, ``E*<UNDEFINED>=W``), retries and AlertOnError behave as for any IRIS operation;
     FailOnCommandError=0 returns an IRIS ``error`` as a normal response instead. Only ``unreachable`` is
     safe to retry; a ``lost`` result may have run: never give it an ``R`` (retry) action.
+
+    Every request first passes this operation's own policy settings (AllowPatterns, DenyPatterns,
+    AllowedNamespaces; the Terminal Process's defaults), whoever sent it: a refused one is ``denied`` and
+    nothing is sent (docs/security.md §10).
     """
 
     ADAPTER = IRISParameter("LiteTerminal.TerminalOutboundAdapter")
@@ -348,19 +353,41 @@ class TerminalCommandOperation(BusinessOperation):
         "ReplyCodeActions); 0 returns it as a normal response with Status=error",
         "Additional",
     )
+    AllowPatterns = IRISProperty(
+        "", "str",
+        "Regular expressions, one per line; when set, every statement of a command must match one. "
+        "Checked here for every request, whoever sent it, after any process's policy (loosen both)",
+        "Policy",
+    )
+    DenyPatterns = IRISProperty(
+        r"^(ZNSPACE|HALT)\b", "str",
+        "Regular expressions, one per line; a command with a statement matching any of them is denied. "
+        "Checked here for every request, whoever sent it; the default refuses namespace switches and HALT",
+        "Policy",
+    )
+    AllowedNamespaces = IRISProperty(
+        "", "str",
+        "Namespaces a request may name in its Namespace field (comma-separated); empty allows any the "
+        "IRIS user may use. Checked here for every request, whoever sent it",
+        "Policy",
+    )
     MessageMap = {"LiteTerminal.TerminalCommandRequest": "execute_command"}
 
     def __init__(self, iris_host_object):
         """Runs when the item starts (pyprod's OnInit): a bad setting stops it (docs/settings.md §8)."""
         super().__init__(iris_host_object)
-        reader = host_settings(self, ("FailOnCommandError",))
+        reader = host_settings(self, ("FailOnCommandError",) + POLICY_SETTINGS)
         self._fail_on_command_error = reader.flag("FailOnCommandError")
+        check_policy_patterns(reader)
         reader.check()
 
     def execute_command(self, request):
+        me = config_name(self.iris_host_object, "")
+        refused = operation_refusal(self, request, me)
+        if refused is not None:
+            return refused
         payload = {name: field(request, name, None) for name in TerminalCommandRequest._field_names}
         payload = {k: v for k, v in payload.items() if v is not None}
-        me = config_name(self.iris_host_object, "")
         status, result_json = self.ADAPTER.run_command(json.dumps(payload))
         if not is_ok(status) or not result_json:
             # The adapter failed in a way it did not report: the command may or may not have been sent.
@@ -382,6 +409,37 @@ class TerminalCommandOperation(BusinessOperation):
         return error_status(response.Status, response.Error), response
 
 
+#: The policy settings every item that applies the policy declares (process, fleet process, operation).
+POLICY_SETTINGS = ("AllowPatterns", "DenyPatterns", "AllowedNamespaces")
+
+
+def check_policy_patterns(reader: SettingsReader) -> None:
+    """At an item's start: AllowPatterns and DenyPatterns must compile (the policy would deny everything)."""
+    for name in ("AllowPatterns", "DenyPatterns"):
+        try:
+            compile_patterns(str(reader.raw(name)), name)
+        except PolicyError as exc:
+            reader.problem(name, f"holds an {str(exc).partition(': ')[2]}",
+                           "write one Python regular expression per line (with this one the policy would "
+                           "deny every command)")
+
+
+def operation_refusal(host: Any, request: Any, me: str) -> Optional[Tuple[Any, Any]]:
+    """The operation's own policy decision (docs/security.md §10): None when allowed, else what
+    ``execute_command`` returns, a ``denied`` response (an error %Status unless FailuresInResponse), with an
+    Event Log warning. Nothing is sent. Every request to the operation passes here, whoever sent it."""
+    reason = policy_refusal(host, request)
+    if not reason:
+        return None
+    reason = f"{reason} (the policy settings of {me or 'this operation'})"
+    command = str(field(request, "Command"))
+    IRISLog.Warning(escape_controls(f"denied command {command[:200]!r}: {reason}"))
+    denied = response_for(request, CommandStatus.DENIED, reason, me)
+    if failures_in_response(request):
+        return Status.OK(), denied
+    return error_status(CommandStatus.DENIED, reason), denied
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Business process
 
@@ -396,8 +454,8 @@ class TerminalCommandProcess(BusinessProcess):
     (FleetCommandRequest) passes the same checks with the same settings, each of its Targets as a target,
     before it goes on to FleetTarget; so no service can reach the fleet past this process
     (docs/security.md §10). The policy (``productions.policy``) is defence in depth; the real control is a
-    least-privilege IRIS user. It only guards requests that pass through this process: a host of your own
-    sending straight to an operation or the fleet process bypasses it.
+    least-privilege IRIS user. A host of your own sending straight to an operation or the fleet process
+    passes their own policy settings instead (same defaults; each can only narrow what this one admits).
     """
 
     Target = IRISProperty(

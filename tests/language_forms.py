@@ -28,13 +28,14 @@ PAYLOADS = [
     'x "zn ""%SYS"""', 'xecute "halt"', 'x:1 "h"', 'x "x ""halt"""',
     'set n="%SYS" zn n', 'set l=$lb("%SYS") zn $li(l)', 'set o={"ns":"%SYS"} zn o.ns', 'zn {"n":"%SYS"}.n',
     'zn $lts($lb("%SYS"))', 'set v="n",n="%SYS" zn @v', 'zn:1 "%SYS"', 'zn:(1 = 1) "%SYS"',
-    'set $namespace=$zcvt("%sys","U")',
+    'set $namespace=$zcvt("%sys","U")', 'set (x("="),$namespace)="%SYS"', 'set (x(1=1), $namespace) = "%SYS"',
+    'set (y(","),$etrap)="h" write 1/0',
 ]  # fmt: skip
 
-#: Code built at run time (``xecute x``, ``set $etrap=x``) the policy cannot read and documents so
-#: (docs/policy.md §3): these reach a denied capability, but no text-reading policy can see it; they are
-#: kept out of the differential's assertion and listed here so the limit stays visible.
-RUNTIME_ONLY = ['set c = "zn ""%SYS""" x c', "x $c(104)", 'set cmd = "zn ""%SYS""" xecute cmd']
+#: Code built at run time (``xecute x``, ``set $etrap=x``): these reach a denied capability that no
+#: text-reading policy can read, so the policy denies them under any pattern (docs/policy.md §7).
+RUNTIME_ONLY = ['set c = "zn ""%SYS""" x c', "x $c(104)", 'set cmd = "zn ""%SYS""" xecute cmd',
+                'x "z"_"n ""%SYS"""', 'set $etrap = $reverse("h") write 1/0', 'x $piece("w|h","|",2)']
 
 #: Forms around a payload ``{P}``; ``{Q}`` is the payload with its quotes doubled (inside a string).
 WRAPPERS = [
@@ -49,7 +50,17 @@ WRAPPERS = [
     "write 1 ; {P}", "write 1 // {P}", "write 1 /* {P} */", 'write "{Q}" {P}', "set v=\"x\" set @v = 1 {P}",
     'set g = "^g" set @g@(1) = 2 {P}', 'write $query(^g("")) {P}', "if $lv($lb(1)) {{ {P} }}",
     "if {{}}.%Size() = 0 {{ {P} }}", "write {{}}.%ToJSON() {P}",
+    # code built at run time from the payload (docs/policy.md §7): concatenation, $REVERSE, $CHAR, a variable
+    "x {S}", "xecute:1 {R}", "x {C}", "set c = {S} x c", "set $etrap = {R} write 1/0",
+    'set $et = "" set $et = $et_{S} set x = 1/0', 'write $xecute({S})', "x ({R}):1",
+    # long literals before the payload: numbers in every spelling, a long string, a long $CHAR
+    "write {N} {P}", "set x = {N}, y = {N} {P}", 'write "{L}" {P}', "write $length($char({K})) {P}",
+    "if {N} {{ {P} }}", "write:{N} 1 {P}",
 ]  # fmt: skip
+
+#: Numeric literals of every spelling IRIS reads (docs/policy.md §5): exponents, leading zeros, signs, ".5".
+NUMBERS = ["1E+0005", ".5", "-.5E-5", "0" * 45 + "5", "+" * 20 + "1", "1" * 60, "5.00000000000000000001",
+           "00000000000000000000000000000000000000000068", "1e5", "-0", "1E-0005"]
 
 #: Whitespace and separator variants applied to a whole command.
 MUTATIONS: List[Callable[[str], str]] = [
@@ -70,19 +81,34 @@ def quoted(payload: str) -> str:
     return payload.replace('"', '""')
 
 
-def compose(payload: str, wrapper: str, mutation: Callable[[str], str]) -> str:
-    command = wrapper.format(P=payload, Q=quoted(payload), QQ=quoted(quoted(payload)))
+def built(payload: str) -> dict:
+    """Expressions whose value is ``payload``: split and concatenated, reversed, as $CHAR codes."""
+    cut = max(1, len(payload) // 2)
+    return {
+        "S": '"' + quoted(payload[:cut]) + '"_"' + quoted(payload[cut:]) + '"',
+        "R": '$reverse("' + quoted(payload[::-1]) + '")',
+        "C": "$char(" + ",".join(str(ord(c)) for c in payload) + ")",
+    }
+
+
+def compose(payload: str, wrapper: str, mutation: Callable[[str], str], number: str = "1E+0005",
+            length: int = 10_000) -> str:
+    command = wrapper.format(P=payload, Q=quoted(payload), QQ=quoted(quoted(payload)), N=number,
+                             L="a" * length, K=",".join(["65"] * (length // 10)), **built(payload))
     return mutation(command)
 
 
 def commands() -> st.SearchStrategy:
     """One payload in one wrapper (sometimes two, nested), with one whitespace mutation."""
     one = st.builds(
-        lambda p, w, inner, m: compose(compose(p, inner, MUTATIONS[0]), w, m) if inner else compose(p, w, m),
+        lambda p, w, inner, m, n, k: (compose(compose(p, inner, MUTATIONS[0], n, k), w, m, n, k) if inner
+                                      else compose(p, w, m, n, k)),
         st.sampled_from(PAYLOADS),
         st.sampled_from(WRAPPERS),
         st.one_of(st.just(""), st.sampled_from(WRAPPERS)),
         st.sampled_from(MUTATIONS),
+        st.sampled_from(NUMBERS),
+        st.sampled_from([0, 10, 5000]),
     )
     return one
 
@@ -90,9 +116,10 @@ def commands() -> st.SearchStrategy:
 def random_command(rng: random.Random) -> str:
     """The same shapes as ``commands()``, drawn with ``random`` (for long runs outside hypothesis)."""
     payload = rng.choice(PAYLOADS)
+    number, length = rng.choice(NUMBERS), rng.choice([0, 10, 5000])
     if rng.random() < 0.4:
-        payload = compose(payload, rng.choice(WRAPPERS), MUTATIONS[0])
-    return compose(payload, rng.choice(WRAPPERS), rng.choice(MUTATIONS))
+        payload = compose(payload, rng.choice(WRAPPERS), MUTATIONS[0], number, length)
+    return compose(payload, rng.choice(WRAPPERS), rng.choice(MUTATIONS), number, length)
 
 
 class WatchedSession(Session):

@@ -44,7 +44,7 @@ from .cli_args import (
 )
 from .contract import classify
 from .errors import TerminalError
-from .fleet import compress_names, count_statuses, fleet_status, group_outputs, summary_line
+from .fleet import compress_names, count_statuses, fleet_status, group_results, summary_line
 from .interactive import DEFAULT_HISTORY, HISTORY_ENV, History, Interactive
 from .inventory import Target, from_hosts, read_inventory, refuse_duplicates, select
 from .lines import escape_controls
@@ -207,20 +207,29 @@ class Printer:
 
 
 def _fields(outcome: Outcome) -> Dict[str, object]:
-    return result_fields(outcome.command, outcome.server, outcome.status, outcome.output, outcome.error,
-                         outcome.namespace, outcome.elapsed, outcome.server_version, outcome.output_dropped)
+    fields = result_fields(outcome.command, outcome.server, outcome.status, outcome.output, outcome.error,
+                           outcome.namespace, outcome.elapsed, outcome.server_version, outcome.output_dropped)
+    if outcome.warning:  # the client's doubt about this result (frames set aside, session back in step)
+        fields["Warning"] = outcome.warning
+    return fields
 
 
 def _failure_text(outcome: Outcome, server: str = "") -> str:
+    """The failure line, and a note with the client's warning (frames of other commands set aside, the
+    session brought back in step or replaced): what makes a result one to doubt is always shown."""
+    note = ""
+    if outcome.warning:
+        where = f"{escape_controls(server)}: " if server else ""
+        note = f"{where}note: {escape_controls(outcome.warning)}\n"
     if outcome.status == "ok":
-        return ""
-    return status_line(outcome.status, outcome.error, server)
+        return note
+    return status_line(outcome.status, outcome.error, server) + note
 
 
 def _fleet_document(command: str, outcomes: List[Outcome]) -> Dict[str, object]:
     """One command on every server, with FleetCommandResponse's field names (and Server in each result)."""
     statuses = [o.status for o in outcomes]
-    groups = group_outputs((o.server, o.status, o.output) for o in outcomes)
+    groups = group_results((o.server, o.status, o.output, o.output_dropped) for o in outcomes)
     results = []
     for outcome in outcomes:
         fields = _fields(outcome)
@@ -304,9 +313,13 @@ def run_several(args, targets: List[Target], passwords: Dict[str, str], commands
         if args.group:
             if len(commands) > 1:  # which command the blocks below belong to
                 printer.write(f"== {escape_controls(command)}\n")
-            blocks = group_outputs((o.server, o.status, _group_body(o)) for o in outcomes)
-            for status, output, names in blocks:
-                printer.write(group_block(compress_names(names), status, output))
+            # the one rule on whole outputs (and the error each block shows); an output cut by
+            # --max-output-chars is grouped with no other; a block shows its first member's body
+            by_name = {o.server: o for o in outcomes}
+            blocks = group_results((o.server, o.status, o.output + "\0" + o.error, o.output_dropped)
+                                   for o in outcomes)
+            for status, _whole, names in blocks:
+                printer.write(group_block(compress_names(names), status, _group_body(by_name[names[0]])))
         counts = count_statuses(o.status for o in outcomes)
         printer.error(f"{escape_controls(command)[:80]}: {summary_line(counts, elapsed)}\n")
     return statuses

@@ -148,6 +148,10 @@ class _ClosedBeforeInit(errors.InternalSignal):
     """Internal: the server accepted the upgrade but closed before ``init`` (stale cookie)."""
 
 
+class _NotReplaced(errors.InternalSignal):
+    """Internal: the session had to be replaced before sending, but the command relies on its state."""
+
+
 def _checked(command: object, namespace: object, timeout: object, input_lines: object,
              max_output_chars: object, default_limit: Optional[float]
              ) -> Tuple[str, Tuple[str, ...], Optional[float]]:
@@ -259,6 +263,7 @@ class LiteTerminal:
         self._abandoned = False  # close() gave up waiting for the call in flight: it sends nothing more
         self._cancel = Cancel()  # flipped by close(): shuts whatever the call in flight is blocked on
         self._doubt = ""  # why the session may be out of step ("" = in step)
+        self._keep = False  # the command being prepared relies on this session's state: never replace it
 
     @classmethod
     def from_options(cls, options: ConnectOptions, username: str, password: str) -> LiteTerminal:
@@ -482,8 +487,11 @@ class LiteTerminal:
             self._logout(session, default if logout_within is None else logout_within)
 
     def _replace(self) -> None:
-        """A new connection instead of the current one (SessionClosed once close() was called)."""
+        """A new connection instead of the current one (SessionClosed once close() was called; _NotReplaced
+        when the command being prepared relies on the old one's state)."""
         self._disconnect(quick=True)
+        if self._keep:
+            raise _NotReplaced()
         self._open()
 
     def _ensure_ready(self) -> str:
@@ -561,6 +569,7 @@ class LiteTerminal:
         on_output: Optional[Callable[[str], None]] = None,
         on_read: Optional[Callable[[], Optional[str]]] = None,
         stop: Optional[threading.Event] = None,
+        keep_session: bool = False,
     ) -> CommandResult:
         """Run one command (or a multi-line block) and return its result.
 
@@ -572,15 +581,28 @@ class LiteTerminal:
         ``namespace``), in the calling thread; ``on_read`` answers a READ once ``input_lines`` are used up
         (None, or a text that is not one line, interrupts it); setting ``stop`` (from any thread or a
         signal handler) interrupts the command as its timeout would, and it ends as the server says
-        (``interrupted`` after ``<INTERRUPT>``), the session kept. Bad arguments raise InvalidArgument
-        before anything is sent; otherwise only a session that cannot be (re)opened or was closed raises.
+        (``interrupted`` after ``<INTERRUPT>``), the session kept. ``keep_session``: the command relies on
+        what earlier commands left in this session (namespace, variables, locks): if the session that was
+        open has to be replaced before sending (the server closed it, or it could not be brought back in
+        step), the command is not sent and the result (``ran`` false) says so. Bad arguments raise
+        InvalidArgument before anything is sent; otherwise only a session that cannot be (re)opened or was
+        closed raises.
         """
         wire, lines, limit = _checked(command, namespace, timeout, input_lines, max_output_chars,
                                       self.response_timeout)
         with self._lock:
             if self._closed:
                 raise SessionClosed(CLOSED_TEXT)
-            warning = self._ensure_ready()
+            self._keep = keep_session and self._server_info is not None  # a session was open before
+            try:
+                warning = self._ensure_ready()
+            except _NotReplaced:
+                return CommandResult(command, "", "", "error", "the session this command relies on is gone "
+                                     "(the server closed it, or it could not be brought back in step) and "
+                                     "keep_session forbids a new one; the command was not run",
+                                     self._namespace, 0.0, self.server_version, ran=False)
+            finally:
+                self._keep = False
             if namespace and namespace.upper() != self._namespace.upper():
                 zn = 'zn "' + namespace.replace('"', '""') + '"'
                 switch = self._run(zn, zn, limit, (), None, "")
@@ -594,6 +616,11 @@ class LiteTerminal:
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
                     warning = _join(warning, switch.warning, self._ensure_ready())
+                    if self._namespace.upper() != namespace.upper():  # replaced: a new session's namespace
+                        why = f"could not switch to namespace {namespace!r}: the session was replaced after"
+                        return CommandResult(
+                            command, "", "", "error", f"{why} it; the command was not run", self._namespace,
+                            switch.elapsed, self.server_version, warning=warning, ran=False)
             return self._run(command, wire, limit, lines, max_output_chars, warning,
                              CommandRun(max_output_chars, lines, on_output, on_read, stop))
 

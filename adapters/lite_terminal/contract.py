@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import socket
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Mapping, Optional, Tuple, Union
@@ -254,21 +255,32 @@ def authority(host: str, port: int) -> str:
     return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
 
 
+#: The numeric IPv4 spellings getaddrinfo also accepts (inet_aton: 1 to 4 parts, decimal, octal or hex).
+_LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}")
+
+
 def server_identity(
     host: str, port: Union[int, str, None] = None, path_prefix: str = ""
 ) -> Tuple[str, int, str]:
     """One identity per server: host names compare case-insensitively (a trailing dot dropped), IP
-    addresses in their canonical form (``[::0001]`` is ``::1``), the port as a number (default 52773), the
-    path prefix without a trailing slash. Used wherever duplicates are refused."""
+    addresses in their canonical form (``[::0001]`` is ``::1``; ``::ffff:127.0.0.1``, ``127.1``,
+    ``2130706433`` and ``0x7f.1`` are ``127.0.0.1``, as the resolver reads them), the port as a number
+    (default 52773), the path prefix without a trailing slash. Used wherever duplicates are refused."""
     name = (host or "").strip()
     if name.startswith("[") and name.endswith("]"):
         name = name[1:-1]
     name = name.rstrip(".").lower()
     try:
-        name = str(ipaddress.ip_address(name.split("%", 1)[0])) + (
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+        mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:a.b.c.d reaches a.b.c.d
+        name = str(mapped) if mapped is not None else str(address) + (
             "%" + name.split("%", 1)[1] if "%" in name else "")
     except ValueError:
-        pass
+        if _LEGACY_IPV4.fullmatch(name):  # 127.1, 2130706433, 0x7f.1, 0177.0.0.1: the resolver's inet_aton
+            try:
+                name = socket.inet_ntoa(socket.inet_aton(name))
+            except OSError:
+                pass
     number = DEFAULT_PORT if port in (None, "") else int(port)  # type: ignore[arg-type]
     return name, number, (path_prefix or "").rstrip("/")
 

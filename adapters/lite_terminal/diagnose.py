@@ -10,9 +10,11 @@ about the port, not a reading of an error text.
 
 from __future__ import annotations
 
-import socket
 import ssl
+import time
 from typing import Optional
+
+from .httpguard import Deadline, connect_by
 
 __all__ = ["speaks_tls", "tls_mismatch"]
 
@@ -21,17 +23,22 @@ PROBE_TIMEOUT = 3.0
 
 def speaks_tls(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> Optional[bool]:
     """True: the port completed a TLS handshake; False: it answered, but not with TLS; None: cannot tell
-    (no connection, or it closed without answering)."""
+    (no connection, or it closed without answering, or no answer within ``timeout``). ``timeout`` bounds the
+    whole probe, name lookup included: a slow resolver or a port that drips its handshake cannot hold it."""
+    until = time.monotonic() + timeout
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
+        sock = connect_by(host, port, until)
     except OSError:
         return None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # only the protocol is asked; nothing is sent over it
     try:
-        with context.wrap_socket(sock, server_hostname=None):
-            return True
+        with Deadline(until - time.monotonic()) as deadline:  # shuts the socket when the time is up
+            deadline.watch(sock)
+            sock.settimeout(max(until - time.monotonic(), 0.001))
+            with context.wrap_socket(sock, server_hostname=None):
+                return True
     except ssl.SSLEOFError:
         return None  # closed without a word: either kind of server may do that
     except ssl.SSLError:

@@ -21,7 +21,7 @@ import select
 import socket
 import ssl
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 from websocket import WebSocketConnectionClosedException
 
@@ -121,13 +121,23 @@ class GuardedSocket:
         """Count the next message's bytes from zero."""
         self.received = 0
 
-    def forget(self, count: int) -> None:
-        """Take ``count`` bytes (a control frame read between a message's fragments) out of the count."""
-        self.received = max(0, self.received - count)
-
     @property
     def buffered(self) -> int:
         return len(self._buf) - self._pos
+
+    def unread(self) -> Tuple[bytes, int]:
+        """The buffer and the position of its first unread byte, read from the socket first when nothing is
+        buffered (waiting, like :meth:`recv`, by the deadline); ``(b"", 0)`` at the end of the stream."""
+        if self._pos >= len(self._buf):
+            data = self._fill()
+            if not data:
+                return b"", 0
+            self._buf, self._pos = data, 0
+        return self._buf, self._pos
+
+    def skip(self, count: int) -> None:
+        """Mark ``count`` buffered bytes as read (they were taken from :meth:`unread`'s buffer)."""
+        self._pos += count
 
     def ready(self) -> bool:
         """Without waiting: is anything there to read (buffered here, in TLS, or on the socket)?"""

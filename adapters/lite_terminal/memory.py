@@ -25,7 +25,8 @@ class Terminal(Protocol):
         ...  # pragma: no cover
 
     def execute(self, command: str, namespace: Optional[str] = None, timeout: Optional[float] = None,
-                input_lines: Sequence[str] = (), max_output_chars: Optional[int] = None) -> CommandResult:
+                input_lines: Sequence[str] = (), max_output_chars: Optional[int] = None,
+                keep_session: bool = False) -> CommandResult:
         ...  # pragma: no cover
 
     def close(self) -> None:
@@ -73,7 +74,8 @@ class MemoryTerminal:
             raise SessionClosed("this terminal was closed")
 
     def execute(self, command: str, namespace: Optional[str] = None, timeout: Optional[float] = None,
-                input_lines: Sequence[str] = (), max_output_chars: Optional[int] = None) -> CommandResult:
+                input_lines: Sequence[str] = (), max_output_chars: Optional[int] = None,
+                keep_session: bool = False) -> CommandResult:
         if self.closed:
             raise SessionClosed("this terminal was closed")
         if namespace:

@@ -422,6 +422,9 @@ class TerminalProtocol:
                 before = "".join(self._before) + self._held
                 if SYNTAX_MARK in before:  # the input was refused before any of it ran
                     self._before, self._before_size, self._held = [], 0, ""
+                    # or the report and prompt were an earlier command's and the mark is still to come:
+                    # its number would then be the next command's, so the counter is unknown (sync first)
+                    self.sequence = None
                     self.state = MARK_TRANSITIONS[(previous, PromptFrame)]
                     self._set_prompt(frame.text, ns)
                     return [Unmarked(frame.text, ns, before)]

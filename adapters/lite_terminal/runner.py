@@ -53,6 +53,7 @@ class Outcome(ServerResult):
     plus the command it is the outcome of."""
 
     command: str = ""
+    warning: str = ""  # the client's: frames set aside, the session brought back in step or replaced
 
 
 def run_target(target: Target, password: str, commands: Sequence[str], settings: Settings,
@@ -85,11 +86,11 @@ def run_target(target: Target, password: str, commands: Sequence[str], settings:
         return outcomes
     stopped = ""
     try:
-        for command in commands:
+        for number, command in enumerate(commands):
             if stopped:
                 done(Outcome(target.name, Status.SKIPPED.value, error=f"not run: {stopped}", command=command))
                 continue
-            outcome = _run_one(term, command, target, settings, stream)
+            outcome = _run_one(term, command, target, settings, stream, keep_session=number > 0)
             if outcome.status in STOPS:
                 stopped = f"an earlier command was {outcome.status}"
             done(outcome)
@@ -99,9 +100,11 @@ def run_target(target: Target, password: str, commands: Sequence[str], settings:
 
 
 def _run_one(term: object, command: str, target: Target, settings: Settings,
-             stream: Optional[OutputStream]) -> Outcome:
+             stream: Optional[OutputStream], keep_session: bool = False) -> Outcome:
     began = time.monotonic()
     hooks = {} if stream is None else {"on_output": stream.feed}  # a Terminal without hooks still works
+    if keep_session:  # a later command relies on the session the earlier ones left: never a new one
+        hooks["keep_session"] = True
     try:
         result = term.execute(command, timeout=settings.timeout,  # type: ignore[attr-defined]
                               input_lines=list(settings.input_lines),
@@ -116,7 +119,8 @@ def _run_one(term: object, command: str, target: Target, settings: Settings,
             stream.finish()
     verdict = classify(result, settings.expect)
     return Outcome(target.name, verdict.status.value, result.output, verdict.error, result.namespace,
-                   result.elapsed, result.server_version, result.output_dropped, command=command)
+                   result.elapsed, result.server_version, result.output_dropped, command=command,
+                   warning=str(getattr(result, "warning", "") or ""))
 
 
 def explain(exc: errors.TerminalError, target: Target, settings: Settings) -> str:

@@ -9,7 +9,9 @@ at the deadline and refuses a message over the cap while it arrives. Everything 
 ordinary outcomes: it returns :data:`Signal.TIMEOUT` when the deadline passes and :data:`Signal.CLOSED`
 when the server closed or dropped the socket. Binary messages are skipped: the protocol is JSON text only
 (docs/protocol.md §6.1). Text is decoded strictly in C (``bytes.decode``), not by websocket-client's
-Python UTF-8 validator (``skip_utf8_validation=True``: 14 s for a 50 MB frame there).
+Python UTF-8 validator (``skip_utf8_validation=True``: 14 s for a 50 MB frame there). The most common
+frame, one whole plain text frame already buffered, is read without websocket-client's frame objects
+(:meth:`WebSocketTransport._plain_text`); anything else goes through websocket-client.
 """
 
 from __future__ import annotations
@@ -50,10 +52,14 @@ Verify = Union[bool, str]
 MAX_FRAME_BYTES = 64 * 1024 * 1024  # default cap on one WebSocket message (docs/protocol.md §12: none known)
 CLOSE_WAIT = 1.0  # close(): at most this long for the close handshake, then the socket is dropped
 MAX_HEADER_BYTES = 65536  # the upgrade answer (headers and any error body) larger than this is refused
-_FRAME_HEAD = 14  # the largest frame header: the cap counts bytes on the wire, one header allowed for
+# while a frame arrives the guard counts the message's payload so far plus that frame's bytes on the wire:
+# a frame header (at most 14 bytes) or a whole control frame (at most 2 + 125 + 4) over the cap is allowed
+# for; the payload itself is checked exactly once a frame is in (_next, _fragment)
+_IN_FLIGHT = 2 + 125 + 4
+_NOT_PLAIN = object()  # _plain_text: not the common frame shape, read it through websocket-client
 _MAX_WAIT = 86400.0
 
-OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x2, 0x8, 0x9, 0xA
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 # RFC 6455 sections 7.4.1 and 7.4.2: codes a peer may send in a close frame.
 _VALID_CLOSE = frozenset(range(1000, 1004)) | frozenset(range(1007, 1012)) | frozenset({1012, 1013, 1014})
 
@@ -144,6 +150,7 @@ class WebSocketTransport:
         # frames are read straight from the guard (not through websocket-client's per-read socket helper,
         # which only adds timeout handling the guard does itself): the same bytes, fewer Python layers
         ws.frame_buffer.recv = guard.recv
+        ws.cont_frame.fire_cont_frame = True  # each fragment comes to _next: the cap counts payload only
         self._ws = ws
         self._guard = guard
         self.url = url
@@ -153,12 +160,16 @@ class WebSocketTransport:
         self._peer_closed = False
         self._error: Optional[RemoteProtocolError] = None  # raised once the messages before it are taken
         self._max = max_frame_bytes
+        self._parts: List[bytes] = []  # the fragments of the message in progress (_fragment)
+        self._parts_size = 0  # their payload bytes: all the cap counts of them
+        self._parts_opcode = OP_TEXT
+        self.fast_frames = True  # read plain text frames without websocket-client's objects (_plain_text)
         self.rtt: Optional[float] = None  # smallest WebSocket ping round trip seen, seconds
         self.samples = 0  # pongs measured
         self.pongless = False  # set by the client when a ping went unanswered: no more waiting for pongs
         self._ping: Optional[bytes] = None
         self._ping_sent = 0.0
-        guard.budget = max_frame_bytes + _FRAME_HEAD
+        guard.budget = max_frame_bytes + _IN_FLIGHT
         guard.start_message()
 
     # -- opening -------------------------------------------------------------------------------------
@@ -290,6 +301,10 @@ class WebSocketTransport:
         or nothing more was there) or None (a control frame was handled, or an error noted)."""
         guard = self._guard
         try:
+            if self.fast_frames:
+                got = self._plain_text()
+                if got is not _NOT_PLAIN:
+                    return got  # type: ignore[return-value]
             opcode, frame = self._ws.recv_data_frame(True)
         except DeadlineExpired:
             if guard.broken:  # a pong or close was cut off mid-frame: the stream is unusable
@@ -308,11 +323,16 @@ class WebSocketTransport:
             return CLOSED
         data = frame.data
         if opcode in (OP_PING, OP_PONG):
-            # a control frame may come between the fragments of a message: only its own bytes (a 2-byte
-            # header, the payload, a mask key if any) leave the count, the message's fragments stay in it
-            guard.forget(2 + len(data) + (4 if getattr(frame, "mask_value", 0) else 0))
+            # a control frame may come between the fragments of a message: the count goes back to the
+            # payload of those fragments (its own bytes, however encoded, are not the message's)
+            guard.received = self._parts_size
+        elif opcode == OP_CONT or not frame.fin:
+            return self._fragment(opcode, frame)
         else:
             guard.start_message()
+            if len(data) > self._max:  # the guard allows one frame header: the cap is on the payload
+                return self._fail(f"the server sent a WebSocket message of more than {self._max} bytes "
+                                  "(max_frame_bytes)")
         if getattr(frame, "mask_value", 0):  # the has-mask bit of the (last) frame
             return self._fail("the server sent a masked WebSocket frame (RFC 6455 section 5.1)")
         if opcode == OP_TEXT:
@@ -335,6 +355,68 @@ class WebSocketTransport:
             self._mark_closed()
             return CLOSED
         return None
+
+    def _plain_text(self) -> object:
+        """The next message when it is the common case, one whole unmasked text frame of under 64 KiB with
+        FIN set and no RSV bits, already buffered and starting no continuation: its text (or None after
+        _fail for bad UTF-8), read straight from the guard's buffer without websocket-client's frame objects
+        (two per command; this halves the client's own work per frame). Anything else, or any state of
+        websocket-client's between frames, is _NOT_PLAIN and goes the ordinary way, which checks it all:
+        tests/client/test_transport_fast_path.py runs both ways on generated streams and compares."""
+        ws = self._ws
+        buffer = ws.frame_buffer
+        if self._parts or buffer.header is not None or buffer.recv_buffer or ws.cont_frame.recving_frames:
+            return _NOT_PLAIN
+        data, pos = self._guard.unread()
+        end = len(data)
+        if end - pos < 2 or data[pos] != 0x81:  # FIN, no RSV bits, text
+            return _NOT_PLAIN
+        length = data[pos + 1]  # the mask bit set (a masked frame) makes it >= 128: refused the ordinary way
+        start = pos + 2
+        if length == 126:
+            if end - pos < 4:
+                return _NOT_PLAIN
+            length = (data[pos + 2] << 8) | data[pos + 3]
+            start = pos + 4
+        elif length > 126:
+            return _NOT_PLAIN
+        stop = start + length
+        if stop > end or length > self._max:
+            return _NOT_PLAIN
+        self._guard.skip(stop - pos)
+        self._guard.start_message()
+        try:
+            return data[start:stop].decode("utf-8")
+        except UnicodeDecodeError:
+            return self._fail("the server sent a text frame that is not valid UTF-8")
+
+    def _fragment(self, opcode: int, frame: websocket.ABNF) -> Union[str, None]:
+        """One fragment of a message (websocket-client checked their order): the payloads are kept and
+        counted, their headers are not, so the cap is exact however the message is cut; the last one
+        completes it (a text message, or a skipped binary one)."""
+        if getattr(frame, "mask_value", 0):
+            return self._fail("the server sent a masked WebSocket frame (RFC 6455 section 5.1)")
+        if opcode != OP_CONT:
+            self._parts_opcode = opcode
+        data = frame.data
+        self._parts.append(data if isinstance(data, (bytes, bytearray)) else data.encode("utf-8"))
+        self._parts_size += len(data)
+        if self._parts_size > self._max:
+            self._parts, self._parts_size = [], 0
+            return self._fail(f"the server sent a WebSocket message of more than {self._max} bytes "
+                              "(max_frame_bytes); the rest of it was not read")
+        self._guard.received = self._parts_size
+        if not frame.fin:
+            return None
+        whole, self._parts, self._parts_size = b"".join(self._parts), [], 0
+        self._guard.start_message()
+        if self._parts_opcode != OP_TEXT:
+            log.debug("skipping a binary WebSocket message")
+            return None
+        try:
+            return whole.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._fail("the server sent a text frame that is not valid UTF-8")
 
     def _on_close(self, data: bytes) -> Union[Signal, None]:
         """websocket-client has answered the close already; check the payload (RFC 6455 5.5.1, 7.4)."""

@@ -62,6 +62,9 @@ class LineParser(ExpressionParser):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.depth = 0  # open braces: inside a block, "}" ends the rest-of-line bodies
+        #: Did a look for what may continue a block (``skip_space``) reach the end of the text? Then the
+        #: text's parse could change if more lines followed it (see ``compile_input``).
+        self.looked_past_end = False
 
     # -- structure --
     def program(self) -> Program:
@@ -134,6 +137,8 @@ class LineParser(ExpressionParser):
             elif char == ";" or self.peek(2) == "//":
                 self.skip_line_comment()
             else:
+                if not char:
+                    self.looked_past_end = True
                 return
 
     def block_ahead(self) -> bool:
@@ -467,22 +472,68 @@ class LineParser(ExpressionParser):
 _CACHE: Dict[str, Program] = {}
 _CACHE_SIZE = 2048  # inputs kept compiled
 _CACHE_MAX_CHARS = 4096  # longer inputs are compiled every time rather than kept
+_LINES: Dict[str, Optional[List[Cmd]]] = {}  # one line compiled alone; None: it does not stand alone
 
 
 def compile_input(source: str) -> Program:
-    """Compile a prompt input (CRLF, LF or CR line breaks); repeated inputs come from a cache."""
+    """Compile a prompt input (CRLF, LF or CR line breaks); repeated inputs come from a cache.
+
+    An input of several lines is put together from its lines compiled one by one (each kept in a cache of
+    its own) when every line stands alone, so a line sent again and again in front of changing ones (the
+    client's mark, docs/protocol.md §15.3) is compiled once; otherwise the input is compiled whole."""
     program = _CACHE.get(source)
     if program is None:
         text = source.replace("\r\n", "\n").replace("\r", "\n") if "\r" in source else source
-        try:
-            program = LineParser(text).program()
-        except RecursionError:  # nesting deeper than the parser can follow: refused before anything runs
-            program = Program((), ObjectScriptError("SYNTAX"))
+        program = (_from_lines(text) if "\n" in text else None) or _compile(text)
         if len(source) <= _CACHE_MAX_CHARS:
             if len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.clear()
             _CACHE[source] = program
     return program
+
+
+def _compile(text: str) -> Program:
+    try:
+        return LineParser(text).program()
+    except RecursionError:  # nesting deeper than the parser can follow: refused before anything runs
+        return Program((), ObjectScriptError("SYNTAX"))
+
+
+def _from_lines(text: str) -> Optional[Program]:
+    """The input's program from its lines compiled alone, or None when one of them does not stand alone.
+
+    A line stands alone when it compiles without an error and its parse never looked past its end (only a
+    block's opening brace or continuation keyword is looked for across lines; a string, a comment or a
+    block that runs on is an error alone). Such a line parses the same inside the input, which the whole
+    parse would then take up again at depth 0 on the next line; a line that does not stand alone sends the
+    input to the whole parse, so errors and blocks across lines are compiled exactly as before."""
+    lines = []
+    for line in text.split("\n"):
+        cmds = _LINES.get(line, _UNKNOWN)
+        if cmds is _UNKNOWN:
+            cmds = _standalone(line)
+            if len(line) <= _CACHE_MAX_CHARS:
+                if len(_LINES) >= _CACHE_SIZE:
+                    _LINES.clear()
+                _LINES[line] = cmds
+        if cmds is None:
+            return None
+        lines.append(cmds)
+    return Program(tuple(lines), None)
+
+
+_UNKNOWN: List[Cmd] = []  # a sentinel: never cached, compared by identity
+
+
+def _standalone(line: str) -> Optional[List[Cmd]]:
+    parser = LineParser(line)
+    try:
+        program = parser.program()
+    except RecursionError:
+        return None
+    if program.error is not None or parser.looked_past_end or len(program.lines) != 1:
+        return None
+    return program.lines[0]
 
 
 def parse_line(line: str) -> List[Cmd]:

@@ -16,7 +16,9 @@ Against one simulator started in a separate process (so the server does not shar
    each size in a fresh subprocess (``ru_maxrss`` is a high-water mark per process), against the same
    client's resident size before the command.
 
-It prints figures and ratios; nothing here asserts a timing.
+``--in-process`` runs (1) against a simulator in this process instead (its event loop thread shares our
+GIL, so every µs of client work and of the mark's interpretation is on the same clock). It prints figures
+and ratios; nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -52,9 +54,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds process ``pid`` has used so far, all its threads: the scheduler's nanosecond count
+    (/proc/PID/task/*/sched) where the kernel gives it, else user + system ticks (/proc/PID/stat)."""
+    total, found = 0.0, False
+    for sched in Path(f"/proc/{pid}/task").glob("*/sched"):
+        try:
+            for line in sched.read_text().splitlines():
+                if line.startswith("se.sum_exec_runtime"):
+                    total += float(line.split(":")[1]) / 1000  # milliseconds
+                    found = True
+                    break
+        except OSError:
+            continue
+    if found:
+        return total
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def simulator_process() -> Iterator[int]:
-    """Run ``python -m simulator`` on a free loopback port and wait until it answers."""
+def simulator_process() -> Iterator[Tuple[int, int]]:
+    """Run ``python -m simulator`` on a free loopback port and wait until it answers; (port, pid)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "simulator", "--port", str(port)],
@@ -74,7 +98,7 @@ def simulator_process() -> Iterator[int]:
                         f"simulator did not start: {proc.stderr.read().decode()[-2000:]}"
                     ) from None
                 time.sleep(0.05)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -136,12 +160,13 @@ def check(output: str, i: int) -> None:
 MARK = 'write "LT-0badc0de-",$increment(^||LiteTerminal),!\r\n'  # the client's mark line (protocol.MARK_LINE)
 
 
-def round_trips(port: int, rounds: int, batch: int) -> None:
+def round_trips(port: int, rounds: int, batch: int, server_pid: int = 0) -> None:
     """Three paths, interleaved in every round: the client; a bare loop sending the command alone; a bare
     loop sending the command behind the same mark line the client sends (docs/protocol.md §15.3), so the
     server's share of the mark and the client's own overhead are told apart."""
     laps: List[List[float]] = [[], [], []]
     cpu: List[List[float]] = [[], [], []]  # this process's CPU seconds per command, per batch and path
+    server = [0.0, 0.0, 0.0]  # the simulator's CPU seconds per path, summed over the rounds
     ws, session = bare_connection(port)
     clock = time.perf_counter
 
@@ -159,13 +184,14 @@ def round_trips(port: int, rounds: int, batch: int) -> None:
             order = [(r + k) % 3 for k in range(3)]  # rotate which path goes first in a round
             for which in order:
                 path, lap = paths[which], laps[which]
-                c0 = time.process_time()
+                c0, s0 = time.process_time(), cpu_seconds(server_pid)
                 for i in range(batch):
                     t0 = clock()
                     output = path(i)
                     lap.append(clock() - t0)
                     check(output, i)
                 cpu[which].append((time.process_time() - c0) / batch)
+                server[which] += cpu_seconds(server_pid) - s0
     ws.close()
     session.close()
     client, plain, marked = (statistics.median(lap) for lap in laps)
@@ -182,6 +208,11 @@ def round_trips(port: int, rounds: int, batch: int) -> None:
     print(f"client-side CPU per command (median of the batches): client {own:.0f} us, bare loop "
           f"{plain_cpu:.0f} us, marked bare loop {marked_cpu:.0f} us (the client's own work: "
           f"{own - marked_cpu:+.0f} us per command, {own / plain_cpu:.2f}x the bare loop's)")
+    if server_pid:
+        per = [total / (rounds * batch) * 1e6 for total in server]
+        print(f"simulator CPU per command (/proc, all rounds): client {per[0]:.0f} us, "
+              f"bare loop {per[1]:.0f} us, marked bare loop {per[2]:.0f} us "
+              f"(the mark's server share: {per[2] - per[1]:+.0f} us)")
 
 
 def fresh_per_command(port: int, n: int) -> None:
@@ -234,6 +265,8 @@ def main() -> int:
     parser.add_argument("--fresh", type=int, default=200, help="commands with a new login+socket each")
     parser.add_argument("--sizes", default="10,50,400", help="MB of output for the peak-RSS runs ('' = skip)")
     parser.add_argument("--limit", type=int, default=100000, help="max_output_chars for the RSS runs")
+    parser.add_argument("--in-process", action="store_true",
+                        help="round trips against a simulator in this process (sharing our GIL)")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -242,9 +275,16 @@ def main() -> int:
         return 0
 
     uname = os.uname()
+    if args.in_process:
+        from simulator import Simulator, SimulatorConfig
+
+        print(f"Python {sys.version.split()[0]} on {uname.sysname} {uname.machine}; simulator in-process")
+        with Simulator(SimulatorConfig()) as sim:
+            round_trips(sim.port, args.rounds, args.batch)
+        return 0
     print(f"Python {sys.version.split()[0]} on {uname.sysname} {uname.machine}; simulator in a subprocess")
-    with simulator_process() as port:
-        round_trips(port, args.rounds, args.batch)
+    with simulator_process() as (port, pid):
+        round_trips(port, args.rounds, args.batch, pid)
         if args.fresh:
             fresh_per_command(port, args.fresh)
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

@@ -107,6 +107,7 @@ def test_a_syntax_refusal_without_a_mark_ends_the_command_and_makes_the_counter_
     (refused,) = proto.receive(PROMPT)
     assert isinstance(refused, Unmarked) and refused.output == report
     assert proto.state is State.PROMPT
+    assert proto.sequence is None  # the report may have been an earlier command's: resynchronise first
 
 
 def test_a_prompt_after_other_errors_but_no_mark_is_stale():

@@ -173,6 +173,9 @@ def test_every_payload_reaches_a_denied_capability_and_is_denied(payload):
 
 
 @pytest.mark.parametrize("command", language_forms.RUNTIME_ONLY)
-def test_code_built_at_run_time_does_reach_the_capability(command):
-    """The documented limit (docs/policy.md §3) is real: these do switch namespace in the interpreter."""
+def test_code_built_at_run_time_does_reach_the_capability_and_is_denied(command):
+    """Code built at run time is real: these do switch namespace in the interpreter; the policy cannot read
+    them without running them, so it denies them under any pattern (docs/policy.md §7)."""
     assert language_forms.reached_a_denied_capability(command)
+    assert not decide(command).allowed, normalize(command)
+    assert not check_command(command, deny_patterns=r"^KILL\b").allowed, normalize(command)

@@ -147,6 +147,17 @@ def test_operation_maps_the_request_and_has_the_failure_switch(classes):
     assert "ExecuteCommand" in methods and settings_of(params)["FailOnCommandError"] == "Additional"
 
 
+def test_operation_has_its_own_policy_settings_with_the_process_defaults(classes):
+    """Every request to an operation passes its own policy (docs/security.md §10); its defaults are the
+    Terminal Process's, so the default production admits the same commands."""
+    _, _, ops, op_params, _ = parse(classes["TerminalCommandOperation"])
+    _, _, bps, _, _ = parse(classes["TerminalCommandProcess"])
+    for name in ("AllowPatterns", "DenyPatterns", "AllowedNamespaces"):
+        assert settings_of(op_params)[name] == "Policy"
+        assert ops[name]["init"] == bps[name]["init"], name
+    assert ops["DenyPatterns"]["init"] == f'"{DEFAULT_DENY}"'
+
+
 def test_file_service_uses_iris_file_adapter(classes):
     *_, params, _ = parse(classes["CommandFileService"])
     assert params["ADAPTER"] == "EnsLib.File.InboundAdapter"

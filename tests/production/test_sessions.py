@@ -33,8 +33,9 @@ class FakeTerminal:
             raise TerminalError("connection refused")
         self.connected = True
 
-    def execute(self, command, namespace=None, timeout=None, input_lines=()):
+    def execute(self, command, namespace=None, timeout=None, input_lines=(), **options):
         assert self.connected, "execute before connect"
+        self.options = options
         if self.raise_on_execute:
             raise self.raise_on_execute
         self.commands.append((command, namespace, timeout, tuple(input_lines)))

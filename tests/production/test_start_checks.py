@@ -30,6 +30,10 @@ BAD_TIMES_OF_DAY = (
 MISSING_FILE_PATH = (
     "Item 'Command Files' was not started: setting FilePath='/data/liteterminal/in' does not exist; "
     "create the folder or set FilePath to an existing folder that the IRIS job may read and write")
+BAD_DENY_PATTERN = (
+    "Item 'Terminal Operation' was not started: setting DenyPatterns='(unclosed' holds an invalid regular "
+    "expression '(unclosed': missing ), unterminated subpattern at position 0; write one Python regular "
+    "expression per line (with this one the policy would deny every command)")
 MISSING_CREDENTIALS = (
     "Item 'Terminal Operation' was not started: setting Credentials='LiteTerminal' names no entry in "
     "the credentials store; create that ID in Interoperability > Configure > Credentials, or pick an "
@@ -52,7 +56,9 @@ def tester(production_tester, tmp_path):
     (SCHED, {(SCHED, "Adapter", "TimesOfDay"): "9:00am"}, True, BAD_TIMES_OF_DAY),
     (FILES, {(FILES, "Adapter", "FilePath"): "/data/liteterminal/in"}, True, MISSING_FILE_PATH),
     (OP, {}, False, MISSING_CREDENTIALS),
-], ids=["wrong-port", "server-with-scheme", "bad-times-of-day", "missing-file-path", "missing-credentials"])
+    (OP, {(OP, "Host", "DenyPatterns"): "(unclosed"}, True, BAD_DENY_PATTERN),
+], ids=["wrong-port", "server-with-scheme", "bad-times-of-day", "missing-file-path", "missing-credentials",
+        "bad-deny-pattern"])
 def test_a_bad_setting_stops_only_its_item_with_one_error_saying_what_to_fix(
         tester, item, settings, credentials, expected):
     if credentials:

@@ -39,7 +39,8 @@ class FakeTerminal:
             raise AuthError(f"HTTP 401 from {self.host}:{self.port}: login refused for {self.kw['username']}")
         self.connected = True
 
-    def execute(self, command, namespace=None, timeout=None, input_lines=(), max_output_chars=None):
+    def execute(self, command, namespace=None, timeout=None, input_lines=(), max_output_chars=None,
+                keep_session=False):
         self.ran.append((command, namespace))
         if self.next is not None and command != "kill":
             return self.next

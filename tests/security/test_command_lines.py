@@ -155,15 +155,16 @@ def test_write_line_separator_halt_is_denied_end_to_end_and_never_sent(rt, sim, 
     assert len(warning) == 1 and "\u2028" not in warning[0] and "\\u2028" in warning[0]
 
 
-def test_a_request_sent_straight_to_the_operation_is_refused_as_invalid_not_sent(rt, sim, start):
-    """The operation is reachable without the process (docs/security.md §1); the client still refuses
-    the text, so nothing with two readings reaches the server by that way either."""
+def test_a_request_sent_straight_to_the_operation_is_denied_by_its_policy_not_sent(rt, sim, start):
+    """The operation is reachable without the process (docs/security.md §1); its own policy reads the text
+    with the same line function and refuses it, whatever its patterns (docs/security.md §10), so nothing
+    with two readings reaches the server by that way either (and the client would refuse it as invalid)."""
     from messages.terminal import TerminalCommandRequest  # needs the runtime's iris module (rt)
 
-    start(sim)
+    start(sim, {(OP, "Host", "DenyPatterns"): ""})
     status, resp = rt.send_sync(OP, TerminalCommandRequest(Command="write 1\x0chalt"))
-    assert resp.Status == "invalid" and "U+000C" in resp.Error
-    assert executed(sim) == []
+    assert resp.Status == "denied" and "U+000C" in resp.Error
+    assert executed(sim) == [] and sim.logins == 0
 
 
 def test_a_request_description_with_a_line_break_is_escaped_in_the_trace(rt, sim, start):
