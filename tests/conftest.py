@@ -51,23 +51,23 @@ def pytest_collection_finish(session) -> None:
 #: --no-loadscope-reorder``): these start first, so no worker begins a 30-second file when the others are
 #: nearly done. A file missing here runs after them, in the usual order.
 LONGEST_FILES = (
-    "tests/hostile/test_results_never_mix.py",  # 33 s
-    "tests/security/test_file_service.py",  # 25 s
+    "tests/hostile/test_results_never_mix.py",  # 34 s
+    "tests/security/test_file_service.py",  # 24 s
+    "tests/client/test_cli.py",  # 23 s
     "tests/hostile/test_bounds.py",  # 18 s
-    "tests/production/test_e2e_production.py",  # 14 s
-    "tests/client/test_cli.py",  # 14 s
-    "tests/production/test_load_sh.py",  # 12 s
-    "tests/load/test_load.py",  # 10 s
-    "tests/security/test_routes.py",  # 10 s
-    "tests/cli/test_interactive.py",  # 9 s
-    "tests/http/test_http_service.py",  # 9 s
-    "tests/faults/test_fault_matrix.py",  # 9 s
+    "tests/hostile/test_attribution.py",  # 14 s
+    "tests/cli/test_interactive.py",  # 13 s
+    "tests/production/test_e2e_production.py",  # 11 s
+    "tests/production/test_load_sh.py",  # 10 s
+    "tests/faults/test_fault_matrix.py",  # 10 s
     "tests/client/test_redirects.py",  # 8 s
-    "tests/fleet/test_fleet_production.py",  # 8 s
+    "tests/security/test_routes.py",  # 8 s
+    "tests/security/test_visual_trace_page.py",  # 8 s
+    "tests/load/test_load.py",  # 8 s
     "tests/client/test_credentials.py",  # 6 s
-    "tests/http/test_http_hostile.py",  # 6 s
-    "tests/security/test_visual_trace_page.py",  # 6 s
-    "tests/production/test_start_checks.py",  # 5 s
+    "tests/fleet/test_fleet_production.py",  # 6 s
+    "tests/http/test_http_service.py",  # 6 s
+    "tests/http/test_http_hostile.py",  # 5 s
 )
 
 
