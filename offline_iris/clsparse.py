@@ -123,40 +123,41 @@ class ClassDef:
 _CLASS_RE = re.compile(r"^\s*Class\s+([\w.%]+)\s+Extends\s+(\([^)]*\)|[\w.%]+)", re.M)
 
 
+_BRACES = re.compile(r"[{}]")
+_BRACES_AND_QUOTES = re.compile(r'["{}]')
+_STATEMENT_END = re.compile(r'[";]')
+_SPACE = re.compile(r"\s*")
+_MEMBER = re.compile(r"(Property|Parameter|Index|INDEX|ClassMethod|Method|XData)\b")
+
+
 def _match_brace(text: str, start: int, quotes: bool) -> int:
-    """Index just past the ``}`` matching the ``{`` at ``start``."""
+    """Index just past the ``}`` matching the ``{`` at ``start`` (braces inside quotes do not count when
+    ``quotes``). Only braces and quotes are visited: a class text is tens of kilobytes."""
     depth = 0
     in_q = False
-    i = start
-    while i < len(text):
-        c = text[i]
-        if quotes and c == '"':
+    for found in (_BRACES_AND_QUOTES if quotes else _BRACES).finditer(text, start):
+        c = found.group()
+        if c == '"':
             in_q = not in_q
         elif not in_q:
             if c == "{":
                 depth += 1
-            elif c == "}":
+            else:
                 depth -= 1
                 if depth == 0:
-                    return i + 1
-        i += 1
+                    return found.end()
     raise ClsParseError("unbalanced braces")
 
 
 def _read_statement(text: str, pos: int) -> Tuple[str, int]:
-    """Read up to the ``;`` that ends a Property/Parameter/Index (quote-aware)."""
+    """Read up to the ``;`` that ends a Property/Parameter/Index (quote-aware); the generator always ends
+    statements with ``;``, and a statement without one runs to the end of the text."""
     in_q = False
-    i = pos
-    while i < len(text):
-        c = text[i]
-        if c == '"':
+    for found in _STATEMENT_END.finditer(text, pos):
+        if found.group() == '"':
             in_q = not in_q
-        elif c == ";" and not in_q:
-            return text[pos:i], i + 1
-        elif c == "\n" and not in_q and text[pos:i].strip() and not text[pos:i].rstrip().endswith(","):
-            # the generator always ends statements with ';' but tolerate a missing one at end of line
-            pass
-        i += 1
+        elif not in_q:
+            return text[pos:found.start()], found.end()
     return text[pos:], len(text)
 
 
@@ -243,22 +244,20 @@ def parse_cls(text: str) -> ClassDef:
     body = text[brace + 1 : end - 1]
     pos = 0
     doc: List[str] = []
-    while pos < len(body):
-        ws = re.match(r"\s*", body[pos:])
-        pos += ws.end() if ws else 0
+    while pos < len(body):  # positions into body, never slices of the rest of it (a class is tens of kB)
+        pos = _SPACE.match(body, pos).end()
         if pos >= len(body):
             break
-        rest = body[pos:]
-        if rest.startswith("///"):
-            nl = rest.find("\n")
-            line = rest if nl < 0 else rest[:nl]
+        if body.startswith("///", pos):
+            nl = body.find("\n", pos)
+            line = body[pos:] if nl < 0 else body[pos:nl]
             doc.append(line[3:].strip())
             pos += len(line)
             continue
-        kw = re.match(r"(Property|Parameter|Index|INDEX|ClassMethod|Method|XData)\b", rest)
+        kw = _MEMBER.match(body, pos)
         if not kw:
-            nl = rest.find("\n")
-            pos += len(rest) if nl < 0 else nl + 1
+            nl = body.find("\n", pos)
+            pos = len(body) if nl < 0 else nl + 1
             continue
         word = kw.group(1)
         if word in ("Property", "Parameter", "Index", "INDEX"):

@@ -26,8 +26,10 @@ workers=${LITE_TERMINAL_TEST_WORKERS:-4}
 parallel=""
 if [ "$workers" != 0 ]; then
     # one file to one worker: a module fixture (the demo run, headless chromium, load.sh --offline, the load
-    # tests' simulator) runs once per run, not once per worker (xdist_group marks were ignored under pytest 9)
-    parallel="-n $workers --dist loadfile"
+    # tests' simulator) runs once per run, not once per worker (xdist_group marks were ignored under pytest 9).
+    # Files go out in collection order, where tests/conftest.py puts the longest first (xdist's own order,
+    # most tests first, left 30-second files of a few slow tests to start last and run alone at the end)
+    parallel="-n $workers --dist loadfile --no-loadscope-reorder"
 fi
 
 find_python39() {

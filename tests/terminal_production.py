@@ -59,9 +59,9 @@ def offline_iris(workdir: Any, modules: Sequence[str] = LITE_TERMINAL_MODULES) -
     exercise the production, and tests/offline_iris and tests/production/test_load_sh.py exercise the loader.
     Each runtime still has its own namespace, store, credentials and workdir."""
     with OfflineIRIS(workdir=workdir) as runtime:
-        gc.collect()  # an earlier test's unclosed socket warns now, not inside the load
         first = _FIRST_LOADS.get(tuple(modules))
         if first is None:
+            gc.collect()  # an earlier test's unclosed socket warns now, not inside the load (which records)
             reports = runtime.load(list(modules))
             assert all(not r.warnings for r in reports), [r.warnings for r in reports]
             _FIRST_LOADS[tuple(modules)] = _FirstLoad(runtime)

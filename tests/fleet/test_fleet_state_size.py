@@ -67,6 +67,22 @@ def test_a_cut_keeps_the_longest_start_whose_json_fits(text, limit):
         assert json_length(text[:len(kept) + 1]) > max(limit, 0)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 6000)), max_size=6), st.integers(0, 80_000))
+def test_a_cut_across_many_thousands_of_characters_keeps_the_longest_start_whose_json_fits(runs, limit):
+    text = "".join(ch * n for ch, n in runs)
+    kept, dropped = cut_to_json_length(text, limit)
+    assert text.startswith(kept) and dropped == len(text) - len(kept)
+    assert json_length(kept) <= limit
+    if dropped:
+        assert json_length(text[:len(kept) + 1]) > limit
+
+
+@given(st.text(st.characters(exclude_categories=())))  # lone surrogates included
+def test_the_iris_length_of_a_text_counts_a_character_outside_the_bmp_as_two(text):
+    assert iris_length(text) == len(text) + sum(ord(ch) > 0xFFFF for ch in text)
+
+
 def test_end_to_end_the_fleet_process_answers_two_huge_non_ascii_outputs(rt, start):
     """Through the offline runtime, which raises <MAXSTRING> for an over-long IRISProperty (FleetState)."""
     from messages.fleet import FleetCommandRequest
