@@ -1,5 +1,6 @@
-"""TerminalProduction end to end: the real pyprod loader and runtime code on the offline IRIS runtime, the
-real Lite Terminal client, and the Lite Terminal simulator as the server.
+"""TerminalProduction end to end: what the real pyprod loader makes of our modules (run once per test process,
+its classes replayed after, tests/terminal_production.py) and pyprod's runtime code on the offline IRIS
+runtime, the real Lite Terminal client, and the Lite Terminal simulator as the server.
 
 Each test starts the production with overrides pointing the operation at a fresh simulator, and checks what
 an IRIS user would check: the response, what ran on the server (``sim.executed``), the message trace and
