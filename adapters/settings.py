@@ -24,7 +24,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from adapters.lite_terminal.errors import ConfigurationError
@@ -448,6 +448,31 @@ def report_unknown_settings(config_name: str, warn: Callable[[str], None],
         warn(text)
 
 
+def production_items(names: Iterable[str]) -> Dict[str, Tuple[Any, List[Tuple[str, str, str]]]]:
+    """Each named item of the running production's definition (``Ens.Director.GetActiveProductionName``,
+    ``Ens.Config.Production.%OpenId``, ``FindItemByConfigName``) with the settings set there, as
+    ``(target, name, value)`` (target ``Host`` or ``Adapter``); an item the definition lacks is left out, and
+    none without an active production. Needs ``iris``; not yet run on a real IRIS."""
+    import iris
+
+    production = iris.cls("Ens.Director").GetActiveProductionName()
+    config = iris.cls("Ens.Config.Production")._OpenId(production) if production else None
+    if config is None or config == "":
+        return {}
+    found = {}
+    for name in names:
+        item = config.FindItemByConfigName(name, iris.ref(), 1)
+        if item is None or item == "":
+            continue
+        settings = item.Settings
+        values = []
+        for index in range(1, int(settings.Count()) + 1):
+            setting = settings.GetAt(index)
+            values.append((str(setting.Target or "Host"), str(setting.Name), str(setting.Value or "")))
+        found[name] = (item, values)
+    return found
+
+
 def check_item_settings(config_name: str) -> List[str]:
     """Read this item's production settings from IRIS and return the warnings for those that name nothing.
 
@@ -457,18 +482,11 @@ def check_item_settings(config_name: str) -> List[str]:
     """
     import iris
 
-    production = iris.cls("Ens.Director").GetActiveProductionName()
-    config = iris.cls("Ens.Config.Production")._OpenId(production) if production else None
-    if config is None or config == "":
+    found = production_items([config_name]).get(config_name)
+    if found is None:
         return []
-    item = config.FindItemByConfigName(config_name, iris.ref(), 1)
-    if item is None or item == "":
-        return []
-    settings = item.Settings
-    configured = []
-    for index in range(1, int(settings.Count()) + 1):
-        setting = settings.GetAt(index)
-        configured.append((str(setting.Target or "Host"), str(setting.Name)))
+    item, settings = found
+    configured = [(target, name) for target, name, _ in settings]
     if not configured:
         return []
     params = iris.cls("%Dictionary.CompiledParameter")

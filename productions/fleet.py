@@ -32,6 +32,7 @@ from adapters.lite_terminal.contract import CommandRequest, InvalidRequest, serv
 from adapters.lite_terminal.contract import Status as CommandStatus  # noqa: E402
 from adapters.lite_terminal.fleet import FleetSchedule  # noqa: E402
 from adapters.lite_terminal.lines import escape_controls  # noqa: E402
+from adapters.settings import production_items  # noqa: E402
 from messages.fleet import FleetCommandRequest, FleetCommandResponse  # noqa: E402,F401
 from messages.terminal import TerminalCommandRequest, TerminalCommandResponse  # noqa: E402,F401
 from productions.fleet_logic import (  # noqa: E402
@@ -50,27 +51,12 @@ def target_servers(targets: Any) -> dict:
     """The server each target operation reaches, for the targets whose ``Server`` the production definition
     sets (a value from System Default Settings or the class default is not read: such a target is not
     compared). ``Port`` and ``PathPrefix`` not set there are the adapter's defaults (52773, none). Read from
-    the running production (``Ens.Director.GetActiveProductionName``, ``Ens.Config.Production.%OpenId``,
-    ``FindItemByConfigName``, its ``Settings``), as adapters.settings.check_item_settings reads them; {}
-    when that cannot be read (nothing is refused then). Not yet run on a real IRIS."""
+    the running production with adapters.settings.production_items; {} when that cannot be read (nothing is
+    refused then). Not yet run on a real IRIS."""
     try:
-        import iris
-
-        production = iris.cls("Ens.Director").GetActiveProductionName()
-        config = iris.cls("Ens.Config.Production")._OpenId(production) if production else None
-        if config is None or config == "":
-            return {}
         servers = {}
-        for name in targets:
-            item = config.FindItemByConfigName(name, iris.ref(), 1)
-            if item is None or item == "":
-                continue
-            settings = item.Settings
-            values = {}
-            for index in range(1, int(settings.Count()) + 1):
-                setting = settings.GetAt(index)
-                if str(setting.Target or "") == "Adapter":
-                    values[str(setting.Name)] = str(setting.Value or "")
+        for name, (_, settings) in production_items(targets).items():
+            values = {setting: value for target, setting, value in settings if target == "Adapter"}
             if values.get("Server", "").strip():
                 port = values.get("Port", "").strip()
                 servers[name] = server_identity(values["Server"], int(port) if port.isdigit() else None,
