@@ -56,7 +56,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from adapters.lite_terminal.errors import ConfigurationError
 from adapters.lite_terminal.lines import UnsafeCommandText, command_lines
@@ -881,40 +881,15 @@ def _assignment(arg: str) -> Tuple[str, str]:
     """A SET (or MERGE) argument's target list and value, split at the first ``=`` outside string literals
     and brackets: ``(x("="),$namespace)="%SYS"`` assigns ``$NAMESPACE`` (an ``=`` in a subscript is not
     the assignment)."""
-    depth, pos, n = 0, 0, len(arg)
-    while pos < n:
-        ch = arg[pos]
-        if ch == '"':
-            pos = _STRING.match(arg, pos).end()
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "=" and depth == 0:
-            return arg[:pos], arg[pos + 1:]
-        pos += 1
-    return arg, ""
+    pos = next(_top_level(arg, "="), -1)
+    return (arg[:pos], arg[pos + 1:]) if pos >= 0 else (arg, "")
 
 
 def _split_top(text: str) -> List[str]:
     """``text`` split at its commas outside string literals and brackets."""
-    parts, depth, start, pos, n = [], 0, 0, 0, len(text)
-    while pos < n:
-        ch = text[pos]
-        if ch == '"':
-            pos = _STRING.match(text, pos).end()
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:pos])
-            start = pos + 1
-        pos += 1
-    parts.append(text[start:])
-    return parts
+    starts = [0] + [pos + 1 for pos in _top_level(text, ",")]
+    ends = [pos - 1 for pos in starts[1:]] + [len(text)]
+    return [text[start:end] for start, end in zip(starts, ends)]
 
 
 def _targets(target: str) -> List[str]:
@@ -934,20 +909,24 @@ def _targets(target: str) -> List[str]:
 
 
 def _top_level_colon(expression: str) -> int:
-    depth, pos, n = 0, 0, len(expression)
+    return next(_top_level(expression, ":", "({", ")}"), -1)
+
+
+def _top_level(text: str, char: str, opening: str = "([{", closing: str = ")]}") -> Iterator[int]:
+    """Where ``char`` stands in ``text`` outside string literals and the ``opening``/``closing`` brackets."""
+    depth, pos, n = 0, 0, len(text)
     while pos < n:
-        ch = expression[pos]
+        ch = text[pos]
         if ch == '"':
-            pos = _STRING.match(expression, pos).end()
+            pos = _STRING.match(text, pos).end()
             continue
-        if ch in "({":
+        if ch in opening:
             depth += 1
-        elif ch in ")}":
+        elif ch in closing:
             depth -= 1
-        elif ch == ":" and depth == 0:
-            return pos
+        elif ch == char and depth == 0:
+            yield pos
         pos += 1
-    return -1
 
 
 def _unquote(literal: str) -> str:
