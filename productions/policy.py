@@ -470,7 +470,7 @@ class _Reader:
                 if params.strip("()"):  # process parameters: the first is the namespace the job runs in
                     self._emit(f"ZNSPACE {params}")
                 entry = arg[:colon] if colon >= 0 else arg
-                if any(m.group(0) in "[|" for m in _JOB_LOCATION.finditer(entry)):  # ^X["ns"], ^X|"ns"|
+                if _outside_strings(_JOB_LOCATION, entry):  # ^X["ns"], ^X|"ns"|
                     self._emit(f"ZNSPACE {entry}")
             if name in ("XECUTE", "ZINSERT"):  # ZINSERT's line becomes routine code a DO can run
                 code = _xecute_literal(arg)
@@ -514,7 +514,7 @@ class _Reader:
             self._opaque("indirection (@)", statement)
         if "SETNAMESPACE" in text or "METHOD(" in text:
             self._methods(text)
-        if "^%CD" in text and any(m.group(0) != '"' and m.group(0)[0] == "^" for m in _CD.finditer(text)):
+        if "^%CD" in text and _outside_strings(_CD, text):
             self._emit(f"ZNSPACE {text}")  # the %CD utility switches namespace
         return self._functions(text, depth) if functions and "$" in text else ""
 
@@ -522,10 +522,8 @@ class _Reader:
         """``%SYSTEM.Process.SetNamespace`` switches namespace (docs/policy.md §7): any method of that name
         (``$system.Process.SetNamespace(..)``, ``##class(..).SetNamespace(..)``, ``p.SetNamespace(..)``, or
         named in ``$CLASSMETHOD``/``$METHOD``) yields ZNSPACE; a method chosen at run time could be it."""
-        for match in _SETNAMESPACE.finditer(arg):
-            if match.group(0) != '"' and match.group(0)[0] != '"':
-                self._emit(f"ZNSPACE {arg}")
-                break
+        if _outside_strings(_SETNAMESPACE, arg):
+            self._emit(f"ZNSPACE {arg}")
         for match in _DYNAMIC_METHOD.finditer(arg):
             if match.group(0)[0] == '"':
                 continue
@@ -874,7 +872,13 @@ def _xfunc_literal(expression: str, pos: int) -> Optional[str]:
 
 def _indirection(text: str) -> bool:
     """Does ``text`` hold ``@`` outside string literals, read with either string rule?"""
-    return any(m.group(0) == "@" for pattern in (_AT_OS, _AT_JSON) for m in pattern.finditer(text))
+    return _outside_strings(_AT_OS, text) or _outside_strings(_AT_JSON, text)
+
+
+def _outside_strings(pattern: re.Pattern, text: str) -> bool:
+    """Does ``pattern`` (``"literal"|thing``: a string literal or the thing) find the thing outside string
+    literals?"""
+    return any(m.group(0)[0] != '"' for m in pattern.finditer(text))
 
 
 def _assignment(arg: str) -> Tuple[str, str]:
