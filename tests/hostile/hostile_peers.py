@@ -34,6 +34,20 @@ VERSION = "IRIS for UNIX (Ubuntu Server LTS for x86-64) 2025.1 (Build 223U) Tue 
 PROMPT = "\x1b[1mUSER>\x1b[0m"
 
 
+def resolve_to_loopback(monkeypatch, name: str, on_lookup: Callable[[], None]) -> None:  # noqa: ANN001
+    """Name lookup of ``name`` runs ``on_lookup`` (a slow or stuck resolver), then gives loopback; every other
+    name resolves as usual."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if host == name:
+            on_lookup()
+            host = "127.0.0.1"
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
 def server_frame(payload: bytes, opcode: int = 0x1, fin: bool = True, rsv: int = 0,
                  length: Optional[int] = None) -> bytes:
     """A server frame (unmasked). ``length`` overrides the declared payload length (a lie)."""

@@ -18,7 +18,7 @@ import threading
 import time
 
 import pytest
-from hostile_peers import PASSWORD, USER, FakeIris, PeerConn, server_frame, text_frame
+from hostile_peers import PASSWORD, USER, FakeIris, PeerConn, resolve_to_loopback, server_frame, text_frame
 
 from adapters.lite_terminal import ConnectError, LiteTerminal, ProtocolError
 from adapters.lite_terminal.client import CLOSE_BOUND, FAILED_LOGOUT
@@ -188,17 +188,7 @@ SLOW_NAME = "slow-resolver.invalid"
 @pytest.fixture
 def slow_resolver(monkeypatch):
     """Name lookup of SLOW_NAME takes 4 s, then gives loopback; every other name resolves as usual."""
-    import socket
-
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if host == SLOW_NAME:
-            time.sleep(4)
-            host = "127.0.0.1"
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    resolve_to_loopback(monkeypatch, SLOW_NAME, lambda: time.sleep(4))
 
 
 def test_name_lookup_is_inside_connect_timeout(slow_resolver):

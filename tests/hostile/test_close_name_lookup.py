@@ -6,12 +6,11 @@ nothing follows. (Other phases: test_close.py.) Before, a close() during the swi
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
 import pytest
-from hostile_peers import PASSWORD, USER, FakeIris, PeerConn
+from hostile_peers import PASSWORD, USER, FakeIris, PeerConn, resolve_to_loopback
 
 from adapters.lite_terminal import LiteTerminal, SessionClosed
 from adapters.lite_terminal.client import CLOSE_BOUND
@@ -22,17 +21,13 @@ STUCK_NAME = "stuck-resolver.invalid"
 @pytest.fixture
 def stuck_resolver(monkeypatch):
     """Name lookup of STUCK_NAME blocks until ``release`` is set (at most 10 s), then gives loopback."""
-    real = socket.getaddrinfo
     reached, release = threading.Event(), threading.Event()
 
-    def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if host == STUCK_NAME:
-            reached.set()
-            release.wait(10)
-            host = "127.0.0.1"
-        return real(host, port, *args, **kwargs)
+    def stuck() -> None:
+        reached.set()
+        release.wait(10)
 
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    resolve_to_loopback(monkeypatch, STUCK_NAME, stuck)
     yield reached
     release.set()
 

@@ -7,11 +7,10 @@ took 4 s held ``run_target`` 6 s with ``connect_timeout=1`` (the login had given
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
-from hostile_peers import RawServer
+from hostile_peers import RawServer, resolve_to_loopback
 
 from adapters.lite_terminal.diagnose import speaks_tls
 
@@ -21,15 +20,7 @@ MARGIN = 0.5
 
 @pytest.fixture
 def slow_resolver(monkeypatch):
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if host == SLOW_NAME:
-            time.sleep(2)
-            host = "127.0.0.1"
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    resolve_to_loopback(monkeypatch, SLOW_NAME, lambda: time.sleep(2))
 
 
 def test_a_slow_name_lookup_cannot_hold_the_probe_past_its_timeout(slow_resolver):
