@@ -9,7 +9,7 @@ the block forms IF/ELSEIF/ELSE, FOR, WHILE, DO/WHILE and TRY/CATCH take braces, 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .errors import ObjectScriptError, syntax_error
 from .expression_parser import NAME, ExpressionParser
@@ -485,11 +485,16 @@ def compile_input(source: str) -> Program:
     if program is None:
         text = source.replace("\r\n", "\n").replace("\r", "\n") if "\r" in source else source
         program = (_from_lines(text) if "\n" in text else None) or _compile(text)
-        if len(source) <= _CACHE_MAX_CHARS:
-            if len(_CACHE) >= _CACHE_SIZE:
-                _CACHE.clear()
-            _CACHE[source] = program
+        _remember(_CACHE, source, program)
     return program
+
+
+def _remember(cache: Dict[str, Any], key: str, value: Any) -> None:
+    """Keep ``value`` for an input or line of at most _CACHE_MAX_CHARS (a full cache starts again empty)."""
+    if len(key) <= _CACHE_MAX_CHARS:
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = value
 
 
 def _compile(text: str) -> Program:
@@ -512,10 +517,7 @@ def _from_lines(text: str) -> Optional[Program]:
         cmds = _LINES.get(line, _UNKNOWN)
         if cmds is _UNKNOWN:
             cmds = _standalone(line)
-            if len(line) <= _CACHE_MAX_CHARS:
-                if len(_LINES) >= _CACHE_SIZE:
-                    _LINES.clear()
-                _LINES[line] = cmds
+            _remember(_LINES, line, cmds)
         if cmds is None:
             return None
         lines.append(cmds)
