@@ -455,7 +455,8 @@ class TerminalCommandProcess(BusinessProcess):
     before it goes on to FleetTarget; so no service can reach the fleet past this process
     (docs/security.md §10). The policy (``productions.policy``) is defence in depth; the real control is a
     least-privilege IRIS user. A host of your own sending straight to an operation or the fleet process
-    passes their own policy settings instead (same defaults; each can only narrow what this one admits).
+    passes their own policy settings instead (same defaults); on a route through this process they can only
+    narrow what this one admits.
     """
 
     Target = IRISProperty(
