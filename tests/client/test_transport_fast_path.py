@@ -8,7 +8,8 @@ import socket
 import struct
 from typing import List
 
-from hypothesis import example, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.lite_terminal import RemoteProtocolError, guarded
@@ -96,21 +97,13 @@ EACH_ODD_SHAPE = [  # every deviation once, deterministically, ahead of a plain 
 
 @settings(max_examples=250, deadline=None)
 @given(STREAMS, st.sampled_from([1, 2, 3, 7, 64, 262144]))
-@example(EACH_ODD_SHAPE[0], 262144)
-@example(EACH_ODD_SHAPE[1], 262144)
-@example(EACH_ODD_SHAPE[2], 262144)
-@example(EACH_ODD_SHAPE[3], 262144)
-@example(EACH_ODD_SHAPE[4], 262144)
-@example(EACH_ODD_SHAPE[5], 262144)
-@example(EACH_ODD_SHAPE[6], 262144)
-@example(EACH_ODD_SHAPE[7], 262144)
-@example(EACH_ODD_SHAPE[8], 262144)
-@example(EACH_ODD_SHAPE[9], 262144)
-@example(EACH_ODD_SHAPE[10], 262144)
-@example(EACH_ODD_SHAPE[11], 262144)
-@example(EACH_ODD_SHAPE[12], 262144)
 def test_the_fast_path_reads_every_stream_as_websocket_client_does(data: bytes, read_size: int) -> None:
     assert read_all(data, True, read_size) == read_all(data, False, read_size)
+
+
+@pytest.mark.parametrize("data", EACH_ODD_SHAPE)
+def test_each_odd_shape_is_read_as_websocket_client_does(data: bytes) -> None:
+    assert read_all(data, True, 262144) == read_all(data, False, 262144)
 
 
 def test_plain_frames_take_the_fast_path_and_others_do_not() -> None:
