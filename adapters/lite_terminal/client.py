@@ -617,11 +617,20 @@ class LiteTerminal:
                         namespace=switch.namespace, elapsed=switch.elapsed,
                         server_version=self.server_version, warning=_join(warning, switch.warning), ran=False)
                 if self._doubt or switch.warning:  # the zn went astray: get in step before the command
-                    warning = _join(warning, switch.warning, self._ensure_ready())
-                    if self._namespace.upper() != namespace.upper():  # replaced: a new session's namespace
-                        why = f"could not switch to namespace {namespace!r}: the session was replaced after"
+                    why = f"could not switch to namespace {namespace!r}: the session was replaced after it"
+                    self._keep = keep_session  # a command that relies on this session: not on a new one
+                    try:
+                        warning = _join(warning, switch.warning, self._ensure_ready())
+                    except _NotReplaced:
+                        warning = _join(warning, switch.warning)
                         return CommandResult(
-                            command, "", "", "error", f"{why} it; the command was not run", self._namespace,
+                            command, "", "", "error", f"{why} (keep_session); the command was not run",
+                            self._namespace, switch.elapsed, self.server_version, warning=warning, ran=False)
+                    finally:
+                        self._keep = False
+                    if self._namespace.upper() != namespace.upper():  # replaced: a new session's namespace
+                        return CommandResult(
+                            command, "", "", "error", f"{why}; the command was not run", self._namespace,
                             switch.elapsed, self.server_version, warning=warning, ran=False)
             return self._run(command, wire, limit, lines, max_output_chars, warning,
                              CommandRun(max_output_chars, lines, on_output, on_read, stop))

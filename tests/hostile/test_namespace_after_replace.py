@@ -23,9 +23,10 @@ class SwitchThenSilence(FakeIris):
     client has to resynchronise); the resynchronisation is never answered. Each connection has its own
     namespace; ``ran`` records (namespace, command)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clean_switches: int = 0) -> None:
         super().__init__()
         self.ran = []
+        self.clean_switches = clean_switches  # this many first switches come back cleanly
 
     def on_terminal(self, conn: PeerConn) -> None:
         conn.send(text_frame({"type": "init", "protocol": 1, "version": "x"}))
@@ -51,13 +52,29 @@ class SwitchThenSilence(FakeIris):
             self.ran.append((namespace, command))
             switch = command.startswith("zn ")
             if switch:
-                prompt()  # before the mark: set aside, said in the switch's warning
-                namespace = "%SYS"
+                namespace = command[4:-1]
+                if self.clean_switches:
+                    self.clean_switches -= 1
+                    switch = False
+                else:
+                    prompt()  # before the mark: set aside, said in the switch's warning
             marks += 1
             conn.out(f"LT-{mark.group(1)}-{marks}\r\n")
             # after a switch one more prompt, in the same write (so it is there when the client looks while
             # idle): a late prompt, so the client resynchronises before its next command
             conn.send(prompt_frame() * (2 if switch else 1))
+
+
+def test_keep_session_holds_after_the_switch_too():
+    """The session is in %SYS after a user's own ``zn``; a command asks for USER and relies on the session.
+    The switch goes astray and the session cannot be brought back in step: a new one would start in USER,
+    the namespace asked for, but without what the command relies on. It is not run (``ran`` false)."""
+    with SwitchThenSilence(clean_switches=1) as peer, \
+            LiteTerminal(peer.host, peer.port, USER, PASSWORD, connect_timeout=0.5) as term:
+        assert term.execute('zn "%SYS"').namespace == "%SYS"
+        result = term.execute('write "x"', namespace="USER", keep_session=True)
+    assert peer.ran == [("USER", 'zn "%SYS"'), ("%SYS", 'zn "USER"')], peer.ran
+    assert result.ran is False and "not run" in result.error, result
 
 
 def test_a_session_replaced_after_the_switch_does_not_run_the_command_elsewhere():
