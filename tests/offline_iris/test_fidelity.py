@@ -303,7 +303,8 @@ def test_d_tcp_text_line_adapters_relay_a_line_on_loopback(fid):
     assert fid.toy.RELAYED == ["hello over tcp", "second line"]
 
 
-def test_d_an_unterminated_line_at_close_is_reported_not_handed_over(fid):
+def start_lines_in(fid) -> int:  # noqa: ANN001
+    """A production of one TCP line service that relays to nobody; its port."""
     in_port = free_port()
     fid.start_production(
         xml=_prod(
@@ -311,6 +312,11 @@ def test_d_an_unterminated_line_at_close_is_reported_not_handed_over(fid):
             _item("Lines In", "Fid.LineService", ("Host", "Target", "Nobody"), ("Adapter", "Port", in_port)),
         )
     )
+    return in_port
+
+
+def test_d_an_unterminated_line_at_close_is_reported_not_handed_over(fid):
+    in_port = start_lines_in(fid)
     with socket.create_connection(("127.0.0.1", in_port), timeout=5) as client:
         client.sendall(b"no terminator")
     fid.wait_for(lambda: fid.event_log("Warning"))
@@ -322,13 +328,7 @@ def test_d_an_inbound_line_past_the_cap_closes_the_connection_while_it_arrives(f
     from offline_iris import tcp_adapters
 
     monkeypatch.setattr(tcp_adapters, "MAX_LINE", 1000)
-    in_port = free_port()
-    fid.start_production(
-        xml=_prod(
-            "Fid.Tcp",
-            _item("Lines In", "Fid.LineService", ("Host", "Target", "Nobody"), ("Adapter", "Port", in_port)),
-        )
-    )
+    in_port = start_lines_in(fid)
     with socket.create_connection(("127.0.0.1", in_port), timeout=5) as client:
         client.sendall(b"x" * 5000)  # a flood with no terminator
         fid.wait_for(lambda: fid.event_log("Error"))
