@@ -168,10 +168,11 @@ class TerminalConnection:
             return
         self.phase = "eval"
         assert self.session is not None
-        self.state.record(ExecutedCommand(self.job, client_command(source), self.session.namespace))
+        command = client_command(source)  # what the user sent: the log and the fault switches see it
+        self.state.record(ExecutedCommand(self.job, command, self.session.namespace))
         self._started = False
         self._interrupt_requested = False
-        self._command = asyncio.ensure_future(self._run_command(source))
+        self._command = asyncio.ensure_future(self._run_command(source, command))
 
     async def _on_read(self, reply: Any) -> None:
         future = self._read_future
@@ -199,11 +200,11 @@ class TerminalConnection:
             await self.close(ERROR_CLOSE_CODE)
 
     # ------------------------------------------------------------------------------------------- commands ---
-    async def _run_command(self, source: str) -> None:
+    async def _run_command(self, source: str, command: str) -> None:
         assert self.session is not None
         self._command_began = self._loop.time()
         try:
-            await self._run_command_body(source)
+            await self._run_command_body(source, command)
         finally:  # however it ended (prompt, error, close): tests count the commands running at once
             self._end_span()
 
@@ -214,7 +215,7 @@ class TerminalConnection:
             self.state.record_span(self._command_began, self._loop.time())
             self._command_began = None
 
-    async def _run_command_body(self, source: str) -> None:
+    async def _run_command_body(self, source: str, command: str) -> None:
         assert self.session is not None
         cfg = self.state.config
         self._started = True
@@ -222,7 +223,6 @@ class TerminalConnection:
             if self._interrupt_requested:
                 raise asyncio.CancelledError()
             # malformed/unknown frames first (docs/protocol.md §6.1)
-            command = client_command(source)  # the switches match what the user sent
             injects, fault = cfg.injects_for(command), cfg.fault_for(command)
             if (injects or fault) and command != source:  # the mark line runs first; the fault hits the rest
                 await self._execute(source[: len(source) - len(command) - 2], cfg)
